@@ -1,0 +1,176 @@
+// The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated with the cluster
+// secret, kept alive by the heartbeat and re-opened with back-off when it drops. While the link is
+// up, every local stream is relayed to the edge; when it drops, the relays go with it and are
+// set up again on the next connection.
+import WebSocket from 'ws';
+import type { EdgeNodeConfig, NodeConfig } from '../config/types';
+import type { Logger } from '../log';
+import { Peer } from '../signaling/Peer';
+import type { Stream } from '../streams/Stream';
+import { TypedEmitter } from '../util/TypedEmitter';
+import { loadNotification } from './relayProtocol';
+import { StreamRelay } from './StreamRelay';
+
+export type LinkState = 'connecting' | 'up' | 'down';
+
+export interface EdgeLinkOptions {
+  edge: EdgeNodeConfig;
+  config: NodeConfig;
+  instanceId: string;
+  logger: Logger;
+  /** The streams to relay when the link comes up. */
+  streams: () => Stream[];
+}
+
+type Events = {
+  state: [state: LinkState];
+  /** A stream became playable on this edge. */
+  relayed: [stream: string];
+};
+
+export class EdgeLink extends TypedEmitter<Events> {
+  readonly edge: EdgeNodeConfig;
+  readonly #options: EdgeLinkOptions;
+  readonly #logger: Logger;
+  readonly #relays = new Map<string, StreamRelay>();
+  #state: LinkState = 'down';
+  #peer: Peer | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #attempt = 0;
+  #closed = false;
+  #lastError = '';
+  #upSince: number | null = null;
+  /** Last load report of the edge. */
+  players = 0;
+  cpuLoad = 0;
+  /** Players sent to this edge since its last report, so FEWESTCALLS sees them at once. */
+  redirectsSinceReport = 0;
+
+  constructor(options: EdgeLinkOptions) {
+    super();
+    this.edge = options.edge;
+    this.#options = options;
+    this.#logger = options.logger.child({ edge: options.edge.id });
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  get url(): string {
+    return `ws://${hostForUrl(this.edge.ip)}:${this.edge.ws}${this.edge.pathPrefix}/cdn/relay`;
+  }
+
+  get lastError(): string {
+    return this.#lastError;
+  }
+
+  get upSince(): number | null {
+    return this.#upSince;
+  }
+
+  start(): void {
+    if (this.#closed || this.#peer || this.#timer) return;
+    this.#connect();
+  }
+
+  /** The relay state of a stream on this edge, or null when it is not relayed here. */
+  relayOf(stream: string): StreamRelay | null {
+    return this.#relays.get(stream) ?? null;
+  }
+
+  /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
+  relay(stream: Stream): void {
+    if (this.#state !== 'up' || !this.#peer || this.#relays.has(stream.name) || stream.closed) return;
+    const relay = new StreamRelay(stream, this.#peer, this.#options.config, this.#logger, () => this.emit('relayed', stream.name));
+    this.#relays.set(stream.name, relay);
+    stream.once('close', () => {
+      if (this.#relays.get(stream.name) !== relay) return;
+      this.#relays.delete(stream.name);
+      relay.close(true);
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#dropRelays();
+    this.#peer?.close(1001, 'origin closing');
+    this.#setState('down');
+  }
+
+  #setState(state: LinkState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+
+  #dropRelays(): void {
+    for (const relay of this.#relays.values()) relay.close(false);
+    this.#relays.clear();
+  }
+
+  #connect(): void {
+    this.#timer = null;
+    if (this.#closed) return;
+    this.#setState('connecting');
+    const ws = new WebSocket(this.url, { handshakeTimeout: 5000, maxPayload: 1024 * 1024 });
+    const peer = new Peer(ws, { logger: this.#logger, heartbeatMs: Math.min(this.#options.config.wsHeartbeatMs, 5000) });
+    this.#peer = peer;
+    peer.on('notification', (n) => {
+      if (n.method !== 'load') return;
+      const load = loadNotification.safeParse(n.data);
+      if (!load.success) return void this.#logger.warn('edge sent a bad load report');
+      this.players = load.data.players;
+      this.cpuLoad = load.data.cpuLoad;
+      this.redirectsSinceReport = 0;
+    });
+    peer.on('close', () => this.#onDown('connection closed'));
+    ws.once('error', (err) => (this.#lastError = err.message));
+    ws.once('open', () => void this.#hello(peer));
+  }
+
+  async #hello(peer: Peer): Promise<void> {
+    try {
+      const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number } }>('hello', {
+        secret: this.#options.config.cdnSecret,
+        originId: this.#options.config.nodeId,
+        instanceId: this.#options.instanceId,
+      });
+      if (peer !== this.#peer || this.#closed) return;
+      this.players = answer.load.players;
+      this.cpuLoad = answer.load.cpuLoad;
+      this.#attempt = 0;
+      this.#lastError = '';
+      this.#upSince = Date.now();
+      this.#setState('up');
+      this.#logger.info({ url: this.url }, 'edge link up');
+      for (const stream of this.#options.streams()) this.relay(stream);
+    } catch (err) {
+      this.#lastError = (err as Error).message;
+      this.#logger.warn({ err: this.#lastError }, 'edge refused the relay link');
+      peer.close(1000, 'hello failed');
+    }
+  }
+
+  #onDown(why: string): void {
+    this.#peer = null;
+    this.#upSince = null;
+    this.#dropRelays();
+    if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
+    this.#setState('down');
+    if (this.#closed) return;
+    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x.
+    const base = this.#options.config.cdnReconnectMs;
+    const delay = Math.min(base * 2 ** this.#attempt, base * 10);
+    this.#attempt++;
+    this.#timer = setTimeout(() => this.#connect(), delay);
+    this.#timer.unref();
+  }
+}
+
+/** IPv6 literals need brackets in URLs. */
+export function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

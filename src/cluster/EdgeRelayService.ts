@@ -1,0 +1,218 @@
+// The edge side of the static CDN: accepts relay links from an origin at <prefix>/cdn/relay,
+// checks the cluster secret, and turns each relayed stream into a local stream fed by a
+// PipeTransport. When a link goes, the streams that came over it go with it (their players get
+// UNPUBLISHED), so a restarted origin can push the same names again.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type * as ms from 'mediasoup/lib/types';
+import { WebSocketServer } from 'ws';
+import type { NodeConfig } from '../config/types';
+import { AppError } from '../errors';
+import type { Logger } from '../log';
+import type { MediaPool } from '../media/MediaPool';
+import { Peer } from '../signaling/Peer';
+import type { Stream } from '../streams/Stream';
+import type { StreamRegistry } from '../streams/StreamRegistry';
+import { refuseUpgrade } from '../http/upgrade';
+import { parseRelayRequest, RelayRequest } from './relayProtocol';
+import { secretMatches } from './secret';
+
+export interface EdgeRelayServiceOptions {
+  config: NodeConfig;
+  logger: Logger;
+  media: MediaPool;
+  streams: StreamRegistry;
+  /** This node's load, reported to linked origins every second. */
+  load: () => { players: number; cpuLoad: number };
+}
+
+interface Relayed {
+  stream: Stream;
+  pipe: ms.PipeTransport;
+}
+
+/** One origin's link to this edge. */
+class InboundLink {
+  readonly id = randomUUID();
+  readonly since = Date.now();
+  originId = '';
+  instanceId = '';
+  authenticated = false;
+  readonly relayed = new Map<string, Relayed>();
+  loadTimer: NodeJS.Timeout | null = null;
+  constructor(
+    readonly peer: Peer,
+    readonly remote: string,
+  ) {}
+}
+
+export class EdgeRelayService {
+  readonly #options: EdgeRelayServiceOptions;
+  readonly #wss: WebSocketServer;
+  readonly #links = new Set<InboundLink>();
+  #closed = false;
+
+  constructor(options: EdgeRelayServiceOptions) {
+    this.#options = options;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
+  }
+
+  /** True while an origin holds an authenticated link to this node. */
+  get linked(): boolean {
+    return [...this.#links].some((l) => l.authenticated);
+  }
+
+  links(): { originId: string; remote: string; since: string; streams: string[] }[] {
+    return [...this.#links]
+      .filter((l) => l.authenticated)
+      .map((l) => ({ originId: l.originId, remote: l.remote, since: new Date(l.since).toISOString(), streams: [...l.relayed.keys()] }));
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+      const peer = new Peer(ws, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
+      const link = new InboundLink(peer, remote);
+      this.#links.add(link);
+      peer.setRequestHandler((req) => this.#handle(link, parseRelayRequest(req.method, req.data)));
+      peer.on('close', () => this.#dropLink(link, 'link closed'));
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const link of [...this.#links]) this.#dropLink(link, 'node closing');
+    this.#wss.close();
+  }
+
+  #dropLink(link: InboundLink, why: string): void {
+    if (!this.#links.delete(link)) return;
+    if (link.loadTimer) clearInterval(link.loadTimer);
+    for (const { stream, pipe } of link.relayed.values()) {
+      stream.close();
+      pipe.close();
+    }
+    if (link.authenticated) {
+      this.#options.logger.info({ origin: link.originId, streams: link.relayed.size }, `origin link down (${why}); its streams dropped`);
+    }
+    link.relayed.clear();
+    link.peer.close(1000, why);
+  }
+
+  async #handle(link: InboundLink, request: RelayRequest): Promise<unknown> {
+    if (request.method === 'hello') return this.#hello(link, request.data);
+    if (!link.authenticated) {
+      this.#options.logger.warn({ remote: link.remote, method: request.method }, 'relay command refused: link not authenticated');
+      throw new AppError('UNAUTHORIZED', 'send hello with the cluster secret first');
+    }
+    switch (request.method) {
+      case 'relayStream':
+        return this.#relayStream(link, request.data);
+      case 'relayProducer': {
+        const entry = this.#entry(link, request.data.stream);
+        const producer = await entry.pipe.produce({
+          id: request.data.producerId,
+          kind: request.data.kind,
+          rtpParameters: request.data.rtpParameters as unknown as ms.RtpParameters,
+          paused: request.data.paused,
+        });
+        if (entry.stream.closed) {
+          producer.close();
+          throw new AppError('STREAM_NOT_FOUND', 'stream was unpublished meanwhile');
+        }
+        entry.stream.addProducer(producer);
+        return {};
+      }
+      case 'relayProducerPause':
+        await this.#producer(link, request.data.stream, request.data.producerId).pause();
+        return {};
+      case 'relayProducerResume':
+        await this.#producer(link, request.data.stream, request.data.producerId).resume();
+        return {};
+      case 'relayProducerClose':
+        this.#producer(link, request.data.stream, request.data.producerId).close();
+        return {};
+      case 'relayUnpublish': {
+        const entry = this.#entry(link, request.data.stream);
+        link.relayed.delete(request.data.stream);
+        entry.stream.close();
+        entry.pipe.close();
+        this.#options.logger.info({ stream: request.data.stream, origin: link.originId }, 'relayed stream unpublished');
+        return {};
+      }
+      default: {
+        const never: never = request;
+        throw new AppError('UNKNOWN_COMMAND', String((never as { method: string }).method));
+      }
+    }
+  }
+
+  #hello(link: InboundLink, data: { secret: string; originId: string; instanceId: string }): unknown {
+    const { config, logger } = this.#options;
+    if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'hello was already sent on this link');
+    if (!secretMatches(data.secret, config.cdnSecret)) {
+      logger.warn({ remote: link.remote, origin: data.originId }, config.cdnSecret ? 'relay link refused: wrong cluster secret' : 'relay link refused: cdn_secret is not set on this node');
+      // Answer first, then hang up: the origin learns why.
+      setTimeout(() => this.#dropLink(link, 'unauthorized'), 200).unref();
+      throw new AppError('UNAUTHORIZED', 'cluster secret does not match');
+    }
+    // A restarted origin (same id, new instance) replaces its old link and that link's streams.
+    for (const other of [...this.#links]) {
+      if (other !== link && other.authenticated && other.originId === data.originId) this.#dropLink(other, 'replaced by a new link from the same origin');
+    }
+    link.authenticated = true;
+    link.originId = data.originId;
+    link.instanceId = data.instanceId;
+    link.loadTimer = setInterval(() => link.peer.notify('load', this.#options.load()), 1000);
+    link.loadTimer.unref();
+    logger.info({ origin: data.originId, remote: link.remote }, 'origin link up');
+    return { nodeId: config.nodeId, load: this.#options.load() };
+  }
+
+  async #relayStream(link: InboundLink, data: { stream: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
+    const { media, streams, config, logger } = this.#options;
+    if (streams.get(data.stream)) throw new AppError('STREAM_NAME_TAKEN', `stream "${data.stream}" already exists on this edge`);
+    const router = media.pickRouter();
+    const pipe = await router.createPipeTransport({
+      listenIp: { ip: config.ipLocal, announcedIp: config.ip === config.ipLocal ? undefined : config.ip },
+      enableSrtp: true,
+      enableRtx: true,
+    });
+    media.track(router, pipe);
+    let stream: Stream;
+    try {
+      await pipe.connect({ ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters });
+      stream = streams.create(data.stream, router, { kind: 'relay', originId: link.originId, linkId: link.id });
+    } catch (err) {
+      pipe.close();
+      throw err;
+    }
+    if (!this.#links.has(link)) {
+      stream.close();
+      pipe.close();
+      throw new AppError('NODE_CLOSING', 'link closed');
+    }
+    link.relayed.set(data.stream, { stream, pipe });
+    stream.once('close', () => {
+      pipe.close();
+      if (link.relayed.get(data.stream)?.stream === stream) link.relayed.delete(data.stream);
+    });
+    logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream added');
+    return { ip: pipe.tuple.localIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
+  }
+
+  #entry(link: InboundLink, name: string): Relayed {
+    const entry = link.relayed.get(name);
+    if (!entry) throw new AppError('STREAM_NOT_FOUND', `no relayed stream "${name}" on this link`);
+    return entry;
+  }
+
+  #producer(link: InboundLink, name: string, producerId: string): ms.Producer {
+    const producer = this.#entry(link, name).stream.producers.find((p) => p.id === producerId);
+    if (!producer) throw new AppError('PRODUCER_NOT_FOUND', `no relayed producer ${producerId}`);
+    return producer;
+  }
+}

@@ -1,0 +1,110 @@
+// The origin side of the static CDN: one EdgeLink per node of loadbalancing.xml, every local
+// stream relayed to every edge whose link is up, and the choice of edge for each player.
+import { randomUUID } from 'node:crypto';
+import type { LoadBalancingConfig, NodeConfig } from '../config/types';
+import { AppError } from '../errors';
+import type { Logger } from '../log';
+import type { PlayRedirect } from '../signaling/NodeContext';
+import type { Stream } from '../streams/Stream';
+import type { StreamRegistry } from '../streams/StreamRegistry';
+import { EdgeLink, hostForUrl, LinkState } from './EdgeLink';
+import { selectEdge, SelectionState } from './selection';
+
+export interface OriginClusterOptions {
+  config: NodeConfig;
+  loadBalancing: LoadBalancingConfig;
+  logger: Logger;
+  streams: StreamRegistry;
+}
+
+export class OriginCluster {
+  /** Distinguishes this run of the origin from a restarted one with the same node id. */
+  readonly instanceId = randomUUID();
+  readonly links: EdgeLink[];
+  readonly #options: OriginClusterOptions;
+  readonly #selection: SelectionState = { next: 0 };
+  readonly #onAdd: (stream: Stream) => void;
+  #closed = false;
+
+  constructor(options: OriginClusterOptions) {
+    this.#options = options;
+    const localStreams = () => options.streams.all().filter((s) => s.source.kind === 'local');
+    this.links = options.loadBalancing.nodes.map(
+      (edge) => new EdgeLink({ edge, config: options.config, instanceId: this.instanceId, logger: options.logger, streams: localStreams }),
+    );
+    this.#onAdd = (stream) => {
+      if (stream.source.kind !== 'local') return;
+      for (const link of this.links) link.relay(stream);
+    };
+    options.streams.on('add', this.#onAdd);
+  }
+
+  start(): void {
+    for (const link of this.links) link.start();
+    this.#options.logger.info({ edges: this.links.length, mode: this.#options.loadBalancing.mode }, 'origin started; linking to edges');
+  }
+
+  /**
+   * The edge a player of `stream` should use: one whose link is up and that holds the stream,
+   * chosen by the configured mode. null = serve it here (no edge has it yet). Throws
+   * STREAM_NOT_FOUND when the stream exists nowhere.
+   */
+  redirectPlay(stream: string, secure: boolean): PlayRedirect | null {
+    const local = this.#options.streams.get(stream);
+    const candidates = this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.state === 'relayed');
+    const choice = selectEdge(
+      this.#options.loadBalancing.mode,
+      candidates.map((l) => ({ id: l.edge.id, players: l.players + l.redirectsSinceReport, cpuLoad: l.cpuLoad })),
+      this.#selection,
+    );
+    if (!choice) {
+      if (local) return null;
+      throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${stream}"`);
+    }
+    const link = candidates.find((l) => l.edge.id === choice.id)!;
+    link.redirectsSinceReport++;
+    return { url: edgeUrl(link, secure), nodeId: link.edge.id };
+  }
+
+  /** Per edge, the relay state of one stream (for find_all). */
+  relayStates(stream: string): { id: string; link: LinkState; relay: string; error?: string }[] {
+    return this.links.map((l) => {
+      const relay = l.relayOf(stream);
+      return { id: l.edge.id, link: l.state, relay: relay?.state ?? 'none', ...(relay?.error ? { error: relay.error } : {}) };
+    });
+  }
+
+  /** The links view of /rest-api/cdn/show_routes. */
+  routes(): Record<string, unknown>[] {
+    return this.links.map((l) => ({
+      id: l.edge.id,
+      cluster: l.edge.cluster,
+      url: edgeUrl(l, false),
+      state: l.state,
+      upSince: l.upSince ? new Date(l.upSince).toISOString() : null,
+      players: l.players,
+      cpuLoad: Math.round(l.cpuLoad * 1000) / 1000,
+      streams: this.#options.streams.all().filter((s) => l.relayOf(s.name)?.state === 'relayed').map((s) => s.name),
+      ...(l.lastError ? { lastError: l.lastError } : {}),
+    }));
+  }
+
+  linkStateCounts(): { state: string; count: number }[] {
+    const states: LinkState[] = ['connecting', 'up', 'down'];
+    return states.map((state) => ({ state, count: this.links.filter((l) => l.state === state).length }));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#options.streams.off('add', this.#onAdd);
+    for (const link of this.links) link.close();
+  }
+}
+
+/** The command-channel URL a player uses on an edge. */
+export function edgeUrl(link: EdgeLink, secure: boolean): string {
+  const { ip, ws, wss, pathPrefix } = link.edge;
+  const host = hostForUrl(ip);
+  return secure && wss > 0 ? `wss://${host}:${wss}${pathPrefix}/` : `ws://${host}:${ws}${pathPrefix}/`;
+}

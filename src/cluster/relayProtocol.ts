@@ -1,0 +1,47 @@
+// The origin -> edge relay channel (WebSocket at <prefix>/cdn/relay on every node), framed like
+// the client channel. Every command but `hello` needs an authenticated link.
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { describe } from '../signaling/frames';
+import { streamName } from '../signaling/protocol';
+
+const objectLike = z.record(z.string(), z.unknown());
+const id = z.string().min(1).max(64);
+const tuple = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535), srtpParameters: objectLike };
+
+export const RELAY_REQUESTS = {
+  hello: z.strictObject({ secret: z.string().max(1024), originId: z.string().min(1).max(128), instanceId: id }),
+  relayStream: z.strictObject({ stream: streamName, ...tuple }),
+  relayProducer: z.strictObject({
+    stream: streamName,
+    producerId: id,
+    kind: z.enum(['audio', 'video']),
+    rtpParameters: objectLike,
+    paused: z.boolean(),
+  }),
+  relayProducerPause: z.strictObject({ stream: streamName, producerId: id }),
+  relayProducerResume: z.strictObject({ stream: streamName, producerId: id }),
+  relayProducerClose: z.strictObject({ stream: streamName, producerId: id }),
+  relayUnpublish: z.strictObject({ stream: streamName }),
+} as const;
+
+export type RelayMethod = keyof typeof RELAY_REQUESTS;
+export const RELAY_METHODS = Object.keys(RELAY_REQUESTS) as RelayMethod[];
+
+export type RelayRequest = { [M in RelayMethod]: { method: M; data: z.output<(typeof RELAY_REQUESTS)[M]> } }[RelayMethod];
+
+export function parseRelayRequest(method: string, data: Record<string, unknown>): RelayRequest {
+  if (!Object.prototype.hasOwnProperty.call(RELAY_REQUESTS, method)) {
+    throw new AppError('UNKNOWN_COMMAND', `unknown relay command "${method}"`);
+  }
+  const r = RELAY_REQUESTS[method as RelayMethod].safeParse(data);
+  if (!r.success) throw new AppError('BAD_REQUEST', `${method}: ${describe(r.error)}`);
+  return { method, data: r.data } as RelayRequest;
+}
+
+/** Edge -> origin notification, every second: what LESS_LOADED_NODE and FEWESTCALLS use. */
+export const loadNotification = z.strictObject({
+  players: z.number().int().nonnegative(),
+  cpuLoad: z.number().nonnegative(),
+  connections: z.number().int().nonnegative().optional(),
+});

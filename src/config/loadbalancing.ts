@@ -1,0 +1,283 @@
+// Parser of WCS's loadbalancing.xml: the origin's list of edges. Pure: takes the text and the file
+// name (for messages), returns a LoadBalancingConfig or throws a ConfigError naming file, line and
+// element/attribute path (e.g. `loadbalancer/cluster[1]/node[2]/ws`).
+//
+//   <loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">
+//     <node id="e1" max_connections="500" path_prefix=""><ip>host</ip><ws>8080</ws><wss>8443</wss></node>
+//     <cluster name="eu"> <node ...>...</node> </cluster>      (our extension: named clusters)
+//   </loadbalancer>
+//
+// Everything not described here is refused, so a misspelt element cannot silently drop an edge.
+
+import * as path from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ConfigError } from './errors';
+import { parseHost, parseInteger, parsePathPrefix, parsePort, type ParseResult } from './propertiesSchema';
+import { BALANCING_MODES, DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type LoadBalancingConfig } from './types';
+
+/** WCS defaults for an edge's `<ws>` and `<wss>`, and our default connection cap. */
+export const DEFAULT_EDGE_WS_PORT = 8080;
+export const DEFAULT_EDGE_WSS_PORT = 8443;
+export const DEFAULT_EDGE_MAX_CONNECTIONS = 500;
+
+/** An element of the document with what messages need: its path and line. */
+interface Element {
+  readonly name: string;
+  /** XPath-like: `loadbalancer/node[2]`, the index counting same-named siblings from 1. */
+  readonly path: string;
+  /** Index of its `<` in the text. */
+  readonly start: number;
+  readonly line: number;
+  readonly attributes: ReadonlyMap<string, string>;
+  readonly children: readonly Element[];
+  /** Its own text (not its children's), trimmed. */
+  readonly text: string;
+}
+
+const ATTRIBUTES = ':@';
+/** Elements that may repeat among their siblings, always shown with an index in paths. */
+const REPEATABLE = new Set(['node', 'cluster']);
+const TEXT = '#text';
+const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
+
+const parser = new XMLParser({
+  // Ordered output keeps every element an object, so each carries its start index.
+  preserveOrder: true,
+  captureMetaData: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  // Values stay strings: validation below decides what a number is.
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+});
+
+/** Parses loadbalancing.xml; `file` is used as given in messages and resolved for `config.file`. */
+export function parseLoadBalancing(text: string, file: string): LoadBalancingConfig {
+  const doc = new Document(text, file);
+  const root = doc.root();
+  doc.allowOnly(root, ['stream_distribution', 'mode'], ['node', 'cluster']);
+
+  const distribution = root.attributes.get('stream_distribution') ?? 'webrtc';
+  // WCS also accepts "rtmp"; we relay over WebRTC only. Case is forgiven, as WCS examples vary.
+  if (distribution.toLowerCase() !== 'webrtc') {
+    doc.fail(root, 'stream_distribution', `${JSON.stringify(distribution)} is not supported (only "webrtc")`);
+  }
+  const modeText = root.attributes.get('mode') ?? 'ROUNDROBIN';
+  const mode = BALANCING_MODES.find((m) => m === modeText.toUpperCase());
+  if (mode === undefined) {
+    doc.fail(root, 'mode', `${JSON.stringify(modeText)} is not one of ${BALANCING_MODES.join(', ')}`);
+  }
+
+  const nodes: EdgeNodeConfig[] = [];
+  const nodeLines = new Map<string, number>();
+  const clusterLines = new Map<string, number>();
+  const addNode = (element: Element, cluster: string): void => {
+    const node = doc.node(element, cluster);
+    const first = nodeLines.get(node.id);
+    if (first !== undefined) {
+      const derived = element.attributes.has('id') ? '' : ' derived from <ip>:<ws>';
+      doc.fail(element, 'id', `duplicate node id ${JSON.stringify(node.id)}${derived} (first on line ${first})`);
+    }
+    nodeLines.set(node.id, doc.attributeLine(element, 'id'));
+    nodes.push(node);
+  };
+
+  for (const child of root.children) {
+    if (child.name === 'node') {
+      addNode(child, DEFAULT_CLUSTER);
+      continue;
+    }
+    doc.allowOnly(child, ['name'], ['node']);
+    const name = doc.required(child, 'name');
+    // Names travel in `/rtcloadbalance?cluster=NAME`: keep them URL-safe.
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+      doc.fail(child, 'name', `${JSON.stringify(name)} must be 1-64 letters, digits, ".", "_" or "-"`);
+    }
+    const first = clusterLines.get(name);
+    if (first !== undefined) doc.fail(child, 'name', `duplicate cluster name ${JSON.stringify(name)} (first on line ${first})`);
+    clusterLines.set(name, doc.attributeLine(child, 'name'));
+    for (const node of child.children) addNode(node, name);
+  }
+
+  return { file: path.resolve(file), streamDistribution: 'webrtc', mode: mode as BalancingMode, nodes };
+}
+
+/** The parsed text plus the helpers that turn positions into lines and mistakes into ConfigErrors. */
+class Document {
+  readonly #text: string;
+  readonly #file: string;
+
+  constructor(text: string, file: string) {
+    this.#text = text;
+    this.#file = file;
+  }
+
+  /** Validates, parses and returns the single root element, which must be `<loadbalancer>`. */
+  root(): Element {
+    const valid = XMLValidator.validate(this.#text);
+    if (valid !== true) {
+      throw new ConfigError({ file: this.#file, line: valid.err.line ?? null, key: null }, `malformed XML: ${valid.err.msg}`);
+    }
+    const top = (parser.parse(this.#text) as RawNode[]).filter((n) => !tagOf(n).startsWith('?') && tagOf(n) !== TEXT);
+    const [root, second] = this.#elements(top, '', 1);
+    if (root === undefined) {
+      throw new ConfigError({ file: this.#file, line: null, key: null }, 'no root element: the document must hold one <loadbalancer>');
+    }
+    if (root.name !== 'loadbalancer') {
+      throw this.#error(root, null, `the root element must be <loadbalancer>, not <${root.name}>`);
+    }
+    if (second !== undefined) {
+      throw this.#error(second, null, 'a second root element: the document must hold one <loadbalancer>');
+    }
+    return root;
+  }
+
+  /** Refuses attributes, child elements and text the element may not have. */
+  allowOnly(element: Element, attributes: readonly string[], children: readonly string[]): void {
+    for (const name of element.attributes.keys()) {
+      if (!attributes.includes(name)) {
+        const known = attributes.length > 0 ? `known: ${attributes.join(', ')}` : `<${element.name}> has none`;
+        this.fail(element, name, `unknown attribute (${known})`);
+      }
+    }
+    for (const child of element.children) {
+      if (!children.includes(child.name)) {
+        const known = children.length > 0 ? `expected ${children.map((c) => `<${c}>`).join(' or ')}` : 'it holds text only';
+        throw this.#error(child, null, `unknown element <${child.name}> in <${element.name}> (${known})`);
+      }
+    }
+    if (children.length > 0 && element.text !== '') {
+      throw this.#error(element, null, `unexpected text ${JSON.stringify(element.text)} in <${element.name}>`);
+    }
+  }
+
+  /** A required, non-empty attribute. */
+  required(element: Element, attribute: string): string {
+    const value = element.attributes.get(attribute);
+    if (value === undefined || value === '') this.fail(element, attribute, value === undefined ? 'is required' : 'must not be empty');
+    return value as string;
+  }
+
+  /** Reads one `<node>` (already known to be one). */
+  node(element: Element, cluster: string): EdgeNodeConfig {
+    this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss']);
+    const fields = new Map<string, Element>();
+    for (const child of element.children) {
+      this.allowOnly(child, [], []);
+      const first = fields.get(child.name);
+      if (first !== undefined) throw this.#error(child, null, `<${child.name}> appears twice in <node> (first on line ${first.line})`);
+      fields.set(child.name, child);
+    }
+
+    const ipElement = fields.get('ip');
+    if (ipElement === undefined) throw this.#error(element, null, 'missing <ip>: the address the origin and players reach the edge at');
+    if (ipElement.text === '') throw this.#error(ipElement, null, 'must not be empty');
+    const ip = this.#value(ipElement, null, parseHost(ipElement.text));
+
+    const portOf = (name: 'ws' | 'wss', fallback: number, allowZero: boolean): number => {
+      const child = fields.get(name);
+      return child === undefined ? fallback : this.#value(child, null, parsePort(child.text, allowZero));
+    };
+    const ws = portOf('ws', DEFAULT_EDGE_WS_PORT, false);
+    const wss = portOf('wss', DEFAULT_EDGE_WSS_PORT, true); // 0 = the edge has no wss
+
+    const attribute = <T>(name: string, fallback: T, parse: (raw: string) => ParseResult<T>): T => {
+      const raw = element.attributes.get(name);
+      return raw === undefined ? fallback : this.#value(element, name, parse(raw));
+    };
+    // Without an id, the edge is named like its own default node_id, `<ip>:<ws.port>`.
+    const id = attribute('id', ip.includes(':') ? `[${ip}]:${ws}` : `${ip}:${ws}`, parseNodeName);
+    const maxConnections = attribute('max_connections', DEFAULT_EDGE_MAX_CONNECTIONS, (raw) => parseInteger(raw, 0, 1_000_000));
+    const pathPrefix = attribute('path_prefix', '', parsePathPrefix);
+    return { id, ip, ws, wss, maxConnections, cluster, pathPrefix };
+  }
+
+  /** Throws a ConfigError about an element, or one of its attributes when `attribute` is given. */
+  fail(element: Element, attribute: string | null, reason: string): never {
+    throw this.#error(element, attribute, reason);
+  }
+
+  /** Line of an attribute inside a start tag that may span several lines. */
+  attributeLine(element: Element, attribute: string): number {
+    const offset = attributeOffsets(this.#text, element.start).get(attribute);
+    return offset === undefined ? element.line : lineAt(this.#text, offset);
+  }
+
+  #value<T>(element: Element, attribute: string | null, result: ParseResult<T>): T {
+    if (!result.ok) this.fail(element, attribute, result.reason);
+    return result.value;
+  }
+
+  #error(element: Element, attribute: string | null, reason: string): ConfigError {
+    const line = attribute === null ? element.line : this.attributeLine(element, attribute);
+    const key = attribute === null ? element.path : `${element.path}@${attribute}`;
+    return new ConfigError({ file: this.#file, line, key }, reason);
+  }
+
+  #elements(raw: readonly RawNode[], parentPath: string, parentLine: number): Element[] {
+    const count = new Map<string, number>();
+    for (const node of raw) count.set(tagOf(node), (count.get(tagOf(node)) ?? 0) + 1);
+    const seen = new Map<string, number>();
+    const out: Element[] = [];
+    for (const node of raw) {
+      const name = tagOf(node);
+      if (name === TEXT) continue;
+      const index = (seen.get(name) ?? 0) + 1;
+      seen.set(name, index);
+      // `node[2]`, `cluster[1]`, but `ip` unless repeated: the index is there when it tells apart.
+      const indexed = REPEATABLE.has(name) || (count.get(name) ?? 0) > 1 ? `${name}[${index}]` : name;
+      const elementPath = parentPath === '' ? name : `${parentPath}/${indexed}`;
+      const start = (node[META] as { startIndex?: number } | undefined)?.startIndex;
+      const line = start === undefined ? parentLine : lineAt(this.#text, start);
+      const content = (node[name] as RawNode[] | undefined) ?? [];
+      const text = content
+        .filter((c) => tagOf(c) === TEXT)
+        .map((c) => String(c[TEXT]))
+        .join(' ')
+        .trim();
+      const attributes = new Map(Object.entries((node[ATTRIBUTES] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
+      out.push({ name, path: elementPath, start: start ?? 0, line, attributes, children: this.#elements(content, elementPath, line), text });
+    }
+    return out;
+  }
+}
+
+/** One node of fast-xml-parser's ordered output: `{ tag: children, ':@': attributes }`. */
+type RawNode = Record<string | symbol, unknown>;
+
+/** Ids travel in `?machine=ID`, logs and metric labels, like node_id: one printable token. */
+function parseNodeName(raw: string): ParseResult<string> {
+  if (raw === '') return { ok: false, reason: 'must not be empty' };
+  if (raw.length > 128 || /[\s\p{Cc}]/u.test(raw)) {
+    return { ok: false, reason: `${JSON.stringify(raw)} must be at most 128 characters without spaces or control characters` };
+  }
+  return { ok: true, value: raw };
+}
+
+function tagOf(node: RawNode): string {
+  return Object.keys(node).find((k) => k !== ATTRIBUTES) ?? TEXT;
+}
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * Offsets of the attribute names in the start tag beginning at `start`. The document is already
+ * validated, so a small scanner that honours quotes is enough.
+ */
+function attributeOffsets(text: string, start: number): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const tag = /<[^\s/>]+/y;
+  tag.lastIndex = start;
+  if (tag.exec(text) === null) return offsets;
+  const attribute = /\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')/y;
+  attribute.lastIndex = tag.lastIndex;
+  for (let m = attribute.exec(text); m !== null; m = attribute.exec(text)) {
+    offsets.set(m[1], m.index + m[0].length - m[0].trimStart().length);
+  }
+  return offsets;
+}

@@ -1,0 +1,246 @@
+// The table of every key flashphoner.properties may hold: its type, default, validation and
+// environment variable(s). Keys named like WCS's (load_balancing_enabled, ip, ip_local, ws.port,
+// wss.port, media_port_from, media_port_to) keep WCS's meaning; the others are ours. Pure: the
+// layering of file, .env and environment is load.ts's job.
+//
+// Value parsers return a reason instead of throwing, so the caller can say where the bad value came
+// from (a file line or an environment variable). Reasons quote the value, except for secrets.
+
+import { isIP } from 'node:net';
+import type { NodeConfig } from './types';
+
+export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+/**
+ * What the properties, .env and environment decide: NodeConfig minus what loadConfig derives.
+ * nodeId is null when node_id is unset (loadConfig then uses `<ip>:<ws.port>`).
+ */
+export type Settings = Omit<NodeConfig, 'confDir' | 'loadBalancing' | 'nodeId'> & { readonly nodeId: string | null };
+export type SettingField = keyof Settings;
+
+export interface PropertySpec<F extends SettingField> {
+  /** Key in flashphoner.properties. */
+  readonly key: string;
+  /**
+   * Environment variables overriding the key, most specific first: the key upper-cased with "."
+   * turned into "_", plus PORT for ws.port. Within one source the first one set wins.
+   */
+  readonly env: readonly string[];
+  readonly default: Settings[F];
+  /** Secret values are never quoted in messages. */
+  readonly secret?: boolean;
+  readonly parse: (raw: string) => ParseResult<Settings[F]>;
+}
+
+export type PropertySpecs = { readonly [F in SettingField]: PropertySpec<F> };
+
+const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value });
+const fail = (reason: string): ParseResult<never> => ({ ok: false, reason });
+const quote = (raw: string): string => JSON.stringify(raw);
+
+// ---- value parsers (exported: loadbalancing.xml reuses them) ----
+
+/** Ports are plain decimal integers; ws.port may also be 0 = "pick a free port". */
+export function parsePort(raw: string, allowZero = false): ParseResult<number> {
+  const min = allowZero ? 0 : 1;
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  return n >= min && n <= 65535 ? ok(n) : fail(`${quote(raw)} is not a port number (${min}-65535)`);
+}
+
+/** Plain decimal integers only: "1e3", "0x10", "+5" and "5.0" are refused rather than guessed. */
+export function parseInteger(raw: string, min: number, max: number): ParseResult<number> {
+  const n = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  return n >= min && n <= max ? ok(n) : fail(`${quote(raw)} is not an integer from ${min} to ${max}`);
+}
+
+export function parseBoolean(raw: string): ParseResult<boolean> {
+  if (raw === 'true') return ok(true);
+  if (raw === 'false') return ok(false);
+  return fail(`${quote(raw)} is not a boolean (true or false)`);
+}
+
+function parseEnum<T extends string>(values: readonly T[]): (raw: string) => ParseResult<T> {
+  return (raw) => ((values as readonly string[]).includes(raw) ? ok(raw as T) : fail(`${quote(raw)} is not one of ${values.join(', ')}`));
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * An address others reach this node (or an edge) at: IPv4, IPv6 (without brackets) or a host name.
+ * The unspecified addresses are refused: they can be bound to but not reached.
+ */
+export function parseHost(raw: string): ParseResult<string> {
+  if (raw === '0.0.0.0' || raw === '::') {
+    return fail(`${quote(raw)} is the unspecified address, which clients and peers cannot reach (to bind every interface, set ip_local)`);
+  }
+  if (isIP(raw) !== 0 || HOST_NAME.test(raw)) return ok(raw);
+  const hint = /^\[.*\]$/.test(raw) ? ' (write IPv6 addresses without brackets)' : '';
+  return fail(`${quote(raw)} is not an IP address or host name${hint}`);
+}
+
+/** An address to bind sockets to: an IP literal, 0.0.0.0 and :: included. */
+export function parseIpLiteral(raw: string): ParseResult<string> {
+  return isIP(raw) !== 0 ? ok(raw) : fail(`${quote(raw)} is not an IPv4 or IPv6 address`);
+}
+
+/**
+ * A request path prefix such as "/media/cdn" that the node's paths live under behind a reverse
+ * proxy: empty (none) or "/" + segments, without trailing "/" so `${prefix}/path` never doubles it.
+ */
+export function parsePathPrefix(raw: string): ParseResult<string> {
+  if (raw === '') return ok('');
+  if (!raw.startsWith('/')) return fail(`${quote(raw)} must be empty or start with "/"`);
+  if (raw.endsWith('/')) return fail(`${quote(raw)} must not end with "/" (use "" for no prefix)`);
+  if (/[?#\s]/.test(raw)) return fail(`${quote(raw)} must not contain "?", "#" or spaces`);
+  if (raw.includes('//')) return fail(`${quote(raw)} must not contain an empty segment ("//")`);
+  return ok(raw);
+}
+
+/** An optional file path; empty = none. Existence is checked by loadConfig, relative to confDir. */
+function parseOptionalPath(raw: string): ParseResult<string | null> {
+  return ok(raw === '' ? null : raw);
+}
+
+/** node_id appears in logs, metric labels and REST answers: one printable token. Empty = derived. */
+function parseNodeId(raw: string): ParseResult<string | null> {
+  if (raw === '') return ok(null);
+  if (raw.length > 128 || /[\s\p{Cc}]/u.test(raw)) {
+    return fail(`${quote(raw)} must be at most 128 characters without spaces or control characters`);
+  }
+  return ok(raw);
+}
+
+/** Any string; "" disables relays. Never quoted, even in the reason. */
+function parseSecret(raw: string): ParseResult<string> {
+  return ok(raw);
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const MEDIASOUP_LOG_LEVELS = ['debug', 'warn', 'error', 'none'] as const;
+
+// ---- the table ----
+
+/** Every key, keyed by the NodeConfig field it fills. Defaults are those documented in types.ts. */
+export const PROPERTY_SPECS: PropertySpecs = {
+  nodeId: { key: 'node_id', env: ['NODE_ID'], default: null, parse: parseNodeId },
+  loadBalancingEnabled: { key: 'load_balancing_enabled', env: ['LOAD_BALANCING_ENABLED'], default: false, parse: parseBoolean },
+  ip: { key: 'ip', env: ['IP'], default: '127.0.0.1', parse: parseHost },
+  ipLocal: { key: 'ip_local', env: ['IP_LOCAL'], default: '127.0.0.1', parse: parseIpLiteral },
+  wsPort: { key: 'ws.port', env: ['WS_PORT', 'PORT'], default: 8080, parse: (raw) => parsePort(raw, true) },
+  wssPort: { key: 'wss.port', env: ['WSS_PORT'], default: 8443, parse: (raw) => parsePort(raw) },
+  tlsCertFile: { key: 'tls.cert_file', env: ['TLS_CERT_FILE'], default: null, parse: parseOptionalPath },
+  tlsKeyFile: { key: 'tls.key_file', env: ['TLS_KEY_FILE'], default: null, parse: parseOptionalPath },
+  dtlsCertFile: { key: 'dtls.cert_file', env: ['DTLS_CERT_FILE'], default: null, parse: parseOptionalPath },
+  dtlsKeyFile: { key: 'dtls.key_file', env: ['DTLS_KEY_FILE'], default: null, parse: parseOptionalPath },
+  mediaPortFrom: { key: 'media_port_from', env: ['MEDIA_PORT_FROM'], default: 31001, parse: (raw) => parsePort(raw) },
+  mediaPortTo: { key: 'media_port_to', env: ['MEDIA_PORT_TO'], default: 32000, parse: (raw) => parsePort(raw) },
+  workers: { key: 'workers', env: ['WORKERS'], default: 0, parse: (raw) => parseInteger(raw, 0, 1024) },
+  pathPrefix: { key: 'http.path_prefix', env: ['HTTP_PATH_PREFIX'], default: '', parse: parsePathPrefix },
+  cdnSecret: { key: 'cdn_secret', env: ['CDN_SECRET'], default: '', secret: true, parse: parseSecret },
+  maxConnections: { key: 'max_connections', env: ['MAX_CONNECTIONS'], default: 500, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
+  wsMaxPayload: { key: 'ws.max_payload', env: ['WS_MAX_PAYLOAD'], default: 262144, parse: (raw) => parseInteger(raw, 1024, 1 << 30) },
+  wsHeartbeatMs: { key: 'ws.heartbeat_ms', env: ['WS_HEARTBEAT_MS'], default: 15000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  cdnReconnectMs: { key: 'cdn.reconnect_ms', env: ['CDN_RECONNECT_MS'], default: 500, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  logLevel: { key: 'log.level', env: ['LOG_LEVEL'], default: 'info', parse: parseEnum(LOG_LEVELS) },
+  mediasoupLogLevel: { key: 'mediasoup.log_level', env: ['MEDIASOUP_LOG_LEVEL'], default: 'warn', parse: parseEnum(MEDIASOUP_LOG_LEVELS) },
+};
+
+export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];
+
+const FIELD_BY_KEY = new Map<string, SettingField>(SETTING_FIELDS.map((field) => [PROPERTY_SPECS[field].key, field]));
+const FIELD_BY_ENV = new Map<string, SettingField>(
+  SETTING_FIELDS.flatMap((field) => PROPERTY_SPECS[field].env.map((name) => [name, field] as const)),
+);
+
+/** The field a properties key fills, or undefined for an unknown key. */
+export function fieldOfKey(key: string): SettingField | undefined {
+  return FIELD_BY_KEY.get(key);
+}
+
+/** The field an environment variable overrides, or undefined when it is not one of ours. */
+export function fieldOfEnv(name: string): SettingField | undefined {
+  return FIELD_BY_ENV.get(name);
+}
+
+/** Parses one raw value of a field; a failing secret gets a reason that does not quote it. */
+export function parseSetting<F extends SettingField>(field: F, raw: string): ParseResult<Settings[F]> {
+  const spec = PROPERTY_SPECS[field] as PropertySpec<F>;
+  const result = spec.parse(raw);
+  return result.ok || !spec.secret ? result : fail('invalid value (not shown: it is a secret)');
+}
+
+/** The defaults of every field. */
+export function defaultSettings(): Settings {
+  const out: Record<string, unknown> = {};
+  for (const field of SETTING_FIELDS) out[field] = PROPERTY_SPECS[field].default;
+  return out as unknown as Settings;
+}
+
+// ---- rules joining several keys ----
+
+export interface SettingsIssue {
+  /** Fields involved, the one to blame first: the caller names the first one set explicitly. */
+  readonly fields: readonly SettingField[];
+  readonly reason: string;
+}
+
+/** Checks that need more than one key; null when the settings are consistent. */
+export function checkSettings(s: Settings): SettingsIssue | null {
+  if (s.mediaPortFrom > s.mediaPortTo) {
+    return {
+      fields: ['mediaPortFrom', 'mediaPortTo'],
+      reason: `media_port_from (${s.mediaPortFrom}) must not be above media_port_to (${s.mediaPortTo})`,
+    };
+  }
+  for (const [cert, key] of [['tlsCertFile', 'tlsKeyFile'], ['dtlsCertFile', 'dtlsKeyFile']] as const) {
+    if ((s[cert] === null) !== (s[key] === null)) {
+      const [set, unset] = s[cert] === null ? [key, cert] : [cert, key];
+      return {
+        fields: [set],
+        reason: `is set but ${PROPERTY_SPECS[unset].key} is not: give both the certificate and its key, or neither`,
+      };
+    }
+  }
+  if (s.tlsCertFile !== null && s.wsPort !== 0 && s.wsPort === s.wssPort) {
+    return { fields: ['wssPort', 'wsPort'], reason: `wss.port and ws.port are both ${s.wsPort}; they must differ` };
+  }
+  return null;
+}
+
+// ---- "did you mean" ----
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The candidate nearest to `name` when it is close enough to be a typo, else null. */
+function nearest(name: string, candidates: Iterable<string>): string | null {
+  const normalize = (s: string): string => s.toLowerCase().replace(/[._-]/g, '_');
+  const limit = name.length <= 4 ? 1 : 2;
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    // "ws_port" for "ws.port" or "WS.PORT" is a typo of distance 0 once separators are ignored.
+    const d = editDistance(normalize(name), normalize(candidate));
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= limit ? best : null;
+}
+
+/** A known key close to an unknown one, for "did you mean" hints. */
+export function suggestKey(unknown: string): string | null {
+  return nearest(unknown, FIELD_BY_KEY.keys());
+}
+
+/** One of our environment variables close to `name` (a likely typo in .env), or null. */
+export function suggestEnv(name: string): string | null {
+  return fieldOfEnv(name) === undefined ? nearest(name, FIELD_BY_ENV.keys()) : null;
+}

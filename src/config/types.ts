@@ -1,0 +1,83 @@
+// The typed, frozen configuration of one node. Produced once by loadConfig() (load.ts); nothing
+// else in the code reads files or the environment for settings.
+
+/** Edge selection policies of WCS's loadbalancing.xml `mode` attribute. */
+export const BALANCING_MODES = ['ROUNDROBIN', 'FEWESTCALLS', 'RANDOM', 'LESS_LOADED_NODE'] as const;
+export type BalancingMode = (typeof BALANCING_MODES)[number];
+
+/** One `<node>` of loadbalancing.xml: an edge the origin pushes streams to. */
+export interface EdgeNodeConfig {
+  /** `id` attribute; unique in the file. */
+  readonly id: string;
+  /** `<ip>`: address (or host name) the origin and players reach the edge at. */
+  readonly ip: string;
+  /** `<ws>`: the edge's ws.port. Default 8080 (WCS default). */
+  readonly ws: number;
+  /** `<wss>`: the edge's wss.port; 0 when the edge has none. Default 8443 (WCS default). */
+  readonly wss: number;
+  /** `max_connections` attribute: connection cap used by /rtcloadbalance. Default 500. */
+  readonly maxConnections: number;
+  /** Name of the `<cluster>` element holding the node, or DEFAULT_CLUSTER for top-level nodes. */
+  readonly cluster: string;
+  /** `path_prefix` attribute: the edge's http.path_prefix. Default "" (same as none). */
+  readonly pathPrefix: string;
+}
+
+export const DEFAULT_CLUSTER = 'default';
+
+export interface LoadBalancingConfig {
+  /** Absolute path of the file, for messages. */
+  readonly file: string;
+  /** Only "webrtc" is supported (WCS also knows "rtmp"). */
+  readonly streamDistribution: 'webrtc';
+  /** Default ROUNDROBIN. */
+  readonly mode: BalancingMode;
+  /** Every node of the file, top-level and inside `<cluster>` elements, in file order. */
+  readonly nodes: readonly EdgeNodeConfig[];
+}
+
+export interface NodeConfig {
+  /** Directory the configuration was read from. */
+  readonly confDir: string;
+  /** `node_id`: name of this node in logs, metrics and REST answers. Default: `<ip>:<ws.port>`. */
+  readonly nodeId: string;
+  /** `load_balancing_enabled`: this node is the origin. Default false. */
+  readonly loadBalancingEnabled: boolean;
+  /** `ip`: address announced to clients and peers (ICE candidates, pipe tuples). Default 127.0.0.1. */
+  readonly ip: string;
+  /** `ip_local`: address to bind sockets to. Default 127.0.0.1. */
+  readonly ipLocal: string;
+  /** `ws.port`: HTTP + WebSocket port (pages, REST, command channel). Default 8080. 0 = any free port. */
+  readonly wsPort: number;
+  /** `wss.port`: HTTPS + secure WebSocket port, used only when tls.cert_file is set. Default 8443. */
+  readonly wssPort: number;
+  /** `tls.cert_file` / `tls.key_file`: PEM files for wss.port, resolved against confDir. Default none. */
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  /** `dtls.cert_file` / `dtls.key_file`: DTLS certificate for mediasoup workers. Default: generated. */
+  readonly dtlsCertFile: string | null;
+  readonly dtlsKeyFile: string | null;
+  /** `media_port_from` / `media_port_to`: RTC port range, split between workers. Default 31001-32000. */
+  readonly mediaPortFrom: number;
+  readonly mediaPortTo: number;
+  /** `workers`: number of mediasoup workers; 0 = one per CPU core. Default 0. */
+  readonly workers: number;
+  /** `http.path_prefix`: prefix of every HTTP/WebSocket path, e.g. "/media/cdn". Default "" (none). */
+  readonly pathPrefix: string;
+  /** `cdn_secret`: shared secret of the cluster's relay links. Default "" (relays refused). Never logged. */
+  readonly cdnSecret: string;
+  /** `max_connections`: cap on WebSocket clients of this node. Default 500. */
+  readonly maxConnections: number;
+  /** `ws.max_payload`: largest accepted WebSocket frame in bytes. Default 262144. */
+  readonly wsMaxPayload: number;
+  /** `ws.heartbeat_ms`: ping interval; a socket silent for two intervals is terminated. Default 15000. */
+  readonly wsHeartbeatMs: number;
+  /** `cdn.reconnect_ms`: first retry delay of an origin->edge link, doubled up to 10x. Default 500. */
+  readonly cdnReconnectMs: number;
+  /** `log.level`: pino level. Default info. */
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** `mediasoup.log_level`: worker log level. Default warn. */
+  readonly mediasoupLogLevel: 'debug' | 'warn' | 'error' | 'none';
+  /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
+  readonly loadBalancing: LoadBalancingConfig | null;
+}

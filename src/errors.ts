@@ -1,0 +1,52 @@
+// The error registry: every failure the product reports on the wire has a stable code here, an
+// HTTP status for REST/WHIP/WHEP, and a one-line meaning. docs/protocol.md lists them all, and
+// test/unit/errors.test.ts fails when one is missing there.
+
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, text: 'The frame or request is malformed or its arguments are invalid.' },
+  UNKNOWN_COMMAND: { status: 400, text: 'The method is not a command of this protocol.' },
+  NOT_CONNECTED: { status: 409, text: 'The session must send `connect` before any other command.' },
+  ALREADY_CONNECTED: { status: 409, text: '`connect` was sent twice on one session.' },
+  STREAM_NOT_FOUND: { status: 404, text: 'CDN stream not found: no node of the cluster holds a stream of that name.' },
+  STREAM_NAME_TAKEN: { status: 409, text: 'A stream of that name is already published on this node.' },
+  TRANSPORT_NOT_FOUND: { status: 404, text: 'No transport with that id belongs to this session.' },
+  PRODUCER_NOT_FOUND: { status: 404, text: 'No producer with that id belongs to this session.' },
+  CONSUMER_NOT_FOUND: { status: 404, text: 'No consumer with that id belongs to this session.' },
+  CANNOT_CONSUME: { status: 422, text: "The player's RTP capabilities cannot receive the stream's codecs." },
+  NOT_ALLOWED: { status: 403, text: 'The command is not allowed on this node or in this state.' },
+  UNAUTHORIZED: { status: 401, text: 'The cluster secret is missing or wrong.' },
+  TOO_MANY_CONNECTIONS: { status: 503, text: 'The node is at its max_connections cap.' },
+  NODE_CLOSING: { status: 503, text: 'The node is shutting down.' },
+  INTERNAL: { status: 500, text: 'The server failed; the log has the details.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** An error meant for the client: its code and message go on the wire as `{code, message}`. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? ERRORS[code].text);
+    this.name = 'AppError';
+    this.code = code;
+  }
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * Turns anything thrown into what a client may see: AppErrors as they are, anything else as
+ * INTERNAL without its details (those go to the log).
+ */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  return { code: 'INTERNAL', message: ERRORS.INTERNAL.text };
+}

@@ -1,0 +1,139 @@
+// The node's one HTTP port (ws.port), and the HTTPS one (wss.port) when a certificate is set:
+// REST API, pages, and WebSocket upgrades, all under the optional path prefix.
+import fs from 'node:fs';
+import http, { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../log';
+import { sendError, sendText } from './respond';
+import type { Router } from './router';
+import { serveStatic } from './staticFiles';
+import { refuseUpgrade } from './upgrade';
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean) => void;
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** HTTPS port and PEM files; no HTTPS server when null. */
+  tls: { port: number; certFile: string; keyFile: string } | null;
+  /** Prefix of every path, "" for none. */
+  pathPrefix: string;
+  router: Router;
+  /** WebSocket endpoints by path (after the prefix). */
+  upgrades: Record<string, UpgradeHandler>;
+  logger: Logger;
+}
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Content-Type, Authorization, If-Match',
+  'Access-Control-Expose-Headers': 'Location, Link, ETag',
+  'Access-Control-Max-Age': '600',
+};
+
+export class HttpServer {
+  readonly #options: HttpServerOptions;
+  readonly #servers: http.Server[] = [];
+  #closed = false;
+
+  static async create(options: HttpServerOptions): Promise<HttpServer> {
+    const server = new HttpServer(options);
+    await server.#listen(http.createServer(), options.port, false);
+    if (options.tls) {
+      const secure = https.createServer({ cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) });
+      await server.#listen(secure, options.tls.port, true);
+    }
+    return server;
+  }
+
+  private constructor(options: HttpServerOptions) {
+    this.#options = options;
+  }
+
+  /** The bound HTTP port (differs from the configured one when that was 0). */
+  get port(): number {
+    return (this.#servers[0].address() as AddressInfo).port;
+  }
+
+  get securePort(): number | null {
+    return this.#servers[1] ? (this.#servers[1].address() as AddressInfo).port : null;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(
+      this.#servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+  }
+
+  async #listen(server: http.Server, port: number, secure: boolean): Promise<void> {
+    server.on('request', (req, res) => void this.#onRequest(req, res, secure));
+    server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head, secure));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.#options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#servers.push(server);
+  }
+
+  /** Strips the prefix; null when the path is outside it. */
+  #localPath(rawUrl: string | undefined): { path: string; url: URL } | null {
+    const url = new URL(rawUrl ?? '/', 'http://localhost');
+    const prefix = this.#options.pathPrefix;
+    if (!prefix) return { path: url.pathname, url };
+    if (url.pathname === prefix) return { path: '/', url };
+    if (!url.pathname.startsWith(prefix + '/')) return null;
+    return { path: url.pathname.slice(prefix.length), url };
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+    try {
+      const local = this.#localPath(req.url);
+      if (!local) return sendText(res, 404, 'not found\n');
+      const method = req.method ?? 'GET';
+      if (method === 'OPTIONS') {
+        const methods = this.#options.router.methodsFor(local.path);
+        if (methods.length === 0) return sendText(res, 404, 'not found\n');
+        res.writeHead(204, { ...CORS_HEADERS, 'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', ') });
+        return void res.end();
+      }
+      const match = this.#options.router.match(method, local.path);
+      if (match === 'method') {
+        return sendText(res, 405, 'method not allowed\n', { Allow: this.#options.router.methodsFor(local.path).join(', ') });
+      }
+      if (match) {
+        for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+        return await match.handler(req, res, { params: match.params, url: local.url, secure });
+      }
+      if ((method === 'GET' || method === 'HEAD') && serveStatic(res, local.path, method === 'HEAD')) return;
+      sendText(res, 404, 'not found\n');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'INTERNAL' || !(err instanceof Error && 'code' in err)) {
+        this.#options.logger.error({ err, url: req.url }, 'HTTP request failed');
+      }
+      if (!res.headersSent) sendError(res, err);
+      else res.destroy();
+    }
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {
+    socket.on('error', () => socket.destroy());
+    const local = this.#localPath(req.url);
+    const handler = local ? this.#options.upgrades[local.path] : undefined;
+    if (!handler) return refuseUpgrade(socket, 404, 'no WebSocket endpoint at this path');
+    handler(req, socket, head, secure);
+  }
+}

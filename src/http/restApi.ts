@@ -1,0 +1,92 @@
+// REST endpoints of every node: health, streams, connected clients, CDN routes and metrics.
+// WCS's REST API takes POST with a JSON body; GET is accepted too for curl and browsers.
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import type { MediaNode } from '../node/MediaNode';
+import { readBody } from './body';
+import { describe } from '../signaling/frames';
+import { sendJson, sendText } from './respond';
+import type { RouteHandler, Router } from './router';
+
+const findFilter = z.strictObject({ name: z.string().max(128).optional() });
+
+async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<typeof findFilter>> {
+  if (req.method !== 'POST') return {};
+  const text = (await readBody(req, 16 * 1024)).trim();
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError('BAD_REQUEST', 'body is not valid JSON');
+  }
+  const r = findFilter.safeParse(value);
+  if (!r.success) throw new AppError('BAD_REQUEST', describe(r.error));
+  return r.data;
+}
+
+export function registerRestApi(router: Router, deps: { node: MediaNode; metrics: Registry }): void {
+  const { node, metrics } = deps;
+
+  router.add('GET', '/healthz', (_req, res) => {
+    if (node.closed) return sendJson(res, 503, { status: 'closing' });
+    sendJson(res, 200, { status: 'ok', nodeId: node.config.nodeId, workers: node.media.size, streams: node.streams.size });
+  });
+
+  const findStreams: RouteHandler = async (req, res) => {
+    const filter = await parseFilter(req);
+    const sessions = node.signaling.sessions;
+    const list = node.streams
+      .all()
+      .filter((s) => !filter.name || s.name === filter.name)
+      .map((s) => ({
+        name: s.name,
+        status: s.status,
+        source: s.source.kind,
+        ...(s.source.kind === 'relay' ? { origin: s.source.originId } : {}),
+        createdAt: new Date(s.createdAt).toISOString(),
+        tracks: s.producers.map((p) => ({ kind: p.kind, paused: p.paused, codec: p.rtpParameters.codecs[0]?.mimeType })),
+        players: sessions.filter((x) => x.playedStreams.includes(s.name)).length,
+        ...(node.origin ? { edges: node.origin.relayStates(s.name) } : {}),
+      }));
+    if (filter.name && list.length === 0) throw new AppError('STREAM_NOT_FOUND', `stream "${filter.name}" not found`);
+    sendJson(res, 200, list);
+  };
+  router.add('POST', '/rest-api/stream/find_all', findStreams);
+  router.add('GET', '/rest-api/stream/find_all', findStreams);
+
+  const findConnections: RouteHandler = (_req, res) => {
+    sendJson(
+      res,
+      200,
+      node.signaling.sessions.map((s) => ({
+        id: s.id,
+        clientName: s.clientName,
+        remoteAddress: s.remoteAddress,
+        secure: s.secure,
+        connectedAt: new Date(s.connectedAt).toISOString(),
+        publishing: s.publishedStreams,
+        playing: s.playedStreams,
+      })),
+    );
+  };
+  router.add('POST', '/rest-api/connection/find_all', findConnections);
+  router.add('GET', '/rest-api/connection/find_all', findConnections);
+
+  const showRoutes: RouteHandler = (_req, res) => {
+    sendJson(res, 200, {
+      nodeId: node.config.nodeId,
+      role: node.origin ? 'origin' : node.relays.linked ? 'edge' : 'standalone',
+      mode: node.config.loadBalancing?.mode ?? null,
+      edges: node.origin?.routes() ?? [],
+      origins: node.relays.links(),
+    });
+  };
+  router.add('POST', '/rest-api/cdn/show_routes', showRoutes);
+  router.add('GET', '/rest-api/cdn/show_routes', showRoutes);
+
+  router.add('GET', '/metrics', async (_req, res) => {
+    sendText(res, 200, await metrics.metrics(), { 'Content-Type': metrics.contentType });
+  });
+}

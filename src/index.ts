@@ -1,0 +1,80 @@
+// Process lifecycle of one node: `npm run node -- --conf <dir>`.
+// Loads the configuration (any mistake exits 2 before anything listens), starts the node, and
+// closes it gracefully on SIGINT/SIGTERM (exit 0).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config/load';
+import { ConfigError } from './config/errors';
+import { createRootLogger } from './log';
+import { MediaNode } from './node/MediaNode';
+import { setListenerErrorHandler } from './util/TypedEmitter';
+
+const USAGE = 'usage: npm run node -- --conf <dir>   (dir holds flashphoner.properties, optional loadbalancing.xml and .env)';
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({ options: { conf: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const confDir = path.resolve(args.values.conf ?? 'conf');
+  let config;
+  try {
+    config = loadConfig(confDir);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createRootLogger(config.logLevel, config.nodeId);
+  setListenerErrorHandler((event, err) => logger.error({ err, event }, 'event listener threw'));
+  process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
+
+  let node: MediaNode;
+  try {
+    node = await MediaNode.create(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'node failed to start');
+    process.exit(1);
+  }
+  const role = config.loadBalancingEnabled ? 'origin' : 'node';
+  logger.info(
+    { port: node.port, securePort: node.securePort, workers: node.media.size, prefix: config.pathPrefix || undefined },
+    `${role} ${config.nodeId} listening on http://${config.ip}:${node.port}${config.pathPrefix}/`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10000);
+    force.unref();
+    node
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        logger.flush?.();
+        process.exit(0);
+      })
+      .catch((err) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

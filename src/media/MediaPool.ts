@@ -1,0 +1,142 @@
+// The node's mediasoup workers, one router each. A stream lives on one router; new streams go to
+// the router with the fewest transports. A worker that dies is replaced (its streams are lost and
+// their owners are told through the routers' close events).
+import os from 'node:os';
+import type { Logger } from '../log';
+import { TypedEmitter } from '../util/TypedEmitter';
+import { MEDIA_CODECS } from './codecs';
+import { routeMediasoupLogs } from './mediasoupLogs';
+import type * as ms from 'mediasoup/lib/types';
+
+export interface MediaPoolOptions {
+  /** Number of workers; 0 = one per CPU core. */
+  workers: number;
+  /** RTC port range, split evenly between workers. */
+  rtcMinPort: number;
+  rtcMaxPort: number;
+  /** Worker log level. Default 'warn'. */
+  logLevel?: 'debug' | 'warn' | 'error' | 'none';
+  /** PEM certificate and key for DTLS; default: mediasoup generates one per worker. */
+  dtlsCertificateFile?: string | null;
+  dtlsPrivateKeyFile?: string | null;
+  logger: Logger;
+}
+
+export interface MediaSlot {
+  readonly index: number;
+  readonly worker: ms.Worker;
+  readonly router: ms.Router;
+  /** Live transports on this router, for placement. */
+  transports: number;
+}
+
+type Events = { workerdied: [index: number, error: Error] };
+
+export class MediaPool extends TypedEmitter<Events> {
+  readonly #slots: MediaSlot[] = [];
+  readonly #options: MediaPoolOptions;
+  readonly #logger: Logger;
+  #closed = false;
+
+  static async create(options: MediaPoolOptions): Promise<MediaPool> {
+    routeMediasoupLogs(options.logger);
+    const pool = new MediaPool(options);
+    const count = options.workers > 0 ? options.workers : os.cpus().length;
+    const span = options.rtcMaxPort - options.rtcMinPort + 1;
+    if (span < count) throw new Error(`media port range ${options.rtcMinPort}-${options.rtcMaxPort} is smaller than the ${count} workers need`);
+    try {
+      for (let i = 0; i < count; i++) pool.#slots.push(await pool.#startSlot(i, count));
+    } catch (err) {
+      pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  private constructor(options: MediaPoolOptions) {
+    super();
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'media' });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** RTP capabilities are the same on every router (same codec list). */
+  get rtpCapabilities(): ms.RtpCapabilities {
+    return this.#live()[0].router.rtpCapabilities;
+  }
+
+  /** The router with the fewest transports, for a new stream. */
+  pickRouter(): ms.Router {
+    const slots = this.#live();
+    return slots.reduce((a, b) => (b.transports < a.transports ? b : a)).router;
+  }
+
+  /** Counts a transport against its router for placement, until the transport closes. */
+  track(router: ms.Router, transport: ms.Transport): void {
+    const slot = this.#slots.find((s) => s.router === router);
+    if (!slot) return;
+    slot.transports++;
+    transport.observer.once('close', () => slot.transports--);
+  }
+
+  /** CPU usage of all workers, in seconds of user+system time, for load reporting. */
+  async cpuSeconds(): Promise<number> {
+    let total = 0;
+    for (const slot of this.#live()) {
+      const usage = await slot.worker.getResourceUsage();
+      total += (usage.ru_utime + usage.ru_stime) / 1000;
+    }
+    return total;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const slot of this.#slots) slot.worker.close();
+    this.#slots.length = 0;
+  }
+
+  #live(): MediaSlot[] {
+    if (this.#closed) throw new Error('MediaPool is closed');
+    return this.#slots;
+  }
+
+  async #startSlot(index: number, count: number): Promise<MediaSlot> {
+    // mediasoup is loaded here, after routeMediasoupLogs() installed its logging hook.
+    const mediasoup = await import('mediasoup');
+    const { rtcMinPort, rtcMaxPort } = this.#options;
+    const per = Math.floor((rtcMaxPort - rtcMinPort + 1) / count);
+    const worker = await mediasoup.createWorker({
+      logLevel: this.#options.logLevel ?? 'warn',
+      rtcMinPort: rtcMinPort + index * per,
+      rtcMaxPort: index === count - 1 ? rtcMaxPort : rtcMinPort + (index + 1) * per - 1,
+      dtlsCertificateFile: this.#options.dtlsCertificateFile ?? undefined,
+      dtlsPrivateKeyFile: this.#options.dtlsPrivateKeyFile ?? undefined,
+    });
+    const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const slot: MediaSlot = { index, worker, router, transports: 0 };
+    worker.on('died', (error: Error) => void this.#onDied(slot, count, error));
+    this.#logger.info({ worker: index, pid: worker.pid }, 'mediasoup worker started');
+    return slot;
+  }
+
+  async #onDied(slot: MediaSlot, count: number, error: Error): Promise<void> {
+    if (this.#closed) return;
+    this.#logger.error({ worker: slot.index, pid: slot.worker.pid, err: error }, 'mediasoup worker died; replacing it');
+    this.emit('workerdied', slot.index, error);
+    try {
+      const fresh = await this.#startSlot(slot.index, count);
+      if (this.#closed) return void fresh.worker.close();
+      this.#slots[this.#slots.indexOf(slot)] = fresh;
+    } catch (err) {
+      this.#logger.error({ err }, 'could not replace the dead mediasoup worker');
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// Transport factories with the node's listen addresses: `ip_local` is bound, `ip` announced.
+import type { NodeConfig } from '../config/types';
+import type * as ms from 'mediasoup/lib/types';
+
+export type TransportKind = 'webrtc' | 'plain';
+
+export async function createClientTransport(
+  router: ms.Router,
+  kind: TransportKind,
+  config: Pick<NodeConfig, 'ip' | 'ipLocal'>,
+  direction: 'send' | 'recv',
+): Promise<ms.WebRtcTransport | ms.PlainTransport> {
+  const listenIp = { ip: config.ipLocal, announcedIp: config.ip === config.ipLocal ? undefined : config.ip };
+  if (kind === 'plain') {
+    // comedia: a plain-RTP publisher (ffmpeg, GStreamer, tests) is reached at the address its
+    // first packet comes from, so it needs no connect step.
+    return router.createPlainTransport({ listenIp, rtcpMux: true, comedia: direction === 'send' });
+  }
+  return router.createWebRtcTransport({
+    listenIps: [listenIp],
+    enableUdp: true,
+    enableTcp: true,
+    preferUdp: true,
+    initialAvailableOutgoingBitrate: 1_000_000,
+  });
+}
+
+/** What a client needs to set up its side of a transport. */
+export function describeTransport(
+  transport: ms.WebRtcTransport | ms.PlainTransport,
+  kind: TransportKind,
+): Record<string, unknown> {
+  if (kind === 'plain') {
+    const plain = transport as ms.PlainTransport;
+    return { id: plain.id, kind: 'plain', ip: plain.tuple.localIp, port: plain.tuple.localPort };
+  }
+  const rtc = transport as ms.WebRtcTransport;
+  return {
+    id: rtc.id,
+    kind: 'webrtc',
+    iceParameters: rtc.iceParameters,
+    iceCandidates: rtc.iceCandidates,
+    dtlsParameters: rtc.dtlsParameters,
+  };
+}

@@ -1,0 +1,139 @@
+// One node of the cluster: mediasoup workers, stream registry, command channel, HTTP API, and the
+// cluster role (the origin's edge links; every node accepts relays from an origin).
+import type { NodeConfig } from '../config/types';
+import type { Logger } from '../log';
+import { MediaPool } from '../media/MediaPool';
+import { StreamRegistry } from '../streams/StreamRegistry';
+import { SignalingServer } from '../signaling/SignalingServer';
+import type { NodeContext } from '../signaling/NodeContext';
+import { HttpServer } from '../http/HttpServer';
+import { Router } from '../http/router';
+import { registerRestApi } from '../http/restApi';
+import { createMetrics } from '../http/metrics';
+import { EdgeRelayService } from '../cluster/EdgeRelayService';
+import { OriginCluster } from '../cluster/OriginCluster';
+import { LoadMeter } from '../cluster/LoadMeter';
+
+export class MediaNode {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  readonly media: MediaPool;
+  readonly streams = new StreamRegistry();
+  readonly signaling: SignalingServer;
+  readonly relays: EdgeRelayService;
+  readonly origin: OriginCluster | null;
+  readonly load: LoadMeter;
+  #http: HttpServer | null = null;
+  #closed = false;
+
+  static async create(config: NodeConfig, logger: Logger): Promise<MediaNode> {
+    const media = await MediaPool.create({
+      workers: config.workers,
+      rtcMinPort: config.mediaPortFrom,
+      rtcMaxPort: config.mediaPortTo,
+      logLevel: config.mediasoupLogLevel,
+      dtlsCertificateFile: config.dtlsCertFile,
+      dtlsPrivateKeyFile: config.dtlsKeyFile,
+      logger,
+    });
+    const node = new MediaNode(config, logger, media);
+    try {
+      await node.#listen();
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+    node.origin?.start();
+    return node;
+  }
+
+  private constructor(config: NodeConfig, logger: Logger, media: MediaPool) {
+    this.config = config;
+    this.logger = logger;
+    this.media = media;
+    this.load = new LoadMeter(media);
+    const ctx: NodeContext = {
+      config,
+      logger,
+      media,
+      streams: this.streams,
+      role: () => (this.origin ? 'origin' : this.relays.linked ? 'edge' : 'standalone'),
+    };
+    this.signaling = new SignalingServer(ctx, {
+      maxPayload: config.wsMaxPayload,
+      heartbeatMs: config.wsHeartbeatMs,
+      maxConnections: config.maxConnections,
+    });
+    this.relays = new EdgeRelayService({
+      config,
+      logger: logger.child({ component: 'relay-in' }),
+      media,
+      streams: this.streams,
+      load: () => ({ players: this.signaling.playerCount, cpuLoad: this.load.current }),
+    });
+    this.origin =
+      config.loadBalancingEnabled && config.loadBalancing
+        ? new OriginCluster({ config, loadBalancing: config.loadBalancing, logger: logger.child({ component: 'cdn' }), streams: this.streams })
+        : null;
+    if (this.origin) ctx.redirectPlay = (stream, secure) => this.origin!.redirectPlay(stream, secure);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get port(): number {
+    if (!this.#http) throw new Error('node is not listening');
+    return this.#http.port;
+  }
+
+  get securePort(): number | null {
+    return this.#http?.securePort ?? null;
+  }
+
+  async #listen(): Promise<void> {
+    const { config } = this;
+    const router = new Router();
+    const metrics = createMetrics(
+      {
+        sessions: () => this.signaling.sessions.length,
+        players: () => this.signaling.playerCount,
+        streams: () => {
+          const all = this.streams.all();
+          const relayed = all.filter((s) => s.source.kind === 'relay').length;
+          return { local: all.length - relayed, relayed };
+        },
+        edgeLinks: () => this.origin?.linkStateCounts() ?? [],
+      },
+      config.nodeId,
+    );
+    registerRestApi(router, { node: this, metrics });
+    this.#http = await HttpServer.create({
+      host: config.ipLocal,
+      port: config.wsPort,
+      tls: config.tlsCertFile && config.tlsKeyFile ? { port: config.wssPort, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : null,
+      pathPrefix: config.pathPrefix,
+      router,
+      upgrades: {
+        '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
+        '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
+        '/cdn/relay': (req, socket, head) => this.relays.handleUpgrade(req, socket, head),
+      },
+      logger: this.logger,
+    });
+    this.load.start();
+  }
+
+  /** Stops accepting, closes sessions, relays, streams and workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.load.stop();
+    this.origin?.close();
+    this.signaling.close();
+    this.relays.close();
+    this.streams.closeAll();
+    await this.#http?.close();
+    this.media.close();
+  }
+}

@@ -1,0 +1,173 @@
+// One end of a framed WebSocket channel: sends requests and awaits their responses, dispatches
+// incoming requests to a handler and notifications to a listener, and keeps the socket alive with
+// a ping/terminate heartbeat. Used by client sessions, the edge side of relay links and the
+// origin's link client alike.
+import WebSocket from 'ws';
+import { AppError, toWireError } from '../errors';
+import type { Logger } from '../log';
+import { TypedEmitter } from '../util/TypedEmitter';
+import { asErrorCode, NotificationFrame, parseFrame, RequestFrame, ResponseFrame } from './frames';
+
+export type RequestHandler = (request: RequestFrame) => Promise<unknown>;
+
+export interface PeerOptions {
+  logger: Logger;
+  /** Ping interval; the socket is terminated when a ping goes unanswered for one interval. Default 15000. */
+  heartbeatMs?: number;
+  /** How long a request waits for its response. Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+type Events = {
+  notification: [frame: NotificationFrame];
+  close: [code: number, reason: string];
+};
+
+interface Pending {
+  resolve: (data: unknown) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Peer extends TypedEmitter<Events> {
+  readonly #ws: WebSocket;
+  readonly #logger: Logger;
+  readonly #pending = new Map<number, Pending>();
+  readonly #requestTimeoutMs: number;
+  #handler: RequestHandler | null = null;
+  #nextId = 1;
+  #alive = true;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(ws: WebSocket, options: PeerOptions) {
+    super();
+    this.#ws = ws;
+    this.#logger = options.logger;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10000;
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('pong', () => (this.#alive = true));
+    ws.on('close', (code, reason) => this.#onClose(code, reason.toString()));
+    ws.on('error', (err) => this.#logger.debug({ err }, 'websocket error'));
+    const heartbeatMs = options.heartbeatMs ?? 15000;
+    if (heartbeatMs > 0) {
+      this.#heartbeat = setInterval(() => {
+        if (!this.#alive) {
+          this.#logger.info('websocket peer missed its heartbeat; terminating');
+          ws.terminate();
+          return;
+        }
+        this.#alive = false;
+        if (ws.readyState === WebSocket.OPEN) ws.ping();
+      }, heartbeatMs);
+      this.#heartbeat.unref();
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  setRequestHandler(handler: RequestHandler): void {
+    this.#handler = handler;
+  }
+
+  request<T = unknown>(method: string, data: Record<string, unknown> = {}): Promise<T> {
+    if (this.#closed) return Promise.reject(new AppError('NODE_CLOSING', 'channel is closed'));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new AppError('INTERNAL', `request ${method} timed out`));
+      }, this.#requestTimeoutMs);
+      this.#pending.set(id, { resolve: resolve as (d: unknown) => void, reject, timer });
+      this.#send({ id, method, data });
+    });
+  }
+
+  notify(method: string, data: Record<string, unknown> = {}): void {
+    if (this.#closed) return;
+    this.#send({ method, data });
+  }
+
+  /** Closes the socket with a WebSocket close code. Idempotent. */
+  close(code = 1000, reason = ''): void {
+    if (this.#closed) return;
+    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+      this.#ws.close(code, reason.slice(0, 120));
+    }
+    // Also settle everything now: a peer that never answers the close handshake must not hold us.
+    this.#onClose(code, reason);
+  }
+
+  #send(frame: unknown): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#ws.send(JSON.stringify(frame));
+  }
+
+  #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.#send({ id: 0, ok: false, error: { code: 'BAD_REQUEST', message: 'binary frames are not accepted' } });
+      return;
+    }
+    let parsed;
+    try {
+      parsed = parseFrame(data.toString());
+    } catch (err) {
+      const wire = toWireError(err);
+      this.#logger.info({ code: wire.code }, `refused frame: ${wire.message}`);
+      this.#send({ id: 0, ok: false, error: wire });
+      return;
+    }
+    switch (parsed.type) {
+      case 'request':
+        void this.#onRequest(parsed.frame);
+        break;
+      case 'response':
+        this.#onResponse(parsed.frame);
+        break;
+      case 'notification':
+        this.emit('notification', parsed.frame);
+        break;
+      default: {
+        const never: never = parsed;
+        throw new Error(`unhandled frame ${String(never)}`);
+      }
+    }
+  }
+
+  async #onRequest(request: RequestFrame): Promise<void> {
+    try {
+      if (!this.#handler) throw new AppError('NOT_ALLOWED', 'this channel takes no requests');
+      const data = await this.#handler(request);
+      this.#send({ id: request.id, ok: true, data: data ?? {} });
+    } catch (err) {
+      const wire = toWireError(err);
+      if (wire.code === 'INTERNAL') this.#logger.error({ err, method: request.method }, 'request failed');
+      else this.#logger.info({ method: request.method, code: wire.code }, wire.message);
+      this.#send({ id: request.id, ok: false, error: wire });
+    }
+  }
+
+  #onResponse(response: ResponseFrame): void {
+    const pending = this.#pending.get(response.id);
+    if (!pending) return; // late answer to a request that timed out
+    this.#pending.delete(response.id);
+    clearTimeout(pending.timer);
+    if (response.ok) pending.resolve(response.data);
+    else pending.reject(new AppError(asErrorCode(response.error.code), response.error.message));
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new AppError('NODE_CLOSING', 'channel closed'));
+    }
+    this.#pending.clear();
+    this.emit('close', code, reason);
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,83 @@
+// The client command channel: one schema per command, validated at runtime before a handler sees
+// it. docs/protocol.md documents every command here; mediasoup validates the inner shape of RTP
+// parameters and capabilities further (its TypeErrors become BAD_REQUEST).
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { describe } from './frames';
+
+/** Stream names travel in URLs (WHIP/WHEP, embed player), so they stay URL-safe. */
+export const streamName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.~-]{0,127}$/, 'stream name must be 1-128 of A-Z a-z 0-9 _ . ~ - and start with a letter or digit');
+
+const objectLike = z.record(z.string(), z.unknown());
+const id = z.string().min(1).max(64);
+const transportKind = z.enum(['webrtc', 'plain']).default('webrtc');
+
+export const REQUESTS = {
+  connect: z.strictObject({ clientName: z.string().max(128).optional() }),
+  getRouterRtpCapabilities: z.strictObject({}),
+  publish: z.strictObject({ stream: streamName, transport: transportKind }),
+  connectTransport: z.strictObject({
+    transportId: id,
+    /** WebRTC transports. */
+    dtlsParameters: objectLike.optional(),
+    /** Plain transports of players: where to send RTP (publishers' plain transports learn it). */
+    ip: z.string().max(64).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+  }),
+  produce: z.strictObject({
+    transportId: id,
+    kind: z.enum(['audio', 'video']),
+    rtpParameters: objectLike,
+    paused: z.boolean().default(false),
+  }),
+  pauseProducer: z.strictObject({ producerId: id }),
+  resumeProducer: z.strictObject({ producerId: id }),
+  unpublish: z.strictObject({ stream: streamName }),
+  play: z.strictObject({
+    stream: streamName,
+    rtpCapabilities: objectLike,
+    transport: transportKind,
+    /** On the origin: serve the stream here instead of redirecting to an edge. */
+    noRedirect: z.boolean().default(false),
+  }),
+  resumeConsumer: z.strictObject({ consumerId: id }),
+  pauseConsumer: z.strictObject({ consumerId: id }),
+  setPreferredLayers: z.strictObject({
+    consumerId: id,
+    spatialLayer: z.number().int().min(0).max(3),
+    temporalLayer: z.number().int().min(0).max(3).optional(),
+  }),
+  setMaxIncomingBitrate: z.strictObject({ transportId: id, bitrate: z.number().int().min(10000).max(100_000_000) }),
+  requestKeyFrame: z.strictObject({ consumerId: id }),
+  stop: z.strictObject({ stream: streamName }),
+} as const;
+
+export type Method = keyof typeof REQUESTS;
+export const METHODS = Object.keys(REQUESTS) as Method[];
+
+export type ClientRequest = { [M in Method]: { method: M; data: z.output<(typeof REQUESTS)[M]> } }[Method];
+
+/** Validates a request's method and arguments; UNKNOWN_COMMAND or BAD_REQUEST otherwise. */
+export function parseClientRequest(method: string, data: Record<string, unknown>): ClientRequest {
+  if (!Object.prototype.hasOwnProperty.call(REQUESTS, method)) {
+    throw new AppError('UNKNOWN_COMMAND', `unknown command "${method}"`);
+  }
+  const schema = REQUESTS[method as Method];
+  const result = schema.safeParse(data);
+  if (!result.success) throw new AppError('BAD_REQUEST', `${method}: ${describe(result.error)}`);
+  return { method, data: result.data } as ClientRequest;
+}
+
+/** Server -> client notifications (documented in docs/protocol.md). */
+export const NOTIFICATIONS = [
+  'streamStatus',
+  'newConsumer',
+  'consumerClosed',
+  'consumerPaused',
+  'consumerResumed',
+  'consumerLayersChanged',
+  'consumerScore',
+] as const;
+export type NotificationName = (typeof NOTIFICATIONS)[number];

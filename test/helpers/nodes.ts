@@ -1,0 +1,149 @@
+// Starts real nodes as separate processes on free loopback ports, each from its own config
+// directory, and stops them (SIGTERM, then waits for the exit) at the end of a test.
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+let mediaBase = 42000 + (process.pid % 50) * 200;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface NodeSpec {
+  /** Extra or overriding flashphoner.properties keys. */
+  props?: Record<string, string | number | boolean>;
+  /** loadbalancing.xml content. */
+  xml?: string;
+  /** Port to use; a free one by default. */
+  port?: number;
+}
+
+export class NodeProcess {
+  readonly logs: string[] = [];
+  #exit: Promise<number | null>;
+  exited = false;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly confDir: string,
+    readonly name: string,
+  ) {
+    child.stdout!.on('data', (d) => this.logs.push(d.toString()));
+    child.stderr!.on('data', (d) => this.logs.push(d.toString()));
+    this.#exit = new Promise((resolve) => child.once('exit', (code) => ((this.exited = true), resolve(code))));
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/`;
+  }
+
+  get http(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  waitExit(): Promise<number | null> {
+    return this.#exit;
+  }
+
+  /** SIGTERM and wait; returns the exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.exited) this.child.kill('SIGTERM');
+    return this.#exit;
+  }
+
+  /** SIGKILL (a crash), and wait. */
+  async kill(): Promise<void> {
+    if (!this.exited) this.child.kill('SIGKILL');
+    await this.#exit;
+  }
+
+  output(): string {
+    return this.logs.join('');
+  }
+}
+
+export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-node-'));
+  const from = mediaBase;
+  mediaBase += 200;
+  if (mediaBase > 52000) mediaBase = 42000;
+  const props: Record<string, string | number | boolean> = {
+    node_id: spec.nodeId,
+    ip: '127.0.0.1',
+    ip_local: '127.0.0.1',
+    'ws.port': spec.port,
+    media_port_from: from,
+    media_port_to: from + 199,
+    workers: 1,
+    cdn_secret: 'test-secret',
+    'log.level': 'info',
+    'cdn.reconnect_ms': 200,
+    ...spec.props,
+  };
+  fs.writeFileSync(path.join(dir, 'flashphoner.properties'), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  if (spec.xml) fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), spec.xml);
+  return dir;
+}
+
+/** Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. */
+export async function startNodeFromConf(confDir: string, port: number, name: string, env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const node = new NodeProcess(child, port, confDir, name);
+  await waitHealthy(node);
+  return node;
+}
+
+export async function startNode(spec: NodeSpec & { name: string }): Promise<NodeProcess> {
+  const port = spec.port ?? (await freePort());
+  const confDir = writeConf({ ...spec, port, nodeId: spec.name });
+  return startNodeFromConf(confDir, port, spec.name);
+}
+
+async function waitHealthy(node: NodeProcess, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (node.exited) throw new Error(`node ${node.name} exited during start-up:\n${node.output()}`);
+    try {
+      const res = await fetch(`${node.http}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await node.kill();
+  throw new Error(`node ${node.name} not healthy after ${timeoutMs} ms:\n${node.output()}`);
+}
+
+export function edgesXml(edges: { id: string; port: number }[], mode = 'ROUNDROBIN'): string {
+  return (
+    `<loadbalancer stream_distribution="webrtc" mode="${mode}">\n` +
+    edges.map((e) => `  <node id="${e.id}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss></node>\n`).join('') +
+    '</loadbalancer>\n'
+  );
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

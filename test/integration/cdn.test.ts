@@ -1,0 +1,239 @@
+// The static CDN with real processes on loopback: one origin, two edges. Publishing on the origin
+// reaches both edges; players asking the origin are redirected to an edge and receive the
+// publisher's RTP there; edges and the origin restart cleanly.
+import { playViaOrigin, TestClient } from '../helpers/client';
+import { edgesXml, NodeProcess, startNode, startNodeFromConf, until } from '../helpers/nodes';
+import { RtpSender, VIDEO_PT } from '../helpers/rtp';
+
+let origin: NodeProcess;
+let edges: NodeProcess[];
+const cleanup: (() => Promise<unknown>)[] = [];
+
+function track<T extends { close(): Promise<unknown> }>(x: T): T {
+  cleanup.push(() => x.close());
+  return x;
+}
+
+async function streamsOn(node: NodeProcess): Promise<{ name: string; status: string; source: string; edges?: { id: string; relay: string }[] }[]> {
+  return (await fetch(`${node.http}/rest-api/stream/find_all`, { method: 'POST' })).json();
+}
+
+async function routes(node: NodeProcess): Promise<{ edges: { id: string; state: string; players: number }[] }> {
+  return (await fetch(`${node.http}/rest-api/cdn/show_routes`)).json();
+}
+
+async function startOrigin(mode = 'ROUNDROBIN'): Promise<NodeProcess> {
+  return startNode({
+    name: 'origin',
+    props: { load_balancing_enabled: true },
+    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port })), mode),
+  });
+}
+
+beforeAll(async () => {
+  edges = [await startNode({ name: 'edge1' }), await startNode({ name: 'edge2' })];
+  origin = await startOrigin();
+  await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, 'edge links up');
+});
+
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+afterAll(async () => {
+  const codes = await Promise.all([origin, ...edges].filter(Boolean).map((n) => n.stop()));
+  expect(codes).toEqual(codes.map(() => 0));
+});
+
+test('a stream published on the origin is listed by both edges within a second', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('cdn1', { audio: true }));
+  const ms = await until(async () => {
+    const lists = await Promise.all(edges.map(streamsOn));
+    return lists.every((l) => l.some((s) => s.name === 'cdn1' && s.source === 'relay' && s.status === 'PUBLISHING'));
+  }, 1000, 'both edges to list cdn1');
+  expect(ms).toBeLessThan(1000);
+  const onOrigin = (await streamsOn(origin)).find((s) => s.name === 'cdn1')!;
+  expect(onOrigin.edges!.map((e) => e.relay)).toEqual(['relayed', 'relayed']);
+});
+
+test('a player asking the origin is redirected to an edge and receives the publisher\'s RTP there', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  const sender: RtpSender = track(await publisher.publishRtp('cdn2'));
+  await until(async () => (await streamsOn(origin)).find((s) => s.name === 'cdn2')?.edges?.every((e) => e.relay === 'relayed') ?? false);
+  const played = await playViaOrigin(origin.url, 'cdn2');
+  played.clients.forEach(track);
+  track(played.receiver);
+  expect(['edge1', 'edge2']).toContain(played.nodeId);
+  await played.receiver.waitFor(50, VIDEO_PT);
+  expect(played.receiver.maxSeqGap(VIDEO_PT)).toBe(1);
+  expect(sender.sent).toBeGreaterThanOrEqual(50);
+});
+
+test('round robin sends consecutive players to alternating edges', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('rr'));
+  await until(async () => (await streamsOn(origin)).find((s) => s.name === 'rr')?.edges?.every((e) => e.relay === 'relayed') ?? false);
+  const chosen: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const c = track(await TestClient.connect(origin.url));
+    const { redirect } = await c.playRtp('rr');
+    chosen.push(redirect!.nodeId);
+  }
+  expect(chosen[0]).not.toBe(chosen[1]);
+  expect(chosen[1]).not.toBe(chosen[2]);
+  expect(chosen[0]).toBe(chosen[2]);
+  expect(new Set(chosen)).toEqual(new Set(['edge1', 'edge2']));
+});
+
+test('asking the origin for a stream that exists nowhere gives STREAM_NOT_FOUND', async () => {
+  const c = track(await TestClient.connect(origin.url));
+  await expect(c.playRtp('nowhere')).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND', message: expect.stringContaining('CDN stream not found') });
+});
+
+test('unpublish on the origin tells players on both edges UNPUBLISHED and clears every list', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('bye'));
+  await until(async () => (await Promise.all(edges.map(streamsOn))).every((l) => l.some((s) => s.name === 'bye')));
+  const players = [];
+  for (const edge of edges) {
+    const p = track(await TestClient.connect(edge.url));
+    track((await p.playRtp('bye')).receiver);
+    players.push(p);
+  }
+  await publisher.request('unpublish', { stream: 'bye' });
+  await Promise.all(players.map((p) => p.waitStatus('bye', 'UNPUBLISHED')));
+  await until(async () => (await Promise.all([origin, ...edges].map(streamsOn))).every((l) => !l.some((s) => s.name === 'bye')));
+});
+
+test('pausing and resuming the publisher\'s track on the origin reaches players on an edge', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  const sender = track(await publisher.publishRtp('pz'));
+  await until(async () => (await streamsOn(edges[0])).some((s) => s.name === 'pz'));
+  const player = track(await TestClient.connect(edges[0].url));
+  const { receiver } = await player.playRtp('pz');
+  track(receiver);
+  await receiver.waitFor(10, VIDEO_PT);
+  await publisher.request('pauseProducer', { producerId: sender.videoProducerId });
+  await player.waitNotification((n) => n.method === 'consumerPaused');
+  const paused = (await (await fetch(`${edges[0].http}/rest-api/stream/find_all`)).json()).find((s: { name: string }) => s.name === 'pz');
+  expect(paused.tracks[0].paused).toBe(true);
+  await new Promise((r) => setTimeout(r, 100));
+  const before = receiver.count(VIDEO_PT);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(receiver.count(VIDEO_PT)).toBe(before);
+  await publisher.request('resumeProducer', { producerId: sender.videoProducerId });
+  await player.waitNotification((n) => n.method === 'consumerResumed');
+  await receiver.waitFor(before + 10, VIDEO_PT);
+});
+
+test('an edge that already has a local stream of the same name refuses its relay; players go to the other edge', async () => {
+  const direct = track(await TestClient.connect(edges[0].url));
+  track(await direct.publishRtp('taken'));
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('taken'));
+  await until(async () => {
+    const s = (await streamsOn(origin)).find((x) => x.name === 'taken');
+    return s?.edges?.[0].relay === 'failed' && s.edges[1].relay === 'relayed';
+  });
+  const onOrigin = (await streamsOn(origin)).find((x) => x.name === 'taken') as any;
+  expect(onOrigin.edges[0].error).toContain('STREAM_NAME_TAKEN');
+  for (let i = 0; i < 3; i++) {
+    const c = track(await TestClient.connect(origin.url));
+    expect((await c.playRtp('taken')).redirect?.nodeId).toBe('edge2');
+  }
+});
+
+test('fewest-calls sends a player to the edge with fewer players', async () => {
+  const fc = await startNode({
+    name: 'origin-fc',
+    props: { load_balancing_enabled: true },
+    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port })), 'FEWESTCALLS'),
+  });
+  cleanup.push(() => fc.stop());
+  await until(async () => (await routes(fc)).edges.every((e) => e.state === 'up'), 10000);
+  const publisher = track(await TestClient.connect(fc.url));
+  track(await publisher.publishRtp('fc'));
+  await until(async () => (await Promise.all(edges.map(streamsOn))).every((l) => l.some((s) => s.name === 'fc')));
+  for (let i = 0; i < 2; i++) {
+    const p = track(await TestClient.connect(edges[0].url));
+    track((await p.playRtp('fc')).receiver);
+  }
+  await until(async () => (await routes(fc)).edges.find((e) => e.id === 'edge1')!.players >= 2, 3000, 'edge1 to report 2 players');
+  const chosen = [];
+  for (let i = 0; i < 2; i++) {
+    const c = track(await TestClient.connect(fc.url));
+    chosen.push((await c.playRtp('fc')).redirect!.nodeId);
+  }
+  // Two redirects: the first to the empty edge2, the second still to edge2 (1 player) rather than edge1 (2).
+  expect(chosen).toEqual(['edge2', 'edge2']);
+});
+
+test('publishing directly on an edge makes a local stream that is not relayed to other edges', async () => {
+  const direct = track(await TestClient.connect(edges[0].url));
+  track(await direct.publishRtp('local-only'));
+  const list = await streamsOn(edges[0]);
+  expect(list.find((s) => s.name === 'local-only')).toMatchObject({ source: 'local' });
+  expect((await streamsOn(edges[1])).some((s) => s.name === 'local-only')).toBe(false);
+});
+
+test('an edge killed and started again gets the live stream back within 5 s and serves new players', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('survive'));
+  await until(async () => (await streamsOn(edges[1])).some((s) => s.name === 'survive'));
+  const victim = edges[1];
+  await victim.kill();
+  await until(async () => (await routes(origin)).edges.find((e) => e.id === 'edge2')!.state !== 'up', 5000, 'origin to see edge2 down');
+  edges[1] = await startNodeFromConf(victim.confDir, victim.port, 'edge2');
+  const ms = await until(async () => (await streamsOn(edges[1])).some((s) => s.name === 'survive'), 5000, 'edge2 to get the stream back');
+  expect(ms).toBeLessThan(5000);
+  const player = track(await TestClient.connect(edges[1].url));
+  const { receiver } = await player.playRtp('survive');
+  track(receiver);
+  await receiver.waitFor(20, VIDEO_PT);
+});
+
+test('a restarted origin: edges drop its streams at once, and take the new origin\'s relays', async () => {
+  const publisher = await TestClient.connect(origin.url);
+  const sender = await publisher.publishRtp('again');
+  await until(async () => (await Promise.all(edges.map(streamsOn))).every((l) => l.some((s) => s.name === 'again')));
+  const edgePlayer = track(await TestClient.connect(edges[0].url));
+  track((await edgePlayer.playRtp('again')).receiver);
+
+  expect(await origin.stop()).toBe(0);
+  await sender.close();
+  await edgePlayer.waitStatus('again', 'UNPUBLISHED', 2000);
+  for (const edge of edges) expect((await streamsOn(edge)).some((s) => s.name === 'again')).toBe(false);
+
+  origin = await startOrigin();
+  await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, 'links up after restart');
+  const publisher2 = track(await TestClient.connect(origin.url));
+  track(await publisher2.publishRtp('again'));
+  const played = await (async () => {
+    await until(async () => (await streamsOn(origin)).find((s) => s.name === 'again')?.edges?.every((e) => e.relay === 'relayed') ?? false);
+    return playViaOrigin(origin.url, 'again');
+  })();
+  played.clients.forEach(track);
+  track(played.receiver);
+  expect(played.nodeId).toMatch(/^edge[12]$/);
+  await played.receiver.waitFor(20, VIDEO_PT);
+});
+
+test('an edge contacted without the cluster secret refuses the relay with UNAUTHORIZED', async () => {
+  const intruder = await TestClient.connect(`ws://127.0.0.1:${edges[0].port}/cdn/relay`).catch((e) => e);
+  // TestClient sends `connect` first, which the relay channel does not know: use the raw peer.
+  expect(intruder).toBeInstanceOf(Error);
+  const WebSocket = (await import('ws')).default;
+  const ws = new WebSocket(`ws://127.0.0.1:${edges[0].port}/cdn/relay`);
+  await new Promise((r) => ws.once('open', r));
+  const answers: any[] = [];
+  ws.on('message', (d) => answers.push(JSON.parse(d.toString())));
+  ws.send(JSON.stringify({ id: 1, method: 'relayStream', data: { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} } }));
+  ws.send(JSON.stringify({ id: 2, method: 'hello', data: { secret: 'wrong', originId: 'evil', instanceId: 'x' } }));
+  const closed = new Promise((r) => ws.once('close', r));
+  await closed;
+  expect(answers.find((a) => a.id === 1).error.code).toBe('UNAUTHORIZED');
+  expect(answers.find((a) => a.id === 2).error.code).toBe('UNAUTHORIZED');
+  expect(edges[0].output()).toContain('relay link refused: wrong cluster secret');
+  expect((await streamsOn(edges[0])).some((s) => s.name === 'evil')).toBe(false);
+});

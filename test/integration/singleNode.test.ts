@@ -1,0 +1,139 @@
+// One real node process: a client publishes synthetic VP8+Opus over RTP, another plays it and
+// receives the packets; protocol errors come back with their codes; SIGTERM exits 0.
+import WebSocket from 'ws';
+import { TestClient } from '../helpers/client';
+import { NodeProcess, startNode, until } from '../helpers/nodes';
+import { AUDIO_PT, RtpSender, VIDEO_PT } from '../helpers/rtp';
+
+let node: NodeProcess;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  node = await startNode({ name: 'solo', props: { 'ws.max_payload': 4096, max_connections: 20 } });
+});
+
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+afterAll(async () => {
+  if (node) expect(await node.stop()).toBe(0);
+});
+
+function track<T extends { close(): Promise<unknown> }>(x: T): T {
+  cleanup.push(() => x.close());
+  return x;
+}
+
+test('healthz answers 200 once the workers are up', async () => {
+  const res = await fetch(`${node.http}/healthz`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ status: 'ok', nodeId: 'solo', workers: 1 });
+});
+
+test('a published stream is played by another client, which receives its RTP', async () => {
+  const publisher = track(await TestClient.connect(node.url));
+  const sender: RtpSender = track(await publisher.publishRtp('cam1', { audio: true }));
+  await publisher.waitStatus('cam1', 'PUBLISHING');
+
+  const player = track(await TestClient.connect(node.url));
+  const { receiver } = await player.playRtp('cam1');
+  track(receiver);
+  await player.waitStatus('cam1', 'PLAYING');
+  await receiver.waitFor(30, VIDEO_PT);
+  await receiver.waitFor(30, AUDIO_PT);
+  expect(receiver.maxSeqGap(VIDEO_PT)).toBe(1);
+  expect(sender.sent).toBeGreaterThan(30);
+
+  const list = await (await fetch(`${node.http}/rest-api/stream/find_all`, { method: 'POST' })).json();
+  expect(list).toEqual([expect.objectContaining({ name: 'cam1', status: 'PUBLISHING', source: 'local', players: 1 })]);
+  const clients = await (await fetch(`${node.http}/rest-api/connection/find_all`, { method: 'POST' })).json();
+  expect(clients).toHaveLength(2);
+});
+
+test('a second publisher of the same name is refused with STREAM_NAME_TAKEN', async () => {
+  const first = track(await TestClient.connect(node.url));
+  track(await first.publishRtp('dup'));
+  const second = track(await TestClient.connect(node.url));
+  await expect(second.request('publish', { stream: 'dup', transport: 'plain' })).rejects.toMatchObject({ code: 'STREAM_NAME_TAKEN' });
+});
+
+test('unpublish tells the player UNPUBLISHED and removes the stream', async () => {
+  const publisher = track(await TestClient.connect(node.url));
+  track(await publisher.publishRtp('gone'));
+  const player = track(await TestClient.connect(node.url));
+  const { receiver } = await player.playRtp('gone');
+  track(receiver);
+  await receiver.waitFor(5, VIDEO_PT);
+  await publisher.request('unpublish', { stream: 'gone' });
+  await player.waitStatus('gone', 'UNPUBLISHED');
+  await publisher.waitStatus('gone', 'UNPUBLISHED');
+  const list = await (await fetch(`${node.http}/rest-api/stream/find_all`)).json();
+  expect(list.find((s: { name: string }) => s.name === 'gone')).toBeUndefined();
+});
+
+test('a publisher that disconnects unpublishes its stream for its players', async () => {
+  const publisher = await TestClient.connect(node.url);
+  track(await publisher.publishRtp('drop'));
+  const player = track(await TestClient.connect(node.url));
+  track((await player.playRtp('drop')).receiver);
+  await publisher.close();
+  await player.waitStatus('drop', 'UNPUBLISHED');
+});
+
+test('stop ends playback with STOPPED', async () => {
+  const publisher = track(await TestClient.connect(node.url));
+  track(await publisher.publishRtp('stopme'));
+  const player = track(await TestClient.connect(node.url));
+  track((await player.playRtp('stopme')).receiver);
+  await player.request('stop', { stream: 'stopme' });
+  await player.waitStatus('stopme', 'STOPPED');
+});
+
+test('protocol mistakes get stable error codes and the session survives them', async () => {
+  const client = track(await TestClient.connect(node.url));
+  await expect(client.request('fly', {})).rejects.toMatchObject({ code: 'UNKNOWN_COMMAND' });
+  await expect(client.request('publish', { stream: '../etc' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  await expect(client.request('play', { stream: 'nothing', rtpCapabilities: {} })).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+  await expect(client.request('resumeConsumer', { consumerId: 'x' })).rejects.toMatchObject({ code: 'CONSUMER_NOT_FOUND' });
+  await expect(client.request('connect', {})).rejects.toMatchObject({ code: 'ALREADY_CONNECTED' });
+  const { transport } = await client.request('publish', { stream: 'badrtp', transport: 'plain' });
+  await expect(client.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: { codecs: 'no' } })).rejects.toMatchObject({
+    code: 'BAD_REQUEST',
+  });
+  expect(await client.request('getRouterRtpCapabilities')).toHaveProperty('rtpCapabilities.codecs');
+});
+
+test('commands before connect are refused with NOT_CONNECTED', async () => {
+  const ws = new WebSocket(node.url);
+  await new Promise((r) => ws.once('open', r));
+  const reply = new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+  ws.send(JSON.stringify({ id: 1, method: 'publish', data: { stream: 'x' } }));
+  expect(await reply).toEqual({ id: 1, ok: false, error: expect.objectContaining({ code: 'NOT_CONNECTED' }) });
+  ws.close();
+});
+
+test('malformed frames get BAD_REQUEST and oversized frames close the socket with 1009', async () => {
+  const ws = new WebSocket(node.url);
+  await new Promise((r) => ws.once('open', r));
+  const reply = new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+  ws.send('{not json');
+  expect((await reply).error.code).toBe('BAD_REQUEST');
+  const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+  ws.send(JSON.stringify({ id: 2, method: 'connect', data: { clientName: 'x'.repeat(8000) } }));
+  expect(await closed).toBe(1009);
+  // The node is still alive.
+  expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
+});
+
+test('an unknown WebSocket path is refused with HTTP 404', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/nope`);
+  const status = await new Promise<number>((r) => ws.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
+  expect(status).toBe(404);
+});
+
+test('the metrics endpoint reports sessions in Prometheus text', async () => {
+  const client = track(await TestClient.connect(node.url));
+  await until(async () => /cdn_sessions\{node="solo"\} [1-9]/.test(await (await fetch(`${node.http}/metrics`)).text()));
+  await client.close();
+});
