@@ -43,6 +43,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** Last load report of the edge. */
   players = 0;
   cpuLoad = 0;
+  /** Command-channel clients connected to the edge (for /rtcloadbalance's cap). */
+  connections = 0;
   /** Players sent to this edge since its last report, so FEWESTCALLS sees them at once. */
   redirectsSinceReport = 0;
 
@@ -124,6 +126,7 @@ export class EdgeLink extends TypedEmitter<Events> {
       if (!load.success) return void this.#logger.warn('edge sent a bad load report');
       this.players = load.data.players;
       this.cpuLoad = load.data.cpuLoad;
+      this.connections = load.data.connections ?? 0;
       this.redirectsSinceReport = 0;
     });
     peer.on('close', () => this.#onDown('connection closed'));
@@ -133,7 +136,7 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   async #hello(peer: Peer): Promise<void> {
     try {
-      const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number } }>('hello', {
+      const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>('hello', {
         secret: this.#options.config.cdnSecret,
         originId: this.#options.config.nodeId,
         instanceId: this.#options.instanceId,
@@ -141,6 +144,7 @@ export class EdgeLink extends TypedEmitter<Events> {
       if (peer !== this.#peer || this.#closed) return;
       this.players = answer.load.players;
       this.cpuLoad = answer.load.cpuLoad;
+      this.connections = answer.load.connections;
       this.#attempt = 0;
       this.#lastError = '';
       this.#upSince = Date.now();

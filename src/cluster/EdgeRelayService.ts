@@ -24,7 +24,7 @@ export interface EdgeRelayServiceOptions {
   media: MediaPool;
   streams: StreamRegistry;
   /** This node's load, reported to linked origins every second. */
-  load: () => { players: number; cpuLoad: number };
+  load: () => { players: number; cpuLoad: number; connections: number };
 }
 
 interface Relayed {

@@ -9,6 +9,7 @@ import type { NodeContext } from '../signaling/NodeContext';
 import { HttpServer } from '../http/HttpServer';
 import { Router } from '../http/router';
 import { registerRestApi } from '../http/restApi';
+import { registerStandardApi, standardUpgrades } from '../http/standardApi';
 import { createMetrics } from '../http/metrics';
 import { EdgeRelayService } from '../cluster/EdgeRelayService';
 import { OriginCluster } from '../cluster/OriginCluster';
@@ -69,7 +70,7 @@ export class MediaNode {
       logger: logger.child({ component: 'relay-in' }),
       media,
       streams: this.streams,
-      load: () => ({ players: this.signaling.playerCount, cpuLoad: this.load.current }),
+      load: () => ({ players: this.signaling.playerCount, cpuLoad: this.load.current, connections: this.signaling.sessions.length }),
     });
     this.origin =
       config.loadBalancingEnabled && config.loadBalancing
@@ -108,6 +109,7 @@ export class MediaNode {
       config.nodeId,
     );
     registerRestApi(router, { node: this, metrics });
+    registerStandardApi(router, this);
     this.#http = await HttpServer.create({
       host: config.ipLocal,
       port: config.wsPort,
@@ -118,6 +120,7 @@ export class MediaNode {
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/cdn/relay': (req, socket, head) => this.relays.handleUpgrade(req, socket, head),
+        ...standardUpgrades(this),
       },
       logger: this.logger,
     });

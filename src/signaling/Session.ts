@@ -130,9 +130,15 @@ export class Session {
         return {};
       }
       case 'setMaxIncomingBitrate': {
-        const transport = this.#findTransport(request.data.transportId).transport;
-        if (!('setMaxIncomingBitrate' in transport)) throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
+        const { transport, kind } = this.#findTransport(request.data.transportId);
+        if (kind !== 'webrtc') throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
         await transport.setMaxIncomingBitrate(request.data.bitrate);
+        return {};
+      }
+      case 'setMaxOutgoingBitrate': {
+        const { transport, kind } = this.#findTransport(request.data.transportId);
+        if (kind !== 'webrtc') throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
+        await transport.setMaxOutgoingBitrate(request.data.bitrate);
         return {};
       }
       case 'requestKeyFrame':

@@ -49,7 +49,10 @@ export const REQUESTS = {
     spatialLayer: z.number().int().min(0).max(3),
     temporalLayer: z.number().int().min(0).max(3).optional(),
   }),
+  /** Caps what a publisher's transport accepts (bits/s). */
   setMaxIncomingBitrate: z.strictObject({ transportId: id, bitrate: z.number().int().min(10000).max(100_000_000) }),
+  /** Caps what a player's transport sends (bits/s); simulcast layers adapt to it. */
+  setMaxOutgoingBitrate: z.strictObject({ transportId: id, bitrate: z.number().int().min(10000).max(100_000_000) }),
   requestKeyFrame: z.strictObject({ consumerId: id }),
   stop: z.strictObject({ stream: streamName }),
 } as const;

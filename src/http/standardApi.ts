@@ -1,0 +1,14 @@
+// Standard ways in (issue 5): /rtcloadbalance, WHIP/WHEP, the secure proxy. Registered on every
+// node by MediaNode; each endpoint decides itself whether it serves on an origin, an edge or both.
+import type { MediaNode } from '../node/MediaNode';
+import type { UpgradeHandler } from './HttpServer';
+import type { Router } from './router';
+
+export function registerStandardApi(_router: Router, _node: MediaNode): void {
+  // filled in by the standard-API work
+}
+
+/** Extra WebSocket endpoints by path (after the prefix). */
+export function standardUpgrades(_node: MediaNode): Record<string, UpgradeHandler> {
+  return {};
+}
