@@ -1,0 +1,67 @@
+// close() is idempotent, closes what the object owns, and calls after close fail clearly.
+import pino from 'pino';
+import { MediaPool } from '../../src/media/MediaPool';
+import { StreamRegistry } from '../../src/streams/StreamRegistry';
+
+const logger = pino({ level: 'silent' });
+
+test('a media pool closes its workers once, and refuses work after close', async () => {
+  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47000, rtcMaxPort: 47099, logger });
+  const router = pool.pickRouter();
+  const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' } });
+  pool.track(router, transport);
+  pool.close();
+  pool.close();
+  expect(pool.closed).toBe(true);
+  expect(router.closed).toBe(true);
+  expect(transport.closed).toBe(true);
+  expect(() => pool.pickRouter()).toThrow('MediaPool is closed');
+});
+
+test('closing a stream closes its producers, tells listeners once, and frees the name', async () => {
+  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47100, rtcMaxPort: 47199, logger });
+  try {
+    const registry = new StreamRegistry();
+    const router = pool.pickRouter();
+    const stream = registry.create('s', router, { kind: 'local', sessionId: 'x' });
+    expect(() => registry.create('s', router, { kind: 'local', sessionId: 'y' })).toThrow(expect.objectContaining({ code: 'STREAM_NAME_TAKEN' }));
+    const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, comedia: true, rtcpMux: true });
+    const producer = await transport.produce({
+      kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1 }] },
+    });
+    stream.addProducer(producer);
+    expect(stream.status).toBe('PUBLISHING');
+    const removed = jest.fn();
+    registry.on('remove', removed);
+    stream.close();
+    stream.close();
+    expect(producer.closed).toBe(true);
+    expect(stream.status).toBe('UNPUBLISHED');
+    expect(removed).toHaveBeenCalledTimes(1);
+    expect(registry.get('s')).toBeUndefined();
+    expect(() => stream.addProducer(producer)).toThrow('stream s is closed');
+    registry.create('s', router, { kind: 'local', sessionId: 'z' });
+  } finally {
+    pool.close();
+  }
+});
+
+test('a listener that throws is logged and does not stop the other listeners', async () => {
+  const registry = new StreamRegistry();
+  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47200, rtcMaxPort: 47299, logger });
+  const errors = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const seen: string[] = [];
+    registry.on('add', () => {
+      throw new Error('bad listener');
+    });
+    registry.on('add', (s) => seen.push(s.name));
+    registry.create('t', pool.pickRouter(), { kind: 'local', sessionId: 'x' });
+    expect(seen).toEqual(['t']);
+    expect(errors.mock.calls.some((c) => String(c[0]).includes('bad listener'))).toBe(true);
+  } finally {
+    errors.mockRestore();
+    pool.close();
+  }
+});
