@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const role = config.loadBalancingEnabled ? 'origin' : 'node';
   logger.info(
     { port: node.port, securePort: node.securePort, workers: node.media.size, prefix: config.pathPrefix || undefined },
-    `${role} ${config.nodeId} listening on http://${config.ip}:${node.port}${config.pathPrefix}/`,
+    `${role} "${config.nodeId}" listening on http://${config.ip}:${node.port}${config.pathPrefix}/`,
   );
   let stopping = false;
   const stop = (signal: string) => {
