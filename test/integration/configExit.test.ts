@@ -1,0 +1,60 @@
+// A node with a bad configuration exits non-zero before anything listens, and says which file,
+// line and key are wrong; a good one answers /healthz and exits 0 on SIGTERM.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startNodeFromConf } from '../helpers/nodes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function runNode(confDir: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+function confDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-badconf-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+test.each([
+  ['a missing properties file', {}, /flashphoner\.properties/],
+  ['an unknown key', { 'flashphoner.properties': 'ws.port=8080\nws.prot=1\n' }, /flashphoner\.properties:2: ws\.prot/],
+  ['a port out of range', { 'flashphoner.properties': '\nws.port=99999\n' }, /flashphoner\.properties:2: ws\.port/],
+  [
+    'malformed XML',
+    { 'flashphoner.properties': 'load_balancing_enabled=true\n', 'loadbalancing.xml': '<loadbalancer>\n<node id="a"><ip>x</ip>\n</loadbalancer>\n' },
+    /loadbalancing\.xml:\d+/,
+  ],
+  [
+    'an unknown mode',
+    { 'flashphoner.properties': 'load_balancing_enabled=true\n', 'loadbalancing.xml': '<loadbalancer\n  mode="FASTEST">\n</loadbalancer>\n' },
+    /loadbalancing\.xml:\d+: .*mode/,
+  ],
+  [
+    'duplicate node ids',
+    {
+      'flashphoner.properties': 'load_balancing_enabled=true\n',
+      'loadbalancing.xml': '<loadbalancer>\n<node id="a"><ip>h1</ip></node>\n<node id="a"><ip>h2</ip></node>\n</loadbalancer>\n',
+    },
+    /loadbalancing\.xml:3: .*a/,
+  ],
+])('%s exits with code 2 naming file, line and key', async (_what, files, pattern) => {
+  const { code, stderr } = await runNode(confDir(files));
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/^configuration error: /);
+  expect(stderr).toMatch(pattern);
+});
+
+test('the shipped conf/ starts a node that answers /healthz (on a free port via PORT) and exits 0 on SIGTERM', async () => {
+  const port = await freePort();
+  const node = await startNodeFromConf(path.join(ROOT, 'conf'), port, 'shipped', { PORT: String(port), MEDIA_PORT_FROM: '46000', MEDIA_PORT_TO: '46099', WORKERS: '1' });
+  expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
+  expect(await node.stop()).toBe(0);
+});
