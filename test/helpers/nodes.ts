@@ -39,6 +39,8 @@ export class NodeProcess {
     readonly port: number,
     readonly confDir: string,
     readonly name: string,
+    /** http.path_prefix of the node ("" for none): part of `url` and `http`. */
+    readonly prefix = '',
   ) {
     child.stdout!.on('data', (d) => this.logs.push(d.toString()));
     child.stderr!.on('data', (d) => this.logs.push(d.toString()));
@@ -46,11 +48,11 @@ export class NodeProcess {
   }
 
   get url(): string {
-    return `ws://127.0.0.1:${this.port}/`;
+    return `ws://127.0.0.1:${this.port}${this.prefix}/`;
   }
 
   get http(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.port}${this.prefix}`;
   }
 
   waitExit(): Promise<number | null> {
@@ -98,13 +100,13 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
 }
 
 /** Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. */
-export async function startNodeFromConf(confDir: string, port: number, name: string, env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
+export async function startNodeFromConf(confDir: string, port: number, name: string, env: NodeJS.ProcessEnv = {}, prefix = ''): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const node = new NodeProcess(child, port, confDir, name);
+  const node = new NodeProcess(child, port, confDir, name, prefix);
   await waitHealthy(node);
   return node;
 }
@@ -112,7 +114,7 @@ export async function startNodeFromConf(confDir: string, port: number, name: str
 export async function startNode(spec: NodeSpec & { name: string }): Promise<NodeProcess> {
   const port = spec.port ?? (await freePort());
   const confDir = writeConf({ ...spec, port, nodeId: spec.name });
-  return startNodeFromConf(confDir, port, spec.name);
+  return startNodeFromConf(confDir, port, spec.name, {}, String(spec.props?.['http.path_prefix'] ?? ''));
 }
 
 async function waitHealthy(node: NodeProcess, timeoutMs = 20000): Promise<void> {
@@ -139,11 +141,11 @@ export function edgesXml(edges: { id: string; port: number }[], mode = 'ROUNDROB
   );
 }
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<number> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition', pollMs = 25): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

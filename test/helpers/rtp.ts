@@ -21,6 +21,9 @@ export function vp8Packet(seq: number, timestamp: number, ssrc: number, pictureI
   // First byte of the VP8 payload header: bit 0 (P) is 0 on keyframes.
   const payload = Buffer.alloc(200, 0xab);
   payload[0] = keyframe ? 0x50 : 0x51;
+  // The last 4 bytes tag the packet, so two receivers can match the same packet (consumers
+  // rewrite sequence numbers and timestamps, not the payload).
+  payload.writeUInt32BE(seq >>> 0, payload.length - 4);
   return Buffer.concat([rtpHeader(VIDEO_PT, seq, timestamp, ssrc, true), descriptor, payload]);
 }
 
@@ -38,12 +41,30 @@ export const AUDIO_RTP_PARAMETERS = (ssrc: number) => ({
   encodings: [{ ssrc }],
 });
 
-/** Sends VP8 (and optionally Opus) to a plain transport every `intervalMs`, a keyframe every 10 frames. */
+/** True when an RTCP compound packet holds a PLI or FIR (a keyframe request). */
+export function isKeyframeRequest(msg: Buffer): boolean {
+  let off = 0;
+  while (off + 4 <= msg.length) {
+    const fmt = msg[off] & 0x1f;
+    const pt = msg[off + 1];
+    if ((pt === 206 && fmt === 1) || (pt === 206 && fmt === 4)) return true;
+    off += (msg.readUInt16BE(off + 2) + 1) * 4;
+  }
+  return false;
+}
+
+/**
+ * Sends VP8 (and optionally Opus) to a plain transport every `intervalMs`: a keyframe every
+ * `keyframeEvery` frames, and at once when the node asks for one (PLI/FIR), like a real encoder.
+ */
 export class RtpSender {
   readonly #socket = dgram.createSocket('udp4');
   #timer: NodeJS.Timeout | null = null;
   #seq = 0;
   #frame = 0;
+  #keyRequested = false;
+  keyframeEvery = 10;
+  keyframeRequests = 0;
   sent = 0;
   /** Set by the test client once the server has created the producer. */
   videoProducerId = '';
@@ -51,14 +72,22 @@ export class RtpSender {
   constructor(
     readonly target: { ip: string; port: number },
     readonly ssrc: { video: number; audio?: number },
-  ) {}
+  ) {
+    this.#socket.on('message', (msg) => {
+      if (isKeyframeRequest(msg)) {
+        this.#keyRequested = true;
+        this.keyframeRequests++;
+      }
+    });
+  }
 
   start(intervalMs = 10): void {
     this.#timer = setInterval(() => this.sendFrame(), intervalMs);
   }
 
   sendFrame(): void {
-    const key = this.#frame % 10 === 0;
+    const key = this.#frame % this.keyframeEvery === 0 || this.#keyRequested;
+    this.#keyRequested = false;
     const ts = this.#frame * 3000;
     this.#socket.send(vp8Packet(this.#seq, ts, this.ssrc.video, this.#frame & 0x7fff, key), this.target.port, this.target.ip);
     if (this.ssrc.audio) this.#socket.send(opusPacket(this.#seq, this.#frame * 960, this.ssrc.audio), this.target.port, this.target.ip);
@@ -79,6 +108,8 @@ export interface ReceivedPacket {
   ssrc: number;
   at: bigint;
   size: number;
+  /** Last 4 payload bytes: the sender's packet counter for VP8 from RtpSender. */
+  tag: number;
 }
 
 /** Binds a UDP port on loopback and records every RTP packet that arrives (RTCP is ignored). */
@@ -98,7 +129,7 @@ export class RtpReceiver {
       if (msg.length < 12 || (msg[0] & 0xc0) !== 0x80) return;
       const pt = msg[1] & 0x7f;
       if (pt >= 72 && pt <= 76) return; // RTCP (rtcp-mux)
-      this.packets.push({ pt, seq: msg.readUInt16BE(2), ssrc: msg.readUInt32BE(8), at: process.hrtime.bigint(), size: msg.length });
+      this.packets.push({ pt, seq: msg.readUInt16BE(2), ssrc: msg.readUInt32BE(8), at: process.hrtime.bigint(), size: msg.length, tag: msg.readUInt32BE(msg.length - 4) });
       this.#waiters = this.#waiters.filter((w) => {
         if (this.count(w.pt) < w.n) return true;
         w.resolve();

@@ -70,6 +70,19 @@ test('a player asking the origin is redirected to an edge and receives the publi
   expect(sender.sent).toBeGreaterThanOrEqual(50);
 });
 
+test('a keyframe request from a player on an edge reaches the publisher on the origin', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  const sender = track(await publisher.publishRtp('kf'));
+  sender.keyframeEvery = 1_000_000; // only the first frame and requested ones are keyframes
+  await until(async () => (await streamsOn(edges[1])).some((s) => s.name === 'kf'));
+  const before = sender.keyframeRequests;
+  const player = track(await TestClient.connect(edges[1].url));
+  const { receiver } = await player.playRtp('kf');
+  track(receiver);
+  await receiver.waitFor(10, VIDEO_PT);
+  expect(sender.keyframeRequests).toBeGreaterThan(before);
+});
+
 test('round robin sends consecutive players to alternating edges', async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('rr'));

@@ -1,0 +1,185 @@
+// `npm run bench`: the static CDN's costs on loopback, each a median over repeated runs and a
+// ratio against the same work done directly on one node in the same run. Writes BENCHMARKS.md.
+//   propagation: publish on the origin -> stream listed PUBLISHING on every one of N edges
+//   relay hop:   a packet's arrival at a player on an edge minus at a player on the origin
+//   join time:   player asks the origin -> first RTP packet from the edge, vs playing on the origin
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestClient } from '../test/helpers/client';
+import { edgesXml, NodeProcess, startNode, until } from '../test/helpers/nodes';
+import { RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
+import { fmt, median, percentile } from './stats';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const nodes: NodeProcess[] = [];
+const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+
+async function listed(node: NodeProcess, stream: string): Promise<boolean> {
+  const list = await (await fetch(`${node.http}/rest-api/stream/find_all`)).json();
+  return list.some((s: { name: string; status: string }) => s.name === stream && s.status === 'PUBLISHING');
+}
+
+async function startOrigin(edges: NodeProcess[], mode = 'ROUNDROBIN'): Promise<NodeProcess> {
+  const origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true, 'log.level': 'warn' }, xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port })), mode) });
+  nodes.push(origin);
+  await until(async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges.every((e: { state: string }) => e.state === 'up'), 10000);
+  return origin;
+}
+
+async function stopNode(node: NodeProcess): Promise<void> {
+  await node.stop();
+  nodes.splice(nodes.indexOf(node), 1);
+}
+
+/** Time from the publisher's produce answer to the stream listed on every target node. */
+async function propagation(origin: NodeProcess, targets: NodeProcess[], name: string): Promise<number> {
+  const pub = await TestClient.connect(origin.url);
+  const sender = await pub.publishRtp(name);
+  const start = performance.now();
+  await Promise.all(targets.map((t) => until(() => listed(t, name), 5000, `${name} on ${t.name}`, 2)));
+  const ms = performance.now() - start;
+  await sender.close();
+  await pub.close();
+  await until(async () => !(await Promise.all(targets.map((t) => listed(t, name)))).some(Boolean), 5000);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`starting 4 edges (runs per figure: ${RUNS})`);
+  const edges: NodeProcess[] = [];
+  for (let i = 1; i <= 4; i++) {
+    const e = await startNode({ name: `edge${i}`, props: { 'log.level': 'warn' } });
+    edges.push(e);
+    nodes.push(e);
+  }
+
+  // Propagation: for N edges, vs the same publish becoming listed on the origin itself.
+  const propagationRows: string[] = [];
+  for (const n of [1, 2, 4]) {
+    const origin = await startOrigin(edges.slice(0, n));
+    const direct: number[] = [];
+    const relayed: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      direct.push(await propagation(origin, [origin], `prop-d-${n}-${i}`));
+      relayed.push(await propagation(origin, edges.slice(0, n), `prop-r-${n}-${i}`));
+    }
+    const row = `| ${n} | ${fmt(median(direct))} | ${fmt(median(relayed))} | ${fmt(percentile(relayed, 90))} | ${fmt(median(relayed) / median(direct))}x |`;
+    propagationRows.push(row);
+    log(`propagation N=${n}: direct ${fmt(median(direct))} ms, to all edges ${fmt(median(relayed))} ms`);
+    await stopNode(origin);
+  }
+
+  // Relay hop and join time on a 1-origin/2-edge cluster.
+  const origin = await startOrigin(edges.slice(0, 2));
+  const pub = await TestClient.connect(origin.url);
+  const sender = await pub.publishRtp('hop', { intervalMs: 5 });
+  // Keyframes only when asked (PLI/FIR), like a real encoder: join time then measures the
+  // signalling and the keyframe round trip through the relay, not a fixed keyframe interval.
+  sender.keyframeEvery = 1_000_000;
+  await until(() => Promise.all(edges.slice(0, 2).map((e) => listed(e, 'hop'))).then((r) => r.every(Boolean)), 5000);
+  const onOrigin = await TestClient.connect(origin.url);
+  const a = (await onOrigin.playRtp('hop', { noRedirect: true })).receiver;
+  const onEdge = await TestClient.connect(edges[0].url);
+  const b = (await onEdge.playRtp('hop')).receiver;
+  await b.waitFor(50, VIDEO_PT);
+  const settleFrom = Math.max(a.packets.length, b.packets.length);
+  await new Promise((r) => setTimeout(r, 3000));
+  const atOrigin = new Map(a.packets.slice(settleFrom).map((p) => [p.tag, p.at]));
+  const hop: number[] = [];
+  for (const p of b.packets.slice(settleFrom)) {
+    const t = atOrigin.get(p.tag);
+    if (t !== undefined) hop.push(Number(p.at - t) / 1e6);
+  }
+  log(`relay hop: median ${fmt(median(hop), 3)} ms over ${hop.length} packets`);
+  await Promise.all([a.close(), b.close(), onOrigin.close(), onEdge.close()]);
+
+  async function joinOnce(viaOrigin: boolean): Promise<number> {
+    const start = performance.now();
+    let receiver: RtpReceiver;
+    let clients: TestClient[];
+    if (viaOrigin) {
+      const c = await TestClient.connect(origin.url);
+      const first = await c.playRtp('hop');
+      await c.close();
+      const e = await TestClient.connect(first.redirect!.url);
+      receiver = (await e.playRtp('hop')).receiver;
+      clients = [e];
+    } else {
+      const c = await TestClient.connect(origin.url);
+      receiver = (await c.playRtp('hop', { noRedirect: true })).receiver;
+      clients = [c];
+    }
+    await receiver.waitFor(1, VIDEO_PT);
+    const ms = performance.now() - start;
+    await receiver.close();
+    for (const c of clients) await c.close();
+    return ms;
+  }
+  const joinDirect: number[] = [];
+  const joinEdge: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    joinDirect.push(await joinOnce(false));
+    joinEdge.push(await joinOnce(true));
+  }
+  log(`join: direct ${fmt(median(joinDirect))} ms, via origin to edge ${fmt(median(joinEdge))} ms`);
+  await sender.close();
+  await pub.close();
+
+  for (const n of [...nodes]) await stopNode(n);
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const md = `# Benchmarks
+
+Produced by \`npm run bench\` (${RUNS} runs per figure; \`BENCH_RUNS\` changes it) on ${new Date().toISOString().slice(0, 10)},
+${os.cpus().length} cores (${cpu}), Node ${process.version}, every node a separate process with one
+mediasoup 3.8.4 worker, all on loopback. Media is synthetic VP8 over plain RTP (one packet every
+5-10 ms, a keyframe every 10 frames; \`test/helpers/rtp.ts\`). Medians and ratios come from one run of
+the command, so they compare like with like on a shared, noisy machine; absolute milliseconds vary
+from run to run. The whole run took ${Math.round((Date.now() - started) / 1000)} s.
+
+## Propagation: publish on the origin -> stream listed as PUBLISHING on every edge
+
+Clock starts when the origin has answered the publisher's \`produce\`; it stops when every target
+node's \`/rest-api/stream/find_all\` lists the stream (polled every 25 ms, which bounds the
+resolution). "Direct" is the same publish becoming listed on the origin itself.
+
+| edges (N) | direct, median ms | all N edges, median ms | all N edges, p90 ms | ratio |
+| --- | --- | --- | --- | --- |
+${propagationRows.join('\n')}
+
+## Added latency of the relay hop
+
+The same packets (matched by a counter in their payload) received by a player on the origin and by
+a player on an edge, in one process with one clock: arrival at the edge minus arrival at the origin.
+Target: under 1 ms median on loopback.
+
+| packets | median ms | p90 ms | p99 ms |
+| --- | --- | --- | --- |
+| ${hop.length} | ${fmt(median(hop), 3)} | ${fmt(percentile(hop, 90), 3)} | ${fmt(percentile(hop, 99), 3)} |
+
+## Join time: player asks the origin -> first RTP packet
+
+"Via origin" connects to the origin, gets the redirect, connects to the edge, plays there and waits
+for the first video packet. "Direct" plays on the origin (\`noRedirect\`). Both include WebSocket
+connects and the keyframe round trip: the synthetic publisher sends keyframes only when a PLI/FIR
+asks for one, so an edge player's first packet waits for its keyframe request to cross the relay to
+the publisher and the keyframe to come back. Target: under 1.5x.
+
+| direct, median ms | via origin to edge, median ms | ratio |
+| --- | --- | --- |
+| ${fmt(median(joinDirect))} | ${fmt(median(joinEdge))} | ${fmt(median(joinEdge) / median(joinDirect))}x |
+`;
+  fs.writeFileSync(path.join(__dirname, '..', 'BENCHMARKS.md'), md);
+  log('wrote BENCHMARKS.md');
+}
+
+main()
+  .catch(async (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const n of nodes) await n.stop();
+  });
