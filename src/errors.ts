@@ -17,6 +17,14 @@ export const ERRORS = {
   UNAUTHORIZED: { status: 401, text: 'The cluster secret is missing or wrong.' },
   TOO_MANY_CONNECTIONS: { status: 503, text: 'The node is at its max_connections cap.' },
   NODE_CLOSING: { status: 503, text: 'The node is shutting down.' },
+  UNKNOWN_CLUSTER: { status: 404, text: '/rtcloadbalance: no cluster of that name in loadbalancing.xml.' },
+  UNKNOWN_MACHINE: { status: 404, text: '/rtcloadbalance: no node of that id (in that cluster) in loadbalancing.xml.' },
+  MACHINE_DOWN: { status: 503, text: "/rtcloadbalance: the requested machine's link from the origin is down." },
+  NO_NODE_AVAILABLE: { status: 503, text: 'No node is up, below its connection cap and (when asked) holding the stream.' },
+  BAD_SDP: { status: 400, text: 'WHIP/WHEP: the SDP offer is malformed or offers nothing this node can use.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, text: 'WHIP/WHEP: the offer must be sent with Content-Type: application/sdp.' },
+  SESSION_NOT_FOUND: { status: 404, text: 'WHIP/WHEP: no session at that resource URL (it ended or never existed).' },
+  EDGE_UNREACHABLE: { status: 502, text: 'Secure proxy: the origin could not reach the edge.' },
   INTERNAL: { status: 500, text: 'The server failed; the log has the details.' },
 } as const;
 

@@ -7,7 +7,8 @@ import type { Logger } from '../log';
 import type { PlayRedirect } from '../signaling/NodeContext';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
-import { EdgeLink, hostForUrl, LinkState } from './EdgeLink';
+import { EdgeLink, LinkState } from './EdgeLink';
+import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { selectEdge, SelectionState } from './selection';
 
 export interface OriginClusterOptions {
@@ -63,7 +64,7 @@ export class OriginCluster {
     }
     const link = candidates.find((l) => l.edge.id === choice.id)!;
     link.redirectsSinceReport++;
-    return { url: edgeUrl(link, secure), nodeId: link.edge.id };
+    return { url: edgeUrl(link, secure, originSecureAuthority(this.#options.config)), nodeId: link.edge.id };
   }
 
   /** Per edge, the relay state of one stream (for find_all). */
@@ -102,9 +103,11 @@ export class OriginCluster {
   }
 }
 
-/** The command-channel URL a player uses on an edge. */
-export function edgeUrl(link: EdgeLink, secure: boolean): string {
-  const { ip, ws, wss, pathPrefix } = link.edge;
-  const host = hostForUrl(ip);
-  return secure && wss > 0 ? `wss://${host}:${wss}${pathPrefix}/` : `ws://${host}:${ws}${pathPrefix}/`;
+/**
+ * The command-channel URL a player uses on an edge. A secure player gets the edge's wss.port, or
+ * the origin's secure proxy to the edge when the edge has none (`originSecure`, see nodeUrls.ts);
+ * without either it gets the plain ws:// URL.
+ */
+export function edgeUrl(link: EdgeLink, secure: boolean, originSecure: string | null = null): string {
+  return `${edgeBaseUrl(link.edge, 'ws', secure, originSecure) ?? edgeBaseUrl(link.edge, 'ws', false, null)}/`;
 }

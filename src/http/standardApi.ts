@@ -2,10 +2,11 @@
 // node by MediaNode; each endpoint decides itself whether it serves on an origin, an edge or both.
 import type { MediaNode } from '../node/MediaNode';
 import type { UpgradeHandler } from './HttpServer';
+import { registerRtcLoadBalance } from './rtcLoadBalance';
 import type { Router } from './router';
 
-export function registerStandardApi(_router: Router, _node: MediaNode): void {
-  // filled in by the standard-API work
+export function registerStandardApi(router: Router, node: MediaNode): void {
+  registerRtcLoadBalance(router, node);
 }
 
 /** Extra WebSocket endpoints by path (after the prefix). */

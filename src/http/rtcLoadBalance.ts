@@ -1,0 +1,57 @@
+// GET /rtcloadbalance (Voice Elements' REST load balancer, on the origin): a bare connection
+// string such as `ws://10.0.0.2:8080` as text/plain, or `ERROR: CODE: reason` with the code's
+// HTTP status. The choice itself is pure (cluster/balancer.ts); this file reads the live state.
+import { chooseNode, parseBalanceQuery, type BalancerNode, type BalanceRefusal } from '../cluster/balancer';
+import { edgeBaseUrl, originSecureAuthority } from '../cluster/nodeUrls';
+import type { SelectionState } from '../cluster/selection';
+import { ERRORS } from '../errors';
+import type { MediaNode } from '../node/MediaNode';
+import { sendText } from './respond';
+import type { Router } from './router';
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+function refuse(res: Parameters<typeof sendText>[0], error: BalanceRefusal): void {
+  // The seed's clients test `startsWith("ERROR:")`; the code after it is for programs and logs.
+  sendText(res, ERRORS[error.code].status, `ERROR: ${error.code}: ${error.reason}`, NO_STORE);
+}
+
+export function registerRtcLoadBalance(router: Router, node: MediaNode): void {
+  const state = new Map<string, SelectionState>();
+
+  router.add('GET', '/rtcloadbalance', (_req, res, ctx) => {
+    const origin = node.origin;
+    const loadBalancing = node.config.loadBalancing;
+    if (!origin || !loadBalancing) {
+      return refuse(res, { code: 'NOT_ALLOWED', reason: 'this node is not an origin (load_balancing_enabled is false)' });
+    }
+    const query = parseBalanceQuery(ctx.url.searchParams);
+    if ('error' in query) return refuse(res, query.error);
+
+    const links = origin.links;
+    const nodes: BalancerNode[] = links.map((l) => ({
+      id: l.edge.id,
+      cluster: l.edge.cluster,
+      up: l.state === 'up',
+      connections: l.connections + l.redirectsSinceReport,
+      maxConnections: l.edge.maxConnections,
+      cpuLoad: l.cpuLoad,
+      holdsStream: query.stream !== null && l.relayOf(query.stream)?.state === 'relayed',
+    }));
+    const streamExists = query.stream !== null && (node.streams.get(query.stream) !== undefined || nodes.some((n) => n.holdsStream));
+    const result = chooseNode(query, { mode: loadBalancing.mode, nodes, streamExists, state });
+    if ('error' in result) return refuse(res, result.error);
+
+    const link = links.find((l) => l.edge.id === result.node.id)!;
+    const url = edgeBaseUrl(link.edge, 'ws', query.secure, originSecureAuthority(node.config));
+    if (!url) {
+      return refuse(res, {
+        code: 'NO_NODE_AVAILABLE',
+        reason: `machine "${link.edge.id}" has no wss port and the origin has no certificate to proxy it`,
+      });
+    }
+    // Counted at once, so a burst of requests between two load reports respects the cap.
+    link.redirectsSinceReport++;
+    sendText(res, 200, url, NO_STORE);
+  });
+}
