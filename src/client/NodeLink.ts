@@ -1,0 +1,65 @@
+// One connected node: its command channel after `connect`, and a mediasoup-client Device loaded
+// with that node's router capabilities. The origin session has one; a player redirected to an edge
+// opens another, to the edge.
+import { Device, types } from 'mediasoup-client';
+import { Channel, ChannelOptions } from './Channel';
+import { SdkError } from './constants';
+
+export interface NodeLinkOptions extends ChannelOptions {
+  clientName?: string;
+  /** mediasoup-client handler; detected from the browser by default (Chrome111 in Chromium). */
+  handlerName?: types.BuiltinHandlerName;
+}
+
+export class NodeLink {
+  #device: Promise<Device> | null = null;
+
+  private constructor(
+    readonly channel: Channel,
+    /** The node's id (`node_id` in its flashphoner.properties). */
+    readonly nodeId: string,
+    /** 'origin' or 'edge' (or 'standalone'), as the node says. */
+    readonly role: string,
+    readonly sessionId: string,
+    readonly options: NodeLinkOptions,
+  ) {}
+
+  /** Opens the channel and sends `connect`; closes the channel again if `connect` fails. */
+  static async open(url: string, options: NodeLinkOptions = {}): Promise<NodeLink> {
+    const channel = await Channel.open(url, options);
+    try {
+      const res = await channel.request<{ sessionId: string; nodeId: string; role: string }>('connect', {
+        clientName: options.clientName ?? 'cdn-sdk',
+      });
+      return new NodeLink(channel, res.nodeId, res.role, res.sessionId, options);
+    } catch (err) {
+      channel.close();
+      throw err;
+    }
+  }
+
+  get url(): string {
+    return this.channel.url;
+  }
+
+  /** The Device for this node, loaded once (routers of one cluster share codecs, but ask anyway). */
+  device(): Promise<Device> {
+    this.#device ??= (async () => {
+      const { rtpCapabilities } = await this.channel.request<{ rtpCapabilities: types.RtpCapabilities }>('getRouterRtpCapabilities');
+      try {
+        const device = new Device(this.options.handlerName ? { handlerName: this.options.handlerName } : undefined);
+        await device.load({ routerRtpCapabilities: rtpCapabilities });
+        return device;
+      } catch (err) {
+        throw SdkError.from(err, 'MEDIA_FAILED');
+      }
+    })();
+    // A failed load may be retried by the next caller.
+    this.#device.catch(() => (this.#device = null));
+    return this.#device;
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}

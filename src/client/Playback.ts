@@ -1,0 +1,280 @@
+// One attempt to play a stream: ask the origin, follow its redirect to an edge, set up the receive
+// transport and consumers there, and report how it ends. Failover (in Stream) makes a new Playback
+// per attempt, so nothing here has to be reset or reused.
+import type { types } from 'mediasoup-client';
+import { Emitter } from './Emitter';
+import type { Notification } from './Channel';
+import { NodeLink, NodeLinkOptions } from './NodeLink';
+import { ErrorInfo, Layers, SdkError } from './constants';
+import { attach, detach } from './display';
+
+export interface PlaybackEvents extends Record<string, unknown[]> {
+  /** The node resumed our consumers: media flows. */
+  playing: [];
+  /** Play ended without stop(): the stream was unpublished (`unpublished`) or the node was lost. */
+  ended: [ErrorInfo & { unpublished: boolean }];
+  layers: [Layers | null];
+  /** false when no simulcast layer fits the link (see #onLayers), true when one fits again. */
+  bandwidth: [boolean];
+}
+
+export interface PlaybackOptions {
+  name: string;
+  display?: HTMLElement | null;
+  muted: boolean;
+  maxBitrate?: number;
+  /** How long video layers must stay null before NOT_ENOUGH_BANDWIDTH. */
+  bandwidthGraceMs: number;
+}
+
+interface ConsumerInfo {
+  id: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  rtpParameters: types.RtpParameters;
+  producerPaused: boolean;
+}
+
+interface PlayResponse {
+  redirect?: { url: string; nodeId: string };
+  transport?: {
+    id: string;
+    iceParameters: types.IceParameters;
+    iceCandidates: types.IceCandidate[];
+    dtlsParameters: types.DtlsParameters;
+  };
+  consumers?: ConsumerInfo[];
+}
+
+export class Playback extends Emitter<PlaybackEvents> {
+  readonly link: NodeLink;
+  readonly mediaStream = new MediaStream();
+  readonly #ownsLink: boolean;
+  readonly #options: PlaybackOptions;
+  readonly #consumers = new Map<string, { consumer: types.Consumer; producerPaused: boolean }>();
+  #transport: types.Transport | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #ended = false;
+  #playing = false;
+  #bandwidthTimer: ReturnType<typeof setTimeout> | null = null;
+  #enoughBandwidth = true;
+  #layers: Layers | null = null;
+  #unsubscribe: () => void = () => undefined;
+
+  /**
+   * Plays `options.name` starting from the origin: `origin` when the session is connected,
+   * otherwise a connection of our own to `originUrl` (failover must work while the session is down).
+   */
+  static async start(origin: NodeLink | null, originUrl: string, linkOptions: NodeLinkOptions, options: PlaybackOptions): Promise<Playback> {
+    const owned = !origin;
+    const first = origin ?? (await NodeLink.open(originUrl, linkOptions));
+    const outcome = await Playback.#tryOn(first, owned, options);
+    if (outcome instanceof Playback) return outcome;
+    // The origin sent us to an edge: play there with a connection of our own.
+    const edge = await NodeLink.open(outcome.url, linkOptions);
+    const second = await Playback.#tryOn(edge, true, options);
+    if (second instanceof Playback) return second;
+    throw new SdkError('INTERNAL', `edge ${edge.nodeId} redirected again to ${second.nodeId}`);
+  }
+
+  static async #tryOn(link: NodeLink, owned: boolean, options: PlaybackOptions): Promise<Playback | { url: string; nodeId: string }> {
+    const playback = new Playback(link, owned, options);
+    try {
+      const device = await link.device();
+      const res = await link.channel.request<PlayResponse>('play', { stream: options.name, rtpCapabilities: device.rtpCapabilities });
+      if (res.redirect) {
+        playback.#close(false);
+        return res.redirect;
+      }
+      await playback.#setUp(device, res);
+      return playback;
+    } catch (err) {
+      playback.#close(false);
+      throw SdkError.from(err);
+    }
+  }
+
+  private constructor(link: NodeLink, ownsLink: boolean, options: PlaybackOptions) {
+    super();
+    this.link = link;
+    this.#ownsLink = ownsLink;
+    this.#options = options;
+    // Listen before `play` is sent: the node may notify before it answers.
+    const onNotification = (n: Notification) => this.#onNotification(n);
+    const onClose = () => this.#end({ code: 'CONNECTION_LOST', message: `lost the connection to node ${link.nodeId}`, unpublished: false });
+    link.channel.on('notification', onNotification).on('close', onClose);
+    this.#unsubscribe = () => link.channel.off('notification', onNotification).off('close', onClose);
+  }
+
+  get nodeId(): string {
+    return this.link.nodeId;
+  }
+
+  /** True once the node said PLAYING (which may be before start() resolved). */
+  get playing(): boolean {
+    return this.#playing;
+  }
+
+  /** The last layers the node reported for video (null: none yet or none fit). */
+  get layers(): Layers | null {
+    return this.#layers;
+  }
+
+  get transportId(): string | null {
+    return this.#transport?.id ?? null;
+  }
+
+  /** Caps what the node sends us (bits/s); the node picks simulcast layers that fit. */
+  async setMaxBitrate(bitrate: number): Promise<void> {
+    this.#options.maxBitrate = bitrate;
+    if (this.#transport) await this.link.channel.request('setMaxOutgoingBitrate', { transportId: this.#transport.id, bitrate });
+  }
+
+  async setPreferredLayers(spatialLayer: number, temporalLayer?: number): Promise<void> {
+    for (const { consumer } of this.#consumers.values()) {
+      if (consumer.kind !== 'video') continue;
+      await this.link.channel.request('setPreferredLayers', { consumerId: consumer.id, spatialLayer, temporalLayer });
+    }
+  }
+
+  /** Stops playing: tells the node (best effort) and closes what this attempt opened. */
+  stop(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (!this.link.channel.closed && this.#transport) {
+      this.link.channel.request('stop', { stream: this.#options.name }).catch(() => undefined);
+    }
+    this.#close(true);
+  }
+
+  async #setUp(device: types.Device, res: PlayResponse): Promise<void> {
+    if (!res.transport) throw new SdkError('INTERNAL', 'play answered without a transport');
+    const transport = device.createRecvTransport({
+      id: res.transport.id,
+      iceParameters: res.transport.iceParameters,
+      iceCandidates: res.transport.iceCandidates,
+      dtlsParameters: res.transport.dtlsParameters,
+    });
+    this.#transport = transport;
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.link.channel
+        .request('connectTransport', { transportId: transport.id, dtlsParameters })
+        .then(() => callback(), errback);
+    });
+    transport.on('connectionstatechange', (state) => {
+      // 'disconnected' can recover by itself; 'failed' cannot.
+      if (state === 'failed') this.#end({ code: 'CONNECTION_LOST', message: `media connection to node ${this.nodeId} failed`, unpublished: false });
+    });
+    if (this.#options.maxBitrate) await this.setMaxBitrate(this.#options.maxBitrate);
+    for (const info of res.consumers ?? []) await this.#enqueue(info);
+    if (this.#options.display) await attach(this.#options.display, this.mediaStream, this.#options.muted);
+  }
+
+  /** Consumers are added one at a time, in arrival order, whether from `play` or `newConsumer`. */
+  #enqueue(info: ConsumerInfo): Promise<unknown> {
+    this.#queue = this.#queue.then(() => this.#consume(info)).catch((err) => {
+      console.warn('[cdn-sdk] could not consume a track', err);
+    });
+    return this.#queue;
+  }
+
+  async #consume(info: ConsumerInfo): Promise<void> {
+    if (this.#ended || !this.#transport) return;
+    const consumer = await this.#transport.consume({
+      id: info.id,
+      producerId: info.producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters,
+    });
+    this.#consumers.set(consumer.id, { consumer, producerPaused: info.producerPaused });
+    this.mediaStream.addTrack(consumer.track);
+    await this.link.channel.request('resumeConsumer', { consumerId: consumer.id });
+  }
+
+  #onNotification({ method, data }: Notification): void {
+    if (this.#ended || data.stream !== this.#options.name) return;
+    const consumerId = typeof data.consumerId === 'string' ? data.consumerId : '';
+    switch (method) {
+      case 'streamStatus':
+        if (data.role !== 'player') return;
+        if (data.status === 'PLAYING' && !this.#playing) {
+          this.#playing = true;
+          this.emit('playing');
+        } else if (data.status === 'UNPUBLISHED') {
+          this.#end({ code: 'STREAM_NOT_FOUND', message: `stream "${this.#options.name}" was unpublished`, unpublished: true });
+        } else if (data.status === 'FAILED') {
+          const code = (typeof data.code === 'string' ? data.code : 'INTERNAL') as ErrorInfo['code'];
+          this.#end({ code, message: typeof data.message === 'string' ? data.message : 'play failed on the node', unpublished: false });
+        }
+        return;
+      case 'newConsumer':
+        void this.#enqueue(data.consumer as ConsumerInfo);
+        return;
+      case 'consumerClosed': {
+        const entry = this.#consumers.get(consumerId);
+        if (!entry) return;
+        this.#consumers.delete(consumerId);
+        this.mediaStream.removeTrack(entry.consumer.track);
+        entry.consumer.close();
+        return;
+      }
+      case 'consumerPaused':
+      case 'consumerResumed': {
+        const entry = this.#consumers.get(consumerId);
+        if (entry) entry.producerPaused = method === 'consumerPaused';
+        return;
+      }
+      case 'consumerLayersChanged': {
+        const entry = this.#consumers.get(consumerId);
+        if (entry?.consumer.kind === 'video') this.#onLayers(entry, (data.layers as Layers | null) ?? null);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Null layers mean the node forwards no layer of this video. When the producer is active that is
+   * the link's fault (NOT_ENOUGH_BANDWIDTH); but layers also go null for a moment when a publisher
+   * stops or its layers restart, so wait `bandwidthGraceMs` before saying so.
+   */
+  #onLayers(entry: { producerPaused: boolean }, layers: Layers | null): void {
+    this.#layers = layers;
+    this.emit('layers', layers);
+    if (this.#bandwidthTimer) clearTimeout(this.#bandwidthTimer);
+    this.#bandwidthTimer = null;
+    if (layers) {
+      if (!this.#enoughBandwidth) {
+        this.#enoughBandwidth = true;
+        this.emit('bandwidth', true);
+      }
+      return;
+    }
+    this.#bandwidthTimer = setTimeout(() => {
+      this.#bandwidthTimer = null;
+      if (this.#ended || entry.producerPaused || !this.#enoughBandwidth) return;
+      this.#enoughBandwidth = false;
+      this.emit('bandwidth', false);
+    }, this.#options.bandwidthGraceMs);
+  }
+
+  #end(info: ErrorInfo & { unpublished: boolean }): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#close(true);
+    this.emit('ended', info);
+  }
+
+  #close(detachDisplay: boolean): void {
+    this.#ended = true;
+    this.#unsubscribe();
+    if (this.#bandwidthTimer) clearTimeout(this.#bandwidthTimer);
+    for (const { consumer } of this.#consumers.values()) consumer.close();
+    this.#consumers.clear();
+    this.#transport?.close();
+    this.#transport = null;
+    if (detachDisplay) detach(this.#options.display);
+    if (this.#ownsLink) this.link.close();
+  }
+}

@@ -1,0 +1,154 @@
+// Publishing one stream: capture (or take) local media, open a send transport on the node and
+// produce audio and VP8 video, simulcast by default so every player gets a layer its link carries.
+import type { types } from 'mediasoup-client';
+import { Emitter } from './Emitter';
+import type { Notification } from './Channel';
+import type { NodeLink } from './NodeLink';
+import { ErrorInfo, SdkError } from './constants';
+import { attach, detach } from './display';
+
+export interface PublicationEvents extends Record<string, unknown[]> {
+  publishing: [];
+  unpublished: [];
+  failed: [ErrorInfo];
+}
+
+export interface PublicationOptions {
+  name: string;
+  display?: HTMLElement | null;
+  constraints: MediaStreamConstraints;
+  mediaStream?: MediaStream;
+  simulcast: boolean;
+  cacheLocalResources: boolean;
+}
+
+/**
+ * Three layers at 1/4, 1/2 and full resolution. Chrome drops the top layers by itself when the
+ * capture is too small to carry them (e.g. 2 layers at 640x360), which is the "where the camera
+ * allows" of the issue. Bitrates follow Chrome's own simulcast table.
+ */
+export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
+  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+
+export class Publication extends Emitter<PublicationEvents> {
+  readonly #link: NodeLink;
+  readonly #options: PublicationOptions;
+  #media: MediaStream | null = null;
+  #transport: types.Transport | null = null;
+  #done = false;
+  #unsubscribe: () => void = () => undefined;
+
+  constructor(link: NodeLink, options: PublicationOptions) {
+    super();
+    this.#link = link;
+    this.#options = options;
+  }
+
+  /** The local media being published (null before capture). */
+  get mediaStream(): MediaStream | null {
+    return this.#media;
+  }
+
+  async start(): Promise<void> {
+    const { name } = this.#options;
+    this.#media = this.#options.mediaStream ?? (await capture(this.#options.constraints));
+    if (this.#done) return this.#release();
+    // The preview is always muted: a publisher does not want to hear itself.
+    if (this.#options.display) await attach(this.#options.display, this.#media, true);
+    const device = await this.#link.device();
+    const channel = this.#link.channel;
+    const onNotification = ({ method, data }: Notification) => {
+      if (method !== 'streamStatus' || data.stream !== name || data.role !== 'publisher') return;
+      if (data.status === 'PUBLISHING') this.emit('publishing');
+      else if (data.status === 'UNPUBLISHED') this.#finish(null);
+      else if (data.status === 'FAILED') {
+        this.#finish({ code: (data.code as ErrorInfo['code']) ?? 'INTERNAL', message: String(data.message ?? 'publish failed on the node') });
+      }
+    };
+    const onClose = () => this.#finish({ code: 'CONNECTION_LOST', message: `lost the connection to node ${this.#link.nodeId}` });
+    channel.on('notification', onNotification).on('close', onClose);
+    this.#unsubscribe = () => channel.off('notification', onNotification).off('close', onClose);
+
+    const res = await channel.request<{ transport: Parameters<types.Device['createSendTransport']>[0] }>('publish', { stream: name });
+    const transport = device.createSendTransport(res.transport);
+    this.#transport = transport;
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      channel.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+    });
+    transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
+      channel
+        .request<{ producerId: string }>('produce', { transportId: transport.id, kind, rtpParameters })
+        .then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'failed') this.#finish({ code: 'CONNECTION_LOST', message: `media connection to node ${this.#link.nodeId} failed` });
+    });
+
+    const audio = this.#media.getAudioTracks()[0];
+    const video = this.#media.getVideoTracks()[0];
+    if (!audio && !video) throw new SdkError('MEDIA_ACCESS_FAILED', 'nothing to publish: no audio or video track');
+    try {
+      if (audio && !this.#done) await transport.produce({ track: audio, stopTracks: false });
+      if (video && !this.#done) {
+        const vp8 = device.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
+        await transport.produce({
+          track: video,
+          stopTracks: false,
+          // Simulcast is VP8's; mediasoup 3.8.4 relays VP8 simulcast layers through pipe transports.
+          codec: vp8,
+          encodings: this.#options.simulcast ? SIMULCAST_ENCODINGS.map((e) => ({ ...e })) : undefined,
+          codecOptions: { videoGoogleStartBitrate: 1000 },
+        });
+      }
+    } catch (err) {
+      throw SdkError.from(err, 'MEDIA_FAILED');
+    }
+  }
+
+  /** Unpublishes (the node answers with UNPUBLISHED) and releases local media. */
+  async stop(): Promise<void> {
+    if (this.#done) return;
+    const channel = this.#link.channel;
+    if (!channel.closed && this.#transport) {
+      await channel.request('unpublish', { stream: this.#options.name }).catch(() => undefined);
+    }
+    this.#finish(null);
+  }
+
+  /** Ends the publication with `error` (start() failed): closes everything, emits 'failed'. */
+  fail(error: ErrorInfo): void {
+    this.#finish(error);
+  }
+
+  #finish(error: ErrorInfo | null): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#unsubscribe();
+    this.#transport?.close();
+    this.#transport = null;
+    this.#release();
+    if (error) this.emit('failed', error);
+    else this.emit('unpublished');
+  }
+
+  #release(): void {
+    if (!this.#options.cacheLocalResources && !this.#options.mediaStream) {
+      this.#media?.getTracks().forEach((t) => t.stop());
+      detach(this.#options.display);
+    }
+  }
+}
+
+async function capture(constraints: MediaStreamConstraints): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw new SdkError('MEDIA_ACCESS_FAILED', 'this page cannot use the camera (getUserMedia needs https or localhost)');
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia(constraints);
+  } catch (err) {
+    throw new SdkError('MEDIA_ACCESS_FAILED', `camera/microphone: ${(err as Error).message}`);
+  }
+}

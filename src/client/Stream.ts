@@ -1,0 +1,301 @@
+// The WCS-style stream: `publish()` or `play()` one named stream, with STREAM_STATUS events. A
+// player follows the origin's redirect to an edge by itself, and fails over (seed 004): when the
+// stream is unpublished or the edge is lost it retries through the origin every `retryIntervalMs`
+// until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
+import { Emitter } from './Emitter';
+import { Playback } from './Playback';
+import { Publication } from './Publication';
+import type { Session } from './Session';
+import {
+  ErrorInfo,
+  Layers,
+  RetryInfo,
+  SdkError,
+  STREAM_EVENT,
+  STREAM_STATUS,
+  StreamStatus,
+} from './constants';
+
+export interface StreamOptions {
+  /** Stream name (1-128 of A-Z a-z 0-9 _ . ~ -). Required. */
+  name: string;
+  /** A <video>, or a container the SDK puts its <video> in. Optional. */
+  display?: HTMLElement | null;
+
+  // Publishing
+  /** getUserMedia constraints. Default: audio, and video at up to 1280x720. */
+  constraints?: MediaStreamConstraints;
+  /** Publish this MediaStream instead of capturing (it is not stopped afterwards). */
+  mediaStream?: MediaStream;
+  /** VP8 simulcast with three layers. Default true. */
+  simulcast?: boolean;
+  /** Keep the camera open after stop(). Default false. */
+  cacheLocalResources?: boolean;
+
+  // Playing
+  /** Retry through the origin when the stream ends or the node is lost. Default true. */
+  failover?: boolean;
+  /** Delay between attempts. Default 1000 ms. */
+  retryIntervalMs?: number;
+  /** Attempts before FAILED; reset whenever play resumes. Default 60. */
+  maxRetries?: number;
+  /** Caps what the node sends this player, bits/s (mediasoup setMaxOutgoingBitrate). Default none. */
+  maxBitrate?: number;
+  /** Start muted (autoplay with sound needs a user gesture; the SDK falls back to muted anyway). Default false. */
+  muted?: boolean;
+  /** How long no video layer must fit before NOT_ENOUGH_BANDWIDTH. Default 1000 ms. */
+  bandwidthGraceMs?: number;
+}
+
+export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
+  [STREAM_EVENT.RETRYING]: [Stream, RetryInfo];
+  [STREAM_EVENT.NODE_CHANGED]: [Stream, string];
+  [STREAM_EVENT.LAYERS_CHANGED]: [Stream, Layers | null];
+};
+
+export class Stream extends Emitter<StreamEvents> {
+  readonly #session: Session;
+  readonly #options: StreamOptions;
+  #status: StreamStatus = STREAM_STATUS.NEW;
+  #error: ErrorInfo | null = null;
+  #role: 'publisher' | 'player' | null = null;
+  #publication: Publication | null = null;
+  #playback: Playback | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #retries = 0;
+  #nodeId: string | null = null;
+  #layers: Layers | null = null;
+  /** Bumped by stop() and each new play()/publish(), so late results of an old run are ignored. */
+  #run = 0;
+
+  constructor(session: Session, options: StreamOptions) {
+    super();
+    if (!options || typeof options.name !== 'string' || !options.name) throw new SdkError('INVALID_STATE', 'createStream needs {name}');
+    this.#session = session;
+    this.#options = { ...options };
+  }
+
+  name(): string {
+    return this.#options.name;
+  }
+
+  status(): StreamStatus {
+    return this.#status;
+  }
+
+  /** Why the stream FAILED (or, while a player retries, why it is retrying); null otherwise. */
+  getErrorInfo(): ErrorInfo | null {
+    return this.#error;
+  }
+
+  /** Id of the node the stream is played from (an edge after a redirect); null when not playing. */
+  nodeId(): string | null {
+    return this.#nodeId;
+  }
+
+  /** The simulcast layers the node currently forwards to this player (null: none or unknown). */
+  getLayers(): Layers | null {
+    return this.#layers;
+  }
+
+  /** 'publisher', 'player' or null before publish()/play(). */
+  role(): 'publisher' | 'player' | null {
+    return this.#role;
+  }
+
+  /** The MediaStream shown: local media for a publisher, received media for a player. */
+  getMediaStream(): MediaStream | null {
+    return this.#publication?.mediaStream ?? this.#playback?.mediaStream ?? null;
+  }
+
+  /** The player's receive transport id on its node (for diagnostics); null when not playing. */
+  transportId(): string | null {
+    return this.#playback?.transportId ?? null;
+  }
+
+  publish(): this {
+    this.#begin('publisher');
+    const run = this.#run;
+    const link = this.#session.link();
+    if (!link) {
+      this.#fail({ code: 'INVALID_STATE', message: 'publish() needs an ESTABLISHED session' });
+      return this;
+    }
+    const publication = new Publication(link, {
+      name: this.#options.name,
+      display: this.#options.display,
+      constraints: this.#options.constraints ?? {
+        audio: true,
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+      },
+      mediaStream: this.#options.mediaStream,
+      simulcast: this.#options.simulcast ?? true,
+      cacheLocalResources: this.#options.cacheLocalResources ?? false,
+    });
+    this.#publication = publication;
+    this.#nodeId = link.nodeId;
+    publication
+      .on('publishing', () => run === this.#run && this.#setStatus(STREAM_STATUS.PUBLISHING))
+      .on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED))
+      .on('failed', (error) => run === this.#run && this.#fail(error));
+    publication.start().catch((err) => publication.fail(SdkError.from(err)));
+    return this;
+  }
+
+  play(): this {
+    this.#begin('player');
+    void this.#attempt(this.#run, true);
+    return this;
+  }
+
+  /** Publisher: unpublish (-> UNPUBLISHED). Player: stop playing and retrying (-> STOPPED). */
+  stop(): this {
+    const role = this.#role;
+    this.#run++;
+    this.#clearRetry();
+    if (role === 'publisher' && this.#publication) {
+      const publication = this.#publication;
+      const run = this.#run;
+      publication.on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED));
+      void publication.stop();
+    } else if (role === 'player') {
+      this.#playback?.stop();
+      this.#playback = null;
+      this.#nodeId = null;
+      this.#setStatus(STREAM_STATUS.STOPPED);
+    }
+    return this;
+  }
+
+  /** Player: caps what the node sends (bits/s); kept across failover. */
+  async setMaxBitrate(bitrate: number): Promise<void> {
+    this.#options.maxBitrate = bitrate;
+    await this.#playback?.setMaxBitrate(bitrate);
+  }
+
+  /** Player: asks for a given simulcast layer (the node still drops lower when the link is short). */
+  async setPreferredLayers(spatialLayer: number, temporalLayer?: number): Promise<void> {
+    await this.#playback?.setPreferredLayers(spatialLayer, temporalLayer);
+  }
+
+  #begin(role: 'publisher' | 'player'): void {
+    const busy: StreamStatus[] = [STREAM_STATUS.PENDING, STREAM_STATUS.PUBLISHING, STREAM_STATUS.PLAYING, STREAM_STATUS.NOT_ENOUGH_BANDWIDTH];
+    if (busy.includes(this.#status) || this.#retryTimer) {
+      throw new SdkError('INVALID_STATE', `stream "${this.#options.name}" is ${this.#status}; stop() it first`);
+    }
+    this.#run++;
+    this.#role = role;
+    this.#error = null;
+    this.#retries = 0;
+    this.#publication = null;
+    this.#playback = null;
+    this.#setStatus(STREAM_STATUS.PENDING);
+  }
+
+  async #attempt(run: number, first: boolean): Promise<void> {
+    let playback: Playback;
+    try {
+      playback = await Playback.start(this.#session.link(), this.#session.getServerUrl(), this.#session.linkOptions(), {
+        name: this.#options.name,
+        display: this.#options.display,
+        muted: this.#options.muted ?? false,
+        maxBitrate: this.#options.maxBitrate,
+        bandwidthGraceMs: this.#options.bandwidthGraceMs ?? 1000,
+      });
+    } catch (err) {
+      if (run !== this.#run) return;
+      const error = SdkError.from(err);
+      // The first attempt reports its failure (e.g. "stream not found") as WCS does; retrying is
+      // for streams that were playing and went away.
+      if (first || !this.#failover()) this.#fail(error);
+      else this.#scheduleRetry(run, error);
+      return;
+    }
+    if (run !== this.#run) {
+      playback.stop();
+      return;
+    }
+    this.#playback = playback;
+    if (this.#nodeId !== playback.nodeId) {
+      this.#nodeId = playback.nodeId;
+      this.emit(STREAM_EVENT.NODE_CHANGED, this, playback.nodeId);
+    }
+    playback
+      .on('playing', () => {
+        if (run !== this.#run) return;
+        this.#retries = 0;
+        this.#error = null;
+        this.#setStatus(STREAM_STATUS.PLAYING);
+      })
+      .on('layers', (layers) => {
+        if (run !== this.#run) return;
+        this.#layers = layers;
+        this.emit(STREAM_EVENT.LAYERS_CHANGED, this, layers);
+      })
+      .on('bandwidth', (enough) => run === this.#run && this.#setStatus(enough ? STREAM_STATUS.PLAYING : STREAM_STATUS.NOT_ENOUGH_BANDWIDTH))
+      .on('ended', (info) => {
+        if (run !== this.#run) return;
+        this.#playback = null;
+        this.#layers = null;
+        const error = { code: info.code, message: info.message };
+        if (!this.#failover()) {
+          if (info.unpublished) this.#setStatus(STREAM_STATUS.UNPUBLISHED);
+          else this.#fail(error);
+          return;
+        }
+        this.#error = error;
+        this.#setStatus(info.unpublished ? STREAM_STATUS.UNPUBLISHED : STREAM_STATUS.PENDING);
+        this.#scheduleRetry(run, error);
+      });
+    // Notifications that arrived while start() was still setting up were emitted before these
+    // listeners existed: catch up from the playback's state.
+    if (playback.layers) {
+      this.#layers = playback.layers;
+      this.emit(STREAM_EVENT.LAYERS_CHANGED, this, playback.layers);
+    }
+    if (playback.playing) {
+      this.#retries = 0;
+      this.#error = null;
+      this.#setStatus(STREAM_STATUS.PLAYING);
+    }
+  }
+
+  #failover(): boolean {
+    return this.#options.failover ?? true;
+  }
+
+  #scheduleRetry(run: number, reason: ErrorInfo): void {
+    const maxRetries = this.#options.maxRetries ?? 60;
+    if (this.#retries >= maxRetries) {
+      this.#fail({ code: reason.code, message: `gave up after ${maxRetries} retries: ${reason.message}` });
+      return;
+    }
+    this.#retries++;
+    this.#error = reason;
+    const delayMs = this.#options.retryIntervalMs ?? 1000;
+    this.emit(STREAM_EVENT.RETRYING, this, { attempt: this.#retries, maxRetries, delayMs, reason });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (run === this.#run) void this.#attempt(run, false);
+    }, delayMs);
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #fail(error: ErrorInfo): void {
+    this.#clearRetry();
+    this.#playback?.stop();
+    this.#playback = null;
+    this.#error = { code: error.code, message: error.message };
+    this.#setStatus(STREAM_STATUS.FAILED);
+  }
+
+  #setStatus(status: StreamStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.emit(status, this);
+  }
+}

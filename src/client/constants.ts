@@ -1,0 +1,93 @@
+// Status names and error codes, spelled as in the WCS Web SDK so its users feel at home.
+import type { ErrorCode as ServerErrorCode } from '../errors';
+
+export const SESSION_STATUS = {
+  /** Not connected yet (the WebSocket is opening). */
+  PENDING: 'PENDING',
+  /** The command channel is open and `connect` was answered. */
+  ESTABLISHED: 'ESTABLISHED',
+  /** The connection closed after it was established (disconnect() or a network loss). */
+  DISCONNECTED: 'DISCONNECTED',
+  /** The connection could not be established. */
+  FAILED: 'FAILED',
+} as const;
+export type SessionStatus = (typeof SESSION_STATUS)[keyof typeof SESSION_STATUS];
+
+export const STREAM_STATUS = {
+  NEW: 'NEW',
+  /** Publish or play was asked for; media is being set up (also while failover looks for a node). */
+  PENDING: 'PENDING',
+  PUBLISHING: 'PUBLISHING',
+  PLAYING: 'PLAYING',
+  /** Publisher: stop() took effect. Player: the publisher stopped (failover may resume play). */
+  UNPUBLISHED: 'UNPUBLISHED',
+  /** Player: stop() took effect. */
+  STOPPED: 'STOPPED',
+  /** Terminal failure; getErrorInfo() says why. */
+  FAILED: 'FAILED',
+  /** Player: not even the lowest simulcast layer fits the link; play goes on when it fits again. */
+  NOT_ENOUGH_BANDWIDTH: 'NOT_ENOUGH_BANDWIDTH',
+} as const;
+export type StreamStatus = (typeof STREAM_STATUS)[keyof typeof STREAM_STATUS];
+
+/** Stream events that are not statuses: they tell a page what is going on without a state change. */
+export const STREAM_EVENT = {
+  /** Player failover: the next attempt is scheduled. Payload: RetryInfo. */
+  RETRYING: 'RETRYING',
+  /** Player: which node serves the stream changed (after a redirect or a failover). Payload: node id. */
+  NODE_CHANGED: 'NODE_CHANGED',
+  /** Player: the simulcast layers the node forwards changed. Payload: Layers or null. */
+  LAYERS_CHANGED: 'LAYERS_CHANGED',
+} as const;
+
+/**
+ * Codes the SDK reports itself, for failures that never reach a server. Every other code is one of
+ * the command channel's (docs/protocol.md), passed through unchanged.
+ */
+export const CLIENT_ERRORS = {
+  CONNECTION_FAILED: 'The WebSocket to the node could not be opened.',
+  CONNECTION_LOST: 'The WebSocket or the media connection to the node was lost.',
+  TIMEOUT: 'The node did not answer a command in time.',
+  MEDIA_ACCESS_FAILED: 'The camera or microphone could not be opened (getUserMedia failed).',
+  MEDIA_FAILED: 'The browser could not set up the WebRTC media (device or transport error).',
+  INVALID_STATE: 'The call does not fit the stream or session state (e.g. publish() twice).',
+} as const;
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+export type ErrorCode = ServerErrorCode | ClientErrorCode;
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An SDK failure with a stable code (the same codes as the command channel, plus CLIENT_ERRORS). */
+export class SdkError extends Error implements ErrorInfo {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'SdkError';
+    this.code = code;
+  }
+
+  /** Wraps anything thrown into an SdkError; unknown failures get `fallback`. */
+  static from(err: unknown, fallback: ClientErrorCode = 'MEDIA_FAILED'): SdkError {
+    if (err instanceof SdkError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    return new SdkError(fallback, message);
+  }
+}
+
+export interface Layers {
+  spatialLayer: number;
+  temporalLayer?: number;
+}
+
+export interface RetryInfo {
+  /** 1 for the first retry. */
+  attempt: number;
+  maxRetries: number;
+  /** In ms, when the attempt starts. */
+  delayMs: number;
+  /** Why play is being retried: the error of the last failure (e.g. STREAM_NOT_FOUND, CONNECTION_LOST). */
+  reason: ErrorInfo;
+}
