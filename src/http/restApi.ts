@@ -31,7 +31,13 @@ export function registerRestApi(router: Router, deps: { node: MediaNode; metrics
 
   router.add('GET', '/healthz', (_req, res) => {
     if (node.closed) return sendJson(res, 503, { status: 'closing' });
-    sendJson(res, 200, { status: 'ok', nodeId: node.config.nodeId, workers: node.media.size, streams: node.streams.size });
+    sendJson(res, 200, {
+      status: 'ok',
+      nodeId: node.config.nodeId,
+      role: node.origin ? 'origin' : node.relays.linked ? 'edge' : 'standalone',
+      workers: node.media.pids,
+      streams: node.streams.size,
+    });
   });
 
   const findStreams: RouteHandler = async (req, res) => {

@@ -67,6 +67,11 @@ export class MediaPool extends TypedEmitter<Events> {
     return this.#slots.length;
   }
 
+  /** Process ids of the live workers (for /healthz and operators). */
+  get pids(): number[] {
+    return this.#slots.map((s) => s.worker.pid);
+  }
+
   /** RTP capabilities are the same on every router (same codec list). */
   get rtpCapabilities(): ms.RtpCapabilities {
     return this.#live()[0].router.rtpCapabilities;

@@ -190,15 +190,21 @@ test('publishing directly on an edge makes a local stream that is not relayed to
   expect((await streamsOn(edges[1])).some((s) => s.name === 'local-only')).toBe(false);
 });
 
-test('an edge killed and started again gets the live stream back within 5 s and serves new players', async () => {
+test('an edge killed and started again gets the live streams back within 5 s, including one published while it was down, and serves new players', async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('survive'));
   await until(async () => (await streamsOn(edges[1])).some((s) => s.name === 'survive'));
   const victim = edges[1];
   await victim.kill();
   await until(async () => (await routes(origin)).edges.find((e) => e.id === 'edge2')!.state !== 'up', 5000, 'origin to see edge2 down');
+  // Published while edge2 is down: relayed to it when it comes back.
+  const latePublisher = track(await TestClient.connect(origin.url));
+  track(await latePublisher.publishRtp('while-down'));
   edges[1] = await startNodeFromConf(victim.confDir, victim.port, 'edge2');
-  const ms = await until(async () => (await streamsOn(edges[1])).some((s) => s.name === 'survive'), 5000, 'edge2 to get the stream back');
+  const ms = await until(async () => {
+    const names = (await streamsOn(edges[1])).map((s) => s.name);
+    return names.includes('survive') && names.includes('while-down');
+  }, 5000, 'edge2 to get both streams');
   expect(ms).toBeLessThan(5000);
   const player = track(await TestClient.connect(edges[1].url));
   const { receiver } = await player.playRtp('survive');

@@ -28,7 +28,7 @@ function track<T extends { close(): Promise<unknown> }>(x: T): T {
 test('healthz answers 200 once the workers are up', async () => {
   const res = await fetch(`${node.http}/healthz`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toMatchObject({ status: 'ok', nodeId: 'solo', workers: 1 });
+  expect(await res.json()).toMatchObject({ status: 'ok', nodeId: 'solo', role: 'standalone', workers: [expect.any(Number)] });
 });
 
 test('a published stream is played by another client, which receives its RTP', async () => {
@@ -136,4 +136,36 @@ test('the metrics endpoint reports sessions in Prometheus text', async () => {
   const client = track(await TestClient.connect(node.url));
   await until(async () => /cdn_sessions\{node="solo"\} [1-9]/.test(await (await fetch(`${node.http}/metrics`)).text()));
   await client.close();
+});
+
+test("mediasoup's own log lines are routed into the node's JSON log", async () => {
+  const publisher = track(await TestClient.connect(node.url));
+  track(await publisher.publishRtp('logs'));
+  const player = track(await TestClient.connect(node.url));
+  const { rtpCapabilities } = await player.request('getRouterRtpCapabilities');
+  const answer = await player.request('play', { stream: 'logs', rtpCapabilities, transport: 'plain' });
+  await player.request('connectTransport', { transportId: answer.transport.id, ip: '127.0.0.1', port: 40000 });
+  // A plain transport connects once; the worker refuses the second, and mediasoup logs a warning.
+  await expect(player.request('connectTransport', { transportId: answer.transport.id, ip: '127.0.0.1', port: 40001 })).rejects.toBeDefined();
+  await until(() => /"component":"mediasoup".*request failed/.test(node.output()), 3000, 'mediasoup warning in the log');
+});
+
+test('a mediasoup worker that dies is replaced: its publisher gets FAILED, the node lives on and takes new streams', async () => {
+  const before = (await (await fetch(`${node.http}/healthz`)).json()).workers as number[];
+  const publisher = track(await TestClient.connect(node.url));
+  track(await publisher.publishRtp('doomed'));
+  await publisher.waitStatus('doomed', 'PUBLISHING');
+  process.kill(before[0], 'SIGKILL');
+  await publisher.waitStatus('doomed', 'FAILED');
+  await until(async () => {
+    const now = (await (await fetch(`${node.http}/healthz`)).json()).workers as number[];
+    return now.length === 1 && now[0] !== before[0];
+  }, 5000, 'a replacement worker');
+  const again = track(await TestClient.connect(node.url));
+  track(await again.publishRtp('reborn'));
+  const player = track(await TestClient.connect(node.url));
+  const { receiver } = await player.playRtp('reborn');
+  track(receiver);
+  await receiver.waitFor(10, VIDEO_PT);
+  expect(node.output()).toContain('mediasoup worker died; replacing it');
 });
