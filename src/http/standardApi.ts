@@ -4,9 +4,13 @@ import type { MediaNode } from '../node/MediaNode';
 import type { UpgradeHandler } from './HttpServer';
 import { registerRtcLoadBalance } from './rtcLoadBalance';
 import type { Router } from './router';
+import { registerWhep } from './whep';
+import { registerWhip } from './whip';
 
 export function registerStandardApi(router: Router, node: MediaNode): void {
   registerRtcLoadBalance(router, node);
+  registerWhip(router, node);
+  registerWhep(router, node);
 }
 
 /** Extra WebSocket endpoints by path (after the prefix). */

@@ -91,6 +91,11 @@ export class MediaPool extends TypedEmitter<Events> {
     transport.observer.once('close', () => slot.transports--);
   }
 
+  /** The worker a router runs on (WHEP puts a player's own router beside the stream's). */
+  workerOf(router: ms.Router): ms.Worker | null {
+    return this.#slots.find((s) => s.router === router)?.worker ?? null;
+  }
+
   /** CPU usage of all workers, in seconds of user+system time, for load reporting. */
   async cpuSeconds(): Promise<number> {
     let total = 0;

@@ -14,6 +14,7 @@ import { createMetrics } from '../http/metrics';
 import { EdgeRelayService } from '../cluster/EdgeRelayService';
 import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
+import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -24,6 +25,8 @@ export class MediaNode {
   readonly relays: EdgeRelayService;
   readonly origin: OriginCluster | null;
   readonly load: LoadMeter;
+  /** WHIP/WHEP sessions (standard API); counted as connections in load reports. */
+  readonly webrtcHttp = new WebRtcHttpSessions();
   #http: HttpServer | null = null;
   #closed = false;
 
@@ -70,7 +73,11 @@ export class MediaNode {
       logger: logger.child({ component: 'relay-in' }),
       media,
       streams: this.streams,
-      load: () => ({ players: this.signaling.playerCount, cpuLoad: this.load.current, connections: this.signaling.sessions.length }),
+      load: () => ({
+        players: this.signaling.playerCount + this.webrtcHttp.players,
+        cpuLoad: this.load.current,
+        connections: this.signaling.sessions.length + this.webrtcHttp.size,
+      }),
     });
     this.origin =
       config.loadBalancingEnabled && config.loadBalancing
@@ -134,6 +141,7 @@ export class MediaNode {
     this.load.stop();
     this.origin?.close();
     this.signaling.close();
+    this.webrtcHttp.closeAll();
     this.relays.close();
     this.streams.closeAll();
     await this.#http?.close();

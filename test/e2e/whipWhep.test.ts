@@ -1,0 +1,129 @@
+// WHIP and WHEP with a real browser and no SDK: a page served from another origin uses only
+// RTCPeerConnection and fetch() to publish Chromium's fake camera to the origin over WHIP, then
+// plays it over WHEP through the origin, whose 307 the page's fetch follows to an edge (with a
+// path prefix); the edge's video must decode.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Browser, chromium, Page } from 'playwright-core';
+import { NodeProcess, startNode, until } from '../helpers/nodes';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>WHIP/WHEP</title><script>
+async function whip(url) {
+  const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+  const pc = new RTCPeerConnection();
+  for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+  if (res.status !== 201) throw new Error('WHIP ' + res.status + ' ' + await res.text());
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  window.pub = { pc, location: res.headers.get('Location') };
+  return window.pub.location;
+}
+async function whep(url) {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+  if (res.status !== 201) throw new Error('WHEP ' + res.status + ' ' + await res.text());
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  window.sub = { pc, location: res.headers.get('Location') };
+  return { location: window.sub.location, redirected: res.redirected, url: res.url };
+}
+async function framesDecoded() {
+  let frames = 0;
+  (await window.sub.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded || 0; });
+  return frames;
+}
+async function debug() {
+  const out = {};
+  for (const k of ['pub', 'sub']) {
+    const x = window[k]; if (!x) continue;
+    const st = [];
+    (await x.pc.getStats()).forEach((r) => { if (['inbound-rtp','outbound-rtp','candidate-pair','transport'].includes(r.type)) st.push(JSON.stringify({t:r.type,kind:r.kind,state:r.state,dtls:r.dtlsState,pr:r.packetsReceived,ps:r.packetsSent,fd:r.framesDecoded,fe:r.framesEncoded,br:r.bytesReceived,nom:r.nominated,pli:r.pliCount,codec:r.codecId})); });
+    out[k] = { ice: x.pc.iceConnectionState, conn: x.pc.connectionState, st, remote: x.pc.remoteDescription.sdp };
+  }
+  return out;
+}
+async function end(which) {
+  const res = await fetch(window[which].location, { method: 'DELETE' });
+  window[which].pc.close();
+  return res.status;
+}
+</script>`;
+
+let origin: NodeProcess;
+let edge: NodeProcess;
+let browser: Browser;
+let pageServer: http.Server;
+let page: Page;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  edge = await startNode({ name: 'edge1', props: { 'http.path_prefix': '/cdn/edge1' } });
+  const xml =
+    '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
+    `  <node id="edge1" path_prefix="/cdn/edge1"><ip>127.0.0.1</ip><ws>${edge.port}</ws><wss>0</wss></node>\n` +
+    '</loadbalancer>\n';
+  origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml });
+  await until(async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges[0].state === 'up', 10000, 'edge link up');
+  // The page comes from a third origin, so every request to the nodes is cross-origin.
+  pageServer = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE));
+  await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', () => r()));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  page = await browser.newPage();
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  await page.goto(`http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`);
+}, 90000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((r) => (pageServer ? pageServer.close(() => r()) : r()));
+  const codes = await Promise.all([origin, edge].filter(Boolean).map((n) => n.stop()));
+  expect(codes).toEqual(codes.map(() => 0));
+});
+
+afterEach(() => {
+  if (expect.getState().assertionCalls === 0 || logs.length) console.log(logs.join('\n'));
+});
+
+test('a page with only RTCPeerConnection publishes over WHIP on the origin and plays over WHEP from an edge, frames decoded', async () => {
+  const pubLocation = await page.evaluate((url) => (window as any).whip(url), `${origin.http}/whip/cam`);
+  expect(pubLocation).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${origin.port}/whip/cam/`));
+  await until(async () => {
+    const list = await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json();
+    return list.some((s: { name: string; tracks: unknown[] }) => s.name === 'cam' && s.tracks.length === 2);
+  }, 15000, 'the WHIP stream relayed to the edge with both tracks');
+
+  const played = await page.evaluate((url) => (window as any).whep(url), `${origin.http}/whep/cam`);
+  expect(played.redirected).toBe(true);
+  expect(played.url).toBe(`http://127.0.0.1:${edge.port}/cdn/edge1/whep/cam`);
+  expect(played.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${edge.port}/cdn/edge1/whep/cam/`));
+
+  let first = 0;
+  try {
+    await until(async () => (first = await page.evaluate(() => (window as any).framesDecoded())) > 10, 20000, 'frames decoded from the edge');
+  } catch (err) {
+    console.log(JSON.stringify(await page.evaluate(() => (window as any).debug()), null, 1));
+    throw err;
+  }
+  await until(async () => (await page.evaluate(() => (window as any).framesDecoded())) > first + 10, 10000, 'frames keep coming');
+
+  expect(await page.evaluate(() => (window as any).end('sub'))).toBe(200);
+  expect(await page.evaluate(() => (window as any).end('pub'))).toBe(200);
+  await until(async () => !(await (await fetch(`${origin.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'cam'), 5000, 'cam gone');
+}, 90000);
