@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds mediasoup's C++ worker from the sources vendored in the mediasoup 3.8.4 npm tarball, with
-// the two patches this machine needs, and caches the binary outside the checkout.
+// the two patches this machine's toolchain needs and the OpenSSL fix for CVE-2022-0778, and caches
+// the binary outside the checkout.
 //
 // Why this script exists (DESIGN.md section 3): mediasoup >= 3.9 downloads its worker's
 // dependencies (or a prebuilt binary) from GitHub at install time, which cannot work on a machine
@@ -37,6 +38,44 @@ export const PATCHES = [
     why: 'glibc >= 2.34 made SIGSTKSZ a runtime long (versatica/mediasoup#685)',
     from: 'std::max(SIGSTKSZ, 65536)',
     to: 'std::max<size_t>(SIGSTKSZ, 65536)',
+  },
+  {
+    file: 'deps/openssl/openssl/crypto/bn/bn_sqrt.c',
+    why: 'CVE-2022-0778: BN_mod_sqrt loops forever on a crafted certificate; the OpenSSL 1.1.1n fix',
+    from: [
+      '        /* find smallest  i  such that  b^(2^i) = 1 */',
+      '        i = 1;',
+      '        if (!BN_mod_sqr(t, b, p, ctx))',
+      '            goto end;',
+      '        while (!BN_is_one(t)) {',
+      '            i++;',
+      '            if (i == e) {',
+      '                BNerr(BN_F_BN_MOD_SQRT, BN_R_NOT_A_SQUARE);',
+      '                goto end;',
+      '            }',
+      '            if (!BN_mod_mul(t, t, t, p, ctx))',
+      '                goto end;',
+      '        }',
+    ].join('\n'),
+    to: [
+      '        /* Find the smallest i, 0 < i < e, such that b^(2^i) = 1. */',
+      '        for (i = 1; i < e; i++) {',
+      '            if (i == 1) {',
+      '                if (!BN_mod_sqr(t, b, p, ctx))',
+      '                    goto end;',
+      '            } else {',
+      '                if (!BN_mod_mul(t, t, t, p, ctx))',
+      '                    goto end;',
+      '            }',
+      '            if (BN_is_one(t))',
+      '                break;',
+      '        }',
+      '        /* If not found, a is not a square or p is not prime. */',
+      '        if (i >= e) {',
+      '            BNerr(BN_F_BN_MOD_SQRT, BN_R_NOT_A_SQUARE);',
+      '            goto end;',
+      '        }',
+    ].join('\n'),
   },
 ];
 
@@ -175,8 +214,9 @@ async function main() {
     log(`using cached worker ${cached}`);
     return;
   }
-  if (!fs.existsSync(outBin)) await build();
-  else log(`worker already built at ${outBin}`);
+  // Always run make on a cache miss: it is incremental, so a changed patch recompiles only the
+  // files it touched, and a binary left in out/ by another patch set is never cached under this key.
+  await build();
   // Write to a temp name, then rename: a concurrent install never sees half a binary.
   fs.mkdirSync(path.dirname(cached), { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;
