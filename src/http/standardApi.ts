@@ -4,6 +4,7 @@ import type { MediaNode } from '../node/MediaNode';
 import type { UpgradeHandler } from './HttpServer';
 import { registerRtcLoadBalance } from './rtcLoadBalance';
 import type { Router } from './router';
+import { registerSecureProxy, secureProxyUpgrades } from './secureProxy';
 import { registerWhep } from './whep';
 import { registerWhip } from './whip';
 
@@ -11,9 +12,10 @@ export function registerStandardApi(router: Router, node: MediaNode): void {
   registerRtcLoadBalance(router, node);
   registerWhip(router, node);
   registerWhep(router, node);
+  registerSecureProxy(router, node);
 }
 
 /** Extra WebSocket endpoints by path (after the prefix). */
-export function standardUpgrades(_node: MediaNode): Record<string, UpgradeHandler> {
-  return {};
+export function standardUpgrades(node: MediaNode): Record<string, UpgradeHandler> {
+  return { ...secureProxyUpgrades(node) };
 }
