@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { MEDIA_CODECS } from './codecs';
 import { routeMediasoupLogs } from './mediasoupLogs';
+import { createDtlsCertificate, DtlsCertificate } from './dtlsCertificate';
 import type * as ms from 'mediasoup/lib/types';
 
 export interface MediaPoolOptions {
@@ -16,7 +17,7 @@ export interface MediaPoolOptions {
   rtcMaxPort: number;
   /** Worker log level. Default 'warn'. */
   logLevel?: 'debug' | 'warn' | 'error' | 'none';
-  /** PEM certificate and key for DTLS; default: mediasoup generates one per worker. */
+  /** PEM certificate and key for DTLS; default: a SHA-256 ECDSA one made at start-up. */
   dtlsCertificateFile?: string | null;
   dtlsPrivateKeyFile?: string | null;
   logger: Logger;
@@ -34,13 +35,19 @@ type Events = { workerdied: [index: number, error: Error] };
 
 export class MediaPool extends TypedEmitter<Events> {
   readonly #slots: MediaSlot[] = [];
-  readonly #options: MediaPoolOptions;
+  #options: MediaPoolOptions;
   readonly #logger: Logger;
+  #generatedCertificate: DtlsCertificate | null = null;
   #closed = false;
 
   static async create(options: MediaPoolOptions): Promise<MediaPool> {
     routeMediasoupLogs(options.logger);
     const pool = new MediaPool(options);
+    if (!options.dtlsCertificateFile) {
+      // mediasoup 3.8.4's own default certificate is SHA-1 signed.
+      pool.#generatedCertificate = await createDtlsCertificate('cdn-relay');
+      pool.#options = { ...options, dtlsCertificateFile: pool.#generatedCertificate.certFile, dtlsPrivateKeyFile: pool.#generatedCertificate.keyFile };
+    }
     const count = options.workers > 0 ? options.workers : os.cpus().length;
     const span = options.rtcMaxPort - options.rtcMinPort + 1;
     if (span < count) throw new Error(`media port range ${options.rtcMinPort}-${options.rtcMaxPort} is smaller than the ${count} workers need`);
@@ -65,6 +72,11 @@ export class MediaPool extends TypedEmitter<Events> {
 
   get size(): number {
     return this.#slots.length;
+  }
+
+  /** The DTLS certificate the workers use. */
+  get dtlsCertificateFile(): string | null {
+    return this.#options.dtlsCertificateFile ?? null;
   }
 
   /** Process ids of the live workers (for /healthz and operators). */
@@ -111,6 +123,7 @@ export class MediaPool extends TypedEmitter<Events> {
     this.#closed = true;
     for (const slot of this.#slots) slot.worker.close();
     this.#slots.length = 0;
+    this.#generatedCertificate?.dispose();
   }
 
   #live(): MediaSlot[] {

@@ -1,4 +1,6 @@
 // close() is idempotent, closes what the object owns, and calls after close fail clearly.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import pino from 'pino';
 import { MediaPool } from '../../src/media/MediaPool';
 import { StreamRegistry } from '../../src/streams/StreamRegistry';
@@ -64,4 +66,20 @@ test('a listener that throws is logged and does not stop the other listeners', a
     errors.mockRestore();
     pool.close();
   }
+});
+
+test('without a configured DTLS certificate the workers use a SHA-256-signed ECDSA one, removed on close', async () => {
+  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47300, rtcMaxPort: 47399, logger });
+  const file = pool.dtlsCertificateFile!;
+  try {
+    const text = execFileSync('openssl', ['x509', '-in', file, '-noout', '-text']).toString();
+    expect(text).toMatch(/Signature Algorithm: ecdsa-with-SHA256/);
+    const transport = await pool.pickRouter().createWebRtcTransport({ listenIps: [{ ip: '127.0.0.1' }] });
+    const sha256 = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256')!.value;
+    const expected = execFileSync('openssl', ['x509', '-in', file, '-noout', '-fingerprint', '-sha256']).toString();
+    expect(expected.trim().split('=')[1]).toBe(sha256);
+  } finally {
+    pool.close();
+  }
+  expect(fs.existsSync(file)).toBe(false);
 });
