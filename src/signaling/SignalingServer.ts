@@ -45,7 +45,7 @@ export class SignalingServer {
     if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
     if (this.#sessions.size >= this.#options.maxConnections) {
       this.#ctx.logger.warn({ max: this.#options.maxConnections }, 'connection refused: max_connections reached');
-      return refuseUpgrade(socket, 503, 'too many connections');
+      return refuseUpgrade(socket, 503, `TOO_MANY_CONNECTIONS: this node serves at most ${this.#options.maxConnections} clients`);
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const peer = new Peer(ws, { logger: this.#ctx.logger, heartbeatMs: this.#options.heartbeatMs });
