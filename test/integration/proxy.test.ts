@@ -95,8 +95,8 @@ test('WHIP on the origin and WHEP redirected to an edge work through nginx, with
   const pub = await post(via('/cdn/origin/whip/pw'), offer([audio('sendonly', 11), video('sendonly', 'all', 22)]));
   expect(pub.status).toBe(201);
   expect(pub.headers.get('location')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${proxyPort}/cdn/origin/whip/pw/`));
-  await until(async () => (await (await fetch(via('/cdn/edge1/rest-api/stream/find_all'))).json()).some((s: { name: string }) => s.name === 'pw'), 5000, 'pw relayed');
-  await until(async () => (await (await fetch(via('/cdn/edge2/rest-api/stream/find_all'))).json()).some((s: { name: string }) => s.name === 'pw'), 5000, 'pw relayed');
+  await until(async () => (await (await fetch(via('/cdn/edge1/rest-api/stream/find_all'))).json()).some((s: { name: string; tracks: unknown[] }) => s.name === 'pw' && s.tracks.length === 2), 5000, 'pw relayed');
+  await until(async () => (await (await fetch(via('/cdn/edge2/rest-api/stream/find_all'))).json()).some((s: { name: string; tracks: unknown[] }) => s.name === 'pw' && s.tracks.length === 2), 5000, 'pw relayed');
 
   const playOffer = offer([audio('recvonly'), video('recvonly', 'all')]);
   const redirect = await post(via('/cdn/origin/whep/pw'), playOffer);

@@ -103,7 +103,7 @@ test('secure WHEP is redirected to the proxy, plays on the edge through it, and 
   });
   expect(pub.status).toBe(201);
   expect(pub.headers.location).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${wssPort}/whip/sw/`));
-  await until(async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'sw'), 5000, 'sw on the edge');
+  await until(async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string; tracks: unknown[] }) => s.name === 'sw' && s.tracks.length === 2), 5000, 'sw on the edge');
 
   const playOffer = offer([audio('recvonly'), video('recvonly', 'all')]);
   const post = (url: string) => request(url, { method: 'POST', body: playOffer, headers: { 'Content-Type': 'application/sdp' } });

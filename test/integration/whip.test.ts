@@ -15,8 +15,13 @@ function post(url: string, body: string, type = 'application/sdp', extra: Reques
   return fetch(url, { method: 'POST', body, headers: { 'Content-Type': type }, redirect: 'manual', ...extra });
 }
 
-async function streamsOn(node: NodeProcess): Promise<{ name: string; status: string; source: string }[]> {
+async function streamsOn(node: NodeProcess): Promise<{ name: string; status: string; source: string; tracks: unknown[] }[]> {
   return (await fetch(`${node.http}/rest-api/stream/find_all`)).json();
+}
+
+/** Both tracks relayed: the relay pipes them one after the other. */
+async function bothTracksOn(node: NodeProcess, name: string): Promise<boolean> {
+  return (await streamsOn(node)).some((s) => s.name === name && s.tracks.length === 2);
 }
 
 beforeAll(async () => {
@@ -63,7 +68,7 @@ test('WHIP publish answers 201 with an SDP answer and an absolute Location; the 
 test('WHEP on the origin is redirected (307) to the edge\'s WHEP URL with its prefix; the edge answers 201 with sendonly tracks', async () => {
   const pub = await post(`${origin.http}/whip/w2`, publishOffer());
   expect(pub.status).toBe(201);
-  await until(async () => (await streamsOn(edge)).some((s) => s.name === 'w2'), 5000, 'w2 on the edge');
+  await until(() => bothTracksOn(edge, 'w2'), 5000, 'w2 on the edge');
 
   const res = await post(`${origin.http}/whep/w2`, playOffer());
   expect(res.status).toBe(307);
@@ -86,7 +91,7 @@ test('WHEP on the origin is redirected (307) to the edge\'s WHEP URL with its pr
 
 test('fetch follows the 307 with the same body, so a plain fetch() on the origin plays from the edge', async () => {
   const pub = await post(`${origin.http}/whip/w3`, publishOffer());
-  await until(async () => (await streamsOn(edge)).some((s) => s.name === 'w3'), 5000, 'w3 on the edge');
+  await until(() => bothTracksOn(edge, 'w3'), 5000, 'w3 on the edge');
   const res = await post(`${origin.http}/whep/w3`, playOffer(), 'application/sdp', { redirect: 'follow' });
   expect(res.status).toBe(201);
   expect(res.headers.get('location')).toContain(`:${edge.port}/media/edge1/whep/w3/`);
