@@ -73,6 +73,16 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // SIGHUP re-reads the config directory: an edited loadbalancing.xml applies without a restart,
+  // live streams stay up. A broken file is reported and changes nothing.
+  process.on('SIGHUP', () => {
+    try {
+      node.reload();
+    } catch (err) {
+      if (err instanceof ConfigError) logger.error({ file: err.file, line: err.line, key: err.key }, `reload refused: ${err.message}`);
+      else logger.error({ err }, 'reload failed');
+    }
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -1,7 +1,7 @@
 // The origin side of the static CDN: one EdgeLink per node of loadbalancing.xml, every local
 // stream relayed to every edge whose link is up, and the choice of edge for each player.
 import { randomUUID } from 'node:crypto';
-import type { LoadBalancingConfig, NodeConfig } from '../config/types';
+import type { EdgeNodeConfig, LoadBalancingConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { PlayRedirect } from '../signaling/NodeContext';
@@ -21,18 +21,19 @@ export interface OriginClusterOptions {
 export class OriginCluster {
   /** Distinguishes this run of the origin from a restarted one with the same node id. */
   readonly instanceId = randomUUID();
+  /** One link per edge of loadbalancing.xml, in file order; changed in place by reload(). */
   readonly links: EdgeLink[];
   readonly #options: OriginClusterOptions;
+  #loadBalancing: LoadBalancingConfig;
   readonly #selection: SelectionState = { next: 0 };
   readonly #onAdd: (stream: Stream) => void;
+  #started = false;
   #closed = false;
 
   constructor(options: OriginClusterOptions) {
     this.#options = options;
-    const localStreams = () => options.streams.all().filter((s) => s.source.kind === 'local');
-    this.links = options.loadBalancing.nodes.map(
-      (edge) => new EdgeLink({ edge, config: options.config, instanceId: this.instanceId, logger: options.logger, streams: localStreams }),
-    );
+    this.#loadBalancing = options.loadBalancing;
+    this.links = options.loadBalancing.nodes.map((edge) => this.#newLink(edge));
     this.#onAdd = (stream) => {
       if (stream.source.kind !== 'local') return;
       for (const link of this.links) link.relay(stream);
@@ -40,9 +41,54 @@ export class OriginCluster {
     options.streams.on('add', this.#onAdd);
   }
 
+  get mode(): LoadBalancingConfig['mode'] {
+    return this.#loadBalancing.mode;
+  }
+
   start(): void {
+    this.#started = true;
     for (const link of this.links) link.start();
-    this.#options.logger.info({ edges: this.links.length, mode: this.#options.loadBalancing.mode }, 'origin started; linking to edges');
+    this.#options.logger.info({ edges: this.links.length, mode: this.#loadBalancing.mode }, 'origin started; linking to edges');
+  }
+
+  /**
+   * Applies an edited loadbalancing.xml without a restart: links to removed (or re-addressed)
+   * edges close, so those edges drop our streams; new edges are linked and get every live stream;
+   * untouched edges, and the players on them, carry on as they were.
+   */
+  reload(next: LoadBalancingConfig): { added: string[]; removed: string[]; kept: string[] } {
+    if (this.#closed) throw new Error('OriginCluster is closed');
+    const same = (a: EdgeNodeConfig, b: EdgeNodeConfig) => JSON.stringify(a) === JSON.stringify(b);
+    const result = { added: [] as string[], removed: [] as string[], kept: [] as string[] };
+    const kept = new Map<string, EdgeLink>();
+    for (const link of this.links) {
+      const wanted = next.nodes.find((n) => n.id === link.edge.id);
+      if (wanted && same(wanted, link.edge)) {
+        kept.set(link.edge.id, link);
+        result.kept.push(link.edge.id);
+      } else {
+        link.close();
+        result.removed.push(link.edge.id);
+      }
+    }
+    const links = next.nodes.map((edge) => {
+      const existing = kept.get(edge.id);
+      if (existing) return existing;
+      result.added.push(edge.id);
+      const link = this.#newLink(edge);
+      if (this.#started) link.start();
+      return link;
+    });
+    this.links.splice(0, this.links.length, ...links);
+    this.#loadBalancing = next;
+    this.#options.logger.info({ ...result, mode: next.mode }, 'loadbalancing.xml reloaded');
+    return result;
+  }
+
+  #newLink(edge: EdgeNodeConfig): EdgeLink {
+    const { config, logger, streams } = this.#options;
+    const localStreams = () => streams.all().filter((s) => s.source.kind === 'local');
+    return new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams });
   }
 
   /**
@@ -54,7 +100,7 @@ export class OriginCluster {
     const local = this.#options.streams.get(stream);
     const candidates = this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.state === 'relayed');
     const choice = selectEdge(
-      this.#options.loadBalancing.mode,
+      this.#loadBalancing.mode,
       candidates.map((l) => ({ id: l.edge.id, players: l.players + l.redirectsSinceReport, cpuLoad: l.cpuLoad })),
       this.#selection,
     );

@@ -84,7 +84,7 @@ export function registerRestApi(router: Router, deps: { node: MediaNode; metrics
     sendJson(res, 200, {
       nodeId: node.config.nodeId,
       role: node.origin ? 'origin' : node.relays.linked ? 'edge' : 'standalone',
-      mode: node.config.loadBalancing?.mode ?? null,
+      mode: node.origin?.mode ?? null,
       edges: node.origin?.routes() ?? [],
       origins: node.relays.links(),
     });

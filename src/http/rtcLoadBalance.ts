@@ -39,7 +39,7 @@ export function registerRtcLoadBalance(router: Router, node: MediaNode): void {
       holdsStream: query.stream !== null && l.relayOf(query.stream)?.state === 'relayed',
     }));
     const streamExists = query.stream !== null && (node.streams.get(query.stream) !== undefined || nodes.some((n) => n.holdsStream));
-    const result = chooseNode(query, { mode: loadBalancing.mode, nodes, streamExists, state });
+    const result = chooseNode(query, { mode: origin.mode, nodes, streamExists, state });
     if ('error' in result) return refuse(res, result.error);
 
     const link = links.find((l) => l.edge.id === result.node.id)!;

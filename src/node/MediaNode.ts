@@ -1,6 +1,7 @@
 // One node of the cluster: mediasoup workers, stream registry, command channel, HTTP API, and the
 // cluster role (the origin's edge links; every node accepts relays from an origin).
 import type { NodeConfig } from '../config/types';
+import { loadConfig } from '../config/load';
 import type { Logger } from '../log';
 import { MediaPool } from '../media/MediaPool';
 import { StreamRegistry } from '../streams/StreamRegistry';
@@ -132,6 +133,23 @@ export class MediaNode {
       logger: this.logger,
     });
     this.load.start();
+  }
+
+  /**
+   * Re-reads the configuration directory and applies what can change live: the origin's edge
+   * list and mode (loadbalancing.xml). Keys that need a restart are reported, not applied. A
+   * broken file changes nothing (the ConfigError is thrown, naming file, line and key).
+   */
+  reload(): { edges: { added: string[]; removed: string[]; kept: string[] } | null; needsRestart: string[] } {
+    if (this.#closed) throw new Error('node is closed');
+    const next = loadConfig(this.config.confDir);
+    const needsRestart = (Object.keys(next) as (keyof NodeConfig)[]).filter(
+      (key) => key !== 'loadBalancing' && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+    );
+    let edges = null;
+    if (this.origin && next.loadBalancingEnabled && next.loadBalancing) edges = this.origin.reload(next.loadBalancing);
+    if (needsRestart.length > 0) this.logger.warn({ keys: needsRestart }, 'changed settings need a restart to apply');
+    return { edges, needsRestart };
   }
 
   /** Stops accepting, closes sessions, relays, streams and workers. Idempotent. */
