@@ -23,14 +23,24 @@ const CONNECT_TIMEOUT_MS = 5000;
 // Hop-by-hop and rewritten headers are not copied to the edge.
 const SKIP = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
-/** WebSocket endpoints `/proxy/<id>` and `/proxy/<id>/` for every edge (origin only). */
+/**
+ * WebSocket endpoints `/proxy/<id>` and `/proxy/<id>/` for every edge (origin only). The upgrade
+ * table is fixed when the node starts (exact paths), so the edge is looked up again on every
+ * handshake: a reload that removes or re-addresses an edge is followed; an edge added by a reload
+ * gets its WebSocket path at the next restart (its WHEP proxy routes work at once).
+ */
 export function secureProxyUpgrades(node: MediaNode): Record<string, UpgradeHandler> {
   const upgrades: Record<string, UpgradeHandler> = {};
   const logger = node.logger.child({ component: 'proxy' });
   for (const link of node.origin?.links ?? []) {
-    const handler = proxyUpgrade(link.edge, logger);
-    upgrades[proxyPath(link.edge.id)] = handler;
-    upgrades[`${proxyPath(link.edge.id)}/`] = handler;
+    const id = link.edge.id;
+    const handler: UpgradeHandler = (req, socket, head, secure) => {
+      const current = node.origin?.links.find((l) => l.edge.id === id);
+      if (!current) return refuseUpgrade(socket, 404, `no edge "${id}" in loadbalancing.xml`);
+      proxyUpgrade(current.edge, logger)(req, socket, head, secure);
+    };
+    upgrades[proxyPath(id)] = handler;
+    upgrades[`${proxyPath(id)}/`] = handler;
   }
   return upgrades;
 }
