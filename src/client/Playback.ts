@@ -59,6 +59,7 @@ export class Playback extends Emitter<PlaybackEvents> {
   #bandwidthTimer: ReturnType<typeof setTimeout> | null = null;
   #enoughBandwidth = true;
   #layers: Layers | null = null;
+  #capped = false;
   #unsubscribe: () => void = () => undefined;
 
   /**
@@ -124,6 +125,11 @@ export class Playback extends Emitter<PlaybackEvents> {
     return this.#transport?.id ?? null;
   }
 
+  /** WebRTC stats of the receive transport. */
+  async getStats(): Promise<RTCStatsReport | null> {
+    return this.#transport ? this.#transport.getStats() : null;
+  }
+
   /** Caps what the node sends us (bits/s); the node picks simulcast layers that fit. */
   async setMaxBitrate(bitrate: number): Promise<void> {
     this.#options.maxBitrate = bitrate;
@@ -165,7 +171,6 @@ export class Playback extends Emitter<PlaybackEvents> {
       // 'disconnected' can recover by itself; 'failed' cannot.
       if (state === 'failed') this.#end({ code: 'CONNECTION_LOST', message: `media connection to node ${this.nodeId} failed`, unpublished: false });
     });
-    if (this.#options.maxBitrate) await this.setMaxBitrate(this.#options.maxBitrate);
     for (const info of res.consumers ?? []) await this.#enqueue(info);
     if (this.#options.display) await attach(this.#options.display, this.mediaStream, this.#options.muted);
   }
@@ -188,6 +193,13 @@ export class Playback extends Emitter<PlaybackEvents> {
     });
     this.#consumers.set(consumer.id, { consumer, producerPaused: info.producerPaused });
     this.mediaStream.addTrack(consumer.track);
+    // mediasoup 3.8.4 creates a transport's bandwidth estimator with its first video consumer and
+    // ignores a cap set before (mediasoup#831); and a cap set later only bites once the estimate
+    // moves (fixed in 3.9.8, mediasoup#779). So cap here, after consume and before resume.
+    if (info.kind === 'video' && this.#options.maxBitrate && !this.#capped) {
+      this.#capped = true;
+      await this.setMaxBitrate(this.#options.maxBitrate);
+    }
     await this.link.channel.request('resumeConsumer', { consumerId: consumer.id });
   }
 

@@ -19,6 +19,8 @@ export interface PublicationOptions {
   constraints: MediaStreamConstraints;
   mediaStream?: MediaStream;
   simulcast: boolean;
+  /** Overrides SIMULCAST_ENCODINGS (e.g. other bitrates); ignored when simulcast is off. */
+  encodings?: types.RtpEncodingParameters[];
   cacheLocalResources: boolean;
 }
 
@@ -50,6 +52,11 @@ export class Publication extends Emitter<PublicationEvents> {
   /** The local media being published (null before capture). */
   get mediaStream(): MediaStream | null {
     return this.#media;
+  }
+
+  /** WebRTC stats of the send transport (empty before it exists). */
+  async getStats(): Promise<RTCStatsReport | null> {
+    return this.#transport ? this.#transport.getStats() : null;
   }
 
   async start(): Promise<void> {
@@ -99,7 +106,7 @@ export class Publication extends Emitter<PublicationEvents> {
           stopTracks: false,
           // Simulcast is VP8's; mediasoup 3.8.4 relays VP8 simulcast layers through pipe transports.
           codec: vp8,
-          encodings: this.#options.simulcast ? SIMULCAST_ENCODINGS.map((e) => ({ ...e })) : undefined,
+          encodings: this.#options.simulcast ? (this.#options.encodings ?? SIMULCAST_ENCODINGS).map((e) => ({ ...e })) : undefined,
           codecOptions: { videoGoogleStartBitrate: 1000 },
         });
       }

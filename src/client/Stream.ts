@@ -2,6 +2,7 @@
 // player follows the origin's redirect to an edge by itself, and fails over (seed 004): when the
 // stream is unpublished or the edge is lost it retries through the origin every `retryIntervalMs`
 // until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
+import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
 import { Playback } from './Playback';
 import { Publication } from './Publication';
@@ -29,6 +30,8 @@ export interface StreamOptions {
   mediaStream?: MediaStream;
   /** VP8 simulcast with three layers. Default true. */
   simulcast?: boolean;
+  /** Simulcast encodings (rid, scaleResolutionDownBy, maxBitrate). Default SIMULCAST_ENCODINGS. */
+  encodings?: types.RtpEncodingParameters[];
   /** Keep the camera open after stop(). Default false. */
   cacheLocalResources?: boolean;
 
@@ -130,6 +133,7 @@ export class Stream extends Emitter<StreamEvents> {
       },
       mediaStream: this.#options.mediaStream,
       simulcast: this.#options.simulcast ?? true,
+      encodings: this.#options.encodings,
       cacheLocalResources: this.#options.cacheLocalResources ?? false,
     });
     this.#publication = publication;
@@ -165,6 +169,11 @@ export class Stream extends Emitter<StreamEvents> {
       this.#setStatus(STREAM_STATUS.STOPPED);
     }
     return this;
+  }
+
+  /** The browser's WebRTC stats of this stream's transport (null when there is none). */
+  async getStats(): Promise<RTCStatsReport | null> {
+    return (await this.#publication?.getStats()) ?? (await this.#playback?.getStats()) ?? null;
   }
 
   /** Player: caps what the node sends (bits/s); kept across failover. */

@@ -138,7 +138,12 @@ export class Session {
       case 'setMaxOutgoingBitrate': {
         const { transport, kind } = this.#findTransport(request.data.transportId);
         if (kind !== 'webrtc') throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
-        await transport.setMaxOutgoingBitrate(request.data.bitrate);
+        // mediasoup 3.8.4 refuses caps below 30 kbps or below the transport's initial available
+        // outgoing bitrate with a plain Error; that is the client's mistake, not INTERNAL.
+        await transport.setMaxOutgoingBitrate(request.data.bitrate).catch((err: Error) => {
+          if (/maxOutgoingBitrate must be/.test(err.message)) throw new AppError('BAD_REQUEST', `setMaxOutgoingBitrate: ${err.message}`);
+          throw err;
+        });
         return {};
       }
       case 'requestKeyFrame':

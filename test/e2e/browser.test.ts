@@ -7,6 +7,7 @@ import { edgesXml, NodeProcess, startNode, until } from '../helpers/nodes';
 import { DESKTOP, framesAdvance, launchChromium, openPage, PHONE, screenshot, videoState } from './browser';
 
 const STREAM = 'e2e-cam';
+const NOISE = 'e2e-noise';
 let origin: NodeProcess;
 let edges: NodeProcess[] = [];
 let browser: Browser;
@@ -90,4 +91,162 @@ test('the player page opened with the origin URL ends up playing from an edge', 
   console.log(`player: PLAYING from ${state.nodeId} after ${Date.now() - started} ms, ${video.width}x${video.height}`);
   expect(video.width).toBeGreaterThan(0);
   expect(video.height).toBeGreaterThan(0);
+});
+
+test('after an unpublish and a new publish the player resumes by itself', async () => {
+  await publisher.click('#publishBtn');
+  await until(async () => (await statusText(publisher, 'publishStatus')) === 'UNPUBLISHED', 10000, 'publisher UNPUBLISHED');
+  await waitPlayer(player, (s) => s.status === 'UNPUBLISHED', 10000, 'player UNPUBLISHED');
+  expect(await player.textContent('#message')).toMatch(/ended|not found, retrying/i);
+  // Let the player fail a few attempts while nothing is published.
+  await player.waitForTimeout(2500);
+  expect(await player.textContent('#message')).toMatch(/Stream not found, retrying \(\d+\/60\)/);
+  const republished = Date.now();
+  await publisher.click('#publishBtn');
+  await until(async () => (await statusText(publisher, 'publishStatus')) === 'PUBLISHING', 15000, 'PUBLISHING again');
+  const state = await waitPlayer(player, (s) => s.status === 'PLAYING', 10000, 'player PLAYING again');
+  const video = await framesAdvance(player, '#display', 30);
+  console.log(`player: resumed from ${state.nodeId} ${Date.now() - republished} ms after the new publish, ${video.width}x${video.height}`);
+  expect(video.width).toBeGreaterThan(0);
+});
+
+test('when the edge the player is on dies, the player moves to the other edge and plays again', async () => {
+  let state = await playerState(player);
+  if (!state.nodeId?.startsWith('edge')) {
+    // A retry that lands between the new publish and the relay reaching the edges is served by
+    // the origin itself (OriginCluster.redirectPlay); play again once the edges hold the stream.
+    await until(async () => (await edgeHolds(edges[0], STREAM)) && (await edgeHolds(edges[1], STREAM)), 10000, 'edges hold the stream');
+    await player.click('#playBtn');
+    await player.click('#playBtn');
+    state = await waitPlayer(player, (s) => s.status === 'PLAYING' && !!s.nodeId?.startsWith('edge'), 15000, 'player on an edge');
+  }
+  const dying = edges.find((e) => e.name === state.nodeId)!;
+  const other = edges.find((e) => e !== dying)!;
+  const killedAt = Date.now();
+  await dying.kill();
+  await waitPlayer(player, (s) => s.status !== 'PLAYING', 5000, 'player to notice');
+  const noticedMs = Date.now() - killedAt;
+  expect(await player.textContent('#message')).toMatch(/Connection lost, retrying/);
+  await waitPlayer(player, (s) => s.status === 'PLAYING' && s.nodeId === other.name, 15000, `player PLAYING from ${other.name}`);
+  const playingMs = Date.now() - killedAt;
+  // The player's <video> got a new MediaStream: its first decoded frame is the first from the new edge.
+  await until(async () => ((await videoState(player, '#display'))?.frames ?? 0) >= 1, 10000, 'a frame from the new edge');
+  const firstFrameMs = Date.now() - killedAt;
+  await framesAdvance(player, '#display', 30);
+  console.log(
+    `failover: ${dying.name} killed; player noticed after ${noticedMs} ms, PLAYING from ${other.name} after ${playingMs} ms, ` +
+      `new frames after ${firstFrameMs} ms`,
+  );
+});
+
+test('screenshots of both pages on a desktop and a phone are saved to test-artifacts/', async () => {
+  // The publisher page's Play box plays the published stream too (through the origin's redirect).
+  expect(await publisher.inputValue('#playName')).toBe(STREAM);
+  await publisher.click('#playBtn');
+  await until(async () => (await statusText(publisher, 'playStatus')) === 'PLAYING', 15000, 'Play box PLAYING');
+  expect(await statusText(publisher, 'playInfo')).toMatch(/^from node edge[12]$/);
+  await framesAdvance(publisher, '#remoteVideo', 10);
+  const files = [
+    await screenshot(publisher, 'two_way_streaming-desktop', DESKTOP),
+    await screenshot(publisher, 'two_way_streaming-phone', PHONE),
+    await screenshot(player, 'player-desktop', DESKTOP),
+    await screenshot(player, 'player-phone', PHONE),
+  ];
+  await publisher.click('#playBtn');
+  await until(async () => (await statusText(publisher, 'playStatus')) === 'STOPPED', 5000, 'Play box STOPPED');
+  const form = await openPage(browser, `${origin.http}/player.html`, logs, 'player-form');
+  files.push(await screenshot(form, 'player-form-phone', PHONE));
+  await form.close();
+  console.log(`screenshots:\n${files.join('\n')}`);
+});
+
+test('a throttled player gets a lower simulcast layer and keeps playing', async () => {
+  // mediasoup 3.8.4 refuses a cap below the player transport's initial 1 Mbps, and the fake
+  // camera's simple picture needs less than that even at 720p. So publish a picture that fills
+  // its layers (blocky noise) as two layers, 320x180 up to 150 kbps and 640x360 up to 2.5 Mbps,
+  // and wait until the top layer really runs above 1.5 Mbps.
+  await publisher.evaluate(async (name) => {
+    const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+    const ctx = canvas.getContext('2d')!;
+    const small = Object.assign(document.createElement('canvas'), { width: 80, height: 45 });
+    const sctx = small.getContext('2d')!;
+    const image = sctx.createImageData(80, 45);
+    const draw = () => {
+      for (let i = 0; i < image.data.length; i++) image.data[i] = (i & 3) === 3 ? 255 : (Math.random() * 256) | 0;
+      sctx.putImageData(image, 0, 0);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(small, 0, 0, 640, 360);
+    };
+    draw();
+    const w = window as unknown as {
+      app: { session: { createStream(o: object): { publish(): void } } };
+      noise: unknown;
+      noiseTimer: unknown;
+    };
+    w.noiseTimer = setInterval(draw, 66);
+    const media = canvas.captureStream(15);
+    const stream = w.app.session.createStream({
+      name,
+      mediaStream: media,
+      // One temporal layer each, so the cap cannot be met by dropping frame rate alone.
+      encodings: [
+        { rid: 'r0', scaleResolutionDownBy: 2, maxBitrate: 150_000, scalabilityMode: 'L1T1' },
+        { rid: 'r1', scaleResolutionDownBy: 1, maxBitrate: 2_500_000, scalabilityMode: 'L1T1' },
+      ],
+    });
+    w.noise = stream;
+    stream.publish();
+  }, NOISE);
+  await until(() => publisher.evaluate(() => (window as unknown as { noise: { status(): string } }).noise.status() === 'PUBLISHING'), 15000, 'noise PUBLISHING');
+  const topLayerBps = async (): Promise<number> => {
+    const bytes = () =>
+      publisher.evaluate(async () => {
+        let sent = 0;
+        const stats = await (window as unknown as { noise: { getStats(): Promise<RTCStatsReport> } }).noise.getStats();
+        stats.forEach((r) => {
+          if (r.type === 'outbound-rtp' && r.rid === 'r1') sent = r.bytesSent;
+        });
+        return sent;
+      });
+    const a = await bytes();
+    await publisher.waitForTimeout(1000);
+    return ((await bytes()) - a) * 8;
+  };
+  let rate = 0;
+  await until(async () => (rate = await topLayerBps()) > 1_500_000, 40000, 'the top layer above 1.5 Mbps');
+  // An unthrottled player climbs to the top layer as its bandwidth estimate grows.
+  const free = await openPage(browser, `${origin.http}/player.html?streamName=${NOISE}&autoplay=true`, logs, 'unthrottled');
+  const climbStart = Date.now();
+  const top = await waitPlayer(free, (s) => s.status === 'PLAYING' && s.layers?.spatialLayer === 1, 30000, 'unthrottled player on the top layer');
+  const climbMs = Date.now() - climbStart;
+  const topVideo = await framesAdvance(free, '#display', 5);
+  await free.close();
+  // A player capped at 1 Mbps (mediasoup 3.8.4's floor) from the start gets the lower layer, and
+  // stays there well past the time the unthrottled one took to climb, while frames keep coming.
+  const throttled = await openPage(browser, `${origin.http}/player.html?streamName=${NOISE}&autoplay=true&maxBitrate=1000000`, logs, 'throttled');
+  try {
+    await waitPlayer(throttled, (s) => s.status === 'PLAYING' && s.layers?.spatialLayer === 0, 15000, 'throttled player on the lowest layer');
+    const watchUntil = Date.now() + Math.max(8000, 2 * climbMs);
+    const layersSeen = new Set<number>();
+    while (Date.now() < watchUntil) {
+      const s = await playerState(throttled);
+      layersSeen.add(s.layers?.spatialLayer ?? -1);
+      expect(s.status).toBe('PLAYING');
+      await throttled.waitForTimeout(250);
+    }
+    expect([...layersSeen]).toEqual([0]);
+    const low = await framesAdvance(throttled, '#display', 10);
+    expect(low.width).toBeLessThan(topVideo.width);
+    console.log(
+      `throttle: top layer sent at ${Math.round(rate / 1000)} kbps; unthrottled player reached layer ${top.layers!.spatialLayer} ` +
+        `(${topVideo.width}x${topVideo.height}) in ${climbMs} ms; player capped at 1000 kbps stayed on layer 0 (${low.width}x${low.height}) and kept playing`,
+    );
+  } finally {
+    await throttled.close();
+    await publisher.evaluate(() => {
+      const w = window as unknown as { noise: { stop(): void }; noiseTimer: ReturnType<typeof setInterval> };
+      clearInterval(w.noiseTimer);
+      w.noise.stop();
+    });
+  }
 });

@@ -12,6 +12,8 @@ const urlServer = params.get('urlServer') || defaultServerUrl();
 const streamName = params.get('streamName');
 const autoplay = params.get('autoplay') === 'true';
 const retryIntervalMs = Number(params.get('retryIntervalMs')) || undefined;
+// Caps what the node sends this player (bits/s, at least 1000000 with mediasoup 3.8.4).
+const maxBitrate = Number(params.get('maxBitrate')) || undefined;
 
 if (!streamName) {
   $('form').classList.remove('hidden');
@@ -71,7 +73,7 @@ function start(url, name) {
 function play(session, name) {
   setMessage('Looking for "' + name + '"…');
   state.stream = session
-    .createStream({ name, display: $('display'), retryIntervalMs })
+    .createStream({ name, display: $('display'), retryIntervalMs, maxBitrate })
     .on(STREAM_STATUS.PENDING, () => set('PENDING'))
     .on(STREAM_STATUS.PLAYING, (s) => {
       set('PLAYING');

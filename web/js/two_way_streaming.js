@@ -8,7 +8,13 @@ const app = (window.app = { session: null, publishStream: null, playStream: null
 $('url').value = new URLSearchParams(location.search).get('urlServer') || defaultServerUrl();
 $('publishName').value = new URLSearchParams(location.search).get('streamName') || randomName();
 $('playName').value = $('publishName').value;
-$('publishName').addEventListener('input', updateEmbedLink);
+// The Play box follows the published name until someone types in it.
+let playNameEdited = false;
+$('playName').addEventListener('input', () => (playNameEdited = true));
+$('publishName').addEventListener('input', () => {
+  if (!playNameEdited) $('playName').value = $('publishName').value;
+  updateEmbedLink();
+});
 updateEmbedLink();
 
 function updateEmbedLink() {
