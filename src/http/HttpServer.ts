@@ -21,7 +21,7 @@ export interface HttpServerOptions {
   /** Prefix of every path, "" for none. */
   pathPrefix: string;
   router: Router;
-  /** WebSocket endpoints by path (after the prefix). */
+  /** WebSocket endpoints by path (after the prefix); a key ending in `/*` matches every path below it. */
   upgrades: Record<string, UpgradeHandler>;
   logger: Logger;
 }
@@ -129,10 +129,19 @@ export class HttpServer {
     }
   }
 
+  #upgradeFor(path: string): UpgradeHandler | undefined {
+    const exact = this.#options.upgrades[path];
+    if (exact) return exact;
+    for (const [key, handler] of Object.entries(this.#options.upgrades)) {
+      if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return handler;
+    }
+    return undefined;
+  }
+
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {
     socket.on('error', () => socket.destroy());
     const local = this.#localPath(req.url);
-    const handler = local ? this.#options.upgrades[local.path] : undefined;
+    const handler = local ? this.#upgradeFor(local.path) : undefined;
     if (!handler) return refuseUpgrade(socket, 404, 'no WebSocket endpoint at this path');
     handler(req, socket, head, secure);
   }

@@ -24,25 +24,21 @@ const CONNECT_TIMEOUT_MS = 5000;
 const SKIP = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
 /**
- * WebSocket endpoints `/proxy/<id>` and `/proxy/<id>/` for every edge (origin only). The upgrade
- * table is fixed when the node starts (exact paths), so the edge is looked up again on every
- * handshake: a reload that removes or re-addresses an edge is followed; an edge added by a reload
- * gets its WebSocket path at the next restart (its WHEP proxy routes work at once).
+ * WebSocket endpoint `/proxy/<id>` (and `/proxy/<id>/`) for every edge (origin only). The edge is
+ * looked up on every handshake, so edges added, removed or re-addressed by a reload are followed.
  */
 export function secureProxyUpgrades(node: MediaNode): Record<string, UpgradeHandler> {
-  const upgrades: Record<string, UpgradeHandler> = {};
+  if (!node.origin) return {};
   const logger = node.logger.child({ component: 'proxy' });
-  for (const link of node.origin?.links ?? []) {
-    const id = link.edge.id;
-    const handler: UpgradeHandler = (req, socket, head, secure) => {
-      const current = node.origin?.links.find((l) => l.edge.id === id);
-      if (!current) return refuseUpgrade(socket, 404, `no edge "${id}" in loadbalancing.xml`);
-      proxyUpgrade(current.edge, logger)(req, socket, head, secure);
-    };
-    upgrades[proxyPath(id)] = handler;
-    upgrades[`${proxyPath(id)}/`] = handler;
-  }
-  return upgrades;
+  const handler: UpgradeHandler = (req, socket, head, secure) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const match = /\/proxy\/([^/]+)\/?$/.exec(path);
+    const id = match ? decodeURIComponent(match[1]) : null;
+    const current = id === null ? undefined : node.origin?.links.find((l) => l.edge.id === id);
+    if (!current) return refuseUpgrade(socket, 404, `no edge "${id ?? ''}" in loadbalancing.xml`);
+    proxyUpgrade(current.edge, logger)(req, socket, head, secure);
+  };
+  return { '/proxy/*': handler };
 }
 
 function forwardedHeaders(req: IncomingMessage, edge: EdgeNodeConfig, secure: boolean): Record<string, string> {
