@@ -1,7 +1,7 @@
 // One connected node: its command channel after `connect`, and a mediasoup-client Device loaded
 // with that node's router capabilities. The origin session has one; a player redirected to an edge
 // opens another, to the edge.
-import { Device, types } from 'mediasoup-client';
+import { Device, detectDevice, types } from 'mediasoup-client';
 import { Channel, ChannelOptions } from './Channel';
 import { SdkError } from './constants';
 
@@ -47,7 +47,9 @@ export class NodeLink {
     this.#device ??= (async () => {
       const { rtpCapabilities } = await this.channel.request<{ rtpCapabilities: types.RtpCapabilities }>('getRouterRtpCapabilities');
       try {
-        const device = new Device(this.options.handlerName ? { handlerName: this.options.handlerName } : undefined);
+        const handlerName = this.options.handlerName ?? detectHandler();
+        if (!handlerName) throw new SdkError('MEDIA_FAILED', `this browser cannot play or publish WebRTC (${navigator.userAgent})`);
+        const device = new Device({ handlerName });
         await device.load({ routerRtpCapabilities: rtpCapabilities });
         return device;
       } catch (err) {
@@ -62,4 +64,16 @@ export class NodeLink {
   close(): void {
     this.channel.close();
   }
+}
+
+/**
+ * mediasoup-client's detection, plus headless Chromium in a non-secure context (e.g. an embedded
+ * player in an iframe of an http page): there `navigator.userAgentData` is missing and the
+ * "HeadlessChrome/N" user agent does not match mediasoup-client's /\bChrome\//.
+ */
+export function detectHandler(): types.BuiltinHandlerName | undefined {
+  const detected = detectDevice();
+  if (detected) return detected;
+  const match = /HeadlessChrome\/(\d+)/.exec(navigator.userAgent);
+  return match && Number(match[1]) >= 111 ? 'Chrome111' : undefined;
 }

@@ -155,6 +155,11 @@ export class Stream extends Emitter<StreamEvents> {
   /** Publisher: unpublish (-> UNPUBLISHED). Player: stop playing and retrying (-> STOPPED). */
   stop(): this {
     const role = this.#role;
+    // A stream that already ended (FAILED, STOPPED, UNPUBLISHED publisher) keeps its status and
+    // error: stop() is also how pages clean up, and must not hide why the stream ended.
+    const ended = this.#status === STREAM_STATUS.FAILED || this.#status === STREAM_STATUS.STOPPED || this.#status === STREAM_STATUS.NEW;
+    const publisherDone = role === 'publisher' && this.#status === STREAM_STATUS.UNPUBLISHED;
+    if ((ended || publisherDone) && !this.#retryTimer) return this;
     this.#run++;
     this.#clearRetry();
     if (role === 'publisher' && this.#publication) {

@@ -58,8 +58,8 @@ beforeAll(async () => {
 }, 60000);
 
 afterEach(() => {
-  // Browser-side warnings help when a test failed; they are noise otherwise.
-  if (logs.length && expect.getState().assertionCalls >= 0) process.stdout.write(logs.splice(0).join('\n') + '\n');
+  // The pages' console errors and warnings, to read next to the test that caused them.
+  if (logs.length) process.stdout.write(logs.splice(0).join('\n') + '\n');
 });
 
 afterAll(async () => {
@@ -91,6 +91,21 @@ test('the player page opened with the origin URL ends up playing from an edge', 
   console.log(`player: PLAYING from ${state.nodeId} after ${Date.now() - started} ms, ${video.width}x${video.height}`);
   expect(video.width).toBeGreaterThan(0);
   expect(video.height).toBeGreaterThan(0);
+});
+
+test('an embedded player (in an iframe) asked for a stream nobody publishes says "Stream not found"', async () => {
+  const host = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  try {
+    await host.setContent(
+      `<iframe src="${origin.http}/player.html?streamName=nobody-here&autoplay=true" style="width:640px;height:360px;border:0"></iframe>`,
+    );
+    const frame = await (await host.waitForSelector('iframe')).contentFrame();
+    await until(async () => (await frame!.getAttribute('body', 'data-status')) === 'FAILED', 10000, 'embedded player FAILED');
+    expect(await frame!.textContent('#message')).toBe('Stream not found.');
+    expect(await frame!.evaluate(() => (window as unknown as { player: PlayerState }).player.error?.code)).toBe('STREAM_NOT_FOUND');
+  } finally {
+    await host.close();
+  }
 });
 
 test('after an unpublish and a new publish the player resumes by itself', async () => {

@@ -50,6 +50,7 @@ function setNode(nodeId) {
 }
 
 function start(url, name) {
+  state.stream = null;
   $('overlay').classList.remove('hidden');
   $('playBtn').textContent = 'Stop';
   $('playBtn').onclick = stop;
@@ -64,9 +65,13 @@ function start(url, name) {
       setMessage(describeError(state.error) + ' (' + url + ')');
       offerPlay(url, name);
     })
-    .on(SESSION_STATUS.DISCONNECTED, () => {
-      // Playing goes on from the edge; failover reaches the origin again by itself.
-      if (state.status !== 'PLAYING') setMessage('Connection to the origin closed.');
+    .on(SESSION_STATUS.DISCONNECTED, (session) => {
+      // Ignore sessions we closed ourselves. A player on an edge plays on without the origin, and
+      // failover reconnects to the origin by itself; only a session lost before play matters.
+      if (session !== state.session || state.stream) return;
+      set('FAILED');
+      setMessage('Connection to the server closed.');
+      offerPlay(url, name);
     });
 }
 
@@ -121,15 +126,20 @@ function play(session, name) {
 }
 
 function stop() {
-  if (state.session) state.session.disconnect();
+  const session = state.session;
   state.session = null;
+  if (session) session.disconnect();
   set('STOPPED');
   setNode(null);
   offerPlay(urlServer, streamName || (state.stream && state.stream.name()));
 }
 
 function offerPlay(url, name) {
-  if (state.session && state.status === 'FAILED') state.session.disconnect();
+  if (state.session && state.status === 'FAILED') {
+    const session = state.session;
+    state.session = null;
+    session.disconnect();
+  }
   $('playBtn').textContent = 'Play';
   $('playBtn').onclick = () => start(url, name);
 }
