@@ -121,7 +121,12 @@ test('after an unpublish and a new publish the player resumes by itself', async 
   await until(async () => (await statusText(publisher, 'publishStatus')) === 'PUBLISHING', 15000, 'PUBLISHING again');
   const state = await waitPlayer(player, (s) => s.status === 'PLAYING', 10000, 'player PLAYING again');
   const video = await framesAdvance(player, '#display', 30);
-  console.log(`player: resumed from ${state.nodeId} ${Date.now() - republished} ms after the new publish, ${video.width}x${video.height}`);
+  const events: { at: number; event: string; detail?: string }[] = await player.evaluate(
+    () => (window as unknown as { player: { events: { at: number; event: string; detail?: string }[] } }).player.events,
+  );
+  const story = events.filter((e) => e.at >= republished).map((e) => `+${e.at - republished} ms ${e.event}${e.detail ? ` ${e.detail}` : ''}`);
+  const resumedMs = events.find((e) => e.at >= republished && e.event === 'PLAYING')!.at - republished;
+  console.log(`player: PLAYING again from ${state.nodeId} ${resumedMs} ms after Publish was clicked, ${video.width}x${video.height}\n${story.join('\n')}`);
   expect(video.width).toBeGreaterThan(0);
 });
 

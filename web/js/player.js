@@ -6,7 +6,13 @@
 const { SESSION_STATUS, STREAM_STATUS, STREAM_EVENT } = CDN;
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const state = (window.player = { status: 'NEW', nodeId: null, layers: null, error: null, retrying: null, stream: null, session: null, nodeChanges: [] });
+const state = (window.player = { status: 'NEW', nodeId: null, layers: null, error: null, retrying: null, stream: null, session: null, events: [] });
+
+/** A short history of what happened, for tests and for a look from the console. */
+function note(event, detail) {
+  state.events.push({ at: Date.now(), event, detail });
+  if (state.events.length > 200) state.events.shift();
+}
 
 const urlServer = params.get('urlServer') || defaultServerUrl();
 const streamName = params.get('streamName');
@@ -33,6 +39,7 @@ if (!streamName) {
 }
 
 function set(status) {
+  note(status);
   state.status = status;
   document.body.dataset.status = status;
   showStatus($('status'), status);
@@ -97,7 +104,7 @@ function play(session, name) {
     })
     .on(STREAM_EVENT.NODE_CHANGED, (s, nodeId) => {
       setNode(nodeId);
-      state.nodeChanges.push({ nodeId, at: Date.now() });
+      note('NODE_CHANGED', nodeId);
     })
     .on(STREAM_EVENT.LAYERS_CHANGED, (s, layers) => {
       state.layers = layers;
@@ -106,6 +113,7 @@ function play(session, name) {
     })
     .on(STREAM_EVENT.RETRYING, (s, r) => {
       state.retrying = r;
+      note('RETRYING', r.attempt + ' ' + r.reason.code + ': ' + r.reason.message);
       const lost = r.reason.code !== 'STREAM_NOT_FOUND';
       if (lost) setNode(null);
       setMessage((lost ? 'Connection lost, retrying' : 'Stream not found, retrying') + ' (' + r.attempt + '/' + r.maxRetries + ')…');
