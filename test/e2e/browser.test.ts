@@ -108,6 +108,25 @@ test('an embedded player (in an iframe) asked for a stream nobody publishes says
   }
 });
 
+test('under a path prefix the pages load the SDK and reach the command channel relative to themselves', async () => {
+  const node = await startNode({ name: 'prefixed', props: { 'http.path_prefix': '/media/cdn' } });
+  // The helper's node.http and node.url include the prefix.
+  expect(node.http).toMatch(/\/media\/cdn$/);
+  const page = await openPage(browser, `${node.http}/player.html?streamName=nothing&autoplay=true`, logs, 'prefixed');
+  try {
+    await until(async () => (await page.getAttribute('body', 'data-status')) === 'FAILED', 10000, 'prefixed player FAILED');
+    // Failing with the server's STREAM_NOT_FOUND proves the WebSocket under the prefix answered.
+    expect(await page.evaluate(() => (window as unknown as { player: PlayerState }).player.error?.code)).toBe('STREAM_NOT_FOUND');
+    await page.goto(`${node.http}/two_way_streaming.html`);
+    expect(await page.inputValue('#url')).toBe(`ws://127.0.0.1:${node.port}/media/cdn/`);
+    expect(node.url).toBe(`ws://127.0.0.1:${node.port}/media/cdn/`);
+    expect(await page.getAttribute('#embedLink', 'href')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${node.port}/media/cdn/player\\.html\\?`));
+  } finally {
+    await page.close();
+    await node.stop();
+  }
+});
+
 test('after an unpublish and a new publish the player resumes by itself', async () => {
   await publisher.click('#publishBtn');
   await until(async () => (await statusText(publisher, 'publishStatus')) === 'UNPUBLISHED', 10000, 'publisher UNPUBLISHED');
