@@ -24,7 +24,7 @@ export interface EdgeLinkOptions {
 
 type Events = {
   state: [state: LinkState];
-  /** A stream became playable on this edge. */
+  /** Progress of a stream's relay to this edge (pipe up, or one more track relayed). */
   relayed: [stream: string];
 };
 

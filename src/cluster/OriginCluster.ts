@@ -92,13 +92,42 @@ export class OriginCluster {
   }
 
   /**
-   * The edge a player of `stream` should use: one whose link is up and that holds the stream,
-   * chosen by the configured mode. null = serve it here (no edge has it yet). Throws
+   * The edge a player of `stream` should use: one whose link is up and that holds every track of
+   * the stream, chosen by the configured mode. When no edge has it yet but relays to some are on
+   * their way (a stream published a moment ago), waits for the first to complete, up to `waitMs`,
+   * so players land on edges rather than on the origin. null = serve it here. Throws
    * STREAM_NOT_FOUND when the stream exists nowhere.
    */
-  redirectPlay(stream: string, secure: boolean): PlayRedirect | null {
+  async redirectPlay(stream: string, secure: boolean, waitMs = 2000): Promise<PlayRedirect | null> {
+    const now = this.#choose(stream, secure);
+    if (now || this.#inFlight(stream).length === 0) return now;
+    await new Promise<void>((resolve) => {
+      const links = this.#inFlight(stream);
+      const done = () => {
+        clearTimeout(timer);
+        for (const l of links) l.off('relayed', onRelayed).off('state', done);
+        resolve();
+      };
+      const onRelayed = (name: string) => {
+        if (name === stream && links.some((l) => l.relayOf(stream)?.complete)) done();
+      };
+      const timer = setTimeout(done, waitMs);
+      for (const l of links) l.on('relayed', onRelayed).on('state', done);
+    });
+    return this.#choose(stream, secure);
+  }
+
+  /** Links that are up and relaying `stream` but not done yet. */
+  #inFlight(stream: string): EdgeLink[] {
+    return this.links.filter((l) => {
+      const relay = l.relayOf(stream);
+      return l.state === 'up' && relay !== null && (relay.state === 'pending' || (relay.state === 'relayed' && !relay.complete));
+    });
+  }
+
+  #choose(stream: string, secure: boolean): PlayRedirect | null {
     const local = this.#options.streams.get(stream);
-    const candidates = this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.state === 'relayed');
+    const candidates = this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.complete);
     const choice = selectEdge(
       this.#loadBalancing.mode,
       candidates.map((l) => ({ id: l.edge.id, players: l.players + l.redirectsSinceReport, cpuLoad: l.cpuLoad })),
@@ -114,10 +143,16 @@ export class OriginCluster {
   }
 
   /** Per edge, the relay state of one stream (for find_all). */
-  relayStates(stream: string): { id: string; link: LinkState; relay: string; error?: string }[] {
+  relayStates(stream: string): { id: string; link: LinkState; relay: string; complete: boolean; error?: string }[] {
     return this.links.map((l) => {
       const relay = l.relayOf(stream);
-      return { id: l.edge.id, link: l.state, relay: relay?.state ?? 'none', ...(relay?.error ? { error: relay.error } : {}) };
+      return {
+        id: l.edge.id,
+        link: l.state,
+        relay: relay?.state ?? 'none',
+        complete: relay?.complete ?? false,
+        ...(relay?.error ? { error: relay.error } : {}),
+      };
     });
   }
 

@@ -16,6 +16,8 @@ export class StreamRelay {
   #state: RelayState = 'pending';
   #error: string | null = null;
   #pipe: ms.PipeTransport | null = null;
+  /** Producers whose pipe producer exists on the edge. */
+  readonly #relayedProducers = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
   readonly #peer: Peer;
   readonly #config: NodeConfig;
@@ -42,6 +44,11 @@ export class StreamRelay {
 
   get error(): string | null {
     return this.#error;
+  }
+
+  /** The pipe is up and every current track of the stream is on the edge: players can go there. */
+  get complete(): boolean {
+    return this.#state === 'relayed' && this.stream.producers.every((p) => this.#relayedProducers.has(p.id));
   }
 
   /** Stops relaying; tells the edge to drop the stream when `notifyEdge`. Idempotent. */
@@ -104,12 +111,15 @@ export class StreamRelay {
         rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
         paused: consumer.producerPaused,
       });
+      this.#relayedProducers.add(producer.id);
+      this.#onRelayed();
     });
     const onPause = () => this.#run(() => this.#peer.request('relayProducerPause', { stream: name, producerId: producer.id }).then(() => undefined));
     const onResume = () => this.#run(() => this.#peer.request('relayProducerResume', { stream: name, producerId: producer.id }).then(() => undefined));
     const onClose = () =>
       this.#run(async () => {
         consumer?.close();
+        this.#relayedProducers.delete(producer.id);
         await this.#peer.request('relayProducerClose', { stream: name, producerId: producer.id }).catch(() => undefined);
       });
     producer.observer.on('pause', onPause);

@@ -36,7 +36,7 @@ export function registerRtcLoadBalance(router: Router, node: MediaNode): void {
       connections: l.connections + l.redirectsSinceReport,
       maxConnections: l.edge.maxConnections,
       cpuLoad: l.cpuLoad,
-      holdsStream: query.stream !== null && l.relayOf(query.stream)?.state === 'relayed',
+      holdsStream: query.stream !== null && (l.relayOf(query.stream)?.complete ?? false),
     }));
     const streamExists = query.stream !== null && (node.streams.get(query.stream) !== undefined || nodes.some((n) => n.holdsStream));
     const result = chooseNode(query, { mode: origin.mode, nodes, streamExists, state });

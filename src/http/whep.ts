@@ -25,7 +25,7 @@ export function registerWhep(router: Router, node: MediaNode): void {
     const plan = planWhep(offer);
 
     const secure = isSecureRequest(req, ctx.secure);
-    const redirect = node.origin?.redirectPlay(name, secure) ?? null; // throws STREAM_NOT_FOUND
+    const redirect = (await node.origin?.redirectPlay(name, secure)) ?? null; // throws STREAM_NOT_FOUND
     if (redirect && node.origin) {
       const link = node.origin.links.find((l) => l.edge.id === redirect.nodeId)!;
       const base = edgeBaseUrl(link.edge, 'http', secure, originSecureAuthority(node.config)) ?? edgeBaseUrl(link.edge, 'http', false, null);

@@ -21,7 +21,7 @@ export interface NodeContext {
    * Where a player should play `stream` instead of here, or null to serve it on this node.
    * Throws STREAM_NOT_FOUND when the cluster knows no such stream. Set on the origin only.
    */
-  redirectPlay?: (stream: string, secure: boolean) => PlayRedirect | null;
+  redirectPlay?: (stream: string, secure: boolean) => Promise<PlayRedirect | null>;
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
   role(): 'origin' | 'edge' | 'standalone';
 }

@@ -250,7 +250,7 @@ export class Session {
     const { stream: name } = data;
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
     if (this.#ctx.redirectPlay && !data.noRedirect) {
-      const redirect = this.#ctx.redirectPlay(name, this.secure);
+      const redirect = await this.#ctx.redirectPlay(name, this.secure);
       if (redirect) {
         this.#logger.info({ stream: name, edge: redirect.nodeId }, 'player redirected to edge');
         return { redirect };

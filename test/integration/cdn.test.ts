@@ -83,6 +83,17 @@ test('a keyframe request from a player on an edge reaches the publisher on the o
   expect(sender.keyframeRequests).toBeGreaterThan(before);
 });
 
+test('a player asking the origin right after the publish is sent to an edge, not served by the origin', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('fresh', { audio: true }));
+  // No waiting: the relays to the edges are still being set up.
+  const played = await playViaOrigin(origin.url, 'fresh');
+  played.clients.forEach(track);
+  track(played.receiver);
+  expect(played.nodeId).toMatch(/^edge[12]$/);
+  await played.receiver.waitFor(10, VIDEO_PT);
+});
+
 test('round robin sends consecutive players to alternating edges', async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('rr'));
