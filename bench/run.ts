@@ -178,7 +178,7 @@ the publisher and the keyframe to come back. Target: under 1.5x.
   per edge); the milliseconds are what a viewer would notice. Relays to different edges run in
   parallel, but on this 2-core machine the origin's one worker and the N edge processes share the
   cores, which is why N = 4 costs more than N = 1.
-- The relay hop is one extra mediasoup worker hop and a loopback UDP packet each way through SRTP.
+- The relay hop is one more mediasoup worker and one loopback UDP packet, SRTP-encrypted and decrypted.
 - Join via the origin adds a WebSocket connect and one request to the origin before the same steps
   on the edge.
 `;
