@@ -1,31 +1,17 @@
-// One client of the command channel: the streams it publishes and plays, with their transports,
-// producers and consumers. Closing the session closes all of them.
+// One client of the command channel: the streams it publishes (Publication) and plays (Playback).
+// Closing the session closes all of them. Handlers switch over the validated request union and
+// end in an exhaustive check.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/lib/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import { createClientTransport, describeTransport, TransportKind } from '../media/transports';
-import type { Stream, StreamStatus } from '../streams/Stream';
+import type { TransportKind } from '../media/transports';
+import type { StreamStatus } from '../streams/Stream';
 import type { NodeContext } from './NodeContext';
 import type { Peer } from './Peer';
+import { Playback } from './Playback';
 import { ClientRequest, parseClientRequest } from './protocol';
-
-type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
-
-interface Publishing {
-  stream: Stream;
-  transport: AnyTransport;
-  kind: TransportKind;
-}
-
-interface Playing {
-  stream: Stream;
-  transport: AnyTransport;
-  kind: TransportKind;
-  rtpCapabilities: ms.RtpCapabilities;
-  consumers: Map<string, ms.Consumer>;
-  playingSent: boolean;
-}
+import { Publication } from './Publication';
 
 export class Session {
   readonly id = randomUUID();
@@ -36,8 +22,8 @@ export class Session {
   readonly #ctx: NodeContext;
   readonly #peer: Peer;
   readonly #logger: Logger;
-  readonly #publishing = new Map<string, Publishing>();
-  readonly #playing = new Map<string, Playing>();
+  readonly #publishing = new Map<string, Publication>();
+  readonly #playing = new Map<string, Playback>();
   #connected = false;
   #closed = false;
 
@@ -68,11 +54,8 @@ export class Session {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const entry of this.#publishing.values()) {
-      entry.stream.close();
-      entry.transport.close();
-    }
-    for (const entry of this.#playing.values()) entry.transport.close();
+    for (const publication of this.#publishing.values()) publication.close();
+    for (const playback of this.#playing.values()) playback.close();
     this.#publishing.clear();
     this.#playing.clear();
     this.#peer.close(1000, 'session closed');
@@ -170,34 +153,19 @@ export class Session {
   }
 
   async #publish(name: string, kind: TransportKind): Promise<unknown> {
-    const { media, streams, config } = this.#ctx;
-    const router = media.pickRouter();
-    const stream = streams.create(name, router, { kind: 'local', sessionId: this.id });
-    let transport: AnyTransport;
-    try {
-      transport = await createClientTransport(router, kind, config, 'send');
-    } catch (err) {
-      stream.close();
-      throw err;
-    }
-    media.track(router, transport);
+    const publication = await Publication.create(this.#ctx, name, kind, this.id);
     if (this.#closed) {
-      transport.close();
-      stream.close();
+      publication.close();
       throw new AppError('NODE_CLOSING', 'session closed');
     }
-    const entry: Publishing = { stream, transport, kind };
-    this.#publishing.set(name, entry);
-    transport.observer.once('close', () => {
-      // The router (worker) died, or the session is going: the stream cannot go on.
-      if (this.#publishing.get(name) !== entry) return;
+    this.#publishing.set(name, publication);
+    publication.on('failed', () => {
       this.#publishing.delete(name);
-      stream.close();
-      if (!this.#closed) this.#status(name, 'publisher', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
+      this.#status(name, 'publisher', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
     this.#logger.info({ stream: name, transport: kind }, 'publish');
     this.#status(name, 'publisher', 'PENDING');
-    return { transport: describeTransport(transport, kind) };
+    return { transport: publication.describe() };
   }
 
   async #connectTransport(data: { transportId: string; dtlsParameters?: Record<string, unknown>; ip?: string; port?: number }) {
@@ -213,34 +181,20 @@ export class Session {
   }
 
   async #produce(data: { transportId: string; kind: 'audio' | 'video'; rtpParameters: Record<string, unknown>; paused: boolean }) {
-    const found = this.#findTransport(data.transportId);
-    const entry = [...this.#publishing.values()].find((p) => p.transport === found.transport);
-    if (!entry) throw new AppError('NOT_ALLOWED', 'produce needs a transport created by publish');
-    if (entry.stream.producers.some((p) => p.kind === data.kind)) {
-      throw new AppError('NOT_ALLOWED', `stream "${entry.stream.name}" already has a ${data.kind} track`);
-    }
-    const producer = await entry.transport.produce({
-      kind: data.kind,
-      rtpParameters: data.rtpParameters as unknown as ms.RtpParameters,
-      paused: data.paused,
-    });
-    if (entry.stream.closed) {
-      producer.close();
-      throw new AppError('STREAM_NOT_FOUND', 'stream was unpublished');
-    }
-    const wasPending = entry.stream.status === 'PENDING';
-    entry.stream.addProducer(producer);
-    this.#logger.info({ stream: entry.stream.name, kind: data.kind, producer: producer.id }, 'producer added');
-    if (wasPending) this.#status(entry.stream.name, 'publisher', 'PUBLISHING');
+    const { transport } = this.#findTransport(data.transportId);
+    const publication = [...this.#publishing.values()].find((p) => p.transport === transport);
+    if (!publication) throw new AppError('NOT_ALLOWED', 'produce needs a transport created by publish');
+    const { producer, first } = await publication.produce(data.kind, data.rtpParameters as unknown as ms.RtpParameters, data.paused);
+    this.#logger.info({ stream: publication.name, kind: data.kind, producer: producer.id }, 'producer added');
+    if (first) this.#status(publication.name, 'publisher', 'PUBLISHING');
     return { producerId: producer.id };
   }
 
   #unpublish(name: string): unknown {
-    const entry = this.#publishing.get(name);
-    if (!entry) throw new AppError('STREAM_NOT_FOUND', `this session does not publish "${name}"`);
+    const publication = this.#publishing.get(name);
+    if (!publication) throw new AppError('STREAM_NOT_FOUND', `this session does not publish "${name}"`);
     this.#publishing.delete(name);
-    entry.stream.close();
-    entry.transport.close();
+    publication.close();
     this.#logger.info({ stream: name }, 'unpublish');
     this.#status(name, 'publisher', 'UNPUBLISHED');
     return {};
@@ -259,104 +213,40 @@ export class Session {
     const stream = this.#ctx.streams.get(name);
     if (!stream) throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${name}"`);
     const rtpCapabilities = data.rtpCapabilities as unknown as ms.RtpCapabilities;
-    const transport = await createClientTransport(stream.router, data.transport, this.#ctx.config, 'recv');
-    this.#ctx.media.track(stream.router, transport);
-    const entry: Playing = { stream, transport, kind: data.transport, rtpCapabilities, consumers: new Map(), playingSent: false };
-    if (this.#closed || stream.closed) {
-      transport.close();
-      throw new AppError(this.#closed ? 'NODE_CLOSING' : 'STREAM_NOT_FOUND', 'stream ended');
+    const { playback, consumers } = await Playback.create(this.#ctx, stream, data.transport, rtpCapabilities);
+    if (this.#closed || this.#playing.has(name)) {
+      playback.close();
+      throw new AppError(this.#closed ? 'NODE_CLOSING' : 'NOT_ALLOWED', this.#closed ? 'session closed' : `this session already plays "${name}"`);
     }
-    this.#playing.set(name, entry);
-    try {
-      const consumers = [];
-      for (const producer of stream.producers) {
-        const info = await this.#consume(entry, producer);
-        if (info) consumers.push(info);
-      }
-      if (stream.producers.length > 0 && consumers.length === 0) {
-        throw new AppError('CANNOT_CONSUME', `cannot play "${name}": no codec in common`);
-      }
-      const onProducer = (producer: ms.Producer) =>
-        void this.#consume(entry, producer)
-          .then((info) => info && this.#peer.notify('newConsumer', { stream: name, consumer: info }))
-          .catch((err) => this.#logger.warn({ err }, 'could not add consumer'));
-      const onClose = () => {
-        if (this.#playing.get(name) !== entry) return;
-        this.#playing.delete(name);
-        transport.close();
-        this.#status(name, 'player', 'UNPUBLISHED');
-      };
-      stream.on('producer', onProducer);
-      stream.once('close', onClose);
-      transport.observer.once('close', () => {
-        stream.off('producer', onProducer);
-        stream.off('close', onClose);
-        if (this.#playing.get(name) !== entry) return;
-        this.#playing.delete(name);
-        if (!this.#closed) this.#status(name, 'player', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
-      });
-      this.#logger.info({ stream: name, transport: data.transport }, 'play');
-      this.#status(name, 'player', 'PENDING');
-      return { transport: describeTransport(transport, data.transport), consumers };
-    } catch (err) {
+    this.#playing.set(name, playback);
+    playback.on('consumer', (consumer) => this.#peer.notify('newConsumer', { stream: name, consumer }));
+    playback.on('notify', (method, info) => this.#peer.notify(method, info));
+    playback.on('ended', (reason) => {
       this.#playing.delete(name);
-      transport.close();
-      throw err;
-    }
-  }
-
-  async #consume(entry: Playing, producer: ms.Producer): Promise<Record<string, unknown> | null> {
-    if (!entry.stream.router.canConsume({ producerId: producer.id, rtpCapabilities: entry.rtpCapabilities })) {
-      this.#logger.info({ stream: entry.stream.name, kind: producer.kind }, 'player cannot receive this track');
-      return null;
-    }
-    const consumer = await entry.transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: entry.rtpCapabilities,
-      // Paused until the client has set up its side and says resumeConsumer, so the first packets
-      // (and the keyframe asked for on resume) are not lost.
-      paused: true,
+      if (reason === 'unpublished') this.#status(name, 'player', 'UNPUBLISHED');
+      else this.#status(name, 'player', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
-    entry.consumers.set(consumer.id, consumer);
-    const stream = entry.stream.name;
-    consumer.observer.once('close', () => entry.consumers.delete(consumer.id));
-    consumer.on('producerclose', () => this.#peer.notify('consumerClosed', { stream, consumerId: consumer.id }));
-    consumer.on('producerpause', () => this.#peer.notify('consumerPaused', { stream, consumerId: consumer.id }));
-    consumer.on('producerresume', () => this.#peer.notify('consumerResumed', { stream, consumerId: consumer.id }));
-    consumer.on('layerschange', (layers) =>
-      this.#peer.notify('consumerLayersChanged', { stream, consumerId: consumer.id, layers: layers ?? null }),
-    );
-    consumer.on('score', (score) => this.#peer.notify('consumerScore', { stream, consumerId: consumer.id, score }));
-    return {
-      id: consumer.id,
-      producerId: producer.id,
-      kind: consumer.kind,
-      type: consumer.type,
-      rtpParameters: consumer.rtpParameters,
-      producerPaused: consumer.producerPaused,
-    };
+    this.#logger.info({ stream: name, transport: data.transport }, 'play');
+    this.#status(name, 'player', 'PENDING');
+    return { transport: playback.describe(), consumers };
   }
 
   async #resumeConsumer(consumerId: string): Promise<unknown> {
-    const { consumer, entry } = this.#findConsumer(consumerId);
-    await consumer.resume();
-    if (!entry.playingSent) {
-      entry.playingSent = true;
-      this.#status(entry.stream.name, 'player', 'PLAYING');
-    }
+    const { consumer, playback } = this.#findConsumer(consumerId);
+    if (await playback.resume(consumer)) this.#status(playback.name, 'player', 'PLAYING');
     return {};
   }
 
   #stop(name: string): unknown {
-    const entry = this.#playing.get(name);
-    if (!entry) throw new AppError('STREAM_NOT_FOUND', `this session does not play "${name}"`);
+    const playback = this.#playing.get(name);
+    if (!playback) throw new AppError('STREAM_NOT_FOUND', `this session does not play "${name}"`);
     this.#playing.delete(name);
-    entry.transport.close();
+    playback.close();
     this.#status(name, 'player', 'STOPPED');
     return {};
   }
 
-  #findTransport(transportId: string): { transport: AnyTransport; kind: TransportKind } {
+  #findTransport(transportId: string): { transport: ms.WebRtcTransport | ms.PlainTransport; kind: TransportKind } {
     for (const entry of [...this.#publishing.values(), ...this.#playing.values()]) {
       if (entry.transport.id === transportId) return entry;
     }
@@ -364,17 +254,17 @@ export class Session {
   }
 
   #findProducer(producerId: string): ms.Producer {
-    for (const entry of this.#publishing.values()) {
-      const producer = entry.stream.producers.find((p) => p.id === producerId);
+    for (const publication of this.#publishing.values()) {
+      const producer = publication.findProducer(producerId);
       if (producer) return producer;
     }
     throw new AppError('PRODUCER_NOT_FOUND', `no producer ${producerId} in this session`);
   }
 
-  #findConsumer(consumerId: string): { consumer: ms.Consumer; entry: Playing } {
-    for (const entry of this.#playing.values()) {
-      const consumer = entry.consumers.get(consumerId);
-      if (consumer) return { consumer, entry };
+  #findConsumer(consumerId: string): { consumer: ms.Consumer; playback: Playback } {
+    for (const playback of this.#playing.values()) {
+      const consumer = playback.findConsumer(consumerId);
+      if (consumer) return { consumer, playback };
     }
     throw new AppError('CONSUMER_NOT_FOUND', `no consumer ${consumerId} in this session`);
   }
