@@ -4,7 +4,8 @@
 // path prefix); the edge's video must decode.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser';
 import { NodeProcess, startNode, until } from '../helpers/nodes';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>WHIP/WHEP</title><script>
@@ -70,20 +71,7 @@ beforeAll(async () => {
   // The page comes from a third origin, so every request to the nodes is cross-origin.
   pageServer = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE));
   await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', () => r()));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
