@@ -226,4 +226,7 @@ async function main() {
   log(`cached worker at ${cached}`);
 }
 
-main().catch((err) => fail(err.stack ?? String(err)));
+// Run when executed (npm's postinstall), not when imported (tests read PATCHES and cacheKey).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => fail(err.stack ?? String(err)));
+}
