@@ -13,6 +13,9 @@ import { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
 
+/** Delay before a failed relay of a live stream is tried again. */
+const RELAY_RETRY_MS = 2000;
+
 export interface EdgeLinkOptions {
   edge: EdgeNodeConfig;
   config: NodeConfig;
@@ -84,13 +87,31 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
   relay(stream: Stream): void {
     if (this.#state !== 'up' || !this.#peer || this.#relays.has(stream.name) || stream.closed) return;
-    const relay = new StreamRelay(stream, this.#peer, this.#options.config, this.#logger, () => this.emit('relayed', stream.name));
+    const relay = new StreamRelay(stream, this.#peer, this.#options.config, this.#logger, {
+      relayed: () => this.emit('relayed', stream.name),
+      failed: () => this.#retryLater(stream, relay),
+    });
     this.#relays.set(stream.name, relay);
     stream.once('close', () => {
       if (this.#relays.get(stream.name) !== relay) return;
       this.#relays.delete(stream.name);
       relay.close(true);
     });
+  }
+
+  /**
+   * A failed relay (the edge had a local stream of that name, or a command failed) is tried again
+   * while the link is up and the stream lives, so the edge catches up by itself once the cause is
+   * gone. The failed state stays visible in find_all until then.
+   */
+  #retryLater(stream: Stream, failed: StreamRelay): void {
+    const timer = setTimeout(() => {
+      if (this.#closed || this.#relays.get(stream.name) !== failed || stream.closed) return;
+      this.#relays.delete(stream.name);
+      failed.close(true);
+      this.relay(stream);
+    }, RELAY_RETRY_MS);
+    timer.unref();
   }
 
   close(): void {

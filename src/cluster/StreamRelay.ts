@@ -24,13 +24,15 @@ export class StreamRelay {
   readonly #logger: Logger;
   readonly #detach: (() => void)[] = [];
   readonly #onRelayed: () => void;
+  readonly #onFailed: () => void;
 
-  constructor(stream: Stream, peer: Peer, config: NodeConfig, logger: Logger, onRelayed: () => void) {
+  constructor(stream: Stream, peer: Peer, config: NodeConfig, logger: Logger, hooks: { relayed: () => void; failed: () => void }) {
     this.stream = stream;
     this.#peer = peer;
     this.#config = config;
     this.#logger = logger.child({ stream: stream.name });
-    this.#onRelayed = onRelayed;
+    this.#onRelayed = hooks.relayed;
+    this.#onFailed = hooks.failed;
     this.#run(() => this.#open());
     for (const producer of stream.producers) this.#watch(producer);
     const onProducer = (producer: ms.Producer) => this.#watch(producer);
@@ -74,6 +76,7 @@ export class StreamRelay {
         this.#error = `${toWireError(err).code}: ${(err as Error).message}`;
         this.#logger.warn({ err: (err as Error).message }, 'relay to edge failed');
         this.#pipe?.close();
+        this.#onFailed();
       }
     });
   }

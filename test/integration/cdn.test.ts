@@ -151,7 +151,7 @@ test('pausing and resuming the publisher\'s track on the origin reaches players 
   await receiver.waitFor(before + 10, VIDEO_PT);
 });
 
-test('an edge that already has a local stream of the same name refuses its relay; players go to the other edge', async () => {
+test('an edge that already has a local stream of the same name refuses its relay; players go to the other edge until it is free', async () => {
   const direct = track(await TestClient.connect(edges[0].url));
   track(await direct.publishRtp('taken'));
   const publisher = track(await TestClient.connect(origin.url));
@@ -166,6 +166,11 @@ test('an edge that already has a local stream of the same name refuses its relay
     const c = track(await TestClient.connect(origin.url));
     expect((await c.playRtp('taken')).redirect?.nodeId).toBe('edge2');
   }
+  // Once the edge's own stream is gone, the origin's relay is retried and lands there too.
+  await direct.request('unpublish', { stream: 'taken' });
+  await until(async () => (await streamsOn(edges[0])).some((x) => x.name === 'taken' && x.source === 'relay'), 5000, 'the retried relay on edge1');
+  const onOriginAfter = (await streamsOn(origin)).find((x) => x.name === 'taken') as any;
+  expect(onOriginAfter.edges.map((e: { relay: string }) => e.relay)).toEqual(['relayed', 'relayed']);
 });
 
 test('fewest-calls sends a player to the edge with fewer players', async () => {
