@@ -58,3 +58,11 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof AppError) return { code: err.code, message: err.message };
   return { code: 'INTERNAL', message: ERRORS.INTERNAL.text };
 }
+
+/**
+ * mediasoup reports parameters it refuses (RTP parameters, DTLS or SRTP parameters, tuples) as
+ * TypeError: when they came from a peer, that is the peer's mistake, not a server fault.
+ */
+export function peerMistake(err: unknown, context: string): unknown {
+  return err instanceof TypeError ? new AppError('BAD_REQUEST', `${context}: ${err.message}`) : err;
+}

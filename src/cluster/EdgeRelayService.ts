@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type * as ms from 'mediasoup/lib/types';
 import { WebSocketServer } from 'ws';
 import type { NodeConfig } from '../config/types';
-import { AppError } from '../errors';
+import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
 import { Peer } from '../signaling/Peer';
@@ -76,7 +76,14 @@ export class EdgeRelayService {
       const peer = new Peer(ws, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
       const link = new InboundLink(peer, remote);
       this.#links.add(link);
-      peer.setRequestHandler((req) => this.#handle(link, parseRelayRequest(req.method, req.data)));
+      peer.setRequestHandler(async (req) => {
+        const request = parseRelayRequest(req.method, req.data);
+        try {
+          return await this.#handle(link, request);
+        } catch (err) {
+          throw peerMistake(err, request.method);
+        }
+      });
       peer.on('close', () => this.#dropLink(link, 'link closed'));
     });
   }

@@ -3,7 +3,7 @@
 // end in an exhaustive check.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/lib/types';
-import { AppError } from '../errors';
+import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
 import type { TransportKind } from '../media/transports';
 import type { StreamStatus } from '../streams/Stream';
@@ -71,9 +71,7 @@ export class Session {
     try {
       return await this.#dispatch(request);
     } catch (err) {
-      // mediasoup reports bad parameters as TypeError; they are the client's mistake.
-      if (err instanceof TypeError) throw new AppError('BAD_REQUEST', `${request.method}: ${err.message}`);
-      throw err;
+      throw peerMistake(err, request.method);
     }
   }
 

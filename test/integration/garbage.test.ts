@@ -1,0 +1,103 @@
+// Every command and relay command fed garbage arguments: each gets an answer with a stable
+// client-error code (never INTERNAL, never silence), and the node lives on.
+import WebSocket from 'ws';
+import { ERROR_CODES } from '../../src/errors';
+import { METHODS } from '../../src/signaling/protocol';
+import { RELAY_METHODS } from '../../src/cluster/relayProtocol';
+import { TestClient } from '../helpers/client';
+import { NodeProcess, startNode } from '../helpers/nodes';
+
+let node: NodeProcess;
+
+beforeAll(async () => {
+  node = await startNode({ name: 'garbage' });
+});
+
+afterAll(async () => {
+  expect(await node.stop()).toBe(0);
+});
+
+const GARBAGE: unknown[] = [
+  {},
+  { stream: null },
+  { stream: 42, transportId: [], consumerId: {}, producerId: true },
+  { stream: 'ok', rtpCapabilities: 'x', transport: 'webrtc' },
+  { stream: 'ok', rtpCapabilities: { codecs: [{ mimeType: 7 }] } },
+  { transportId: 'x'.repeat(5000) },
+  { transportId: 'nope', kind: 'video', rtpParameters: { codecs: [], encodings: [{}] } },
+  { consumerId: 'nope', spatialLayer: -1 },
+  { consumerId: 'nope', spatialLayer: 1 },
+  { transportId: 'nope', bitrate: 1e12 },
+  { transportId: 'nope', dtlsParameters: { role: 'evil', fingerprints: 'no' } },
+  { __proto__: { polluted: true }, constructor: { prototype: { x: 1 } } },
+  { stream: 'ok', ip: '::::', port: 70000, srtpParameters: 'x', producerId: 'p', kind: 'data', rtpParameters: [], paused: 'no' },
+];
+
+/** Well-formed relay commands whose inner parameters mediasoup refuses. */
+const RELAY_DEEP: [string, Record<string, unknown>][] = [
+  ['relayStream', { stream: 'deep1', ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'x' } }],
+  ['relayStream', { stream: 'deep2', ip: 'not-an-ip', port: 9, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'x' } }],
+  ['relayStream', { stream: 'deep3', ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0' } }],
+  ['relayProducer', { stream: 'deep3', producerId: 'p1', kind: 'video', rtpParameters: { codecs: 'no' }, paused: false }],
+  ['relayProducer', { stream: 'deep3', producerId: 'p2', kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/NOPE', payloadType: 300, clockRate: 1 }], encodings: [] }, paused: false }],
+];
+
+test('garbage arguments to every client command get a client-error code and the session stays usable', async () => {
+  const client = await TestClient.connect(node.url);
+  const codes = new Set<string>();
+  for (const method of METHODS) {
+    for (const data of GARBAGE) {
+      const answer = await client.request(method, data as Record<string, unknown>).then(
+        () => 'ok',
+        (err: { code: string }) => err.code,
+      );
+      codes.add(answer);
+      expect([...ERROR_CODES, 'ok']).toContain(answer);
+      expect(answer).not.toBe('INTERNAL');
+    }
+  }
+  expect(codes.has('BAD_REQUEST')).toBe(true);
+  expect(await client.request('getRouterRtpCapabilities')).toHaveProperty('rtpCapabilities');
+  await client.close();
+  expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
+});
+
+test('garbage to every relay command is refused, authenticated or not, and the node lives on', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/cdn/relay`);
+  await new Promise((r) => ws.once('open', r));
+  const answers = new Map<number, { ok: boolean; error?: { code: string } }>();
+  ws.on('message', (d) => {
+    const frame = JSON.parse(d.toString());
+    if (typeof frame.id === 'number') answers.set(frame.id, frame); // not the edge's load notifications
+  });
+  let id = 1;
+  for (const method of RELAY_METHODS.filter((m) => m !== 'hello')) {
+    for (const data of GARBAGE) ws.send(JSON.stringify({ id: id++, method, data }));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  expect(answers.size).toBe(id - 1);
+  for (const frame of answers.values()) {
+    expect(frame.ok).toBe(false);
+    expect(['UNAUTHORIZED', 'BAD_REQUEST']).toContain(frame.error!.code);
+  }
+
+  // Authenticated now: garbage still gets client-error codes, never INTERNAL.
+  answers.clear();
+  ws.send(JSON.stringify({ id: 1000, method: 'hello', data: { secret: 'test-secret', originId: 'fuzzer', instanceId: 'i1' } }));
+  await new Promise((r) => setTimeout(r, 200));
+  expect(answers.get(1000)?.ok).toBe(true);
+  id = 1001;
+  for (const method of RELAY_METHODS) {
+    for (const data of GARBAGE) ws.send(JSON.stringify({ id: id++, method, data }));
+  }
+  for (const [method, data] of RELAY_DEEP) ws.send(JSON.stringify({ id: id++, method, data }));
+  await new Promise((r) => setTimeout(r, 800));
+  expect(answers.size).toBe(id - 1000);
+  for (const [n, frame] of answers) {
+    if (n === 1000 || frame.ok) continue; // deep3's relayStream is well formed and may succeed
+    expect(frame.error!.code).not.toBe('INTERNAL');
+  }
+  expect([...answers.values()].filter((f) => !f.ok).length).toBeGreaterThan(RELAY_METHODS.length * GARBAGE.length);
+  ws.close();
+  expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
+});
