@@ -45,18 +45,20 @@ export function registerWhep(router: Router, node: MediaNode): void {
     if (routerPlan.kinds.length === 0) throw new AppError('CANNOT_CONSUME', `cannot play "${name}": no codec in common with the offer`);
     const worker = node.media.workerOf(stream.router);
     if (!worker) throw new AppError('STREAM_NOT_FOUND', 'stream ended');
-    // The player's own router (see planPlayerRouter): closed with its session.
-    const playerRouter = await worker.createRouter({ mediaCodecs: routerPlan.mediaCodecs });
+    // A router with the offer's payload types (see planPlayerRouter), shared with every player
+    // whose offer agrees; given back when the session ends.
+    const lease = await node.media.codecRouters.acquire(worker, routerPlan.mediaCodecs);
+    const playerRouter = lease.router;
     let transport: ms.WebRtcTransport;
     try {
       transport = (await createClientTransport(playerRouter, 'webrtc', node.config, 'recv')) as ms.WebRtcTransport;
     } catch (err) {
-      playerRouter.close();
+      lease.release();
       throw err;
     }
     node.media.track(stream.router, transport);
     const session = new WebRtcHttpSession('whep', name, transport, logger.child({ stream: name }));
-    session.onClose(() => playerRouter.close());
+    session.onClose(() => lease.release());
     try {
       const onStreamClose = () => session.close('stream ended');
       stream.once('close', onStreamClose);
@@ -67,7 +69,7 @@ export function registerWhep(router: Router, node: MediaNode): void {
       for (const slot of plan.slots) {
         const producer = tracks.find((p) => p.kind === slot.kind);
         if (!producer || !routerPlan.kinds.includes(slot.kind)) continue;
-        await stream.router.pipeToRouter({ producerId: producer.id, router: playerRouter });
+        await lease.pipe(stream.router, producer.id);
         if (!playerRouter.canConsume({ producerId: producer.id, rtpCapabilities: routerPlan.rtpCapabilities })) continue;
         // Paused until DTLS is up, so the keyframe asked for on resume reaches the player.
         const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: routerPlan.rtpCapabilities, paused: true, mid: slot.mid });

@@ -7,6 +7,7 @@ import { TypedEmitter } from '../util/TypedEmitter';
 import { MEDIA_CODECS } from './codecs';
 import { routeMediasoupLogs } from './mediasoupLogs';
 import { createDtlsCertificate, DtlsCertificate } from './dtlsCertificate';
+import { CodecRouters } from './CodecRouters';
 import type * as ms from 'mediasoup/lib/types';
 
 export interface MediaPoolOptions {
@@ -38,6 +39,8 @@ export class MediaPool extends TypedEmitter<Events> {
   #options: MediaPoolOptions;
   readonly #logger: Logger;
   #generatedCertificate: DtlsCertificate | null = null;
+  /** Routers with a player's own payload types (WHEP), shared per worker and codec list. */
+  readonly codecRouters = new CodecRouters();
   #closed = false;
 
   static async create(options: MediaPoolOptions): Promise<MediaPool> {
@@ -121,6 +124,7 @@ export class MediaPool extends TypedEmitter<Events> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.codecRouters.close();
     for (const slot of this.#slots) slot.worker.close();
     this.#slots.length = 0;
     this.#generatedCertificate?.dispose();

@@ -52,7 +52,7 @@ export interface TrackCodec {
 }
 
 export interface PlayerRouterPlan {
-  /** Codecs of the player's own router: the tracks' codecs with the offer's payload types. */
+  /** Codecs of the player's router: the tracks' codecs with the offer's payload types. */
   mediaCodecs: ms.RtpCodecCapability[];
   /** Capabilities to consume with: the matched offered codecs only (no RTX, see below). */
   rtpCapabilities: ms.RtpCapabilities;
@@ -62,8 +62,9 @@ export interface PlayerRouterPlan {
 
 /**
  * mediasoup 3.8.4 consumers send with their router's payload types, but a WHEP answer must use
- * the ones of the offer (RFC 3264 6.1; Chromium decodes nothing otherwise). So each player gets a
- * router of its own whose codecs carry the offer's payload types, fed by pipeToRouter. mediasoup
+ * the ones of the offer (RFC 3264 6.1; Chromium decodes nothing otherwise). So a player is served
+ * from a router whose codecs carry the offer's payload types, fed by pipeToRouter and shared by
+ * players whose offers agree (media/CodecRouters.ts). mediasoup
  * numbers RTX itself, so RTX is left out (NACKed packets are resent on the media SSRC); header
  * extensions survive only where the offer's id equals mediasoup's.
  */

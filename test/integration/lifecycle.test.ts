@@ -83,3 +83,36 @@ test('without a configured DTLS certificate the workers use a SHA-256-signed ECD
   }
   expect(fs.existsSync(file)).toBe(false);
 });
+
+test('players with the same codec list share one router per worker, with each producer piped in once', async () => {
+  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47400, rtcMaxPort: 47499, logger });
+  try {
+    const source = pool.pickRouter();
+    const worker = pool.workerOf(source)!;
+    const sender = await source.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, comedia: true, rtcpMux: true });
+    const producer = await sender.produce({
+      kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 7 }] },
+    });
+    const codecs = [{ kind: 'video' as const, mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 }];
+    const a = await pool.codecRouters.acquire(worker, codecs);
+    const b = await pool.codecRouters.acquire(worker, codecs);
+    const other = await pool.codecRouters.acquire(worker, [{ ...codecs[0], preferredPayloadType: 120 }]);
+    expect(a.router).toBe(b.router);
+    expect(other.router).not.toBe(a.router);
+    await Promise.all([a.pipe(source, producer.id), b.pipe(source, producer.id)]);
+    await a.pipe(source, producer.id);
+    const consumerTransport = await a.router.createPlainTransport({ listenIp: { ip: '127.0.0.1' } });
+    const consumer = await consumerTransport.consume({ producerId: producer.id, rtpCapabilities: a.router.rtpCapabilities });
+    expect(consumer.rtpParameters.codecs[0].payloadType).toBe(96);
+    a.release();
+    a.release();
+    expect(b.router.closed).toBe(false);
+    b.release();
+    expect(b.router.closed).toBe(true);
+    other.release();
+    expect(pool.codecRouters.size).toBe(0);
+  } finally {
+    pool.close();
+  }
+});

@@ -1,0 +1,94 @@
+// Routers with a given codec list (payload types included), shared by every player that needs
+// exactly that list on the same worker, with the source streams' producers piped in once each.
+//
+// Why: mediasoup 3.8 sends with its router's payload types, but a WHEP answer must keep the
+// payload types of the player's offer. Players whose offers agree (every Chromium does) share one
+// router per worker instead of one router and one PipeTransport pair each.
+import type * as ms from 'mediasoup/lib/types';
+
+interface Entry {
+  router: ms.Router;
+  users: number;
+  /** Producers piped into the router, by source producer id; settled or in flight. */
+  piped: Map<string, Promise<void>>;
+}
+
+export interface CodecRouterLease {
+  readonly router: ms.Router;
+  /** Pipes a producer of `source` into the router, once for all its users. */
+  pipe(source: ms.Router, producerId: string): Promise<void>;
+  /** Gives the router back; the last user's release closes it. Idempotent. */
+  release(): void;
+}
+
+export class CodecRouters {
+  readonly #entries = new Map<string, Entry>();
+  readonly #creating = new Map<string, Promise<Entry>>();
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async acquire(worker: ms.Worker, mediaCodecs: ms.RtpCodecCapability[]): Promise<CodecRouterLease> {
+    const key = `${worker.pid}|${JSON.stringify(mediaCodecs)}`;
+    const entry = await this.#entry(key, worker, mediaCodecs);
+    entry.users++;
+    let released = false;
+    return {
+      router: entry.router,
+      pipe: (source, producerId) => {
+        let done = entry.piped.get(producerId);
+        if (!done) {
+          done = source.pipeToRouter({ producerId, router: entry.router }).then(() => undefined);
+          entry.piped.set(producerId, done);
+          // A failed pipe is tried again by the next player; a closed producer is forgotten.
+          done.catch(() => entry.piped.delete(producerId));
+        }
+        return done;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.users--;
+        if (entry.users === 0 && this.#entries.get(key) === entry) {
+          this.#entries.delete(key);
+          entry.router.close();
+        }
+      },
+    };
+  }
+
+  /** Closes every router. */
+  close(): void {
+    for (const entry of this.#entries.values()) entry.router.close();
+    this.#entries.clear();
+  }
+
+  async #entry(key: string, worker: ms.Worker, mediaCodecs: ms.RtpCodecCapability[]): Promise<Entry> {
+    const existing = this.#entries.get(key);
+    if (existing && !existing.router.closed) return existing;
+    let creating = this.#creating.get(key);
+    if (!creating) {
+      // mediasoup fills in defaults on the objects it is given: hand it a copy, so the caller's
+      // list (and the key made from it) stays as it was.
+      creating = worker.createRouter({ mediaCodecs: structuredClone(mediaCodecs) }).then((router) => {
+        const entry: Entry = { router, users: 0, piped: new Map() };
+        this.#entries.set(key, entry);
+        // When a source producer closes, its pipe producer here closes too; forget it so a
+        // producer with a new id is piped afresh (ids are never reused).
+        router.observer.on('newtransport', (transport: ms.Transport) => {
+          transport.observer.on('newproducer', (producer: ms.Producer) => {
+            producer.observer.once('close', () => entry.piped.delete(producer.id));
+          });
+        });
+        router.observer.once('close', () => {
+          if (this.#entries.get(key) === entry) this.#entries.delete(key);
+        });
+        return entry;
+      });
+      this.#creating.set(key, creating);
+      creating.finally(() => this.#creating.delete(key)).catch(() => undefined);
+    }
+    return creating;
+  }
+}
