@@ -36,6 +36,7 @@ export function registerRestApi(router: Router, deps: { node: MediaNode; metrics
       nodeId: node.config.nodeId,
       role: node.origin ? 'origin' : node.relays.linked ? 'edge' : 'standalone',
       workers: node.media.pids,
+      workerLoad: node.media.load,
       streams: node.streams.size,
     });
   });

@@ -69,7 +69,7 @@ export function registerWhep(router: Router, node: MediaNode): void {
       for (const slot of plan.slots) {
         const producer = tracks.find((p) => p.kind === slot.kind);
         if (!producer || !routerPlan.kinds.includes(slot.kind)) continue;
-        await lease.pipe(stream.router, producer.id);
+        await lease.pipe(stream.router, producer);
         if (!playerRouter.canConsume({ producerId: producer.id, rtpCapabilities: routerPlan.rtpCapabilities })) continue;
         // Paused until DTLS is up, so the keyframe asked for on resume reaches the player.
         const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: routerPlan.rtpCapabilities, paused: true, mid: slot.mid });

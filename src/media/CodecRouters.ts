@@ -5,18 +5,17 @@
 // payload types of the player's offer. Players whose offers agree (every Chromium does) share one
 // router per worker instead of one router and one PipeTransport pair each.
 import type * as ms from 'mediasoup/lib/types';
+import type { PipeCache } from './PipeCache';
 
 interface Entry {
   router: ms.Router;
   users: number;
-  /** Producers piped into the router, by source producer id; settled or in flight. */
-  piped: Map<string, Promise<void>>;
 }
 
 export interface CodecRouterLease {
   readonly router: ms.Router;
   /** Pipes a producer of `source` into the router, once for all its users. */
-  pipe(source: ms.Router, producerId: string): Promise<void>;
+  pipe(source: ms.Router, producer: ms.Producer): Promise<void>;
   /** Gives the router back; the last user's release closes it. Idempotent. */
   release(): void;
 }
@@ -24,6 +23,11 @@ export interface CodecRouterLease {
 export class CodecRouters {
   readonly #entries = new Map<string, Entry>();
   readonly #creating = new Map<string, Promise<Entry>>();
+  readonly #pipes: PipeCache;
+
+  constructor(pipes: PipeCache) {
+    this.#pipes = pipes;
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -36,16 +40,7 @@ export class CodecRouters {
     let released = false;
     return {
       router: entry.router,
-      pipe: (source, producerId) => {
-        let done = entry.piped.get(producerId);
-        if (!done) {
-          done = source.pipeToRouter({ producerId, router: entry.router }).then(() => undefined);
-          entry.piped.set(producerId, done);
-          // A failed pipe is tried again by the next player; a closed producer is forgotten.
-          done.catch(() => entry.piped.delete(producerId));
-        }
-        return done;
-      },
+      pipe: (source, producer) => this.#pipes.pipe(source, producer, entry.router),
       release: () => {
         if (released) return;
         released = true;
@@ -72,15 +67,8 @@ export class CodecRouters {
       // mediasoup fills in defaults on the objects it is given: hand it a copy, so the caller's
       // list (and the key made from it) stays as it was.
       creating = worker.createRouter({ mediaCodecs: structuredClone(mediaCodecs) }).then((router) => {
-        const entry: Entry = { router, users: 0, piped: new Map() };
+        const entry: Entry = { router, users: 0 };
         this.#entries.set(key, entry);
-        // When a source producer closes, its pipe producer here closes too; forget it so a
-        // producer with a new id is piped afresh (ids are never reused).
-        router.observer.on('newtransport', (transport: ms.Transport) => {
-          transport.observer.on('newproducer', (producer: ms.Producer) => {
-            producer.observer.once('close', () => entry.piped.delete(producer.id));
-          });
-        });
         router.observer.once('close', () => {
           if (this.#entries.get(key) === entry) this.#entries.delete(key);
         });

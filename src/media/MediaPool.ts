@@ -8,6 +8,7 @@ import { MEDIA_CODECS } from './codecs';
 import { routeMediasoupLogs } from './mediasoupLogs';
 import { createDtlsCertificate, DtlsCertificate } from './dtlsCertificate';
 import { CodecRouters } from './CodecRouters';
+import { PipeCache } from './PipeCache';
 import type * as ms from 'mediasoup/lib/types';
 
 export interface MediaPoolOptions {
@@ -39,8 +40,10 @@ export class MediaPool extends TypedEmitter<Events> {
   #options: MediaPoolOptions;
   readonly #logger: Logger;
   #generatedCertificate: DtlsCertificate | null = null;
+  /** Producers piped between routers, once per producer and destination. */
+  readonly pipes = new PipeCache();
   /** Routers with a player's own payload types (WHEP), shared per worker and codec list. */
-  readonly codecRouters = new CodecRouters();
+  readonly codecRouters = new CodecRouters(this.pipes);
   #closed = false;
 
   static async create(options: MediaPoolOptions): Promise<MediaPool> {
@@ -82,6 +85,11 @@ export class MediaPool extends TypedEmitter<Events> {
     return this.#options.dtlsCertificateFile ?? null;
   }
 
+  /** Transports per worker, for /healthz and operators. */
+  get load(): { pid: number; transports: number }[] {
+    return this.#slots.map((s) => ({ pid: s.worker.pid, transports: s.transports }));
+  }
+
   /** Process ids of the live workers (for /healthz and operators). */
   get pids(): number[] {
     return this.#slots.map((s) => s.worker.pid);
@@ -92,10 +100,12 @@ export class MediaPool extends TypedEmitter<Events> {
     return this.#live()[0].router.rtpCapabilities;
   }
 
-  /** The router with the fewest transports, for a new stream. */
-  pickRouter(): ms.Router {
+  /** The router with the fewest transports; ties go to `prefer` (a player's stream's own router). */
+  pickRouter(prefer?: ms.Router): ms.Router {
     const slots = this.#live();
-    return slots.reduce((a, b) => (b.transports < a.transports ? b : a)).router;
+    const fewest = Math.min(...slots.map((s) => s.transports));
+    const preferred = slots.find((s) => s.router === prefer && s.transports === fewest);
+    return (preferred ?? slots.find((s) => s.transports === fewest)!).router;
   }
 
   /** Counts a transport against its router for placement, until the transport closes. */

@@ -1,11 +1,16 @@
-// One stream a client session plays: a transport on the stream's router and one consumer per track
-// the player can receive. Consumers start paused and are resumed by the client once its side is
-// ready, so the first packets (and the keyframe asked for on resume) are not lost.
+// One stream a client session plays: a transport and one consumer per track the player can
+// receive. Consumers start paused and are resumed by the client once its side is ready, so the
+// first packets (and the keyframe asked for on resume) are not lost.
+//
+// Players of one stream spread over the workers: a player placed on another worker's router gets
+// the stream's tracks piped there (once per router, shared by all its players), so a popular
+// stream uses every core instead of one.
 import type * as ms from 'mediasoup/lib/types';
 import { AppError } from '../errors';
 import { createClientTransport, describeTransport, TransportKind } from '../media/transports';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
+import type { PipeCache } from '../media/PipeCache';
 import type { NodeContext } from './NodeContext';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
@@ -31,9 +36,12 @@ type Events = {
 
 export class Playback extends TypedEmitter<Events> {
   readonly stream: Stream;
+  /** The router the player's transport is on: the stream's own, or one its tracks are piped to. */
+  readonly router: ms.Router;
   readonly transport: AnyTransport;
   readonly kind: TransportKind;
   readonly #rtpCapabilities: ms.RtpCapabilities;
+  readonly #pipes: PipeCache;
   readonly #consumers = new Map<string, ms.Consumer>();
   readonly #detach: () => void;
   #resumedOnce = false;
@@ -41,13 +49,14 @@ export class Playback extends TypedEmitter<Events> {
 
   /** Opens the transport and consumes every current track; CANNOT_CONSUME when none fits. */
   static async create(ctx: NodeContext, stream: Stream, kind: TransportKind, rtpCapabilities: ms.RtpCapabilities): Promise<{ playback: Playback; consumers: ConsumerInfo[] }> {
-    const transport = await createClientTransport(stream.router, kind, ctx.config, 'recv');
-    ctx.media.track(stream.router, transport);
+    const router = ctx.media.pickRouter(stream.router);
+    const transport = await createClientTransport(router, kind, ctx.config, 'recv');
+    ctx.media.track(router, transport);
     if (stream.closed) {
       transport.close();
       throw new AppError('STREAM_NOT_FOUND', `stream "${stream.name}" ended`);
     }
-    const playback = new Playback(stream, transport, kind, rtpCapabilities);
+    const playback = new Playback(stream, router, transport, kind, rtpCapabilities, ctx.media.pipes);
     try {
       const consumers: ConsumerInfo[] = [];
       for (const producer of stream.producers) {
@@ -64,12 +73,14 @@ export class Playback extends TypedEmitter<Events> {
     }
   }
 
-  private constructor(stream: Stream, transport: AnyTransport, kind: TransportKind, rtpCapabilities: ms.RtpCapabilities) {
+  private constructor(stream: Stream, router: ms.Router, transport: AnyTransport, kind: TransportKind, rtpCapabilities: ms.RtpCapabilities, pipes: PipeCache) {
     super();
     this.stream = stream;
+    this.router = router;
     this.transport = transport;
     this.kind = kind;
     this.#rtpCapabilities = rtpCapabilities;
+    this.#pipes = pipes;
     const onProducer = (producer: ms.Producer) =>
       void this.#consume(producer)
         .then((info) => info && this.emit('consumer', info))
@@ -120,7 +131,8 @@ export class Playback extends TypedEmitter<Events> {
   }
 
   async #consume(producer: ms.Producer): Promise<ConsumerInfo | null> {
-    if (!this.stream.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) return null;
+    await this.#pipes.pipe(this.stream.router, producer, this.router);
+    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) return null;
     const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities, paused: true });
     this.#consumers.set(consumer.id, consumer);
     const ids = { stream: this.name, consumerId: consumer.id };

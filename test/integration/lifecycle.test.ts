@@ -100,8 +100,8 @@ test('players with the same codec list share one router per worker, with each pr
     const other = await pool.codecRouters.acquire(worker, [{ ...codecs[0], preferredPayloadType: 120 }]);
     expect(a.router).toBe(b.router);
     expect(other.router).not.toBe(a.router);
-    await Promise.all([a.pipe(source, producer.id), b.pipe(source, producer.id)]);
-    await a.pipe(source, producer.id);
+    await Promise.all([a.pipe(source, producer), b.pipe(source, producer)]);
+    await a.pipe(source, producer);
     const consumerTransport = await a.router.createPlainTransport({ listenIp: { ip: '127.0.0.1' } });
     const consumer = await consumerTransport.consume({ producerId: producer.id, rtpCapabilities: a.router.rtpCapabilities });
     expect(consumer.rtpParameters.codecs[0].payloadType).toBe(96);
