@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import { Peer } from '../signaling/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
-import { loadNotification } from './relayProtocol';
+import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
 import { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -142,6 +142,12 @@ export class EdgeLink extends TypedEmitter<Events> {
     const peer = new Peer(ws, { logger: this.#logger, heartbeatMs: Math.min(this.#options.config.wsHeartbeatMs, 5000) });
     this.#peer = peer;
     peer.on('notification', (n) => {
+      if (n.method === 'relayStreamClosed') {
+        const lost = relayStreamClosedNotification.safeParse(n.data);
+        if (!lost.success) return void this.#logger.warn('edge sent a bad relayStreamClosed');
+        this.#relays.get(lost.data.stream)?.fail('edge lost the stream');
+        return;
+      }
       if (n.method !== 'load') return;
       const load = loadNotification.safeParse(n.data);
       if (!load.success) return void this.#logger.warn('edge sent a bad load report');

@@ -203,9 +203,17 @@ export class EdgeRelayService {
       throw new AppError('NODE_CLOSING', 'link closed');
     }
     link.relayed.set(data.stream, { stream, pipe });
+    // The pipe dies with its worker: the stream cannot go on without it.
+    pipe.observer.once('close', () => stream.close());
     stream.once('close', () => {
       pipe.close();
-      if (link.relayed.get(data.stream)?.stream === stream) link.relayed.delete(data.stream);
+      if (link.relayed.get(data.stream)?.stream !== stream) return; // unpublished by the origin
+      link.relayed.delete(data.stream);
+      // Lost here (a worker died) while the link lives: tell the origin, which relays it again.
+      if (this.#links.has(link)) {
+        logger.warn({ stream: data.stream, origin: link.originId }, 'relayed stream lost; asking the origin to relay it again');
+        link.peer.notify('relayStreamClosed', { stream: data.stream });
+      }
     });
     logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream added');
     return { ip: pipe.tuple.localIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };

@@ -53,6 +53,15 @@ export class StreamRelay {
     return this.#state === 'relayed' && this.stream.producers.every((p) => this.#relayedProducers.has(p.id));
   }
 
+  /** The edge lost the stream on its side: mark the relay failed (it is retried by its link). */
+  fail(reason: string): void {
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    this.#state = 'failed';
+    this.#error = reason;
+    this.#pipe?.close();
+    this.#onFailed();
+  }
+
   /** Stops relaying; tells the edge to drop the stream when `notifyEdge`. Idempotent. */
   close(notifyEdge: boolean): void {
     if (this.#state === 'closed') return;

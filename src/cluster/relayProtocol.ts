@@ -45,3 +45,6 @@ export const loadNotification = z.strictObject({
   cpuLoad: z.number().nonnegative(),
   connections: z.number().int().nonnegative().optional(),
 });
+
+/** Edge -> origin notification: a relayed stream was lost on the edge (e.g. its worker died). */
+export const relayStreamClosedNotification = z.strictObject({ stream: streamName });

@@ -206,6 +206,27 @@ test('publishing directly on an edge makes a local stream that is not relayed to
   expect((await streamsOn(edges[1])).some((s) => s.name === 'local-only')).toBe(false);
 });
 
+test('an edge whose worker dies under a relayed stream gets it relayed again by itself', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('heal'));
+  await until(async () => (await streamsOn(edges[0])).some((s) => s.name === 'heal'));
+  const player = track(await TestClient.connect(edges[0].url));
+  track((await player.playRtp('heal')).receiver);
+  const [workerPid] = (await (await fetch(`${edges[0].http}/healthz`)).json()).workers as number[];
+  process.kill(workerPid, 'SIGKILL');
+  // The player there learns it; the origin stops sending players to edge1 until the relay is back.
+  await player.waitNotification((n) => n.method === 'streamStatus' && ['FAILED', 'UNPUBLISHED'].includes(n.data.status as string));
+  await until(async () => {
+    const s = (await streamsOn(edges[0])).find((x) => x.name === 'heal');
+    return s?.source === 'relay' && s.status === 'PUBLISHING';
+  }, 8000, 'edge1 to get the stream relayed again');
+  const again = track(await TestClient.connect(edges[0].url));
+  const { receiver } = await again.playRtp('heal');
+  track(receiver);
+  await receiver.waitFor(20, VIDEO_PT);
+  expect(edges[0].output()).toContain('relayed stream lost; asking the origin to relay it again');
+});
+
 test('an edge killed and started again gets the live streams back within 5 s, including one published while it was down, and serves new players', async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('survive'));
