@@ -10,8 +10,10 @@ import { TestClient } from '../test/helpers/client';
 import { edgesXml, NodeProcess, startNode, until } from '../test/helpers/nodes';
 import { RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
 import { fmt, median, percentile } from './stats';
+import { fanout, FanoutResult } from './fanout';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const FANOUT_PLAYERS = Number(process.env.BENCH_FANOUT_PLAYERS ?? 100);
 const nodes: NodeProcess[] = [];
 const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
 
@@ -129,6 +131,13 @@ async function main(): Promise<void> {
 
   for (const n of [...nodes]) await stopNode(n);
 
+  const fan: FanoutResult[] = [];
+  for (const workers of [1, 2]) {
+    const r = await fanout(workers, FANOUT_PLAYERS);
+    fan.push(r);
+    log(`fan-out ${r.players} players, ${workers} worker(s): median delivery ${fmt(r.medianDelivery * 100, 1)}%, worker CPU ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')}`);
+  }
+
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
 
@@ -170,6 +179,19 @@ the publisher and the keyframe to come back. Target: under 1.5x.
 | direct, median ms | via origin to edge, median ms | ratio |
 | --- | --- | --- |
 | ${fmt(median(joinDirect))} | ${fmt(median(joinEdge))} | ${fmt(median(joinEdge) / median(joinDirect))}x |
+
+## Fan-out: one stream to ${FANOUT_PLAYERS} players on one node
+
+One publisher (VP8, 50 packets/s) and ${FANOUT_PLAYERS} plain-RTP players on one node, with one and with two
+mediasoup workers (players spread over the workers; the stream's tracks are piped to the second
+worker once). Delivery is the share of the packets sent in a 5 s window that each player received
+(packets still in flight at the window's end count as missing, about 1%). Worker CPU is each
+worker's utime + stime over the window per second of wall time (100% = one core). The players'
+receiving sockets live in the benchmark process on the same 2 cores.
+
+| workers | players | packets sent | median delivery | worst player | CPU per worker |
+| --- | --- | --- | --- | --- | --- |
+${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.medianDelivery * 100, 1)}% | ${fmt(r.minDelivery * 100, 1)}% | ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')} |`).join('\n')}
 
 ## Reading the figures
 

@@ -17,6 +17,7 @@ export const ERRORS = {
   UNAUTHORIZED: { status: 401, text: 'The cluster secret is missing or wrong.' },
   TOO_MANY_CONNECTIONS: { status: 503, text: 'The node is at its max_connections cap.' },
   NODE_CLOSING: { status: 503, text: 'The node is shutting down.' },
+  MEDIA_UNAVAILABLE: { status: 503, text: 'The node could not open a media transport (its media port range may be exhausted).' },
   UNKNOWN_CLUSTER: { status: 404, text: '/rtcloadbalance: no cluster of that name in loadbalancing.xml.' },
   UNKNOWN_MACHINE: { status: 404, text: '/rtcloadbalance: no node of that id (in that cluster) in loadbalancing.xml.' },
   MACHINE_DOWN: { status: 503, text: "/rtcloadbalance: the requested machine's link from the origin is down." },

@@ -1,10 +1,30 @@
 // Transport factories with the node's listen addresses: `ip_local` is bound, `ip` announced.
 import type { NodeConfig } from '../config/types';
+import { AppError } from '../errors';
 import type * as ms from 'mediasoup/lib/types';
 
 export type TransportKind = 'webrtc' | 'plain';
 
+/**
+ * Opens a transport for a client. mediasoup 3.8.4 reports an exhausted port range with an empty
+ * reason, so any failure here is answered as MEDIA_UNAVAILABLE (with the cause kept for the log)
+ * rather than as an unexplained INTERNAL.
+ */
 export async function createClientTransport(
+  router: ms.Router,
+  kind: TransportKind,
+  config: Pick<NodeConfig, 'ip' | 'ipLocal'>,
+  direction: 'send' | 'recv',
+): Promise<ms.WebRtcTransport | ms.PlainTransport> {
+  try {
+    return await openTransport(router, kind, config, direction);
+  } catch (err) {
+    if (router.closed) throw err;
+    throw new AppError('MEDIA_UNAVAILABLE', `could not open a ${kind} media transport: ${(err as Error).message.trim() || 'no reason given'}; the media port range may be exhausted`);
+  }
+}
+
+async function openTransport(
   router: ms.Router,
   kind: TransportKind,
   config: Pick<NodeConfig, 'ip' | 'ipLocal'>,

@@ -3,7 +3,7 @@
 // a ping/terminate heartbeat. Used by client sessions, the edge side of relay links and the
 // origin's link client alike.
 import WebSocket from 'ws';
-import { AppError, toWireError } from '../errors';
+import { AppError, ERRORS, toWireError } from '../errors';
 import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { asErrorCode, NotificationFrame, parseFrame, RequestFrame, ResponseFrame } from './frames';
@@ -143,7 +143,9 @@ export class Peer extends TypedEmitter<Events> {
       this.#send({ id: request.id, ok: true, data: data ?? {} });
     } catch (err) {
       const wire = toWireError(err);
+      // Server faults at error, capacity conditions (5xx codes) at warn, client mistakes at info.
       if (wire.code === 'INTERNAL') this.#logger.error({ err, method: request.method }, 'request failed');
+      else if (ERRORS[wire.code].status >= 500) this.#logger.warn({ method: request.method, code: wire.code }, wire.message);
       else this.#logger.info({ method: request.method, code: wire.code }, wire.message);
       this.#send({ id: request.id, ok: false, error: wire });
     }

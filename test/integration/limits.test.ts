@@ -47,3 +47,30 @@ test('a client that stops answering pings is terminated by the heartbeat', async
   expect(ms).toBeLessThan(3000);
   client.ws.terminate();
 });
+
+test('an exhausted media port range is answered with MEDIA_UNAVAILABLE, and freed ports are used again', async () => {
+  // Three ports: one for the publisher's plain transport, two for players.
+  const small = await startNode({ name: 'small', props: { media_port_from: 48900, media_port_to: 48902 } });
+  const open: { close(): Promise<unknown> }[] = [];
+  try {
+    const connect = async () => {
+      const c = await TestClient.connect(small.url);
+      open.push(c);
+      return c;
+    };
+    const publisher = await connect();
+    open.push(await publisher.publishRtp('tight'));
+    const [p1, p2, p3] = [await connect(), await connect(), await connect()];
+    open.push((await p1.playRtp('tight')).receiver);
+    open.push((await p2.playRtp('tight')).receiver);
+    await expect(p3.playRtp('tight')).rejects.toMatchObject({ code: 'MEDIA_UNAVAILABLE' });
+    await until(() => /"level":40.*MEDIA_UNAVAILABLE/.test(small.output()), 3000, 'the warning in the log');
+    await p1.request('stop', { stream: 'tight' });
+    const r3 = (await p3.playRtp('tight')).receiver;
+    open.push(r3);
+    await r3.waitFor(5);
+  } finally {
+    for (const x of open.reverse()) await x.close();
+    expect(await small.stop()).toBe(0);
+  }
+});
