@@ -31,6 +31,8 @@ interface ConsumerInfo {
   id: string;
   producerId: string;
   kind: 'audio' | 'video';
+  /** mediasoup consumer type: 'simple', 'simulcast', 'svc' or 'pipe'. */
+  type: string;
   rtpParameters: types.RtpParameters;
   producerPaused: boolean;
 }
@@ -59,7 +61,6 @@ export class Playback extends Emitter<PlaybackEvents> {
   #bandwidthTimer: ReturnType<typeof setTimeout> | null = null;
   #enoughBandwidth = true;
   #layers: Layers | null = null;
-  #capped = false;
   #unsubscribe: () => void = () => undefined;
 
   /**
@@ -82,7 +83,12 @@ export class Playback extends Emitter<PlaybackEvents> {
     const playback = new Playback(link, owned, options);
     try {
       const device = await link.device();
-      const res = await link.channel.request<PlayResponse>('play', { stream: options.name, rtpCapabilities: device.rtpCapabilities });
+      const res = await link.channel.request<PlayResponse>('play', {
+        stream: options.name,
+        rtpCapabilities: device.rtpCapabilities,
+        // Applied by the node from the start, so caps below its default 1 Mbps estimate work.
+        ...(options.maxBitrate ? { maxBitrate: options.maxBitrate } : {}),
+      });
       if (res.redirect) {
         playback.#close(false);
         return res.redirect;
@@ -172,7 +178,10 @@ export class Playback extends Emitter<PlaybackEvents> {
       if (state === 'failed') this.#end({ code: 'CONNECTION_LOST', message: `media connection to node ${this.nodeId} failed`, unpublished: false });
     });
     for (const info of res.consumers ?? []) await this.#enqueue(info);
-    if (this.#options.display) await attach(this.#options.display, this.mediaStream, this.#options.muted);
+    // Not awaited: video.play() resolves only once frames arrive, and a player that gets none (no
+    // layer fits its link, or the publisher paused its video) must still reach PLAYING and then
+    // NOT_ENOUGH_BANDWIDTH rather than hang in PENDING. attach() handles its own failures.
+    if (this.#options.display) void attach(this.#options.display, this.mediaStream, this.#options.muted);
   }
 
   /** Consumers are added one at a time, in arrival order, whether from `play` or `newConsumer`. */
@@ -193,14 +202,15 @@ export class Playback extends Emitter<PlaybackEvents> {
     });
     this.#consumers.set(consumer.id, { consumer, producerPaused: info.producerPaused });
     this.mediaStream.addTrack(consumer.track);
-    // mediasoup 3.8.4 creates a transport's bandwidth estimator with its first video consumer and
-    // ignores a cap set before (mediasoup#831); and a cap set later only bites once the estimate
-    // moves (fixed in 3.9.8, mediasoup#779). So cap here, after consume and before resume.
-    if (info.kind === 'video' && this.#options.maxBitrate && !this.#capped) {
-      this.#capped = true;
-      await this.setMaxBitrate(this.#options.maxBitrate);
-    }
+    // The cap (maxBitrate) was given with `play`: the node applies it when it creates the first
+    // video consumer (mediasoup 3.8.4 ignores caps set before that, mediasoup#831).
     await this.link.channel.request('resumeConsumer', { consumerId: consumer.id });
+    // A layered video that gets no layer at all never reports a layer change: if none arrives in a
+    // while, that is the same as layers going null (NOT_ENOUGH_BANDWIDTH). A generous delay, as the
+    // first layer waits for the node's bandwidth estimate.
+    if (info.kind === 'video' && info.type !== 'simple' && !this.#layers) {
+      this.#onLayers(this.#consumers.get(consumer.id)!, null, this.#options.bandwidthGraceMs * 3);
+    }
   }
 
   #onNotification({ method, data }: Notification): void {
@@ -251,7 +261,7 @@ export class Playback extends Emitter<PlaybackEvents> {
    * the link's fault (NOT_ENOUGH_BANDWIDTH); but layers also go null for a moment when a publisher
    * stops or its layers restart, so wait `bandwidthGraceMs` before saying so.
    */
-  #onLayers(entry: { producerPaused: boolean }, layers: Layers | null): void {
+  #onLayers(entry: { producerPaused: boolean }, layers: Layers | null, graceMs = this.#options.bandwidthGraceMs): void {
     this.#layers = layers;
     this.emit('layers', layers);
     if (this.#bandwidthTimer) clearTimeout(this.#bandwidthTimer);
@@ -268,7 +278,7 @@ export class Playback extends Emitter<PlaybackEvents> {
       if (this.#ended || entry.producerPaused || !this.#enoughBandwidth) return;
       this.#enoughBandwidth = false;
       this.emit('bandwidth', false);
-    }, this.#options.bandwidthGraceMs);
+    }, graceMs);
   }
 
   #end(info: ErrorInfo & { unpublished: boolean }): void {

@@ -5,6 +5,9 @@ import type * as ms from 'mediasoup/lib/types';
 
 export type TransportKind = 'webrtc' | 'plain';
 
+/** First bandwidth estimate of a WebRTC transport towards its player, bits/s. */
+export const DEFAULT_INITIAL_BITRATE = 1_000_000;
+
 /**
  * Opens a transport for a client. mediasoup 3.8.4 reports an exhausted port range with an empty
  * reason, so any failure here is answered as MEDIA_UNAVAILABLE (with the cause kept for the log)
@@ -15,9 +18,10 @@ export async function createClientTransport(
   kind: TransportKind,
   config: Pick<NodeConfig, 'ip' | 'ipLocal'>,
   direction: 'send' | 'recv',
+  initialBitrate = DEFAULT_INITIAL_BITRATE,
 ): Promise<ms.WebRtcTransport | ms.PlainTransport> {
   try {
-    return await openTransport(router, kind, config, direction);
+    return await openTransport(router, kind, config, direction, initialBitrate);
   } catch (err) {
     if (router.closed) throw err;
     throw new AppError('MEDIA_UNAVAILABLE', `could not open a ${kind} media transport: ${(err as Error).message.trim() || 'no reason given'}; the media port range may be exhausted`);
@@ -29,6 +33,7 @@ async function openTransport(
   kind: TransportKind,
   config: Pick<NodeConfig, 'ip' | 'ipLocal'>,
   direction: 'send' | 'recv',
+  initialBitrate: number,
 ): Promise<ms.WebRtcTransport | ms.PlainTransport> {
   const listenIp = { ip: config.ipLocal, announcedIp: config.ip === config.ipLocal ? undefined : config.ip };
   if (kind === 'plain') {
@@ -41,7 +46,7 @@ async function openTransport(
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,
-    initialAvailableOutgoingBitrate: 1_000_000,
+    initialAvailableOutgoingBitrate: initialBitrate,
   });
 }
 

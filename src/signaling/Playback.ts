@@ -7,7 +7,7 @@
 // stream uses every core instead of one.
 import type * as ms from 'mediasoup/lib/types';
 import { AppError } from '../errors';
-import { createClientTransport, describeTransport, TransportKind } from '../media/transports';
+import { createClientTransport, DEFAULT_INITIAL_BITRATE, describeTransport, TransportKind } from '../media/transports';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import type { PipeCache } from '../media/PipeCache';
@@ -42,21 +42,31 @@ export class Playback extends TypedEmitter<Events> {
   readonly kind: TransportKind;
   readonly #rtpCapabilities: ms.RtpCapabilities;
   readonly #pipes: PipeCache;
+  /** Cap applied once the first video consumer exists (see #consume). */
+  #maxBitrate: number | null = null;
   readonly #consumers = new Map<string, ms.Consumer>();
   readonly #detach: () => void;
   #resumedOnce = false;
   #closed = false;
 
   /** Opens the transport and consumes every current track; CANNOT_CONSUME when none fits. */
-  static async create(ctx: NodeContext, stream: Stream, kind: TransportKind, rtpCapabilities: ms.RtpCapabilities): Promise<{ playback: Playback; consumers: ConsumerInfo[] }> {
+  static async create(
+    ctx: NodeContext,
+    stream: Stream,
+    kind: TransportKind,
+    rtpCapabilities: ms.RtpCapabilities,
+    maxBitrate?: number,
+  ): Promise<{ playback: Playback; consumers: ConsumerInfo[] }> {
     const router = ctx.media.pickRouter(stream.router);
-    const transport = await createClientTransport(router, kind, ctx.config, 'recv');
+    const initial = maxBitrate ? Math.min(DEFAULT_INITIAL_BITRATE, maxBitrate) : DEFAULT_INITIAL_BITRATE;
+    const transport = await createClientTransport(router, kind, ctx.config, 'recv', initial);
     ctx.media.track(router, transport);
     if (stream.closed) {
       transport.close();
       throw new AppError('STREAM_NOT_FOUND', `stream "${stream.name}" ended`);
     }
     const playback = new Playback(stream, router, transport, kind, rtpCapabilities, ctx.media.pipes);
+    if (kind === 'webrtc') playback.#maxBitrate = maxBitrate ?? null;
     try {
       const consumers: ConsumerInfo[] = [];
       for (const producer of stream.producers) {
@@ -135,6 +145,13 @@ export class Playback extends TypedEmitter<Events> {
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) return null;
     const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities, paused: true });
     this.#consumers.set(consumer.id, consumer);
+    // mediasoup 3.8.4 creates the transport's bandwidth estimator with its first video consumer
+    // and ignores a cap set before it (mediasoup#831): cap now, before the client resumes.
+    if (consumer.kind === 'video' && this.#maxBitrate) {
+      const cap = this.#maxBitrate;
+      this.#maxBitrate = null;
+      await this.transport.setMaxOutgoingBitrate(cap);
+    }
     const ids = { stream: this.name, consumerId: consumer.id };
     consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
     consumer.on('producerclose', () => this.emit('notify', 'consumerClosed', ids));

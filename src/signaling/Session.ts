@@ -198,7 +198,7 @@ export class Session {
     return {};
   }
 
-  async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean }) {
+  async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean; maxBitrate?: number }) {
     const { stream: name } = data;
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
     if (this.#ctx.redirectPlay && !data.noRedirect) {
@@ -211,7 +211,7 @@ export class Session {
     const stream = this.#ctx.streams.get(name);
     if (!stream) throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${name}"`);
     const rtpCapabilities = data.rtpCapabilities as unknown as ms.RtpCapabilities;
-    const { playback, consumers } = await Playback.create(this.#ctx, stream, data.transport, rtpCapabilities);
+    const { playback, consumers } = await Playback.create(this.#ctx, stream, data.transport, rtpCapabilities, data.maxBitrate);
     if (this.#closed || this.#playing.has(name)) {
       playback.close();
       throw new AppError(this.#closed ? 'NODE_CLOSING' : 'NOT_ALLOWED', this.#closed ? 'session closed' : `this session already plays "${name}"`);

@@ -41,6 +41,12 @@ export const REQUESTS = {
     transport: transportKind,
     /** On the origin: serve the stream here instead of redirecting to an edge. */
     noRedirect: z.boolean().default(false),
+    /**
+     * Cap on what the node sends this player (bits/s), applied from the start: the transport's
+     * initial bandwidth estimate is set no higher, so caps below 1 Mbps are possible (mediasoup
+     * 3.8.4 refuses a later cap below the initial estimate).
+     */
+    maxBitrate: z.number().int().min(30000).max(100_000_000).optional(),
   }),
   resumeConsumer: z.strictObject({ consumerId: id }),
   pauseConsumer: z.strictObject({ consumerId: id }),

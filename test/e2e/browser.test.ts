@@ -194,11 +194,11 @@ test('screenshots of both pages on a desktop and a phone are saved to test-artif
   console.log(`screenshots:\n${files.join('\n')}`);
 });
 
-test('a throttled player gets a lower simulcast layer and keeps playing', async () => {
-  // mediasoup 3.8.4 refuses a cap below the player transport's initial 1 Mbps, and the fake
-  // camera's simple picture needs less than that even at 720p. So publish a picture that fills
-  // its layers (blocky noise) as two layers, 320x180 up to 150 kbps and 640x360 up to 2.5 Mbps,
-  // and wait until the top layer really runs above 1.5 Mbps.
+test('a throttled player gets a lower simulcast layer and keeps playing, and one below the lowest layer is told NOT_ENOUGH_BANDWIDTH', async () => {
+  // The fake camera's simple picture needs under 1 Mbps even at 720p, so a cap could be met
+  // without changing layer. So publish a picture that fills its layers (blocky noise) as two
+  // layers, 320x180 up to 150 kbps and 640x360 up to 2.5 Mbps, and wait until the top layer
+  // really runs above 1.5 Mbps.
   await publisher.evaluate(async (name) => {
     const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
     const ctx = canvas.getContext('2d')!;
@@ -255,7 +255,7 @@ test('a throttled player gets a lower simulcast layer and keeps playing', async 
   const climbMs = Date.now() - climbStart;
   const topVideo = await framesAdvance(free, '#display', 5);
   await free.close();
-  // A player capped at 1 Mbps (mediasoup 3.8.4's floor) from the start gets the lower layer, and
+  // A player capped at 1 Mbps from the start gets the lower layer, and
   // stays there well past the time the unthrottled one took to climb, while frames keep coming.
   const throttled = await openPage(browser, `${origin.http}/player.html?streamName=${NOISE}&autoplay=true&maxBitrate=1000000`, logs, 'throttled');
   try {
@@ -275,6 +275,16 @@ test('a throttled player gets a lower simulcast layer and keeps playing', async 
       `throttle: top layer sent at ${Math.round(rate / 1000)} kbps; unthrottled player reached layer ${top.layers!.spatialLayer} ` +
         `(${topVideo.width}x${topVideo.height}) in ${climbMs} ms; player capped at 1000 kbps stayed on layer 0 (${low.width}x${low.height}) and kept playing`,
     );
+    // A player whose cap is below even the lowest layer (150 kbps) gets no layer: the SDK says
+    // NOT_ENOUGH_BANDWIDTH instead of showing a frozen picture.
+    const starved = await openPage(browser, `${origin.http}/player.html?streamName=${NOISE}&autoplay=true&maxBitrate=60000`, logs, 'starved');
+    try {
+      const s = await waitPlayer(starved, (st) => st.status === 'NOT_ENOUGH_BANDWIDTH', 20000, 'NOT_ENOUGH_BANDWIDTH');
+      expect(s.layers).toBeNull();
+      console.log('throttle: a player capped at 60 kbps, below the lowest layer, is told NOT_ENOUGH_BANDWIDTH');
+    } finally {
+      await starved.close();
+    }
   } finally {
     await throttled.close();
     await publisher.evaluate(() => {
