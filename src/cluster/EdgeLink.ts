@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import { Peer } from '../signaling/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
+import { hostForUrl } from './nodeUrls';
 import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
 import { StreamRelay } from './StreamRelay';
 
@@ -199,9 +200,4 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#timer = setTimeout(() => this.#connect(), delay);
     this.#timer.unref();
   }
-}
-
-/** IPv6 literals need brackets in URLs. */
-export function hostForUrl(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -7,7 +7,7 @@
 // Only edges of loadbalancing.xml are reachable this way: it is no open proxy.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
-import { proxyPath } from '../cluster/nodeUrls';
+import { hostForUrl, proxyPath } from '../cluster/nodeUrls';
 import type { EdgeNodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -49,7 +49,7 @@ function forwardedHeaders(req: IncomingMessage, edge: EdgeNodeConfig, secure: bo
     headers[name] = headers[name] ? `${headers[name]}, ${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1];
   }
   const prior = req.headers['x-forwarded-for'];
-  headers['Host'] = `${edge.ip.includes(':') ? `[${edge.ip}]` : edge.ip}:${edge.ws}`;
+  headers['Host'] = `${hostForUrl(edge.ip)}:${edge.ws}`;
   headers['X-Forwarded-For'] = [prior, req.socket.remoteAddress].filter(Boolean).join(', ');
   headers['X-Forwarded-Proto'] = isSecureRequest(req, secure) ? 'https' : 'http';
   return headers;

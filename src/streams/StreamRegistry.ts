@@ -21,13 +21,6 @@ export class StreamRegistry extends TypedEmitter<Events> {
     return this.#streams.get(name);
   }
 
-  /** Throws STREAM_NOT_FOUND when no stream has that name. */
-  require(name: string): Stream {
-    const stream = this.#streams.get(name);
-    if (!stream) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" not found`);
-    return stream;
-  }
-
   all(): Stream[] {
     return [...this.#streams.values()];
   }
