@@ -26,6 +26,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, text: 'WHIP/WHEP: the offer must be sent with Content-Type: application/sdp.' },
   SESSION_NOT_FOUND: { status: 404, text: 'WHIP/WHEP: no session at that resource URL (it ended or never existed).' },
   EDGE_UNREACHABLE: { status: 502, text: 'Secure proxy: the origin could not reach the edge.' },
+  TIMEOUT: { status: 504, text: 'A request to another node (or a peer) got no answer in time.' },
   INTERNAL: { status: 500, text: 'The server failed; the log has the details.' },
 } as const;
 

@@ -5,7 +5,7 @@
 import WebSocket from 'ws';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import type { Logger } from '../log';
-import { Peer } from '../signaling/Peer';
+import { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { hostForUrl } from './nodeUrls';

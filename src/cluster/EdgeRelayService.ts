@@ -11,10 +11,10 @@ import type { NodeConfig } from '../config/types';
 import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
-import { Peer } from '../signaling/Peer';
+import { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
-import { refuseUpgrade } from '../http/upgrade';
+import { refuseUpgrade } from '../rpc/upgrade';
 import { parseRelayRequest, RelayRequest } from './relayProtocol';
 import { secretMatches } from './secret';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { EdgeNodeConfig, LoadBalancingConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import type { PlayRedirect } from '../signaling/NodeContext';
+import type { PlayRedirect } from '../streams/PlayRedirect';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import { EdgeLink, LinkState } from './EdgeLink';
@@ -139,7 +139,12 @@ export class OriginCluster {
     }
     const link = candidates.find((l) => l.edge.id === choice.id)!;
     link.redirectsSinceReport++;
-    return { url: edgeUrl(link, secure, originSecureAuthority(this.#options.config)), nodeId: link.edge.id };
+    const originSecure = originSecureAuthority(this.#options.config);
+    return {
+      nodeId: link.edge.id,
+      url: edgeUrl(link, secure, originSecure),
+      httpBase: edgeBaseUrl(link.edge, 'http', secure, originSecure) ?? edgeBaseUrl(link.edge, 'http', false, null)!,
+    };
   }
 
   /** Per edge, the relay state of one stream (for find_all). */

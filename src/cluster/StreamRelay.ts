@@ -6,7 +6,7 @@ import type * as ms from 'mediasoup/lib/types';
 import type { NodeConfig } from '../config/types';
 import { toWireError } from '../errors';
 import type { Logger } from '../log';
-import type { Peer } from '../signaling/Peer';
+import type { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 
 export type RelayState = 'pending' | 'relayed' | 'failed' | 'closed';

@@ -2,7 +2,7 @@
 // the client channel. Every command but `hello` needs an authenticated link.
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { describe } from '../signaling/frames';
+import { describe } from '../rpc/frames';
 import { streamName } from '../signaling/protocol';
 
 const objectLike = z.record(z.string(), z.unknown());

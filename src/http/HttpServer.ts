@@ -9,7 +9,7 @@ import type { Logger } from '../log';
 import { sendError, sendText } from './respond';
 import type { Router } from './router';
 import { serveStatic } from './staticFiles';
-import { refuseUpgrade } from './upgrade';
+import { refuseUpgrade } from '../rpc/upgrade';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean) => void;
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import type { MediaNode } from '../node/MediaNode';
 import { readBody } from './body';
-import { describe } from '../signaling/frames';
+import { describe } from '../rpc/frames';
 import { sendJson, sendText } from './respond';
 import type { RouteHandler, Router } from './router';
 

@@ -17,7 +17,7 @@ import type { UpgradeHandler } from './HttpServer';
 import { isSecureRequest, publicBase } from './publicUrl';
 import type { RouteContext, Router } from './router';
 import { MAX_OFFER_BYTES } from '../sdp/offer';
-import { refuseUpgrade } from './upgrade';
+import { refuseUpgrade } from '../rpc/upgrade';
 
 const CONNECT_TIMEOUT_MS = 5000;
 // Hop-by-hop and rewritten headers are not copied to the edge.

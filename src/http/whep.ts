@@ -3,7 +3,6 @@
 // origin's secure proxy for a secure client of an edge without TLS); fetch() re-posts the offer
 // there. Otherwise the stream plays here: 201, the SDP answer, and a Location to DELETE.
 import type * as ms from 'mediasoup/lib/types';
-import { edgeBaseUrl, originSecureAuthority } from '../cluster/nodeUrls';
 import { AppError } from '../errors';
 import { createClientTransport } from '../media/transports';
 import type { MediaNode } from '../node/MediaNode';
@@ -26,11 +25,9 @@ export function registerWhep(router: Router, node: MediaNode): void {
 
     const secure = isSecureRequest(req, ctx.secure);
     const redirect = (await node.origin?.redirectPlay(name, secure)) ?? null; // throws STREAM_NOT_FOUND
-    if (redirect && node.origin) {
-      const link = node.origin.links.find((l) => l.edge.id === redirect.nodeId)!;
-      const base = edgeBaseUrl(link.edge, 'http', secure, originSecureAuthority(node.config)) ?? edgeBaseUrl(link.edge, 'http', false, null);
-      logger.info({ stream: name, edge: link.edge.id }, 'WHEP player redirected to edge');
-      res.writeHead(307, { Location: `${base}/whep/${encodeURIComponent(name)}`, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+    if (redirect) {
+      logger.info({ stream: name, edge: redirect.nodeId }, 'WHEP player redirected to edge');
+      res.writeHead(307, { Location: `${redirect.httpBase}/whep/${encodeURIComponent(name)}`, 'Content-Length': 0, 'Cache-Control': 'no-store' });
       return void res.end();
     }
 

@@ -5,12 +5,7 @@ import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 
-export interface PlayRedirect {
-  /** The edge's command channel URL, e.g. ws://10.0.0.2:8080/ */
-  url: string;
-  /** The edge's node id, for the client's display and for tests. */
-  nodeId: string;
-}
+import type { PlayRedirect } from '../streams/PlayRedirect';
 
 export interface NodeContext {
   readonly config: NodeConfig;

@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import type { TransportKind } from '../media/transports';
 import type { StreamStatus } from '../streams/Stream';
 import type { NodeContext } from './NodeContext';
-import type { Peer } from './Peer';
+import type { Peer } from '../rpc/Peer';
 import { Playback } from './Playback';
 import { ClientRequest, parseClientRequest } from './protocol';
 import { Publication } from './Publication';
@@ -205,7 +205,7 @@ export class Session {
       const redirect = await this.#ctx.redirectPlay(name, this.secure);
       if (redirect) {
         this.#logger.info({ stream: name, edge: redirect.nodeId }, 'player redirected to edge');
-        return { redirect };
+        return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
       }
     }
     const stream = this.#ctx.streams.get(name);

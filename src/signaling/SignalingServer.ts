@@ -4,9 +4,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { NodeContext } from './NodeContext';
-import { Peer } from './Peer';
+import { Peer } from '../rpc/Peer';
 import { Session } from './Session';
-import { refuseUpgrade } from '../http/upgrade';
+import { refuseUpgrade } from '../rpc/upgrade';
 
 export interface SignalingServerOptions {
   /** Largest accepted frame in bytes (ws closes the socket with 1009 above it). */

@@ -3,7 +3,7 @@
 // parameters and capabilities further (its TypeErrors become BAD_REQUEST).
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { describe } from './frames';
+import { describe } from '../rpc/frames';
 
 /** Stream names travel in URLs (WHIP/WHEP, embed player), so they stay URL-safe. */
 export const streamName = z

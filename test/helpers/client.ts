@@ -1,8 +1,8 @@
 // A command-channel client for tests and benchmarks, built on the same Peer the server uses.
 import WebSocket from 'ws';
 import pino from 'pino';
-import { Peer } from '../../src/signaling/Peer';
-import type { NotificationFrame } from '../../src/signaling/frames';
+import { Peer } from '../../src/rpc/Peer';
+import type { NotificationFrame } from '../../src/rpc/frames';
 import { AUDIO_RTP_PARAMETERS, RtpReceiver, RtpSender, VIDEO_RTP_PARAMETERS } from './rtp';
 
 const quiet = pino({ level: 'silent' });

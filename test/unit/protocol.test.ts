@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseFrame } from '../../src/signaling/frames';
+import { parseFrame } from '../../src/rpc/frames';
 import { METHODS, NOTIFICATIONS, parseClientRequest } from '../../src/signaling/protocol';
 import { RELAY_METHODS, parseRelayRequest } from '../../src/cluster/relayProtocol';
 

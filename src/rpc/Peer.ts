@@ -78,7 +78,7 @@ export class Peer extends TypedEmitter<Events> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new AppError('INTERNAL', `request ${method} timed out`));
+        reject(new AppError('TIMEOUT', `request ${method} got no answer in ${this.#requestTimeoutMs} ms`));
       }, this.#requestTimeoutMs);
       this.#pending.set(id, { resolve: resolve as (d: unknown) => void, reject, timer });
       this.#send({ id, method, data });
