@@ -5,7 +5,7 @@
 import WebSocket from 'ws';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import type { Logger } from '../log';
-import { Peer } from '../rpc/Peer';
+import { Peer, PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { hostForUrl } from './nodeUrls';
@@ -17,6 +17,17 @@ export type LinkState = 'connecting' | 'up' | 'down';
 /** Delay before a failed relay of a live stream is tried again. */
 const RELAY_RETRY_MS = 2000;
 
+/** A client socket to an edge: what a Peer needs, plus the events of the opening handshake. */
+export interface EdgeSocket extends PeerSocket {
+  once(event: 'open', listener: () => void): unknown;
+  once(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Opens the relay socket to an edge's URL. */
+export type ConnectEdge = (url: string) => EdgeSocket;
+
+const connectWebSocket: ConnectEdge = (url) => new WebSocket(url, { handshakeTimeout: 5000, maxPayload: 1024 * 1024 });
+
 export interface EdgeLinkOptions {
   edge: EdgeNodeConfig;
   config: NodeConfig;
@@ -24,6 +35,8 @@ export interface EdgeLinkOptions {
   logger: Logger;
   /** The streams to relay when the link comes up. */
   streams: () => Stream[];
+  /** Opens the socket to the edge. Default: a `ws` WebSocket to `url` (5 s handshake timeout, 1 MiB frames). */
+  connect?: ConnectEdge;
 }
 
 type Events = {
@@ -139,7 +152,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#timer = null;
     if (this.#closed) return;
     this.#setState('connecting');
-    const ws = new WebSocket(this.url, { handshakeTimeout: 5000, maxPayload: 1024 * 1024 });
+    const ws = (this.#options.connect ?? connectWebSocket)(this.url);
     const peer = new Peer(ws, { logger: this.#logger, heartbeatMs: Math.min(this.#options.config.wsHeartbeatMs, 5000) });
     this.#peer = peer;
     peer.on('notification', (n) => {

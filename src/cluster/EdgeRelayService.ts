@@ -11,7 +11,7 @@ import type { NodeConfig } from '../config/types';
 import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
-import { Peer } from '../rpc/Peer';
+import { Peer, PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import { refuseUpgrade } from '../rpc/upgrade';
@@ -23,7 +23,7 @@ export interface EdgeRelayServiceOptions {
   logger: Logger;
   media: MediaPool;
   streams: StreamRegistry;
-  /** This node's load, reported to linked origins every second. */
+  /** This node's load, reported to linked origins every `cdn.load_report_ms` (config.cdnLoadReportMs). */
   load: () => { players: number; cpuLoad: number; connections: number };
 }
 
@@ -71,21 +71,27 @@ export class EdgeRelayService {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      const peer = new Peer(ws, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
-      const link = new InboundLink(peer, remote);
-      this.#links.add(link);
-      peer.setRequestHandler(async (req) => {
-        const request = parseRelayRequest(req.method, req.data);
-        try {
-          return await this.#handle(link, request);
-        } catch (err) {
-          throw peerMistake(err, request.method);
-        }
-      });
-      peer.on('close', () => this.#dropLink(link, 'link closed'));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+  }
+
+  /**
+   * Serves an origin's relay link on an already-open socket (the upgrade path's, or one end of an
+   * in-memory pair in tests). `remote` names the other side in logs and links().
+   */
+  adopt(socket: PeerSocket, remote: string): void {
+    if (this.#closed) return void socket.close(1001, 'node is shutting down');
+    const peer = new Peer(socket, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
+    const link = new InboundLink(peer, remote);
+    this.#links.add(link);
+    peer.setRequestHandler(async (req) => {
+      const request = parseRelayRequest(req.method, req.data);
+      try {
+        return await this.#handle(link, request);
+      } catch (err) {
+        throw peerMistake(err, request.method);
+      }
     });
+    peer.on('close', () => this.#dropLink(link, 'link closed'));
   }
 
   close(): void {
@@ -173,7 +179,7 @@ export class EdgeRelayService {
     link.authenticated = true;
     link.originId = data.originId;
     link.instanceId = data.instanceId;
-    link.loadTimer = setInterval(() => link.peer.notify('load', this.#options.load()), 1000);
+    link.loadTimer = setInterval(() => link.peer.notify('load', this.#options.load()), config.cdnLoadReportMs);
     link.loadTimer.unref();
     logger.info({ origin: data.originId, remote: link.remote }, 'origin link up');
     return { nodeId: config.nodeId, load: this.#options.load() };

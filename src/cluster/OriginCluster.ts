@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { PlayRedirect } from '../streams/PlayRedirect';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
-import { EdgeLink, LinkState } from './EdgeLink';
+import { ConnectEdge, EdgeLink, LinkState } from './EdgeLink';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { selectEdge, SelectionState } from './selection';
 
@@ -16,6 +16,8 @@ export interface OriginClusterOptions {
   loadBalancing: LoadBalancingConfig;
   logger: Logger;
   streams: StreamRegistry;
+  /** Opens each link's socket to its edge. Default: a `ws` WebSocket (see EdgeLinkOptions). */
+  connect?: ConnectEdge;
 }
 
 export class OriginCluster {
@@ -86,9 +88,9 @@ export class OriginCluster {
   }
 
   #newLink(edge: EdgeNodeConfig): EdgeLink {
-    const { config, logger, streams } = this.#options;
+    const { config, logger, streams, connect } = this.#options;
     const localStreams = () => streams.all().filter((s) => s.source.kind === 'local');
-    return new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams });
+    return new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect });
   }
 
   /**

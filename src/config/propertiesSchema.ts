@@ -141,6 +141,7 @@ export const PROPERTY_SPECS: PropertySpecs = {
   wsMaxPayload: { key: 'ws.max_payload', env: ['WS_MAX_PAYLOAD'], default: 262144, parse: (raw) => parseInteger(raw, 1024, 1 << 30) },
   wsHeartbeatMs: { key: 'ws.heartbeat_ms', env: ['WS_HEARTBEAT_MS'], default: 15000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
   cdnReconnectMs: { key: 'cdn.reconnect_ms', env: ['CDN_RECONNECT_MS'], default: 500, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  cdnLoadReportMs: { key: 'cdn.load_report_ms', env: ['CDN_LOAD_REPORT_MS'], default: 1000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
   logLevel: { key: 'log.level', env: ['LOG_LEVEL'], default: 'info', parse: parseEnum(LOG_LEVELS) },
   mediasoupLogLevel: { key: 'mediasoup.log_level', env: ['MEDIASOUP_LOG_LEVEL'], default: 'warn', parse: parseEnum(MEDIASOUP_LOG_LEVELS) },
 };

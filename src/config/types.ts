@@ -74,6 +74,8 @@ export interface NodeConfig {
   readonly wsHeartbeatMs: number;
   /** `cdn.reconnect_ms`: first retry delay of an origin->edge link, doubled up to 10x. Default 500. */
   readonly cdnReconnectMs: number;
+  /** `cdn.load_report_ms`: how often an edge reports its load to each linked origin. Default 1000. */
+  readonly cdnLoadReportMs: number;
   /** `log.level`: pino level. Default info. */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** `mediasoup.log_level`: worker log level. Default warn. */

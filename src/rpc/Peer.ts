@@ -2,11 +2,31 @@
 // incoming requests to a handler and notifications to a listener, and keeps the socket alive with
 // a ping/terminate heartbeat. Used by client sessions, the edge side of relay links and the
 // origin's link client alike.
-import WebSocket from 'ws';
+import type { RawData } from 'ws';
 import { AppError, ERRORS, toWireError } from '../errors';
 import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { asErrorCode, NotificationFrame, parseFrame, RequestFrame, ResponseFrame } from './frames';
+
+/** WebSocket readyState values (the standard ones, as `ws` uses). */
+export const SOCKET_STATE = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+
+/**
+ * The part of a WebSocket a Peer uses. `ws`'s WebSocket satisfies it as it is; tests hand a Peer
+ * an in-memory socket instead, so the relay core runs without a network.
+ */
+export interface PeerSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  /** Drops the connection without a close handshake. */
+  terminate(): void;
+  ping(): void;
+  on(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
+  on(event: 'pong', listener: () => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
 
 export type RequestHandler = (request: RequestFrame) => Promise<unknown>;
 
@@ -30,7 +50,7 @@ interface Pending {
 }
 
 export class Peer extends TypedEmitter<Events> {
-  readonly #ws: WebSocket;
+  readonly #ws: PeerSocket;
   readonly #logger: Logger;
   readonly #pending = new Map<number, Pending>();
   readonly #requestTimeoutMs: number;
@@ -40,7 +60,7 @@ export class Peer extends TypedEmitter<Events> {
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(ws: WebSocket, options: PeerOptions) {
+  constructor(ws: PeerSocket, options: PeerOptions) {
     super();
     this.#ws = ws;
     this.#logger = options.logger;
@@ -58,7 +78,7 @@ export class Peer extends TypedEmitter<Events> {
           return;
         }
         this.#alive = false;
-        if (ws.readyState === WebSocket.OPEN) ws.ping();
+        if (ws.readyState === SOCKET_STATE.OPEN) ws.ping();
       }, heartbeatMs);
       this.#heartbeat.unref();
     }
@@ -93,7 +113,7 @@ export class Peer extends TypedEmitter<Events> {
   /** Closes the socket with a WebSocket close code. Idempotent. */
   close(code = 1000, reason = ''): void {
     if (this.#closed) return;
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+    if (this.#ws.readyState === SOCKET_STATE.OPEN || this.#ws.readyState === SOCKET_STATE.CONNECTING) {
       this.#ws.close(code, reason.slice(0, 120));
     }
     // Also settle everything now: a peer that never answers the close handshake must not hold us.
@@ -101,11 +121,11 @@ export class Peer extends TypedEmitter<Events> {
   }
 
   #send(frame: unknown): void {
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (this.#ws.readyState !== SOCKET_STATE.OPEN) return;
     this.#ws.send(JSON.stringify(frame));
   }
 
-  #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+  #onMessage(data: RawData, isBinary: boolean): void {
     if (isBinary) {
       this.#send({ id: 0, ok: false, error: { code: 'BAD_REQUEST', message: 'binary frames are not accepted' } });
       return;

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       wsMaxPayload: 262144,
       wsHeartbeatMs: 15000,
       cdnReconnectMs: 500,
+      cdnLoadReportMs: 1000,
       logLevel: 'info',
       mediasoupLogLevel: 'warn',
     });
@@ -76,13 +77,13 @@ describe('loadConfig', () => {
     const text = fs.readFileSync(path.join(SHIPPED_CONF, 'flashphoner.properties'), 'utf8');
     const keys = ['load_balancing_enabled', 'node_id', 'cdn_secret', 'ip', 'ip_local', 'ws.port', 'wss.port', 'media_port_from', 'media_port_to',
       'http.path_prefix', 'tls.cert_file', 'tls.key_file', 'dtls.cert_file', 'dtls.key_file', 'workers', 'max_connections', 'ws.max_payload',
-      'ws.heartbeat_ms', 'cdn.reconnect_ms', 'log.level', 'mediasoup.log_level'];
+      'ws.heartbeat_ms', 'cdn.reconnect_ms', 'cdn.load_report_ms', 'log.level', 'mediasoup.log_level'];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(18) // 21 keys, three documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(19) // 22 keys, three documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -100,7 +101,7 @@ describe('loadConfig', () => {
         'load_balancing_enabled=true', 'node_id=origin', 'ip=media.example.com', 'ip_local=0.0.0.0', 'ws.port=9080', 'wss.port=9443',
         'tls.cert_file=certs/tls.pem', 'tls.key_file=certs/tls.key', `dtls.cert_file=${__filename}`, 'dtls.key_file=certs/dtls.key',
         'media_port_from=40000', 'media_port_to=40100', 'workers=2', 'http.path_prefix=/media/cdn', 'cdn_secret=s3cret',
-        'max_connections=50', 'ws.max_payload=65536', 'ws.heartbeat_ms=1000', 'cdn.reconnect_ms=100', 'log.level=debug',
+        'max_connections=50', 'ws.max_payload=65536', 'ws.heartbeat_ms=1000', 'cdn.reconnect_ms=100', 'cdn.load_report_ms=250', 'log.level=debug',
         'mediasoup.log_level=error',
       ),
       'certs/tls.pem': 'x', 'certs/tls.key': 'x', 'certs/dtls.key': 'x',
@@ -128,6 +129,7 @@ describe('loadConfig', () => {
       wsMaxPayload: 65536,
       wsHeartbeatMs: 1000,
       cdnReconnectMs: 100,
+      cdnLoadReportMs: 250,
       logLevel: 'debug',
       mediasoupLogLevel: 'error',
       loadBalancing: expect.objectContaining({ mode: 'ROUNDROBIN', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
@@ -192,11 +194,11 @@ describe('loadConfig layering', () => {
     const config = loadConfig(dir, {
       LOAD_BALANCING_ENABLED: 'false', CDN_SECRET: 'x', HTTP_PATH_PREFIX: '/p', WSS_PORT: '1443', MEDIA_PORT_FROM: '2000',
       MEDIA_PORT_TO: '2001', IP: '10.0.0.9', IP_LOCAL: '10.0.0.9', NODE_ID: 'n', WORKERS: '3', MAX_CONNECTIONS: '7',
-      WS_MAX_PAYLOAD: '2048', WS_HEARTBEAT_MS: '20', CDN_RECONNECT_MS: '30', LOG_LEVEL: 'warn', MEDIASOUP_LOG_LEVEL: 'debug',
+      WS_MAX_PAYLOAD: '2048', WS_HEARTBEAT_MS: '20', CDN_RECONNECT_MS: '30', CDN_LOAD_REPORT_MS: '40', LOG_LEVEL: 'warn', MEDIASOUP_LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
       cdnSecret: 'x', pathPrefix: '/p', wssPort: 1443, mediaPortFrom: 2000, mediaPortTo: 2001, ip: '10.0.0.9', ipLocal: '10.0.0.9',
-      nodeId: 'n', workers: 3, maxConnections: 7, wsMaxPayload: 2048, wsHeartbeatMs: 20, cdnReconnectMs: 30, logLevel: 'warn',
+      nodeId: 'n', workers: 3, maxConnections: 7, wsMaxPayload: 2048, wsHeartbeatMs: 20, cdnReconnectMs: 30, cdnLoadReportMs: 40, logLevel: 'warn',
       mediasoupLogLevel: 'debug',
     });
   });

@@ -108,7 +108,7 @@ describe('the property table', () => {
       [
         'load_balancing_enabled', 'ip', 'ip_local', 'ws.port', 'wss.port', 'media_port_from', 'media_port_to',
         'node_id', 'workers', 'http.path_prefix', 'cdn_secret', 'max_connections', 'ws.max_payload',
-        'ws.heartbeat_ms', 'cdn.reconnect_ms', 'log.level', 'mediasoup.log_level',
+        'ws.heartbeat_ms', 'cdn.reconnect_ms', 'cdn.load_report_ms', 'log.level', 'mediasoup.log_level',
         'tls.cert_file', 'tls.key_file', 'dtls.cert_file', 'dtls.key_file',
       ].sort(),
     );
@@ -149,6 +149,7 @@ describe('the property table', () => {
       wsMaxPayload: 262144,
       wsHeartbeatMs: 15000,
       cdnReconnectMs: 500,
+      cdnLoadReportMs: 1000,
       logLevel: 'info',
       mediasoupLogLevel: 'warn',
     });
@@ -195,6 +196,8 @@ describe('value validation', () => {
     expect(parseSetting('maxConnections', '2.5').ok).toBe(false);
     expect(parseSetting('wsHeartbeatMs', '-5').ok).toBe(false);
     expect(parseSetting('cdnReconnectMs', 'soon').ok).toBe(false);
+    expect(parseSetting('cdnLoadReportMs', '100')).toEqual({ ok: true, value: 100 });
+    expect(parseSetting('cdnLoadReportMs', '5')).toEqual({ ok: false, reason: '"5" is not an integer from 10 to 3600000' });
     expect(parseSetting('wsMaxPayload', '99999999999999999999').ok).toBe(false);
   });
 
