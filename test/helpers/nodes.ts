@@ -6,6 +6,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+export { until } from './until';
+
 const ROOT = path.resolve(__dirname, '..', '..');
 let mediaBase = 42000 + (process.pid % 50) * 200;
 
@@ -139,13 +141,4 @@ export function edgesXml(edges: { id: string; port: number }[], mode = 'ROUNDROB
     edges.map((e) => `  <node id="${e.id}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss></node>\n`).join('') +
     '</loadbalancer>\n'
   );
-}
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition', pollMs = 25): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
