@@ -47,7 +47,8 @@ export class MemorySocket extends EventEmitter implements EdgeSocket {
     // Closing before the handshake completed aborts it, as ws does.
     const [c, r] = this.readyState === CONNECTING ? [ABNORMAL_CLOSURE, ''] : [code, reason];
     this.readyState = CLOSING;
-    const other = this.#other!;
+    const other = this.#other;
+    if (!other) return void setImmediate(() => this.#finish(c, r));
     // The other end sees the close after every frame sent before it; this end does not wait for it.
     other.#deliver(() => other.#finish(c, r));
     setImmediate(() => this.#finish(c, r));
@@ -56,10 +57,10 @@ export class MemorySocket extends EventEmitter implements EdgeSocket {
   terminate(): void {
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSING;
-    const other = this.#other!;
+    const other = this.#other;
     setImmediate(() => this.#finish(ABNORMAL_CLOSURE, ''));
     // The other end learns of it later, without a close frame; frames in flight are lost.
-    setImmediate(() => other.#finish(ABNORMAL_CLOSURE, ''));
+    if (other) setImmediate(() => other.#finish(ABNORMAL_CLOSURE, ''));
   }
 
   ping(): void {
@@ -68,6 +69,15 @@ export class MemorySocket extends EventEmitter implements EdgeSocket {
     // The other end answers by itself (ws does), unless it is held or gone.
     other.#deliver(() => {
       if (other.readyState === OPEN) this.#deliver(() => this.readyState === OPEN && this.emit('pong', Buffer.alloc(0)));
+    });
+  }
+
+  /** Fails a connecting end as a refused connection does: 'error', then a 1006 close. */
+  refuse(message = 'connect ECONNREFUSED'): void {
+    setImmediate(() => {
+      if (this.readyState === CLOSED) return;
+      this.emit('error', new Error(message));
+      this.#finish(ABNORMAL_CLOSURE, '');
     });
   }
 
@@ -115,4 +125,11 @@ export function memorySocketPair(): { client: MemorySocket; server: MemorySocket
   MemorySocket.link(client, server);
   client.open();
   return { client, server };
+}
+
+/** A client end whose connection is refused (nothing listens at the address). */
+export function refusedSocket(message?: string): MemorySocket {
+  const socket = new MemorySocket(CONNECTING);
+  socket.refuse(message);
+  return socket;
 }

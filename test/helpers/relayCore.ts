@@ -1,0 +1,194 @@
+// The relay core in one process: an origin (StreamRegistry + OriginCluster) and its edges
+// (StreamRegistry + EdgeRelayService each) on real mediasoup workers, linked by in-memory socket
+// pairs instead of the network. Media still crosses real SRTP pipe transports on loopback.
+import os from 'node:os';
+import pino from 'pino';
+import type * as ms from 'mediasoup/lib/types';
+import { EdgeRelayService } from '../../src/cluster/EdgeRelayService';
+import { OriginCluster } from '../../src/cluster/OriginCluster';
+import { defaultSettings } from '../../src/config/propertiesSchema';
+import { DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type NodeConfig } from '../../src/config/types';
+import { MediaPool } from '../../src/media/MediaPool';
+import type { Stream } from '../../src/streams/Stream';
+import { StreamRegistry } from '../../src/streams/StreamRegistry';
+import { MemorySocket, memorySocketPair, refusedSocket } from './memorySocket';
+import { until } from './until';
+import { AUDIO_RTP_PARAMETERS, VIDEO_RTP_PARAMETERS } from './rtp';
+
+export const logger = pino({ level: process.env.RELAY_CORE_LOG ?? 'silent' });
+
+/** Media ports per pool, away from the ranges of the process-based tests (42000-52199). */
+let nextPort = 52400 + (process.pid % 20) * 300;
+
+export function mediaPool(): Promise<MediaPool> {
+  const from = nextPort;
+  nextPort += 100;
+  return MediaPool.create({ workers: 1, rtcMinPort: from, rtcMaxPort: from + 99, logger });
+}
+
+/** A node's settings: short reconnect and load-report intervals, so tests wait on conditions briefly. */
+export function nodeConfig(nodeId: string, overrides: Partial<NodeConfig> = {}): NodeConfig {
+  return Object.freeze({
+    ...defaultSettings(),
+    confDir: os.tmpdir(),
+    loadBalancing: null,
+    nodeId,
+    cdnSecret: 'core-secret',
+    cdnReconnectMs: 50,
+    cdnLoadReportMs: 20,
+    ...overrides,
+  }) as NodeConfig;
+}
+
+export interface EdgeSide {
+  readonly id: string;
+  readonly registry: StreamRegistry;
+  readonly service: EdgeRelayService;
+  /** What the edge reports as its load; tests change it. */
+  readonly load: { players: number; cpuLoad: number; connections: number };
+  /** The socket pairs of every link the origin opened to this edge, newest last. */
+  readonly pairs: { client: MemorySocket; server: MemorySocket }[];
+  /** While false, the origin's connections to this edge are refused. */
+  reachable: boolean;
+}
+
+export interface WorldOptions {
+  edges?: string[];
+  mode?: BalancingMode;
+  originSecret?: string;
+  originPool: MediaPool;
+  /**
+   * One pool per edge: edges cannot share a worker, since a relayed producer keeps the origin's
+   * producer id and ids are unique per worker.
+   */
+  edgePools: MediaPool[];
+}
+
+/** One origin linked to its edges; close() undoes everything but the pools. */
+export class RelayWorld {
+  readonly registry = new StreamRegistry();
+  readonly cluster: OriginCluster;
+  readonly edges = new Map<string, EdgeSide>();
+  readonly #originPool: MediaPool;
+  readonly #cleanup: (() => unknown)[] = [];
+
+  constructor(options: WorldOptions) {
+    const ids = options.edges ?? ['edge1'];
+    this.#originPool = options.originPool;
+    const nodes: EdgeNodeConfig[] = ids.map((id, i) => ({
+      id,
+      ip: '127.0.0.1',
+      // Never listened on: the origin reaches the edge through connect() below, keyed by this port.
+      ws: 18001 + i,
+      wss: 0,
+      maxConnections: 500,
+      cluster: DEFAULT_CLUSTER,
+      pathPrefix: '',
+    }));
+    const byPort = new Map<number, EdgeSide>();
+    if (options.edgePools.length < nodes.length) throw new Error(`${nodes.length} edges need ${nodes.length} edge pools`);
+    for (const [i, node] of nodes.entries()) {
+      const registry = new StreamRegistry();
+      const load = { players: 0, cpuLoad: 0, connections: 0 };
+      const service = new EdgeRelayService({
+        config: nodeConfig(node.id),
+        logger: logger.child({ node: node.id }),
+        media: options.edgePools[i],
+        streams: registry,
+        load: () => ({ ...load }),
+      });
+      const edge: EdgeSide = { id: node.id, registry, service, load, pairs: [], reachable: true };
+      this.edges.set(node.id, edge);
+      byPort.set(node.ws, edge);
+    }
+    this.cluster = new OriginCluster({
+      config: nodeConfig('origin', options.originSecret !== undefined ? { cdnSecret: options.originSecret } : {}),
+      loadBalancing: { file: 'loadbalancing.xml', streamDistribution: 'webrtc', mode: options.mode ?? 'ROUNDROBIN', nodes },
+      logger: logger.child({ node: 'origin' }),
+      streams: this.registry,
+      connect: (url) => {
+        const edge = byPort.get(Number(new URL(url).port));
+        if (!edge?.reachable) return refusedSocket();
+        const pair = memorySocketPair();
+        edge.pairs.push(pair);
+        edge.service.adopt(pair.server, `memory:${edge.pairs.length}`);
+        return pair.client;
+      },
+    });
+  }
+
+  /** Starts the origin's links; resolves once every link is up. */
+  async start(): Promise<void> {
+    this.cluster.start();
+    await until(() => this.cluster.links.every((l) => l.state === 'up'), 2000, 'every edge link up');
+  }
+
+  edge(id = 'edge1'): EdgeSide {
+    const edge = this.edges.get(id);
+    if (!edge) throw new Error(`no edge ${id}`);
+    return edge;
+  }
+
+  link(id = 'edge1') {
+    return this.cluster.links.find((l) => l.edge.id === id)!;
+  }
+
+  /**
+   * Publishes a local stream on the origin as a client session would: the registry entry first
+   * (so relays start at once), then one producer per kind on a plain transport of its router.
+   */
+  async publish(name: string, kinds: ('video' | 'audio')[] = ['video']): Promise<Published> {
+    const router = this.#originPool.pickRouter();
+    const stream = this.registry.create(name, router, { kind: 'local', sessionId: 'relay-core-test' });
+    const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, comedia: true, rtcpMux: true });
+    this.#originPool.track(router, transport);
+    this.#cleanup.push(() => transport.close());
+    const published = new Published(stream, transport);
+    for (const kind of kinds) await published.produce(kind);
+    return published;
+  }
+
+  /** Runs at close(), before the links go (senders, receivers, transports a test opened). */
+  onClose(fn: () => unknown): void {
+    this.#cleanup.push(fn);
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.#cleanup.splice(0).reverse()) await fn();
+    this.cluster.close();
+    this.registry.closeAll();
+    for (const edge of this.edges.values()) {
+      edge.service.close();
+      edge.registry.closeAll();
+    }
+  }
+}
+
+export class Published {
+  readonly ssrc = { video: 1000 + Math.floor(Math.random() * 1e6), audio: 2_000_000 + Math.floor(Math.random() * 1e6) };
+
+  constructor(
+    readonly stream: Stream,
+    readonly transport: ms.PlainTransport,
+  ) {}
+
+  get name(): string {
+    return this.stream.name;
+  }
+
+  producer(kind: 'video' | 'audio'): ms.Producer {
+    return this.stream.producers.find((p) => p.kind === kind)!;
+  }
+
+  async produce(kind: 'video' | 'audio'): Promise<ms.Producer> {
+    const rtpParameters = kind === 'video' ? VIDEO_RTP_PARAMETERS(this.ssrc.video) : AUDIO_RTP_PARAMETERS(this.ssrc.audio);
+    const producer = await this.transport.produce({ kind, rtpParameters: rtpParameters as ms.RtpParameters });
+    this.stream.addProducer(producer);
+    return producer;
+  }
+
+  /** Where RtpSender sends to (the plain transport learns the sender's address from its first packet). */
+  get target(): { ip: string; port: number } {
+    return { ip: this.transport.tuple.localIp, port: this.transport.tuple.localPort };
+  }
+}

@@ -1,0 +1,203 @@
+// The relay core (OriginCluster, EdgeLink, StreamRelay, EdgeRelayService) in one process, in
+// seconds: an origin and its edges on real mediasoup workers, their links on in-memory socket
+// pairs. What crosses is checked where a user would see it: the edge's stream registry, the
+// origin's relay states and redirects, and RTP packets arriving behind the edge.
+import { Peer } from '../../src/rpc/Peer';
+import type { MediaPool } from '../../src/media/MediaPool';
+import { memorySocketPair } from '../helpers/memorySocket';
+import { logger, mediaPool, RelayWorld } from '../helpers/relayCore';
+import { RtpReceiver, RtpSender } from '../helpers/rtp';
+import { until } from '../helpers/until';
+
+let originPool: MediaPool;
+let edgePool: MediaPool;
+/** A second edge needs its own worker: its relayed producers keep the origin's producer ids. */
+let edgePool2: MediaPool;
+let world: RelayWorld;
+
+beforeAll(async () => {
+  [originPool, edgePool, edgePool2] = await Promise.all([mediaPool(), mediaPool(), mediaPool()]);
+});
+
+afterEach(async () => {
+  await world?.close();
+});
+
+afterAll(() => {
+  originPool?.close();
+  edgePool?.close();
+  edgePool2?.close();
+});
+
+async function linked(edges?: string[]): Promise<RelayWorld> {
+  world = new RelayWorld({ originPool, edgePools: [edgePool, edgePool2], edges });
+  await world.start();
+  return world;
+}
+
+/** The edge's stream of that name, once it is relayed with `tracks` tracks. */
+async function relayedOn(edgeId: string, name: string, tracks: number) {
+  const { registry } = world.edge(edgeId);
+  await until(() => registry.get(name)?.producers.length === tracks, 3000, `${edgeId} to hold ${name} with ${tracks} tracks`);
+  return registry.get(name)!;
+}
+
+test('a local stream is relayed and appears in the edge registry with its tracks', async () => {
+  await linked();
+  const published = await world.publish('core1', ['video', 'audio']);
+  const onEdge = await relayedOn('edge1', 'core1', 2);
+  expect(onEdge.source).toMatchObject({ kind: 'relay', originId: 'origin' });
+  expect(onEdge.status).toBe('PUBLISHING');
+  // The edge's producers are the origin's, by id: pause/resume/close commands name them.
+  expect(onEdge.producers.map((p) => [p.id, p.kind]).sort()).toEqual(published.stream.producers.map((p) => [p.id, p.kind]).sort());
+  await until(() => world.link().relayOf('core1')?.complete === true, 2000, 'the relay to be complete');
+  expect(world.cluster.relayStates('core1')).toEqual([{ id: 'edge1', link: 'up', relay: 'relayed', complete: true }]);
+  expect(world.edge().service.links()).toEqual([expect.objectContaining({ originId: 'origin', streams: ['core1'] })]);
+});
+
+test('a track added after the stream was relayed crosses to the edge too', async () => {
+  await linked();
+  const published = await world.publish('late', ['video']);
+  await relayedOn('edge1', 'late', 1);
+  const audio = await published.produce('audio');
+  const onEdge = await relayedOn('edge1', 'late', 2);
+  expect(onEdge.producers.find((p) => p.kind === 'audio')?.id).toBe(audio.id);
+  await until(() => world.link().relayOf('late')?.complete === true, 2000, 'the relay to be complete again');
+});
+
+test('pausing, resuming and closing a producer on the origin does the same to its copy on the edge', async () => {
+  await linked();
+  const published = await world.publish('pz', ['video', 'audio']);
+  const onEdge = await relayedOn('edge1', 'pz', 2);
+  const video = published.producer('video');
+  const copy = () => onEdge.producers.find((p) => p.id === video.id);
+  await video.pause();
+  await until(() => copy()?.paused === true, 2000, 'the edge copy to pause');
+  await video.resume();
+  await until(() => copy()?.paused === false, 2000, 'the edge copy to resume');
+  video.close();
+  await until(() => copy() === undefined, 2000, 'the edge copy to close');
+  expect(onEdge.producers.map((p) => p.kind)).toEqual(['audio']);
+  expect(onEdge.closed).toBe(false);
+});
+
+test('unpublishing on the origin removes the stream from the edge', async () => {
+  await linked();
+  const published = await world.publish('bye', ['video']);
+  const onEdge = await relayedOn('edge1', 'bye', 1);
+  published.stream.close();
+  await until(() => world.edge().registry.get('bye') === undefined, 2000, 'the edge to drop bye');
+  expect(onEdge.status).toBe('UNPUBLISHED');
+  expect(world.edge().service.links()[0].streams).toEqual([]);
+});
+
+test('a dropped link removes the streams it brought to the edge, and the next link relays them again', async () => {
+  await linked();
+  await world.publish('heal', ['video', 'audio']);
+  const first = await relayedOn('edge1', 'heal', 2);
+  const edge = world.edge();
+  edge.reachable = false;
+  edge.pairs.at(-1)!.server.terminate();
+  await until(() => edge.registry.get('heal') === undefined, 2000, 'the edge to drop heal with its link');
+  expect(first.status).toBe('UNPUBLISHED');
+  await until(() => world.link().state === 'down' && world.link().lastError !== '', 2000, 'the origin to see the link down');
+  expect(world.cluster.relayStates('heal')[0]).toMatchObject({ link: 'down', relay: 'none' });
+  edge.reachable = true;
+  const again = await relayedOn('edge1', 'heal', 2);
+  expect(again).not.toBe(first);
+  expect(edge.pairs.length).toBeGreaterThanOrEqual(2);
+  await until(() => world.link().relayOf('heal')?.complete === true, 2000, 'the relay over the new link to complete');
+});
+
+test('a link that says hello with the wrong secret is answered UNAUTHORIZED and closed', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool] });
+  const edge = world.edge();
+  const { client, server } = memorySocketPair();
+  edge.service.adopt(server, 'memory:intruder');
+  const intruder = new Peer(client, { logger, heartbeatMs: 0 });
+  await new Promise((r) => client.once('open', r));
+  await expect(intruder.request('relayStream', { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  await expect(intruder.request('hello', { secret: 'wrong', originId: 'evil', instanceId: 'x' })).rejects.toMatchObject({
+    code: 'UNAUTHORIZED',
+    message: 'cluster secret does not match',
+  });
+  await new Promise((r) => intruder.once('close', r));
+  expect(edge.service.linked).toBe(false);
+  expect(edge.registry.size).toBe(0);
+});
+
+test('an origin with the wrong secret never brings its link up nor relays anything', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool], originSecret: 'not-the-cluster-secret' });
+  world.cluster.start();
+  await world.publish('secret', ['video']);
+  await until(() => world.link().lastError === 'cluster secret does not match', 2000, 'the origin to learn it was refused');
+  expect(world.link().state).not.toBe('up');
+  expect(world.edge().registry.get('secret')).toBeUndefined();
+  expect(world.edge().service.linked).toBe(false);
+});
+
+test('an edge with a local stream of that name refuses the relay with STREAM_NAME_TAKEN, and the origin keeps its player', async () => {
+  await linked();
+  world.edge().registry.create('taken', edgePool.pickRouter(), { kind: 'local', sessionId: 'edge-publisher' });
+  await world.publish('taken', ['video']);
+  await until(() => world.link().relayOf('taken')?.state === 'failed', 2000, 'the relay to fail');
+  expect(world.link().relayOf('taken')!.error).toMatch(/^STREAM_NAME_TAKEN: /);
+  expect(world.edge().registry.get('taken')!.source.kind).toBe('local');
+  // No edge holds it, so the origin serves the player itself.
+  expect(await world.cluster.redirectPlay('taken', false, 0)).toBeNull();
+});
+
+test('redirectPlay chooses only edges holding every track of the stream', async () => {
+  await linked(['edge1', 'edge2']);
+  const published = await world.publish('rp', ['audio']);
+  await until(() => world.cluster.links.every((l) => l.relayOf('rp')?.complete), 2000, 'both relays complete');
+  // Freeze edge1's side of its link, then add a track: only edge2 gets it.
+  world.edge('edge1').pairs.at(-1)!.server.hold();
+  await published.produce('video');
+  await relayedOn('edge2', 'rp', 2);
+  expect(world.link('edge1').relayOf('rp')!.complete).toBe(false);
+  const chosen = [];
+  for (let i = 0; i < 4; i++) chosen.push((await world.cluster.redirectPlay('rp', false, 0))!.nodeId);
+  expect(chosen).toEqual(['edge2', 'edge2', 'edge2', 'edge2']);
+  // Once edge1 has the new track too, round robin uses both.
+  world.edge('edge1').pairs.at(-1)!.server.release();
+  await relayedOn('edge1', 'rp', 2);
+  await until(() => world.link('edge1').relayOf('rp')!.complete, 2000, 'edge1 complete');
+  const next = [];
+  for (let i = 0; i < 2; i++) next.push((await world.cluster.redirectPlay('rp', false, 0))!.nodeId);
+  expect(next.sort()).toEqual(['edge1', 'edge2']);
+  await expect(world.cluster.redirectPlay('nowhere', false, 0)).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+});
+
+test('RTP sent to the origin\'s stream arrives on a plain consumer on the edge\'s router', async () => {
+  await linked();
+  const published = await world.publish('media', ['video']);
+  const sender = new RtpSender(published.target, { video: published.ssrc.video });
+  world.onClose(() => sender.close());
+  sender.start(10);
+  const onEdge = await relayedOn('edge1', 'media', 1);
+  const receiver = await RtpReceiver.create();
+  world.onClose(() => receiver.close());
+  const transport = await onEdge.router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+  world.onClose(() => transport.close());
+  await transport.connect({ ip: '127.0.0.1', port: receiver.port });
+  const consumer = await transport.consume({ producerId: onEdge.producers[0].id, rtpCapabilities: onEdge.router.rtpCapabilities });
+  const pt = consumer.rtpParameters.codecs[0].payloadType;
+  await receiver.waitFor(30, pt, 5000);
+  // The payload is the sender's, byte for byte: its tag is the sender's packet counter. (Other
+  // payload types are mediasoup's bandwidth probes.)
+  const tags = receiver.packets.filter((p) => p.pt === pt).map((p) => p.tag);
+  expect(tags.every((t, i) => i === 0 || t > tags[i - 1])).toBe(true);
+  expect(Math.max(...tags)).toBeLessThan(sender.sent);
+  expect(receiver.maxSeqGap(pt)).toBe(1);
+});
+
+test('the edge reports its load to the origin every cdn.load_report_ms', async () => {
+  await linked();
+  const edge = world.edge();
+  Object.assign(edge.load, { players: 7, cpuLoad: 0.25, connections: 9 });
+  await until(() => world.link().players === 7, 1000, 'the origin to see 7 players');
+  expect([world.link().cpuLoad, world.link().connections]).toEqual([0.25, 9]);
+  edge.load.players = 3;
+  await until(() => world.link().players === 3, 1000, 'the origin to see 3 players');
+});
