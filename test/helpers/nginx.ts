@@ -1,5 +1,6 @@
 // A real nginx from Debian in front of the nodes, on a free loopback port, in a temp prefix
-// directory (no root, no system config), stopped by its pid at the end of a test.
+// directory (no root, no system config), stopped by its pid at the end of a test; the directory
+// goes with it.
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,11 +61,13 @@ export class NginxProcess {
 
   /** SIGQUIT (graceful) and wait; SIGKILL if it lingers. */
   async stop(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGQUIT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await this.#exit;
-    clearTimeout(timer);
+    if (!this.exited) {
+      this.child.kill('SIGQUIT');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      await this.#exit;
+      clearTimeout(timer);
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -95,7 +98,11 @@ ${routes.map(locationBlock).join('')}  }
   const nginx = new NginxProcess(child, listen, dir);
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
-    if (nginx.exited) throw new Error(`nginx exited at start:\n${nginx.logs.join('')}\n${nginx.errorLog()}`);
+    if (nginx.exited) {
+      const why = `nginx exited at start:\n${nginx.logs.join('')}\n${nginx.errorLog()}`;
+      await nginx.stop();
+      throw new Error(why);
+    }
     try {
       await fetch(`http://${nginx.base}/`);
       return nginx;
@@ -103,6 +110,7 @@ ${routes.map(locationBlock).join('')}  }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const log = nginx.errorLog();
   await nginx.stop();
-  throw new Error(`nginx did not listen on ${listen}:\n${nginx.errorLog()}`);
+  throw new Error(`nginx did not listen on ${listen}:\n${log}`);
 }

@@ -1,5 +1,7 @@
 // Starts real nodes as separate processes on free loopback ports, each from its own config
-// directory, and stops them (SIGTERM, then waits for the exit) at the end of a test.
+// directory, and stops them (SIGTERM, then waits for the exit) at the end of a test. A config
+// directory written here is removed when the last node using it is stopped; kill() keeps it, since
+// a test that kills a node may start it again from the same directory.
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -10,6 +12,24 @@ export { until } from './until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let mediaBase = 42000 + (process.pid % 50) * 200;
+
+/** Config directories written by writeConf, with the nodes still running from each. */
+const confUsers = new Map<string, Set<NodeProcess>>();
+
+function useConf(dir: string, node: NodeProcess): void {
+  confUsers.get(dir)?.add(node);
+}
+
+/** Forgets a node that exited; removes the directory once nobody uses it, when `remove`. */
+function releaseConf(dir: string, node: NodeProcess, remove: boolean): void {
+  const users = confUsers.get(dir);
+  if (!users) return; // not ours (e.g. the shipped conf/)
+  users.delete(node);
+  if (remove && users.size === 0) {
+    confUsers.delete(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,6 +67,7 @@ export class NodeProcess {
     child.stdout!.on('data', (d) => this.logs.push(d.toString()));
     child.stderr!.on('data', (d) => this.logs.push(d.toString()));
     this.#exit = new Promise((resolve) => child.once('exit', (code) => ((this.exited = true), resolve(code))));
+    useConf(confDir, this);
   }
 
   get url(): string {
@@ -64,13 +85,16 @@ export class NodeProcess {
   /** SIGTERM and wait; returns the exit code. */
   async stop(): Promise<number | null> {
     if (!this.exited) this.child.kill('SIGTERM');
-    return this.#exit;
+    const code = await this.#exit;
+    releaseConf(this.confDir, this, true);
+    return code;
   }
 
-  /** SIGKILL (a crash), and wait. */
+  /** SIGKILL (a crash), and wait. The config directory stays for a restart; stop() removes it. */
   async kill(): Promise<void> {
     if (!this.exited) this.child.kill('SIGKILL');
     await this.#exit;
+    releaseConf(this.confDir, this, false);
   }
 
   output(): string {
@@ -98,6 +122,7 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
   };
   fs.writeFileSync(path.join(dir, 'flashphoner.properties'), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   if (spec.xml) fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), spec.xml);
+  confUsers.set(dir, new Set());
   return dir;
 }
 
@@ -116,7 +141,14 @@ export async function startNodeFromConf(confDir: string, port: number, name: str
 export async function startNode(spec: NodeSpec & { name: string }): Promise<NodeProcess> {
   const port = spec.port ?? (await freePort());
   const confDir = writeConf({ ...spec, port, nodeId: spec.name });
-  return startNodeFromConf(confDir, port, spec.name, {}, String(spec.props?.['http.path_prefix'] ?? ''));
+  try {
+    return await startNodeFromConf(confDir, port, spec.name, {}, String(spec.props?.['http.path_prefix'] ?? ''));
+  } catch (err) {
+    // The node did not come up (it exited, or was killed after the health timeout): nobody uses the directory.
+    confUsers.delete(confDir);
+    fs.rmSync(confDir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 async function waitHealthy(node: NodeProcess, timeoutMs = 20000): Promise<void> {

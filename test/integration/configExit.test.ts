@@ -2,9 +2,9 @@
 // line and key are wrong; a good one answers /healthz and exits 0 on SIGTERM.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort, startNodeFromConf } from '../helpers/nodes';
+import { removeTempDirs, tempDir } from '../helpers/tempDirs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -18,10 +18,12 @@ function runNode(confDir: string): Promise<{ code: number | null; stderr: string
 }
 
 function confDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-badconf-'));
+  const dir = tempDir('cdn-badconf-');
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }
+
+afterAll(removeTempDirs);
 
 test.each([
   ['a missing properties file', {}, /flashphoner\.properties/],

@@ -5,11 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 import { TestClient } from '../helpers/client';
 import { freePort, NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
+import { removeTempDirs, tempDir } from '../helpers/tempDirs';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
 let origin: NodeProcess;
@@ -32,7 +32,7 @@ function request(url: string, opts: { method?: string; body?: string; headers?: 
 }
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-tls-'));
+  const dir = tempDir('cdn-tls-');
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
@@ -56,6 +56,8 @@ afterAll(async () => {
   const codes = await Promise.all([origin, edge].filter(Boolean).map((n) => n.stop()));
   expect(codes).toEqual(codes.map(() => 0));
 });
+
+afterAll(removeTempDirs);
 
 test('the origin serves https with the configured certificate, which a client without it refuses', async () => {
   expect((await request(`https://127.0.0.1:${wssPort}/healthz`)).status).toBe(200);

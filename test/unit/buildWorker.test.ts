@@ -4,11 +4,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removeTempDirs, tempDir } from '../helpers/tempDirs';
+
+afterAll(removeTempDirs);
 
 const SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'build-worker.mjs');
 
 function fakeMediasoup(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-mediasoup-'));
+  const dir = tempDir('fake-mediasoup-');
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'mediasoup', version: '3.8.4' }));
   return dir;
 }
@@ -19,7 +22,7 @@ function cacheKey(version: string): string {
 }
 
 test('a missing compiler or make stops the build with the apt-get line that installs it', () => {
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-cache-'));
+  const cache = tempDir('worker-cache-');
   const r = spawnSync(process.execPath, [SCRIPT], {
     env: { PATH: '/nonexistent', MEDIASOUP_DIR: fakeMediasoup(), MEDIASOUP_WORKER_CACHE: cache, HOME: os.tmpdir() },
   });
@@ -30,7 +33,7 @@ test('a missing compiler or make stops the build with the apt-get line that inst
 });
 
 test('a cached worker for this version and patch set is copied into place without building', () => {
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-cache-'));
+  const cache = tempDir('worker-cache-');
   const mediasoup = fakeMediasoup();
   const key = cacheKey('3.8.4');
   expect(key).toMatch(/^mediasoup-3\.8\.4-/);
