@@ -1,6 +1,7 @@
 // GET /rtcloadbalance on a real origin with real edges: a default cluster holding a live edge and
 // a dead one, a named cluster whose edge has a path prefix and a cap of one connection.
 import { TestClient } from '../helpers/client';
+import { LOAD_REPORT_MS } from '../helpers/cluster';
 import { freePort, NodeProcess, startNode, until } from '../helpers/nodes';
 
 let origin: NodeProcess;
@@ -14,10 +15,18 @@ async function lb(qs: string, node: NodeProcess = origin): Promise<{ status: num
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
 
+/** The first 200 answer to `qs`: a node at its cap is free again after its next load report. */
+async function lbWhenFree(qs: string): Promise<Awaited<ReturnType<typeof lb>>> {
+  let r = await lb(qs);
+  if (r.status !== 200) await until(async () => (r = await lb(qs)).status === 200, 2000, `a 200 answer to ${qs}`);
+  return r;
+}
+
 beforeAll(async () => {
   ghostPort = await freePort(); // nothing listens there: the "ghost" node is down
-  edge1 = await startNode({ name: 'edge1' });
-  edge2 = await startNode({ name: 'edge2', props: { 'http.path_prefix': '/media/eu' } });
+  // Short load reports: answers handed out count against a cap only until the edge's next report.
+  edge1 = await startNode({ name: 'edge1', props: { 'cdn.load_report_ms': LOAD_REPORT_MS } });
+  edge2 = await startNode({ name: 'edge2', props: { 'http.path_prefix': '/media/eu', 'cdn.load_report_ms': LOAD_REPORT_MS } });
   const xml =
     '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
     `  <node id="edge1"><ip>127.0.0.1</ip><ws>${edge1.port}</ws><wss>0</wss></node>\n` +
@@ -50,13 +59,12 @@ test('without parameters the origin answers the live edge of the default cluster
 });
 
 test('cluster= chooses in the named cluster and the answer carries the edge\'s path prefix', async () => {
-  await new Promise((r) => setTimeout(r, 1100)); // let earlier answers age out of the cap count
-  expect(await lb('cluster=eu')).toMatchObject({ status: 200, text: `ws://127.0.0.1:${edge2.port}/media/eu` });
+  // An earlier answer for edge2 (cap 1) counts until edge2's next load report.
+  expect(await lbWhenFree('cluster=eu')).toMatchObject({ status: 200, text: `ws://127.0.0.1:${edge2.port}/media/eu` });
 });
 
 test('secure=true (or IsSecure) answers the edge\'s wss port, or an error when the edge has none and the origin cannot proxy', async () => {
-  await new Promise((r) => setTimeout(r, 1100));
-  expect(await lb('cluster=eu&IsSecure=TRUE')).toMatchObject({ status: 200, text: 'wss://127.0.0.1:9443/media/eu' });
+  expect(await lbWhenFree('cluster=eu&IsSecure=TRUE')).toMatchObject({ status: 200, text: 'wss://127.0.0.1:9443/media/eu' });
   const r = await lb('secure=true');
   expect(r.status).toBe(503);
   expect(r.text).toMatch(/^ERROR: NO_NODE_AVAILABLE: .*no wss port/);
@@ -89,19 +97,17 @@ test('stream= answers a node holding the stream, 404 for a stream that exists no
 
 test('a node at its connection cap is skipped until its live client leaves', async () => {
   const client = await TestClient.connect(edge2.url);
-  // Edges report their connection count every second.
+  // Edges report their connection count every cdn.load_report_ms.
   await until(async () => (await lb('cluster=eu')).status === 503, 5000, 'edge2 full');
-  // After a fresh report only the live client counts (answers handed out earlier are forgotten).
-  await new Promise((res) => setTimeout(res, 1200));
+  // After fresh reports only the live client counts (answers handed out earlier are forgotten),
+  // and it still fills the cap: a negative, so watched over a few report intervals.
+  await new Promise((res) => setTimeout(res, 3 * LOAD_REPORT_MS));
   const r = await lb('cluster=eu');
   expect(r.status).toBe(503);
   expect(r.text).toMatch(/^ERROR: NO_NODE_AVAILABLE: no node of cluster "eu"/);
   expect(await lb('machine=edge2')).toMatchObject({ status: 503, text: expect.stringContaining('connection cap (1)') });
   await client.close();
-  await until(async () => {
-    await new Promise((res) => setTimeout(res, 1100));
-    return (await lb('cluster=eu')).status === 200;
-  }, 6000, 'edge2 free again');
+  await until(async () => (await lb('cluster=eu')).status === 200, 3000, 'edge2 free again');
 });
 
 test('an edge, which is no origin, refuses /rtcloadbalance with 403', async () => {
