@@ -4,6 +4,7 @@ import pino from 'pino';
 import { AppError } from '../../src/errors';
 import { Peer } from '../../src/rpc/Peer';
 import { ABNORMAL_CLOSURE, memorySocketPair } from '../helpers/memorySocket';
+import { until } from '../helpers/until';
 
 const logger = pino({ level: 'silent' });
 const nextTick = () => new Promise((r) => setImmediate(r));
@@ -60,7 +61,7 @@ test('a held end gets nothing until released, then everything in order', async (
   await new Promise((r) => setTimeout(r, 20));
   expect(got).toEqual([]);
   server.release();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => got.length === 2, 1000, 'the held frames');
   expect(got).toEqual(['a', 'b']);
 });
 
