@@ -83,6 +83,7 @@ export function parseClientRequest(method: string, data: Record<string, unknown>
 export const NOTIFICATIONS = [
   'streamStatus',
   'newConsumer',
+  'trackFailed',
   'consumerClosed',
   'consumerPaused',
   'consumerResumed',
