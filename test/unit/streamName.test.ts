@@ -1,4 +1,6 @@
 // The one stream-name rule: what users type is accepted or refused the same way on every path in.
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { parseBalanceQuery } from '../../src/cluster/balancer';
 import { parseRelayRequest } from '../../src/cluster/relayProtocol';
@@ -69,6 +71,10 @@ describe('refused names', () => {
   test('a missing name is refused', () => {
     expect(checkStreamName(undefined)).toEqual({ ok: false, reason: 'stream name is missing' });
     expect(() => parseStreamName(42)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  test.each(['protocol.md', 'whip-whep.md'])('docs/%s quotes the rule word for word', (file) => {
+    expect(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', file), 'utf8')).toContain(STREAM_NAME_RULE);
   });
 
   test('the rule is one sentence that names its limits', () => {
