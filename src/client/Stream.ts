@@ -18,7 +18,7 @@ import {
 } from './constants';
 
 export interface StreamOptions {
-  /** Stream name (1-128 of A-Z a-z 0-9 _ . ~ -). Required. */
+  /** Stream name (the rule is in docs/protocol.md, "Stream names"). Required. */
   name: string;
   /** A <video>, or a container the SDK puts its <video> in. Optional. */
   display?: HTMLElement | null;
