@@ -3,13 +3,15 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { streamNameSchema } from '../streams/streamName';
 import type { HttpContext } from './HttpContext';
 import { readBody } from './body';
 import { describe } from '../rpc/frames';
 import { sendJson, sendText } from './respond';
 import type { RouteHandler, Router } from './router';
 
-const findFilter = z.strictObject({ name: z.string().max(128).optional() });
+// The same name rule (and NFC normalisation) as publishing, so a decomposed `café` finds the stream.
+const findFilter = z.strictObject({ name: streamNameSchema.optional() });
 
 async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<typeof findFilter>> {
   if (req.method !== 'POST') return {};

@@ -10,6 +10,7 @@ import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
 import { createClientTransport, listenIpOf, type TransportKind } from '../media/transports';
 import { Publication } from './Publication';
+import { parseStreamName } from './streamName';
 import type { Stream } from './Stream';
 import type { StreamRegistry } from './StreamRegistry';
 
@@ -49,8 +50,10 @@ export class PublishService {
    * Publishes `name` from a client: STREAM_NAME_TAKEN if it is in use, MEDIA_UNAVAILABLE if no
    * transport can be opened. The stream is PENDING until its first track.
    */
-  async publish(name: string, kind: TransportKind, owner: { sessionId: string }): Promise<Publication> {
+  async publish(rawName: string, kind: TransportKind, owner: { sessionId: string }): Promise<Publication> {
     const { media, streams, config } = this.#options;
+    // Ways in check the rule as they parse; checked again here so no future one can skip it.
+    const name = parseStreamName(rawName);
     const router = media.pickRouter();
     const stream = streams.create(name, router, { kind: 'local', sessionId: owner.sessionId });
     try {
@@ -73,8 +76,9 @@ export class PublishService {
    * here); the origin retries later. The pipe closes with the stream and the stream with the pipe
    * (its worker died).
    */
-  async acceptRelay(name: string, source: { originId: string; linkId: string }, remote: RelayTuple): Promise<RelayedStream> {
+  async acceptRelay(rawName: string, source: { originId: string; linkId: string }, remote: RelayTuple): Promise<RelayedStream> {
     const { media, streams, config } = this.#options;
+    const name = parseStreamName(rawName);
     if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
     const router = media.pickRouter();
     const pipe = await router.createPipeTransport({ listenIp: listenIpOf(config), enableSrtp: true, enableRtx: true });
