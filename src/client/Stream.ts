@@ -4,7 +4,7 @@
 // until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
-import { Playback } from './Playback';
+import { Playback, type TrackFailure } from './Playback';
 import { Publication } from './Publication';
 import type { Session } from './Session';
 import {
@@ -54,6 +54,7 @@ export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
   [STREAM_EVENT.RETRYING]: [Stream, RetryInfo];
   [STREAM_EVENT.NODE_CHANGED]: [Stream, string];
   [STREAM_EVENT.LAYERS_CHANGED]: [Stream, Layers | null];
+  [STREAM_EVENT.TRACK_FAILED]: [Stream, TrackFailure];
 };
 
 export class Stream extends Emitter<StreamEvents> {
@@ -246,6 +247,7 @@ export class Stream extends Emitter<StreamEvents> {
         this.#layers = layers;
         this.emit(STREAM_EVENT.LAYERS_CHANGED, this, layers);
       })
+      .on('trackFailed', (failure) => run === this.#run && this.emit(STREAM_EVENT.TRACK_FAILED, this, failure))
       .on('bandwidth', (enough) => run === this.#run && this.#setStatus(enough ? STREAM_STATUS.PLAYING : STREAM_STATUS.NOT_ENOUGH_BANDWIDTH))
       .on('ended', (info) => {
         if (run !== this.#run) return;
