@@ -36,7 +36,14 @@ async function main(): Promise<void> {
   }
   const logger = createRootLogger(config.logLevel, config.nodeId);
   setListenerErrorHandler((event, err) => logger.error({ err, event }, 'event listener threw'));
-  process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception'));
+  // After an uncaught exception the process is in a state nobody designed: log it and exit non-zero,
+  // so the supervisor (systemd, compose's restart policy) starts a clean one. Edges drop this
+  // origin's streams when its links go and take them again from the restarted origin.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting');
+    logger.flush?.();
+    process.exit(70);
+  });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
 
   let node: MediaNode;

@@ -16,6 +16,15 @@ export interface PlaybackEvents extends Record<string, unknown[]> {
   layers: [Layers | null];
   /** false when no simulcast layer fits the link (see #onLayers), true when one fits again. */
   bandwidth: [boolean];
+  /** A track could not be played (refused by the node, or the browser could not consume it). */
+  trackFailed: [TrackFailure];
+}
+
+/** Why one track of a played stream is missing; the other tracks play on. */
+export interface TrackFailure {
+  kind: 'audio' | 'video';
+  code: ErrorInfo['code'];
+  message: string;
 }
 
 export interface PlaybackOptions {
@@ -154,7 +163,10 @@ export class Playback extends Emitter<PlaybackEvents> {
     if (this.#ended) return;
     this.#ended = true;
     if (!this.link.channel.closed && this.#transport) {
-      this.link.channel.request('stop', { stream: this.#options.name }).catch(() => undefined);
+      this.link.channel.request('stop', { stream: this.#options.name }).catch((err: unknown) => {
+        // Best effort: the node closes the playback anyway when this session's socket goes.
+        console.debug(`[cdn-sdk] stop of "${this.#options.name}" not confirmed`, err);
+      });
     }
     this.#close(true);
   }
@@ -186,8 +198,11 @@ export class Playback extends Emitter<PlaybackEvents> {
 
   /** Consumers are added one at a time, in arrival order, whether from `play` or `newConsumer`. */
   #enqueue(info: ConsumerInfo): Promise<unknown> {
-    this.#queue = this.#queue.then(() => this.#consume(info)).catch((err) => {
-      console.warn('[cdn-sdk] could not consume a track', err);
+    this.#queue = this.#queue.then(() => this.#consume(info)).catch((err: unknown) => {
+      if (this.#ended) return;
+      const error = SdkError.from(err);
+      console.warn(`[cdn-sdk] could not consume the ${info.kind} track of "${this.#options.name}"`, err);
+      this.emit('trackFailed', { kind: info.kind, code: error.code, message: error.message });
     });
     return this.#queue;
   }
@@ -232,6 +247,14 @@ export class Playback extends Emitter<PlaybackEvents> {
       case 'newConsumer':
         void this.#enqueue(data.consumer as ConsumerInfo);
         return;
+      case 'trackFailed': {
+        const kind = data.kind === 'audio' ? 'audio' : 'video';
+        const code = (typeof data.code === 'string' ? data.code : 'INTERNAL') as ErrorInfo['code'];
+        const message = typeof data.message === 'string' ? data.message : `the node could not give this player the ${kind} track`;
+        console.warn(`[cdn-sdk] the node could not give "${this.#options.name}"'s ${kind} track to this player: ${code}: ${message}`);
+        this.emit('trackFailed', { kind, code, message });
+        return;
+      }
       case 'consumerClosed': {
         const entry = this.#consumers.get(consumerId);
         if (!entry) return;

@@ -120,7 +120,10 @@ export class Publication extends Emitter<PublicationEvents> {
     if (this.#done) return;
     const channel = this.#link.channel;
     if (!channel.closed && this.#transport) {
-      await channel.request('unpublish', { stream: this.#options.name }).catch(() => undefined);
+      await channel.request('unpublish', { stream: this.#options.name }).catch((err: unknown) => {
+        // Best effort: the node ends the stream anyway when this session's socket goes.
+        console.debug(`[cdn-sdk] unpublish of "${this.#options.name}" not confirmed`, err);
+      });
     }
     this.#finish(null);
   }

@@ -4,7 +4,7 @@
 // until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
-import { Playback } from './Playback';
+import { Playback, type TrackFailure } from './Playback';
 import { Publication } from './Publication';
 import type { Session } from './Session';
 import {
@@ -18,7 +18,7 @@ import {
 } from './constants';
 
 export interface StreamOptions {
-  /** Stream name (1-128 of A-Z a-z 0-9 _ . ~ -). Required. */
+  /** Stream name (the rule is in docs/protocol.md, "Stream names"). Required. */
   name: string;
   /** A <video>, or a container the SDK puts its <video> in. Optional. */
   display?: HTMLElement | null;
@@ -54,6 +54,7 @@ export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
   [STREAM_EVENT.RETRYING]: [Stream, RetryInfo];
   [STREAM_EVENT.NODE_CHANGED]: [Stream, string];
   [STREAM_EVENT.LAYERS_CHANGED]: [Stream, Layers | null];
+  [STREAM_EVENT.TRACK_FAILED]: [Stream, TrackFailure];
 };
 
 export class Stream extends Emitter<StreamEvents> {
@@ -246,6 +247,7 @@ export class Stream extends Emitter<StreamEvents> {
         this.#layers = layers;
         this.emit(STREAM_EVENT.LAYERS_CHANGED, this, layers);
       })
+      .on('trackFailed', (failure) => run === this.#run && this.emit(STREAM_EVENT.TRACK_FAILED, this, failure))
       .on('bandwidth', (enough) => run === this.#run && this.#setStatus(enough ? STREAM_STATUS.PLAYING : STREAM_STATUS.NOT_ENOUGH_BANDWIDTH))
       .on('ended', (info) => {
         if (run !== this.#run) return;

@@ -38,6 +38,8 @@ export const STREAM_EVENT = {
   NODE_CHANGED: 'NODE_CHANGED',
   /** Player: the simulcast layers the node forwards changed. Payload: Layers or null. */
   LAYERS_CHANGED: 'LAYERS_CHANGED',
+  /** Player: one track could not be played (e.g. no codec in common); the others play on. Payload: TrackFailure. */
+  TRACK_FAILED: 'TRACK_FAILED',
 } as const;
 
 /**

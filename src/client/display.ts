@@ -32,7 +32,7 @@ export async function attach(display: HTMLElement, stream: MediaStream, muted: b
   } catch (err) {
     if ((err as DOMException)?.name === 'NotAllowedError' && !video.muted) {
       video.muted = true;
-      await video.play().catch(() => undefined);
+      await video.play().catch((again: unknown) => console.warn('[cdn-sdk] the video element refuses to play even muted', again));
     }
   }
   return video;

@@ -1,7 +1,8 @@
 // The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated with the cluster
 // secret, kept alive by the heartbeat and re-opened with back-off when it drops. While the link is
 // up, every local stream is relayed to the edge; when it drops, the relays go with it and are
-// set up again on the next connection.
+// set up again on the next connection. A relay that fails is tried again with back-off unless the
+// edge's answer says it never can succeed (src/cluster/relayRetry.ts).
 import WebSocket from 'ws';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import type { Logger } from '../log';
@@ -10,12 +11,10 @@ import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { hostForUrl } from './nodeUrls';
 import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
+import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
 import { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
-
-/** Delay before a failed relay of a live stream is tried again. */
-const RELAY_RETRY_MS = 2000;
 
 /** A client socket to an edge: what a Peer needs, plus the events of the opening handshake. */
 export interface EdgeSocket extends PeerSocket {
@@ -50,6 +49,11 @@ export class EdgeLink extends TypedEmitter<Events> {
   readonly #options: EdgeLinkOptions;
   readonly #logger: Logger;
   readonly #relays = new Map<string, StreamRelay>();
+  /** Per relayed stream: forgets it here when the stream closes (removed with the relay). */
+  readonly #closeListeners = new Map<string, { stream: Stream; listener: () => void }>();
+  /** Consecutive failed relays per stream name, for the back-off; cleared by a complete relay. */
+  readonly #failures = new Map<string, number>();
+  readonly #retryTimers = new Map<string, NodeJS.Timeout>();
   #state: LinkState = 'down';
   #peer: Peer | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -101,31 +105,70 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
   relay(stream: Stream): void {
     if (this.#state !== 'up' || !this.#peer || this.#relays.has(stream.name) || stream.closed) return;
+    const name = stream.name;
     const relay = new StreamRelay(stream, this.#peer, this.#options.config, this.#logger, {
-      relayed: () => this.emit('relayed', stream.name),
-      failed: () => this.#retryLater(stream, relay),
+      relayed: () => {
+        if (relay.complete) this.#failures.delete(name);
+        this.emit('relayed', name);
+      },
+      failed: (failure) => this.#onRelayFailed(stream, relay, failure),
     });
-    this.#relays.set(stream.name, relay);
-    stream.once('close', () => {
-      if (this.#relays.get(stream.name) !== relay) return;
-      this.#relays.delete(stream.name);
+    this.#relays.set(name, relay);
+    const listener = () => {
+      if (this.#relays.get(name) !== relay) return;
+      this.#forget(name);
       relay.close(true);
-    });
+    };
+    stream.once('close', listener);
+    this.#closeListeners.set(name, { stream, listener });
   }
 
   /**
-   * A failed relay (the edge had a local stream of that name, or a command failed) is tried again
-   * while the link is up and the stream lives, so the edge catches up by itself once the cause is
-   * gone. The failed state stays visible in find_all until then.
+   * A relay that failed for a reason that can pass (the edge has a local stream of that name, a
+   * timeout, a pipe failing here) is tried again while the link is up and the stream lives, after
+   * 2 s, 4 s, 8 s ... at most 30 s, so the edge catches up by itself once the cause is gone. One
+   * the edge refused for good (a name or codec it does not take) stays failed until the link is
+   * re-established. Either way the failed state and its reason stay visible in find_all.
    */
-  #retryLater(stream: Stream, failed: StreamRelay): void {
+  #onRelayFailed(stream: Stream, failed: StreamRelay, failure: RelayFailure): void {
+    const name = stream.name;
+    if (this.#closed || this.#relays.get(name) !== failed) return;
+    const log = { stream: name, code: failure.code, err: failure.message };
+    if (isPermanent(failure)) {
+      this.#logger.warn(log, 'relay to edge failed; not retried: the edge refuses it for good');
+      return;
+    }
+    const attempt = this.#failures.get(name) ?? 0;
+    this.#failures.set(name, attempt + 1);
+    const delay = relayRetryDelay(attempt);
+    // The first failure of a streak is worth a warning; the retries that follow are routine.
+    this.#logger[attempt === 0 ? 'warn' : 'info']({ ...log, attempt: attempt + 1, retryInMs: delay }, 'relay to edge failed; retrying');
     const timer = setTimeout(() => {
-      if (this.#closed || this.#relays.get(stream.name) !== failed || stream.closed) return;
-      this.#relays.delete(stream.name);
+      this.#retryTimers.delete(name);
+      if (this.#closed || this.#relays.get(name) !== failed || stream.closed) return;
+      this.#relays.delete(name);
+      this.#removeCloseListener(name);
       failed.close(true);
       this.relay(stream);
-    }, RELAY_RETRY_MS);
+    }, delay);
     timer.unref();
+    this.#retryTimers.set(name, timer);
+  }
+
+  /** Drops everything this link keeps about a stream's relay (not the relay itself). */
+  #forget(name: string): void {
+    this.#relays.delete(name);
+    this.#removeCloseListener(name);
+    this.#failures.delete(name);
+    const timer = this.#retryTimers.get(name);
+    if (timer) clearTimeout(timer);
+    this.#retryTimers.delete(name);
+  }
+
+  #removeCloseListener(name: string): void {
+    const entry = this.#closeListeners.get(name);
+    if (entry) entry.stream.off('close', entry.listener);
+    this.#closeListeners.delete(name);
   }
 
   close(): void {
@@ -144,8 +187,10 @@ export class EdgeLink extends TypedEmitter<Events> {
   }
 
   #dropRelays(): void {
-    for (const relay of this.#relays.values()) relay.close(false);
-    this.#relays.clear();
+    for (const [name, relay] of [...this.#relays]) {
+      this.#forget(name);
+      relay.close(false);
+    }
   }
 
   #connect(): void {
@@ -159,7 +204,7 @@ export class EdgeLink extends TypedEmitter<Events> {
       if (n.method === 'relayStreamClosed') {
         const lost = relayStreamClosedNotification.safeParse(n.data);
         if (!lost.success) return void this.#logger.warn('edge sent a bad relayStreamClosed');
-        this.#relays.get(lost.data.stream)?.fail('edge lost the stream');
+        this.#relays.get(lost.data.stream)?.lostOnEdge();
         return;
       }
       if (n.method !== 'load') return;

@@ -10,10 +10,9 @@ import { WebSocketServer } from 'ws';
 import type { NodeConfig } from '../config/types';
 import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
-import type { MediaPool } from '../media/MediaPool';
 import { Peer, PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
-import type { StreamRegistry } from '../streams/StreamRegistry';
+import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
 import { parseRelayRequest, RelayRequest } from './relayProtocol';
 import { secretMatches } from './secret';
@@ -21,8 +20,8 @@ import { secretMatches } from './secret';
 export interface EdgeRelayServiceOptions {
   config: NodeConfig;
   logger: Logger;
-  media: MediaPool;
-  streams: StreamRegistry;
+  /** Makes the relayed streams (the same service every way of publishing goes through). */
+  publish: PublishService;
   /** This node's load, reported to linked origins every `cdn.load_report_ms` (config.cdnLoadReportMs). */
   load: () => { players: number; cpuLoad: number; connections: number };
 }
@@ -186,33 +185,19 @@ export class EdgeRelayService {
   }
 
   async #relayStream(link: InboundLink, data: { stream: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
-    const { media, streams, config, logger } = this.#options;
-    if (streams.get(data.stream)) throw new AppError('STREAM_NAME_TAKEN', `stream "${data.stream}" already exists on this edge`);
-    const router = media.pickRouter();
-    const pipe = await router.createPipeTransport({
-      listenIp: { ip: config.ipLocal, announcedIp: config.ip === config.ipLocal ? undefined : config.ip },
-      enableSrtp: true,
-      enableRtx: true,
-    });
-    media.track(router, pipe);
-    let stream: Stream;
-    try {
-      await pipe.connect({ ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters });
-      stream = streams.create(data.stream, router, { kind: 'relay', originId: link.originId, linkId: link.id });
-    } catch (err) {
-      pipe.close();
-      throw err;
-    }
+    const { publish, logger } = this.#options;
+    const { stream, pipe } = await publish.acceptRelay(
+      data.stream,
+      { originId: link.originId, linkId: link.id },
+      // mediasoup checks the SRTP parameters as it connects; its TypeErrors become BAD_REQUEST.
+      { ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters },
+    );
     if (!this.#links.has(link)) {
       stream.close();
-      pipe.close();
       throw new AppError('NODE_CLOSING', 'link closed');
     }
     link.relayed.set(data.stream, { stream, pipe });
-    // The pipe dies with its worker: the stream cannot go on without it.
-    pipe.observer.once('close', () => stream.close());
     stream.once('close', () => {
-      pipe.close();
       if (link.relayed.get(data.stream)?.stream !== stream) return; // unpublished by the origin
       link.relayed.delete(data.stream);
       // Lost here (a worker died) while the link lives: tell the origin, which relays it again.

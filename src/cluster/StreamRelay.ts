@@ -1,13 +1,16 @@
 // One local stream of the origin piped to one edge: a PipeTransport pair with SRTP and RTX, one
 // pipe consumer per producer here and a matching producer there. Pause, resume and close cross
 // the link as commands (mediasoup does not carry them across hosts). Operations run one at a
-// time, in order, so a producer added while the pipe is being set up is relayed after it.
+// time, in order, so a producer added while the pipe is being set up is relayed after it. A failure
+// closes the pipe here and drops the half-relayed stream on the edge, then tells the owner (the
+// EdgeLink), which decides whether to try again.
 import type * as ms from 'mediasoup/lib/types';
 import type { NodeConfig } from '../config/types';
 import { toWireError } from '../errors';
 import type { Logger } from '../log';
 import type { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
+import type { RelayFailure } from './relayRetry';
 
 export type RelayState = 'pending' | 'relayed' | 'failed' | 'closed';
 
@@ -16,6 +19,8 @@ export class StreamRelay {
   #state: RelayState = 'pending';
   #error: string | null = null;
   #pipe: ms.PipeTransport | null = null;
+  /** The edge accepted relayStream and holds the stream until relayUnpublish. */
+  #edgeHolds = false;
   /** Producers whose pipe producer exists on the edge. */
   readonly #relayedProducers = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
@@ -24,9 +29,15 @@ export class StreamRelay {
   readonly #logger: Logger;
   readonly #detach: (() => void)[] = [];
   readonly #onRelayed: () => void;
-  readonly #onFailed: () => void;
+  readonly #onFailed: (failure: RelayFailure) => void;
 
-  constructor(stream: Stream, peer: Peer, config: NodeConfig, logger: Logger, hooks: { relayed: () => void; failed: () => void }) {
+  constructor(
+    stream: Stream,
+    peer: Peer,
+    config: NodeConfig,
+    logger: Logger,
+    hooks: { relayed: () => void; failed: (failure: RelayFailure) => void },
+  ) {
     this.stream = stream;
     this.#peer = peer;
     this.#config = config;
@@ -53,24 +64,49 @@ export class StreamRelay {
     return this.#state === 'relayed' && this.stream.producers.every((p) => this.#relayedProducers.has(p.id));
   }
 
-  /** The edge lost the stream on its side: mark the relay failed (it is retried by its link). */
-  fail(reason: string): void {
-    if (this.#state === 'closed' || this.#state === 'failed') return;
-    this.#state = 'failed';
-    this.#error = reason;
-    this.#pipe?.close();
-    this.#onFailed();
+  /** The edge lost the stream on its side (its worker died): the relay failed, for a reason that passes. */
+  lostOnEdge(): void {
+    this.#edgeHolds = false;
+    this.#failWith({ code: 'MEDIA_UNAVAILABLE', message: 'edge lost the stream', where: 'edge' });
   }
 
   /** Stops relaying; tells the edge to drop the stream when `notifyEdge`. Idempotent. */
   close(notifyEdge: boolean): void {
     if (this.#state === 'closed') return;
-    const wasOpen = this.#pipe !== null;
     this.#state = 'closed';
     for (const detach of this.#detach) detach();
     this.#pipe?.close();
-    if (notifyEdge && wasOpen && !this.#peer.closed) {
-      this.#peer.request('relayUnpublish', { stream: this.stream.name }).catch(() => undefined);
+    if (notifyEdge) this.#dropOnEdge();
+  }
+
+  /** Tells the edge to drop the stream it holds from this relay (once). */
+  #dropOnEdge(): void {
+    if (!this.#edgeHolds || this.#peer.closed) return;
+    this.#edgeHolds = false;
+    this.#peer.request('relayUnpublish', { stream: this.stream.name }).catch((err: Error) => {
+      // The edge drops the stream anyway when the link goes; nothing more to do here.
+      this.#logger.info({ err: err.message }, 'edge did not confirm relayUnpublish');
+    });
+  }
+
+  #failWith(failure: RelayFailure): void {
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    this.#state = 'failed';
+    this.#error = `${failure.code}: ${failure.message}`;
+    for (const detach of this.#detach) detach();
+    // Nothing of a failed relay is kept: a retry starts from a new pipe, and the edge must not
+    // keep a stream with some of its tracks, which players there would take for the whole one.
+    this.#pipe?.close();
+    this.#dropOnEdge();
+    this.#onFailed(failure);
+  }
+
+  /** A relay command to the edge; its refusals are marked as the edge's answers. */
+  async #ask<T = unknown>(method: string, data: Record<string, unknown>): Promise<T> {
+    try {
+      return await this.#peer.request<T>(method, data);
+    } catch (err) {
+      throw new EdgeAnswer(err, method);
     }
   }
 
@@ -80,12 +116,7 @@ export class StreamRelay {
       try {
         await step();
       } catch (err) {
-        if ((this.#state as RelayState) === 'closed') return;
-        this.#state = 'failed';
-        this.#error = `${toWireError(err).code}: ${(err as Error).message}`;
-        this.#logger.warn({ err: (err as Error).message }, 'relay to edge failed');
-        this.#pipe?.close();
-        this.#onFailed();
+        this.#failWith(failureOf(err));
       }
     });
   }
@@ -97,14 +128,18 @@ export class StreamRelay {
       enableRtx: true,
     });
     this.#pipe = pipe;
-    if ((this.#state as RelayState) === 'closed') return void pipe.close();
-    const remote = await this.#peer.request<{ ip: string; port: number; srtpParameters: ms.SrtpParameters }>('relayStream', {
+    // Closed or failed meanwhile (close() and #failWith() closed #pipe while it was still null).
+    if ((this.#state as RelayState) !== 'pending') return void pipe.close();
+    const remote = await this.#ask<{ ip: string; port: number; srtpParameters: ms.SrtpParameters }>('relayStream', {
       stream: this.stream.name,
       ip: pipe.tuple.localIp,
       port: pipe.tuple.localPort,
       srtpParameters: pipe.srtpParameters as unknown as Record<string, unknown>,
     });
+    this.#edgeHolds = true;
+    if ((this.#state as RelayState) !== 'pending') return this.#dropOnEdge();
     await pipe.connect({ ip: remote.ip, port: remote.port, srtpParameters: remote.srtpParameters });
+    if ((this.#state as RelayState) !== 'pending') return;
     this.#state = 'relayed';
     this.#onRelayed();
   }
@@ -116,7 +151,7 @@ export class StreamRelay {
     this.#run(async () => {
       if (producer.closed || !this.#pipe) return;
       consumer = await this.#pipe.consume({ producerId: producer.id });
-      await this.#peer.request('relayProducer', {
+      await this.#ask('relayProducer', {
         stream: name,
         producerId: producer.id,
         kind: consumer.kind,
@@ -126,13 +161,16 @@ export class StreamRelay {
       this.#relayedProducers.add(producer.id);
       this.#onRelayed();
     });
-    const onPause = () => this.#run(() => this.#peer.request('relayProducerPause', { stream: name, producerId: producer.id }).then(() => undefined));
-    const onResume = () => this.#run(() => this.#peer.request('relayProducerResume', { stream: name, producerId: producer.id }).then(() => undefined));
+    const onPause = () => this.#run(() => this.#ask('relayProducerPause', { stream: name, producerId: producer.id }).then(() => undefined));
+    const onResume = () => this.#run(() => this.#ask('relayProducerResume', { stream: name, producerId: producer.id }).then(() => undefined));
     const onClose = () =>
       this.#run(async () => {
         consumer?.close();
         this.#relayedProducers.delete(producer.id);
-        await this.#peer.request('relayProducerClose', { stream: name, producerId: producer.id }).catch(() => undefined);
+        await this.#ask('relayProducerClose', { stream: name, producerId: producer.id }).catch((err: Error) => {
+          // The track is gone here either way; the edge closes its copy with the stream.
+          this.#logger.info({ err: err.message, producerId: producer.id }, 'edge did not confirm relayProducerClose');
+        });
       });
     producer.observer.on('pause', onPause);
     producer.observer.on('resume', onResume);
@@ -143,4 +181,18 @@ export class StreamRelay {
       producer.observer.off('close', onClose);
     });
   }
+}
+
+/** A relay command that failed: the edge's answer, or no answer (TIMEOUT, link closed). */
+class EdgeAnswer extends Error {
+  readonly answer: unknown;
+  constructor(answer: unknown, method: string) {
+    super(`${method}: ${(answer as Error).message}`);
+    this.answer = answer;
+  }
+}
+
+function failureOf(err: unknown): RelayFailure {
+  if (err instanceof EdgeAnswer) return { code: toWireError(err.answer).code, message: err.message, where: 'edge' };
+  return { code: toWireError(err).code, message: err instanceof Error ? err.message : String(err), where: 'origin' };
 }

@@ -3,6 +3,7 @@
 // Every refusal carries a stable error code; the HTTP layer turns it into "ERROR: ..." text.
 import { DEFAULT_CLUSTER, type BalancingMode } from '../config/types';
 import type { ErrorCode } from '../errors';
+import { checkStreamName, STREAM_NAME_RULE } from '../streams/streamName';
 import { selectEdge, type SelectionState } from './selection';
 
 export interface BalanceQuery {
@@ -10,7 +11,7 @@ export interface BalanceQuery {
   cluster: string | null;
   /** `machine=`: that node exactly. */
   machine: string | null;
-  /** `stream=` (our extension): a node holding that stream. */
+  /** `stream=` (our extension): a node holding that stream; NFC-normalised. */
   stream: string | null;
   /** `secure=` / `IsSecure=`: hand out a wss:// address. Default false. */
   secure: boolean;
@@ -33,8 +34,10 @@ export interface BalancerNode {
 export type BalanceRefusal = { code: ErrorCode; reason: string };
 export type BalanceResult = { node: BalancerNode } | { error: BalanceRefusal };
 
+/** Cluster names: the rule of loadbalancing.xml. */
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-// Stream names and machine ids travel in URLs; refuse control characters and absurd lengths.
+// Machine ids travel in URLs; refuse control characters and absurd lengths. Stream names follow
+// the one stream-name rule instead (src/streams/streamName.ts).
 const TEXT = /^[^\x00-\x1f\x7f]{1,128}$/;
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
@@ -64,10 +67,12 @@ export function parseBalanceQuery(params: URLSearchParams): BalanceQuery | { err
         if (!TEXT.test(value)) return bad('machine must be 1-128 printable characters');
         q.machine = value;
         break;
-      case 'stream':
-        if (!TEXT.test(value)) return bad('stream must be 1-128 printable characters');
-        q.stream = value;
+      case 'stream': {
+        const check = checkStreamName(value);
+        if (!check.ok) return bad(`stream: ${check.reason}: ${STREAM_NAME_RULE}`);
+        q.stream = check.name;
         break;
+      }
       case 'secure': {
         const v = value.toLowerCase();
         if (TRUE.has(v)) q.secure = true;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { describe } from '../rpc/frames';
-import { streamName } from '../signaling/protocol';
+import { streamNameSchema as streamName } from '../streams/streamName';
 
 const objectLike = z.record(z.string(), z.unknown());
 const id = z.string().min(1).max(64);

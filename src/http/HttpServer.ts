@@ -101,7 +101,12 @@ export class HttpServer {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
     try {
-      const local = this.#localPath(req.url);
+      let local;
+      try {
+        local = this.#localPath(req.url);
+      } catch {
+        return sendText(res, 400, 'the request target is not a valid path\n');
+      }
       if (!local) return sendText(res, 404, 'not found\n');
       const method = req.method ?? 'GET';
       if (method === 'OPTIONS') {
@@ -140,9 +145,23 @@ export class HttpServer {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {
     socket.on('error', () => socket.destroy());
-    const local = this.#localPath(req.url);
+    let local;
+    try {
+      local = this.#localPath(req.url);
+    } catch {
+      // A target that is no URL path (`//`, `http://[`): the client's mistake, answered and closed.
+      return refuseUpgrade(socket, 400, 'the request target is not a valid path');
+    }
     const handler = local ? this.#upgradeFor(local.path) : undefined;
     if (!handler) return refuseUpgrade(socket, 404, 'no WebSocket endpoint at this path');
-    handler(req, socket, head, secure);
+    try {
+      handler(req, socket, head, secure);
+    } catch (err) {
+      // A handler that throws must not leave the socket open (or take the process down).
+      const wire = err instanceof URIError ? { status: 400, text: 'malformed percent-encoding in the path' } : { status: 500, text: 'internal error' };
+      if (wire.status === 500) this.#options.logger.error({ err, url: req.url }, 'WebSocket upgrade failed');
+      if (socket.writable) refuseUpgrade(socket, wire.status, wire.text);
+      else socket.destroy();
+    }
   }
 }

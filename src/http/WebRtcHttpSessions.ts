@@ -12,7 +12,6 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 export const DISCONNECTED_TIMEOUT_MS = 15_000;
 
 export class WebRtcHttpSession {
-  readonly id = randomUUID();
   readonly createdAt = Date.now();
   #closed = false;
   #timer: NodeJS.Timeout | null = null;
@@ -23,6 +22,8 @@ export class WebRtcHttpSession {
     readonly stream: string,
     readonly transport: ms.WebRtcTransport,
     readonly logger: Logger,
+    /** The id in the session's Location URL; also the stream's owner id for WHIP. */
+    readonly id: string = randomUUID(),
   ) {
     this.#arm(CONNECT_TIMEOUT_MS, 'ICE did not connect');
     transport.on('icestatechange', (state: ms.IceState) => {
@@ -91,13 +92,6 @@ export class WebRtcHttpSessions {
 
   get size(): number {
     return this.#sessions.size;
-  }
-
-  /** WHEP sessions (players), for FEWESTCALLS. */
-  get players(): number {
-    let n = 0;
-    for (const s of this.#sessions.values()) if (s.kind === 'whep') n++;
-    return n;
   }
 
   closeAll(): void {

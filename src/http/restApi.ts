@@ -3,13 +3,15 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import type { MediaNode } from '../node/MediaNode';
+import { streamNameSchema } from '../streams/streamName';
+import type { HttpContext } from './HttpContext';
 import { readBody } from './body';
 import { describe } from '../rpc/frames';
 import { sendJson, sendText } from './respond';
 import type { RouteHandler, Router } from './router';
 
-const findFilter = z.strictObject({ name: z.string().max(128).optional() });
+// The same name rule (and NFC normalisation) as publishing, so a decomposed `café` finds the stream.
+const findFilter = z.strictObject({ name: streamNameSchema.optional() });
 
 async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<typeof findFilter>> {
   if (req.method !== 'POST') return {};
@@ -26,25 +28,24 @@ async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<ty
   return r.data;
 }
 
-export function registerRestApi(router: Router, deps: { node: MediaNode; metrics: Registry }): void {
-  const { node, metrics } = deps;
+export function registerRestApi(router: Router, ctx: HttpContext, metrics: Registry): void {
 
   router.add('GET', '/healthz', (_req, res) => {
-    if (node.closed) return sendJson(res, 503, { status: 'closing' });
+    if (ctx.closing()) return sendJson(res, 503, { status: 'closing' });
+    const workers = ctx.workers();
     sendJson(res, 200, {
       status: 'ok',
-      nodeId: node.config.nodeId,
-      role: node.origin ? 'origin' : node.relays.linked ? 'edge' : 'standalone',
-      workers: node.media.pids,
-      workerLoad: node.media.load,
-      streams: node.streams.size,
+      nodeId: ctx.config.nodeId,
+      role: ctx.role(),
+      workers: workers.pids,
+      workerLoad: workers.load,
+      streams: ctx.streams.size,
     });
   });
 
   const findStreams: RouteHandler = async (req, res) => {
     const filter = await parseFilter(req);
-    const sessions = node.signaling.sessions;
-    const list = node.streams
+    const list = ctx.streams
       .all()
       .filter((s) => !filter.name || s.name === filter.name)
       .map((s) => ({
@@ -54,8 +55,8 @@ export function registerRestApi(router: Router, deps: { node: MediaNode; metrics
         ...(s.source.kind === 'relay' ? { origin: s.source.originId } : {}),
         createdAt: new Date(s.createdAt).toISOString(),
         tracks: s.producers.map((p) => ({ kind: p.kind, paused: p.paused, codec: p.rtpParameters.codecs[0]?.mimeType })),
-        players: sessions.filter((x) => x.playedStreams.includes(s.name)).length,
-        ...(node.origin ? { edges: node.origin.relayStates(s.name) } : {}),
+        players: ctx.play.playersOf(s.name),
+        ...(ctx.origin ? { edges: ctx.origin.relayStates(s.name) } : {}),
       }));
     if (filter.name && list.length === 0) throw new AppError('STREAM_NOT_FOUND', `stream "${filter.name}" not found`);
     sendJson(res, 200, list);
@@ -64,30 +65,18 @@ export function registerRestApi(router: Router, deps: { node: MediaNode; metrics
   router.add('GET', '/rest-api/stream/find_all', findStreams);
 
   const findConnections: RouteHandler = (_req, res) => {
-    sendJson(
-      res,
-      200,
-      node.signaling.sessions.map((s) => ({
-        id: s.id,
-        clientName: s.clientName,
-        remoteAddress: s.remoteAddress,
-        secure: s.secure,
-        connectedAt: new Date(s.connectedAt).toISOString(),
-        publishing: s.publishedStreams,
-        playing: s.playedStreams,
-      })),
-    );
+    sendJson(res, 200, ctx.clients());
   };
   router.add('POST', '/rest-api/connection/find_all', findConnections);
   router.add('GET', '/rest-api/connection/find_all', findConnections);
 
   const showRoutes: RouteHandler = (_req, res) => {
     sendJson(res, 200, {
-      nodeId: node.config.nodeId,
-      role: node.origin ? 'origin' : node.relays.linked ? 'edge' : 'standalone',
-      mode: node.origin?.mode ?? null,
-      edges: node.origin?.routes() ?? [],
-      origins: node.relays.links(),
+      nodeId: ctx.config.nodeId,
+      role: ctx.role(),
+      mode: ctx.origin?.mode ?? null,
+      edges: ctx.origin?.routes() ?? [],
+      origins: ctx.originLinks(),
     });
   };
   router.add('POST', '/rest-api/cdn/show_routes', showRoutes);

@@ -1,6 +1,9 @@
 // A small method+path router. Paths are matched after the configured prefix is stripped, so
-// handlers never see it; patterns may hold `{name}` segments.
+// handlers never see it; patterns may hold `{name}` segments, which handlers get percent-decoded
+// as UTF-8 (`my%20cam` -> `my cam`, `caf%C3%A9` -> `café`; an encoded `%2F` stays inside its
+// segment as "/", for the handler to judge).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError } from '../errors';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -45,7 +48,7 @@ export class Router {
       pathMatched = true;
       if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) continue;
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+      route.names.forEach((name, i) => (params[name] = decodeSegment(m[i + 1])));
       return { handler: route.handler, params };
     }
     return pathMatched ? 'method' : null;
@@ -54,5 +57,15 @@ export class Router {
   /** Methods registered for a path, for OPTIONS/405 answers. */
   methodsFor(path: string): string[] {
     return this.#routes.filter((r) => r.regex.test(path)).map((r) => r.method);
+  }
+}
+
+/** One path segment, percent-decoded; malformed encoding (`%zz`, bad UTF-8) is the client's mistake. */
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch (err) {
+    if (err instanceof URIError) throw new AppError('BAD_REQUEST', `malformed percent-encoding in path segment "${raw.slice(0, 100)}"`);
+    throw err;
   }
 }

@@ -5,7 +5,7 @@ import { chooseNode, parseBalanceQuery, type BalancerNode, type BalanceRefusal }
 import { edgeBaseUrl, originSecureAuthority } from '../cluster/nodeUrls';
 import type { SelectionState } from '../cluster/selection';
 import { ERRORS } from '../errors';
-import type { MediaNode } from '../node/MediaNode';
+import type { HttpContext } from './HttpContext';
 import { sendText } from './respond';
 import type { Router } from './router';
 
@@ -16,16 +16,16 @@ function refuse(res: Parameters<typeof sendText>[0], error: BalanceRefusal): voi
   sendText(res, ERRORS[error.code].status, `ERROR: ${error.code}: ${error.reason}`, NO_STORE);
 }
 
-export function registerRtcLoadBalance(router: Router, node: MediaNode): void {
+export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
   const state = new Map<string, SelectionState>();
 
-  router.add('GET', '/rtcloadbalance', (_req, res, ctx) => {
-    const origin = node.origin;
-    const loadBalancing = node.config.loadBalancing;
+  router.add('GET', '/rtcloadbalance', (_req, res, route) => {
+    const origin = ctx.origin;
+    const loadBalancing = ctx.config.loadBalancing;
     if (!origin || !loadBalancing) {
       return refuse(res, { code: 'NOT_ALLOWED', reason: 'this node is not an origin (load_balancing_enabled is false)' });
     }
-    const query = parseBalanceQuery(ctx.url.searchParams);
+    const query = parseBalanceQuery(route.url.searchParams);
     if ('error' in query) return refuse(res, query.error);
 
     const links = origin.links;
@@ -38,12 +38,12 @@ export function registerRtcLoadBalance(router: Router, node: MediaNode): void {
       cpuLoad: l.cpuLoad,
       holdsStream: query.stream !== null && (l.relayOf(query.stream)?.complete ?? false),
     }));
-    const streamExists = query.stream !== null && (node.streams.get(query.stream) !== undefined || nodes.some((n) => n.holdsStream));
+    const streamExists = query.stream !== null && (ctx.streams.get(query.stream) !== undefined || nodes.some((n) => n.holdsStream));
     const result = chooseNode(query, { mode: origin.mode, nodes, streamExists, state });
     if ('error' in result) return refuse(res, result.error);
 
     const link = links.find((l) => l.edge.id === result.node.id)!;
-    const url = edgeBaseUrl(link.edge, 'ws', query.secure, originSecureAuthority(node.config));
+    const url = edgeBaseUrl(link.edge, 'ws', query.secure, originSecureAuthority(ctx.config));
     if (!url) {
       return refuse(res, {
         code: 'NO_NODE_AVAILABLE',

@@ -3,13 +3,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors';
 import { MAX_OFFER_BYTES, parseOffer, type ParsedOffer } from '../sdp/offer';
+import { parseStreamName } from '../streams/streamName';
 import { readBody } from './body';
 
-const STREAM_NAME = /^[^\x00-\x1f\x7f/]{1,128}$/;
-
+/**
+ * The stream name of a WHIP/WHEP path (already percent-decoded by the router), checked by the one
+ * stream-name rule and NFC-normalised; BAD_REQUEST quoting the rule otherwise.
+ */
 export function streamName(raw: string | undefined): string {
-  if (!raw || !STREAM_NAME.test(raw)) throw new AppError('BAD_REQUEST', 'stream name must be 1-128 printable characters without "/"');
-  return raw;
+  return parseStreamName(raw);
 }
 
 export async function readOffer(req: IncomingMessage): Promise<ParsedOffer> {

@@ -11,8 +11,8 @@ import { hostForUrl, proxyPath } from '../cluster/nodeUrls';
 import type { EdgeNodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import type { MediaNode } from '../node/MediaNode';
 import { readBody } from './body';
+import type { HttpContext } from './HttpContext';
 import type { UpgradeHandler } from './HttpServer';
 import { isSecureRequest, publicBase } from './publicUrl';
 import type { RouteContext, Router } from './router';
@@ -27,14 +27,14 @@ const SKIP = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forward
  * WebSocket endpoint `/proxy/<id>` (and `/proxy/<id>/`) for every edge (origin only). The edge is
  * looked up on every handshake, so edges added, removed or re-addressed by a reload are followed.
  */
-export function secureProxyUpgrades(node: MediaNode): Record<string, UpgradeHandler> {
-  if (!node.origin) return {};
-  const logger = node.logger.child({ component: 'proxy' });
+export function secureProxyUpgrades(ctx: HttpContext): Record<string, UpgradeHandler> {
+  if (!ctx.origin) return {};
+  const logger = ctx.logger.child({ component: 'proxy' });
   const handler: UpgradeHandler = (req, socket, head, secure) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const match = /\/proxy\/([^/]+)\/?$/.exec(path);
     const id = match ? decodeURIComponent(match[1]) : null;
-    const current = id === null ? undefined : node.origin?.links.find((l) => l.edge.id === id);
+    const current = id === null ? undefined : ctx.origin?.links.find((l) => l.edge.id === id);
     if (!current) return refuseUpgrade(socket, 404, `no edge "${id ?? ''}" in loadbalancing.xml`);
     proxyUpgrade(current.edge, logger)(req, socket, head, secure);
   };
@@ -84,8 +84,8 @@ function proxyUpgrade(edge: EdgeNodeConfig, logger: Logger): UpgradeHandler {
 }
 
 /** HTTP: WHEP through the proxy, with the edge's Location rewritten onto the proxy. */
-export function registerSecureProxy(router: Router, node: MediaNode): void {
-  const origin = node.origin;
+export function registerSecureProxy(router: Router, ctx: HttpContext): void {
+  const origin = ctx.origin;
   if (!origin) return;
   const edgeOf = (id: string | undefined): EdgeNodeConfig => {
     const link = origin.links.find((l) => l.edge.id === id);
@@ -93,14 +93,14 @@ export function registerSecureProxy(router: Router, node: MediaNode): void {
     return link.edge;
   };
 
-  router.add('POST', '/proxy/{edge}/whep/{stream}', async (req, res, ctx) => {
-    const edge = edgeOf(ctx.params.edge);
+  router.add('POST', '/proxy/{edge}/whep/{stream}', async (req, res, route) => {
+    const edge = edgeOf(route.params.edge);
     const body = await readBody(req, MAX_OFFER_BYTES);
-    await forward(req, res, ctx, edge, `/whep/${encodeURIComponent(ctx.params.stream)}`, body, node);
+    await forward(req, res, route, edge, `/whep/${encodeURIComponent(route.params.stream)}`, body, ctx.config);
   });
-  router.add('DELETE', '/proxy/{edge}/whep/{stream}/{session}', async (req, res, ctx) => {
-    const edge = edgeOf(ctx.params.edge);
-    await forward(req, res, ctx, edge, `/whep/${encodeURIComponent(ctx.params.stream)}/${encodeURIComponent(ctx.params.session)}`, '', node);
+  router.add('DELETE', '/proxy/{edge}/whep/{stream}/{session}', async (req, res, route) => {
+    const edge = edgeOf(route.params.edge);
+    await forward(req, res, route, edge, `/whep/${encodeURIComponent(route.params.stream)}/${encodeURIComponent(route.params.session)}`, '', ctx.config);
   });
 }
 
@@ -111,7 +111,7 @@ function forward(
   edge: EdgeNodeConfig,
   path: string,
   body: string,
-  node: MediaNode,
+  config: HttpContext['config'],
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const headers = forwardedHeaders(req, edge, ctx.secure);
@@ -124,7 +124,7 @@ function forward(
         const type = edgeRes.headers['content-type'];
         if (type) out['Content-Type'] = type;
         const location = edgeRes.headers.location;
-        if (location) out['Location'] = rewriteLocation(location, edge, `${publicBase(req, ctx.secure, node.config)}${proxyPath(edge.id)}`);
+        if (location) out['Location'] = rewriteLocation(location, edge, `${publicBase(req, ctx.secure, config)}${proxyPath(edge.id)}`);
         const chunks: Buffer[] = [];
         edgeRes.on('data', (c: Buffer) => chunks.push(c));
         edgeRes.on('end', () => {

@@ -1,6 +1,6 @@
 // Standard ways in (issue 5): /rtcloadbalance, WHIP/WHEP, the secure proxy. Registered on every
-// node by MediaNode; each endpoint decides itself whether it serves on an origin, an edge or both.
-import type { MediaNode } from '../node/MediaNode';
+// node; each endpoint decides itself whether it serves on an origin, an edge or both.
+import type { HttpContext } from './HttpContext';
 import type { UpgradeHandler } from './HttpServer';
 import { registerRtcLoadBalance } from './rtcLoadBalance';
 import type { Router } from './router';
@@ -8,14 +8,14 @@ import { registerSecureProxy, secureProxyUpgrades } from './secureProxy';
 import { registerWhep } from './whep';
 import { registerWhip } from './whip';
 
-export function registerStandardApi(router: Router, node: MediaNode): void {
-  registerRtcLoadBalance(router, node);
-  registerWhip(router, node);
-  registerWhep(router, node);
-  registerSecureProxy(router, node);
+export function registerStandardApi(router: Router, ctx: HttpContext): void {
+  registerRtcLoadBalance(router, ctx);
+  registerWhip(router, ctx);
+  registerWhep(router, ctx);
+  registerSecureProxy(router, ctx);
 }
 
 /** Extra WebSocket endpoints by path (after the prefix). */
-export function standardUpgrades(node: MediaNode): Record<string, UpgradeHandler> {
-  return { ...secureProxyUpgrades(node) };
+export function standardUpgrades(ctx: HttpContext): Record<string, UpgradeHandler> {
+  return { ...secureProxyUpgrades(ctx) };
 }

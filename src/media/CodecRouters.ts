@@ -75,6 +75,8 @@ export class CodecRouters {
         return entry;
       });
       this.#creating.set(key, creating);
+      // The caller awaits `creating` and gets its failure; this derived promise only forgets the
+      // entry, and must not be reported as a second, unhandled rejection.
       creating.finally(() => this.#creating.delete(key)).catch(() => undefined);
     }
     return creating;

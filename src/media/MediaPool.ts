@@ -31,6 +31,8 @@ export interface MediaSlot {
   readonly router: ms.Router;
   /** Live transports on this router, for placement. */
   transports: number;
+  /** Live consumers on this worker (any of its routers), for operators and tests. */
+  consumers: number;
 }
 
 type Events = { workerdied: [index: number, error: Error] };
@@ -85,9 +87,9 @@ export class MediaPool extends TypedEmitter<Events> {
     return this.#options.dtlsCertificateFile ?? null;
   }
 
-  /** Transports per worker, for /healthz and operators. */
-  get load(): { pid: number; transports: number }[] {
-    return this.#slots.map((s) => ({ pid: s.worker.pid, transports: s.transports }));
+  /** Transports and consumers per worker, for /healthz and operators. */
+  get load(): { pid: number; transports: number; consumers: number }[] {
+    return this.#slots.map((s) => ({ pid: s.worker.pid, transports: s.transports, consumers: s.consumers }));
   }
 
   /** Process ids of the live workers (for /healthz and operators). */
@@ -114,6 +116,14 @@ export class MediaPool extends TypedEmitter<Events> {
     if (!slot) return;
     slot.transports++;
     transport.observer.once('close', () => slot.transports--);
+  }
+
+  /** Counts a consumer against the worker of `router` (its main router), until it closes. */
+  trackConsumer(router: ms.Router, consumer: ms.Consumer): void {
+    const slot = this.#slots.find((s) => s.router === router);
+    if (!slot) return;
+    slot.consumers++;
+    consumer.observer.once('close', () => slot.consumers--);
   }
 
   /** The worker a router runs on (WHEP puts a player's own router beside the stream's). */
@@ -158,7 +168,7 @@ export class MediaPool extends TypedEmitter<Events> {
       dtlsPrivateKeyFile: this.#options.dtlsPrivateKeyFile ?? undefined,
     });
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-    const slot: MediaSlot = { index, worker, router, transports: 0 };
+    const slot: MediaSlot = { index, worker, router, transports: 0, consumers: 0 };
     worker.on('died', (error: Error) => void this.#onDied(slot, count, error));
     this.#logger.info({ worker: index, pid: worker.pid }, 'mediasoup worker started');
     return slot;

@@ -35,7 +35,7 @@ async function openTransport(
   direction: 'send' | 'recv',
   initialBitrate: number,
 ): Promise<ms.WebRtcTransport | ms.PlainTransport> {
-  const listenIp = { ip: config.ipLocal, announcedIp: config.ip === config.ipLocal ? undefined : config.ip };
+  const listenIp = listenIpOf(config);
   if (kind === 'plain') {
     // comedia: a plain-RTP publisher (ffmpeg, GStreamer, tests) is reached at the address its
     // first packet comes from, so it needs no connect step.
@@ -48,6 +48,11 @@ async function openTransport(
     preferUdp: true,
     initialAvailableOutgoingBitrate: initialBitrate,
   });
+}
+
+/** The address transports bind (`ip_local`) and the one they announce to peers (`ip`), when it differs. */
+export function listenIpOf(config: Pick<NodeConfig, 'ip' | 'ipLocal'>): ms.TransportListenIp {
+  return { ip: config.ipLocal, announcedIp: config.ip === config.ipLocal ? undefined : config.ip };
 }
 
 /** What a client needs to set up its side of a transport. */

@@ -6,7 +6,9 @@ import type { Logger } from '../log';
 import { MediaPool } from '../media/MediaPool';
 import { StreamRegistry } from '../streams/StreamRegistry';
 import { SignalingServer } from '../signaling/SignalingServer';
-import type { NodeContext } from '../signaling/NodeContext';
+import { PlayService } from '../streams/PlayService';
+import { PublishService } from '../streams/PublishService';
+import type { HttpContext } from '../http/HttpContext';
 import { HttpServer } from '../http/HttpServer';
 import { Router } from '../http/router';
 import { registerRestApi } from '../http/restApi';
@@ -22,6 +24,9 @@ export class MediaNode {
   readonly logger: Logger;
   readonly media: MediaPool;
   readonly streams = new StreamRegistry();
+  /** Every way in (command channel, WHIP/WHEP, relays) publishes and plays through these. */
+  readonly publish: PublishService;
+  readonly play: PlayService;
   readonly signaling: SignalingServer;
   readonly relays: EdgeRelayService;
   readonly origin: OriginCluster | null;
@@ -57,14 +62,11 @@ export class MediaNode {
     this.logger = logger;
     this.media = media;
     this.load = new LoadMeter(media);
-    const ctx: NodeContext = {
-      config,
-      logger,
-      media,
-      streams: this.streams,
-      role: () => (this.origin ? 'origin' : this.relays.linked ? 'edge' : 'standalone'),
-    };
-    this.signaling = new SignalingServer(ctx, {
+    const services = { config, logger, media, streams: this.streams };
+    this.publish = new PublishService(services);
+    this.play = new PlayService(services);
+    const role = () => this.role;
+    this.signaling = new SignalingServer({ config, logger, publish: this.publish, play: this.play, role }, {
       maxPayload: config.wsMaxPayload,
       heartbeatMs: config.wsHeartbeatMs,
       maxConnections: config.maxConnections,
@@ -72,10 +74,9 @@ export class MediaNode {
     this.relays = new EdgeRelayService({
       config,
       logger: logger.child({ component: 'relay-in' }),
-      media,
-      streams: this.streams,
+      publish: this.publish,
       load: () => ({
-        players: this.signaling.playerCount + this.webrtcHttp.players,
+        players: this.play.players,
         cpuLoad: this.load.current,
         connections: this.signaling.sessions.length + this.webrtcHttp.size,
       }),
@@ -84,7 +85,13 @@ export class MediaNode {
       config.loadBalancingEnabled && config.loadBalancing
         ? new OriginCluster({ config, loadBalancing: config.loadBalancing, logger: logger.child({ component: 'cdn' }), streams: this.streams })
         : null;
-    if (this.origin) ctx.redirectPlay = (stream, secure) => this.origin!.redirectPlay(stream, secure);
+    const origin = this.origin;
+    if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
+  }
+
+  /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
+  get role(): 'origin' | 'edge' | 'standalone' {
+    return this.origin ? 'origin' : this.relays.linked ? 'edge' : 'standalone';
   }
 
   get closed(): boolean {
@@ -106,7 +113,7 @@ export class MediaNode {
     const metrics = createMetrics(
       {
         sessions: () => this.signaling.sessions.length,
-        players: () => this.signaling.playerCount,
+        players: () => this.play.players,
         streams: () => {
           const all = this.streams.all();
           const relayed = all.filter((s) => s.source.kind === 'relay').length;
@@ -116,8 +123,9 @@ export class MediaNode {
       },
       config.nodeId,
     );
-    registerRestApi(router, { node: this, metrics });
-    registerStandardApi(router, this);
+    const ctx = this.#httpContext();
+    registerRestApi(router, ctx, metrics);
+    registerStandardApi(router, ctx);
     this.#http = await HttpServer.create({
       host: config.ipLocal,
       port: config.wsPort,
@@ -128,11 +136,37 @@ export class MediaNode {
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/cdn/relay': (req, socket, head) => this.relays.handleUpgrade(req, socket, head),
-        ...standardUpgrades(this),
+        ...standardUpgrades(ctx),
       },
       logger: this.logger,
     });
     this.load.start();
+  }
+
+  #httpContext(): HttpContext {
+    return {
+      config: this.config,
+      logger: this.logger,
+      streams: this.streams,
+      publish: this.publish,
+      play: this.play,
+      webrtcHttp: this.webrtcHttp,
+      origin: this.origin,
+      role: () => this.role,
+      closing: () => this.#closed,
+      workers: () => ({ pids: this.media.pids, load: this.media.load }),
+      clients: () =>
+        this.signaling.sessions.map((s) => ({
+          id: s.id,
+          clientName: s.clientName,
+          remoteAddress: s.remoteAddress,
+          secure: s.secure,
+          connectedAt: new Date(s.connectedAt).toISOString(),
+          publishing: s.publishedStreams,
+          playing: s.playedStreams,
+        })),
+      originLinks: () => this.relays.links(),
+    };
   }
 
   /**

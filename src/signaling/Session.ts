@@ -9,9 +9,9 @@ import type { TransportKind } from '../media/transports';
 import type { StreamStatus } from '../streams/Stream';
 import type { NodeContext } from './NodeContext';
 import type { Peer } from '../rpc/Peer';
-import { Playback } from './Playback';
+import type { Playback } from '../streams/Playback';
+import type { Publication } from '../streams/Publication';
 import { ClientRequest, parseClientRequest } from './protocol';
-import { Publication } from './Publication';
 
 export class Session {
   readonly id = randomUUID();
@@ -80,7 +80,7 @@ export class Session {
       case 'connect':
         return this.#connect(request.data);
       case 'getRouterRtpCapabilities':
-        return { rtpCapabilities: this.#ctx.media.rtpCapabilities };
+        return { rtpCapabilities: this.#ctx.publish.rtpCapabilities };
       case 'publish':
         return this.#publish(request.data.stream, request.data.transport);
       case 'connectTransport':
@@ -151,7 +151,7 @@ export class Session {
   }
 
   async #publish(name: string, kind: TransportKind): Promise<unknown> {
-    const publication = await Publication.create(this.#ctx, name, kind, this.id);
+    const publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id });
     if (this.#closed) {
       publication.close();
       throw new AppError('NODE_CLOSING', 'session closed');
@@ -159,6 +159,7 @@ export class Session {
     this.#publishing.set(name, publication);
     publication.on('failed', () => {
       this.#publishing.delete(name);
+      this.#logger.error({ stream: name }, 'publisher transport closed under the stream (worker died?)');
       this.#status(name, 'publisher', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
     this.#logger.info({ stream: name, transport: kind }, 'publish');
@@ -201,28 +202,33 @@ export class Session {
   async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean; maxBitrate?: number }) {
     const { stream: name } = data;
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
-    if (this.#ctx.redirectPlay && !data.noRedirect) {
-      const redirect = await this.#ctx.redirectPlay(name, this.secure);
+    if (!data.noRedirect) {
+      const redirect = await this.#ctx.play.redirect(name, this.secure);
       if (redirect) {
         this.#logger.info({ stream: name, edge: redirect.nodeId }, 'player redirected to edge');
         return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
       }
     }
-    const stream = this.#ctx.streams.get(name);
-    if (!stream) throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${name}"`);
-    const rtpCapabilities = data.rtpCapabilities as unknown as ms.RtpCapabilities;
-    const { playback, consumers } = await Playback.create(this.#ctx, stream, data.transport, rtpCapabilities, data.maxBitrate);
+    const { playback, consumers } = await this.#ctx.play.play(name, {
+      via: 'client',
+      transport: data.transport,
+      // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
+      rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
+      maxBitrate: data.maxBitrate,
+    });
     if (this.#closed || this.#playing.has(name)) {
       playback.close();
       throw new AppError(this.#closed ? 'NODE_CLOSING' : 'NOT_ALLOWED', this.#closed ? 'session closed' : `this session already plays "${name}"`);
     }
     this.#playing.set(name, playback);
     playback.on('consumer', (consumer) => this.#peer.notify('newConsumer', { stream: name, consumer }));
+    playback.on('trackFailed', (failure) => this.#peer.notify('trackFailed', { stream: name, ...failure }));
     playback.on('notify', (method, info) => this.#peer.notify(method, info));
     playback.on('ended', (reason) => {
       this.#playing.delete(name);
-      if (reason === 'unpublished') this.#status(name, 'player', 'UNPUBLISHED');
-      else this.#status(name, 'player', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
+      if (reason === 'unpublished') return this.#status(name, 'player', 'UNPUBLISHED');
+      this.#logger.error({ stream: name }, 'player transport closed under the playback (worker died?)');
+      this.#status(name, 'player', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
     this.#logger.info({ stream: name, transport: data.transport }, 'play');
     this.#status(name, 'player', 'PENDING');

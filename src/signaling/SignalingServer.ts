@@ -34,13 +34,6 @@ export class SignalingServer {
     return [...this.#sessions];
   }
 
-  /** Number of sessions playing at least one stream (FEWESTCALLS counts these). */
-  get playerCount(): number {
-    let n = 0;
-    for (const s of this.#sessions) if (s.playedStreams.length > 0) n++;
-    return n;
-  }
-
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {
     if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
     if (this.#sessions.size >= this.#options.maxConnections) {

@@ -4,11 +4,10 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { describe } from '../rpc/frames';
+import { streamNameSchema } from '../streams/streamName';
 
-/** Stream names travel in URLs (WHIP/WHEP, embed player), so they stay URL-safe. */
-export const streamName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.~-]{0,127}$/, 'stream name must be 1-128 of A-Z a-z 0-9 _ . ~ - and start with a letter or digit');
+/** The one stream-name rule (src/streams/streamName.ts); parses to the NFC-normalised name. */
+export const streamName = streamNameSchema;
 
 const objectLike = z.record(z.string(), z.unknown());
 const id = z.string().min(1).max(64);
@@ -83,6 +82,7 @@ export function parseClientRequest(method: string, data: Record<string, unknown>
 export const NOTIFICATIONS = [
   'streamStatus',
   'newConsumer',
+  'trackFailed',
   'consumerClosed',
   'consumerPaused',
   'consumerResumed',

@@ -9,6 +9,8 @@ import { OriginCluster } from '../../src/cluster/OriginCluster';
 import { defaultSettings } from '../../src/config/propertiesSchema';
 import { DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type NodeConfig } from '../../src/config/types';
 import { MediaPool } from '../../src/media/MediaPool';
+import type { Publication } from '../../src/streams/Publication';
+import { PublishService } from '../../src/streams/PublishService';
 import type { Stream } from '../../src/streams/Stream';
 import { StreamRegistry } from '../../src/streams/StreamRegistry';
 import { MemorySocket, memorySocketPair, refusedSocket } from './memorySocket';
@@ -69,12 +71,12 @@ export class RelayWorld {
   readonly registry = new StreamRegistry();
   readonly cluster: OriginCluster;
   readonly edges = new Map<string, EdgeSide>();
-  readonly #originPool: MediaPool;
+  readonly #publish: PublishService;
   readonly #cleanup: (() => unknown)[] = [];
 
   constructor(options: WorldOptions) {
     const ids = options.edges ?? ['edge1'];
-    this.#originPool = options.originPool;
+    this.#publish = new PublishService({ config: nodeConfig('origin'), logger, media: options.originPool, streams: this.registry });
     const nodes: EdgeNodeConfig[] = ids.map((id, i) => ({
       id,
       ip: '127.0.0.1',
@@ -90,11 +92,11 @@ export class RelayWorld {
     for (const [i, node] of nodes.entries()) {
       const registry = new StreamRegistry();
       const load = { players: 0, cpuLoad: 0, connections: 0 };
+      const config = nodeConfig(node.id);
       const service = new EdgeRelayService({
-        config: nodeConfig(node.id),
+        config,
         logger: logger.child({ node: node.id }),
-        media: options.edgePools[i],
-        streams: registry,
+        publish: new PublishService({ config, logger, media: options.edgePools[i], streams: registry }),
         load: () => ({ ...load }),
       });
       const edge: EdgeSide = { id: node.id, registry, service, load, pairs: [], reachable: true };
@@ -134,16 +136,13 @@ export class RelayWorld {
   }
 
   /**
-   * Publishes a local stream on the origin as a client session would: the registry entry first
-   * (so relays start at once), then one producer per kind on a plain transport of its router.
+   * Publishes a local stream on the origin as a client session does (plain RTP transport): the
+   * registry entry first, so relays start at once, then one track per kind.
    */
   async publish(name: string, kinds: ('video' | 'audio')[] = ['video']): Promise<Published> {
-    const router = this.#originPool.pickRouter();
-    const stream = this.registry.create(name, router, { kind: 'local', sessionId: 'relay-core-test' });
-    const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, comedia: true, rtcpMux: true });
-    this.#originPool.track(router, transport);
-    this.#cleanup.push(() => transport.close());
-    const published = new Published(stream, transport);
+    const publication = await this.#publish.publish(name, 'plain', { sessionId: 'relay-core-test' });
+    this.#cleanup.push(() => publication.close());
+    const published = new Published(publication);
     for (const kind of kinds) await published.produce(kind);
     return published;
   }
@@ -167,10 +166,11 @@ export class RelayWorld {
 export class Published {
   readonly ssrc = { video: 1000 + Math.floor(Math.random() * 1e6), audio: 2_000_000 + Math.floor(Math.random() * 1e6) };
 
-  constructor(
-    readonly stream: Stream,
-    readonly transport: ms.PlainTransport,
-  ) {}
+  constructor(readonly publication: Publication) {}
+
+  get stream(): Stream {
+    return this.publication.stream;
+  }
 
   get name(): string {
     return this.stream.name;
@@ -182,13 +182,12 @@ export class Published {
 
   async produce(kind: 'video' | 'audio'): Promise<ms.Producer> {
     const rtpParameters = kind === 'video' ? VIDEO_RTP_PARAMETERS(this.ssrc.video) : AUDIO_RTP_PARAMETERS(this.ssrc.audio);
-    const producer = await this.transport.produce({ kind, rtpParameters: rtpParameters as ms.RtpParameters });
-    this.stream.addProducer(producer);
-    return producer;
+    return (await this.publication.produce(kind, rtpParameters as ms.RtpParameters)).producer;
   }
 
   /** Where RtpSender sends to (the plain transport learns the sender's address from its first packet). */
   get target(): { ip: string; port: number } {
-    return { ip: this.transport.tuple.localIp, port: this.transport.tuple.localPort };
+    const { tuple } = this.publication.transport as ms.PlainTransport;
+    return { ip: tuple.localIp, port: tuple.localPort };
   }
 }

@@ -1,9 +1,12 @@
 // A node with two workers: the players of one stream spread over both (the stream's tracks are
-// piped to the second worker's router once), and every player receives media, pause/resume
+// piped to the second worker's router once), whether they come by the command channel or WHEP, and every player receives media, pause/resume
 // notifications and keyframes as if it were on the publisher's worker.
 import { TestClient } from '../helpers/client';
 import { NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
+import { audio, offer, video } from '../helpers/sdpOffers';
+
+const playOffer = () => offer([audio('recvonly'), video('recvonly', 'all')]);
 
 let node: NodeProcess;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -51,4 +54,41 @@ test('players of one stream are spread over both workers and all receive its med
   await Promise.all(players.map(({ client }) => client.waitStatus('popular', 'UNPUBLISHED')));
   // Every transport of the stream is gone from both workers.
   await until(async () => (await (await fetch(`${node.http}/healthz`)).json()).workerLoad.every((w: { transports: number }) => w.transports === 0));
+});
+
+test('WHEP players and command-channel players of one stream are spread over the workers the same way', async () => {
+  const publisher = track(await TestClient.connect(node.url));
+  const sender = track(await publisher.publishRtp('spread', { audio: true }));
+  const consumersPerWorker = async (): Promise<number[]> =>
+    (await (await fetch(`${node.http}/healthz`)).json()).workerLoad.map((w: { consumers: number }) => w.consumers);
+  // Each way in on its own: the same placement rule must give both the same spread.
+  const spreadOf = async (addPlayer: () => Promise<() => Promise<unknown>>): Promise<number[]> => {
+    const before = await consumersPerWorker();
+    const stops = [];
+    for (let i = 0; i < 4; i++) stops.push(await addPlayer());
+    const after = await consumersPerWorker();
+    for (const stop of stops) await stop();
+    await until(async () => (await consumersPerWorker()).every((n, i) => n === before[i]), 5000, 'players gone');
+    return after.map((n, i) => n - before[i]);
+  };
+  const viaCommandChannel = await spreadOf(async () => {
+    const p = await TestClient.connect(node.url);
+    const { receiver } = await p.playRtp('spread');
+    return async () => {
+      receiver.close();
+      await p.close();
+    };
+  });
+  const viaWhep = await spreadOf(async () => {
+    const res = await fetch(`${node.http}/whep/spread`, { method: 'POST', body: playOffer(), headers: { 'Content-Type': 'application/sdp' } });
+    expect(res.status).toBe(201);
+    const location = res.headers.get('location')!;
+    return () => fetch(location, { method: 'DELETE' });
+  });
+  // 4 players x 2 tracks = 8 consumers each way, split between both workers alike.
+  expect(viaCommandChannel.reduce((a, b) => a + b)).toBe(8);
+  expect(viaWhep.reduce((a, b) => a + b)).toBe(8);
+  expect(viaCommandChannel.every((n) => n >= 2)).toBe(true);
+  expect(viaWhep).toEqual(viaCommandChannel);
+  expect(sender.keyframeRequests).toBeGreaterThan(0);
 });

@@ -1,11 +1,12 @@
-// One stream a client session publishes: the registry stream and the transport its tracks arrive
-// on (WebRTC, or plain RTP for ffmpeg/GStreamer-style senders).
+// One published stream on this node: the registry stream and the transport its tracks arrive on
+// (WebRTC for the command channel and WHIP, plain RTP for ffmpeg/GStreamer-style senders). Made by
+// PublishService whatever the way in; the caller (a command-channel session, a WHIP session) owns it
+// and closes it.
 import type * as ms from 'mediasoup/lib/types';
 import { AppError } from '../errors';
-import { createClientTransport, describeTransport, TransportKind } from '../media/transports';
-import type { Stream } from '../streams/Stream';
+import { describeTransport, type TransportKind } from '../media/transports';
 import { TypedEmitter } from '../util/TypedEmitter';
-import type { NodeContext } from './NodeContext';
+import type { Stream } from './Stream';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
 
@@ -20,21 +21,8 @@ export class Publication extends TypedEmitter<Events> {
   readonly kind: TransportKind;
   #closed = false;
 
-  /** Reserves the name (STREAM_NAME_TAKEN if in use) and opens the transport on the least busy router. */
-  static async create(ctx: NodeContext, name: string, kind: TransportKind, sessionId: string): Promise<Publication> {
-    const router = ctx.media.pickRouter();
-    const stream = ctx.streams.create(name, router, { kind: 'local', sessionId });
-    try {
-      const transport = await createClientTransport(router, kind, ctx.config, 'send');
-      ctx.media.track(router, transport);
-      return new Publication(stream, transport, kind);
-    } catch (err) {
-      stream.close();
-      throw err;
-    }
-  }
-
-  private constructor(stream: Stream, transport: AnyTransport, kind: TransportKind) {
+  /** Made by PublishService only. */
+  constructor(stream: Stream, transport: AnyTransport, kind: TransportKind) {
     super();
     this.stream = stream;
     this.transport = transport;
@@ -50,20 +38,25 @@ export class Publication extends TypedEmitter<Events> {
     return this.stream.name;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** What the client needs to set up its side. */
   describe(): Record<string, unknown> {
     return describeTransport(this.transport, this.kind);
   }
 
   /** Adds a track; one of each kind per stream. Returns the producer and whether it is the first. */
-  async produce(kind: 'audio' | 'video', rtpParameters: ms.RtpParameters, paused: boolean): Promise<{ producer: ms.Producer; first: boolean }> {
+  async produce(kind: 'audio' | 'video', rtpParameters: ms.RtpParameters, paused = false): Promise<{ producer: ms.Producer; first: boolean }> {
+    if (this.#closed) throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" was unpublished`);
     if (this.stream.producers.some((p) => p.kind === kind)) {
       throw new AppError('NOT_ALLOWED', `stream "${this.name}" already has a ${kind} track`);
     }
     const producer = await this.transport.produce({ kind, rtpParameters, paused });
     if (this.stream.closed) {
       producer.close();
-      throw new AppError('STREAM_NOT_FOUND', 'stream was unpublished');
+      throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" was unpublished`);
     }
     const first = this.stream.status === 'PENDING';
     this.stream.addProducer(producer);

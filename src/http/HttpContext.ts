@@ -1,0 +1,44 @@
+// What the HTTP handlers need from their node, and nothing more: the stream services every way in
+// goes through, read-only views for the REST API, and the origin's cluster (null elsewhere). The
+// node builds it; handlers never see the node itself, so http/ does not import node/.
+import type { OriginCluster } from '../cluster/OriginCluster';
+import type { NodeConfig } from '../config/types';
+import type { Logger } from '../log';
+import type { PlayService } from '../streams/PlayService';
+import type { PublishService } from '../streams/PublishService';
+import type { StreamRegistry } from '../streams/StreamRegistry';
+import type { WebRtcHttpSessions } from './WebRtcHttpSessions';
+
+/** A command-channel client, as `/rest-api/connection/find_all` lists it. */
+export interface ClientView {
+  id: string;
+  clientName: string;
+  remoteAddress: string;
+  secure: boolean;
+  connectedAt: string;
+  publishing: string[];
+  playing: string[];
+}
+
+export interface HttpContext {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  /** Read-only use: the REST API lists streams; publishing and playing go through the services. */
+  readonly streams: StreamRegistry;
+  readonly publish: PublishService;
+  readonly play: PlayService;
+  /** WHIP/WHEP sessions by id (their Location URLs). */
+  readonly webrtcHttp: WebRtcHttpSessions;
+  /** The origin's edge links and edge choice; null on an edge or a standalone node. */
+  readonly origin: OriginCluster | null;
+  /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
+  role(): 'origin' | 'edge' | 'standalone';
+  /** True once the node is shutting down. */
+  closing(): boolean;
+  /** Worker pids, and transports and consumers per worker, for /healthz. */
+  workers(): { pids: number[]; load: { pid: number; transports: number; consumers: number }[] };
+  /** Connected command-channel clients. */
+  clients(): ClientView[];
+  /** On an edge: the origins linked to it and the streams each relays here. */
+  originLinks(): { originId: string; remote: string; since: string; streams: string[] }[];
+}

@@ -1,0 +1,140 @@
+// The one way a stream is played on this node, whatever the way in (command channel or WHEP):
+// the redirect decision (on an origin, players go to an edge), the choice of worker (the least
+// busy, the stream's own on a tie), the router on it (the worker's own, or for WHEP a codec router
+// with the offer's payload types), pipes between workers, and the consumers. Access checks belong
+// here too, so no way in can go around them.
+import type * as ms from 'mediasoup/lib/types';
+import { AppError } from '../errors';
+import type { CodecRouterLease } from '../media/CodecRouters';
+import { createClientTransport, DEFAULT_INITIAL_BITRATE, type TransportKind } from '../media/transports';
+import { isMediaCodec } from '../sdp/codecs';
+import { planPlayerRouter, type WhepPlan } from '../sdp/whep';
+import { Playback, type ConsumerInfo, type PlaySlot } from './Playback';
+import type { PlayRedirect } from './PlayRedirect';
+import type { StreamServiceOptions } from './PublishService';
+import type { Stream } from './Stream';
+
+/** What a player asks for. */
+export type PlayRequest =
+  /** A command-channel client (the SDK): its device's capabilities; later tracks are offered too. */
+  | { via: 'client'; transport: TransportKind; rtpCapabilities: ms.RtpCapabilities; maxBitrate?: number }
+  /** A WHEP offer: its receiving sections and their payload types. */
+  | { via: 'whep'; plan: WhepPlan };
+
+/**
+ * Where a player of `stream` should go instead of here, or null to serve it here. Throws
+ * STREAM_NOT_FOUND when the cluster knows no such stream. Plugged in by the origin.
+ */
+export type Redirector = (stream: string, secure: boolean) => Promise<PlayRedirect | null>;
+
+export class PlayService {
+  readonly #options: StreamServiceOptions;
+  readonly #playbacks = new Set<Playback>();
+  #redirector: Redirector | null = null;
+
+  constructor(options: StreamServiceOptions) {
+    this.#options = options;
+  }
+
+  /** The origin's edge choice; without one every player is served here. */
+  setRedirector(redirector: Redirector | null): void {
+    this.#redirector = redirector;
+  }
+
+  /** Live players on this node, whatever the way in (FEWESTCALLS and load reports count these). */
+  get players(): number {
+    return this.#playbacks.size;
+  }
+
+  /** Live players of one stream on this node. */
+  playersOf(name: string): number {
+    let n = 0;
+    for (const p of this.#playbacks) if (p.name === name) n++;
+    return n;
+  }
+
+  /** The edge a player should use instead of this node, or null to play here. */
+  async redirect(name: string, secure: boolean): Promise<PlayRedirect | null> {
+    return this.#redirector ? this.#redirector(name, secure) : null;
+  }
+
+  /**
+   * Plays `name` here: STREAM_NOT_FOUND when this node has no such stream (or, for WHEP, it has no
+   * track yet: the answer's sections are fixed), CANNOT_CONSUME when no track fits the player,
+   * MEDIA_UNAVAILABLE when no transport can be opened.
+   */
+  async play(name: string, request: PlayRequest): Promise<{ playback: Playback; consumers: ConsumerInfo[] }> {
+    const { media, config, logger } = this.#options;
+    const stream = this.#options.streams.get(name);
+    if (!stream) throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${name}"`);
+    const home = media.pickRouter(stream.router);
+    let router = home;
+    let lease: CodecRouterLease | null = null;
+    let slots: PlaySlot[] | null = null;
+    let rtpCapabilities: ms.RtpCapabilities;
+    let kind: TransportKind = 'webrtc';
+    let maxBitrate: number | null = null;
+    if (request.via === 'whep') {
+      const whep = planWhepRouter(stream, request.plan);
+      slots = whep.slots;
+      rtpCapabilities = whep.rtpCapabilities;
+      const worker = media.workerOf(home);
+      if (!worker) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);
+      lease = await media.codecRouters.acquire(worker, whep.mediaCodecs);
+      router = lease.router;
+    } else {
+      rtpCapabilities = request.rtpCapabilities;
+      kind = request.transport;
+      maxBitrate = request.maxBitrate ?? null;
+    }
+    let transport: ms.WebRtcTransport | ms.PlainTransport;
+    try {
+      const initial = maxBitrate ? Math.min(DEFAULT_INITIAL_BITRATE, maxBitrate) : DEFAULT_INITIAL_BITRATE;
+      transport = await createClientTransport(router, kind, config, 'recv', initial);
+    } catch (err) {
+      lease?.release();
+      throw err;
+    }
+    // Counted against the worker's own router, whichever router of that worker it is on.
+    media.track(home, transport);
+    const playback = new Playback({
+      stream,
+      router,
+      transport,
+      kind,
+      rtpCapabilities,
+      pipes: media.pipes,
+      lease,
+      slots,
+      maxBitrate,
+      logger: logger.child({ stream: name }),
+      onConsumer: (consumer) => media.trackConsumer(home, consumer),
+    });
+    try {
+      if (stream.closed) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);
+      const consumers = await playback.consumeAll();
+      this.#playbacks.add(playback);
+      playback.transport.observer.once('close', () => this.#playbacks.delete(playback));
+      return { playback, consumers };
+    } catch (err) {
+      playback.close();
+      throw err;
+    }
+  }
+}
+
+/** WHEP: the sections that can be served, and the codec router they need (see planPlayerRouter). */
+function planWhepRouter(stream: Stream, plan: WhepPlan): { slots: PlaySlot[]; mediaCodecs: ms.RtpCodecCapability[]; rtpCapabilities: ms.RtpCapabilities } {
+  if (stream.producers.length === 0) throw new AppError('STREAM_NOT_FOUND', `stream "${stream.name}" has no tracks yet`);
+  const tracks = stream.producers.filter((p) => plan.slots.some((s) => s.kind === p.kind));
+  const routerPlan = planPlayerRouter(
+    tracks.map((p) => ({ kind: p.kind, ...p.rtpParameters.codecs.find((c) => isMediaCodec(c.mimeType))! })),
+    plan.rtpCapabilities,
+  );
+  if (routerPlan.kinds.length === 0) throw new AppError('CANNOT_CONSUME', `cannot play "${stream.name}": no codec in common with the offer`);
+  return {
+    slots: plan.slots.filter((s) => routerPlan.kinds.includes(s.kind)),
+    mediaCodecs: routerPlan.mediaCodecs,
+    rtpCapabilities: routerPlan.rtpCapabilities,
+  };
+}

@@ -1,0 +1,229 @@
+// One player of one stream on this node: a transport and one consumer per track the player can
+// receive, whatever the way in (command channel or WHEP). Consumers start paused and are resumed
+// once the player's side is ready, so the first packets (and the keyframe asked for on resume) are
+// not lost.
+//
+// Players of one stream spread over the workers: a player placed on another worker's router gets
+// the stream's tracks piped there (once per router, shared by all its players), so a popular
+// stream uses every core instead of one. A WHEP player needs the payload types of its own offer:
+// it plays from a codec router of the chosen worker (shared by every player whose offer agrees).
+import type * as ms from 'mediasoup/lib/types';
+import { AppError, toWireError } from '../errors';
+import type { Logger } from '../log';
+import type { CodecRouterLease } from '../media/CodecRouters';
+import type { PipeCache } from '../media/PipeCache';
+import { describeTransport, type TransportKind } from '../media/transports';
+import type { Stream } from './Stream';
+import { TypedEmitter } from '../util/TypedEmitter';
+
+type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
+
+/** A consumer as the client sees it (play answer and `newConsumer`). */
+export interface ConsumerInfo {
+  id: string;
+  producerId: string;
+  kind: ms.MediaKind;
+  type: ms.ConsumerType;
+  rtpParameters: ms.RtpParameters;
+  producerPaused: boolean;
+  /** The WHEP m= section the consumer answers, when the player asked by section. */
+  mid?: string;
+}
+
+/** One receiving m= section of a WHEP offer: at most one consumer of its kind, with its mid. */
+export interface PlaySlot {
+  kind: ms.MediaKind;
+  mid: string;
+}
+
+type Events = {
+  /** A track the publisher added after play started. */
+  consumer: [info: ConsumerInfo];
+  /** A track the publisher added after play started could not be given to this player. */
+  trackFailed: [failure: { kind: ms.MediaKind; producerId: string; code: string; message: string }];
+  /** Per-consumer notifications for the client: consumerClosed, consumerPaused, ... */
+  notify: [method: string, data: Record<string, unknown>];
+  /** The stream ended (unpublished) or the transport failed; the playback is closed. */
+  ended: [reason: 'unpublished' | 'failed'];
+};
+
+export interface PlaybackParts {
+  stream: Stream;
+  /** The router the transport is on: the stream's own, another worker's, or a codec router. */
+  router: ms.Router;
+  transport: AnyTransport;
+  kind: TransportKind;
+  rtpCapabilities: ms.RtpCapabilities;
+  pipes: PipeCache;
+  /** WHEP: the codec router this player holds; given back on close. */
+  lease: CodecRouterLease | null;
+  /** WHEP: consume by section; later tracks are not offered (the SDP is fixed). */
+  slots: PlaySlot[] | null;
+  /** Cap applied once the first video consumer exists (see #consume). */
+  maxBitrate: number | null;
+  logger: Logger;
+  /** Told of every consumer made (the pool counts them per worker). */
+  onConsumer: (consumer: ms.Consumer) => void;
+}
+
+export class Playback extends TypedEmitter<Events> {
+  readonly stream: Stream;
+  readonly router: ms.Router;
+  readonly transport: AnyTransport;
+  readonly kind: TransportKind;
+  readonly #parts: PlaybackParts;
+  #maxBitrate: number | null;
+  readonly #consumers = new Map<string, ms.Consumer>();
+  readonly #detach: () => void;
+  #resumedOnce = false;
+  #closed = false;
+
+  /** Made by PlayService only, which then calls consumeAll(). */
+  constructor(parts: PlaybackParts) {
+    super();
+    this.#parts = parts;
+    this.stream = parts.stream;
+    this.router = parts.router;
+    this.transport = parts.transport;
+    this.kind = parts.kind;
+    this.#maxBitrate = parts.kind === 'webrtc' ? parts.maxBitrate : null;
+    const onProducer = (producer: ms.Producer) => void this.#consumeLater(producer);
+    const onClose = () => this.#end('unpublished');
+    this.stream.on('producer', onProducer);
+    this.stream.once('close', onClose);
+    this.#detach = () => {
+      this.stream.off('producer', onProducer);
+      this.stream.off('close', onClose);
+    };
+    this.transport.observer.once('close', () => this.#end('failed'));
+  }
+
+  get name(): string {
+    return this.stream.name;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get consumers(): ms.Consumer[] {
+    return [...this.#consumers.values()];
+  }
+
+  describe(): Record<string, unknown> {
+    return describeTransport(this.transport, this.kind);
+  }
+
+  findConsumer(consumerId: string): ms.Consumer | undefined {
+    return this.#consumers.get(consumerId);
+  }
+
+  /** Consumes every current track (by slot for WHEP); CANNOT_CONSUME when none fits. */
+  async consumeAll(): Promise<ConsumerInfo[]> {
+    const { slots } = this.#parts;
+    const infos: ConsumerInfo[] = [];
+    const wanted = slots
+      ? slots.flatMap((slot) => {
+          const producer = this.stream.producers.find((p) => p.kind === slot.kind);
+          return producer ? [{ producer, mid: slot.mid }] : [];
+        })
+      : this.stream.producers.map((producer) => ({ producer, mid: undefined }));
+    for (const { producer, mid } of wanted) {
+      const info = await this.#consume(producer, mid);
+      if (info) infos.push(info);
+    }
+    if (this.#closed) throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" ended`);
+    if ((slots || this.stream.producers.length > 0) && infos.length === 0) {
+      throw new AppError('CANNOT_CONSUME', `cannot play "${this.name}": no codec in common`);
+    }
+    return infos;
+  }
+
+  /** Resumes a consumer; true the first time any consumer of this playback is resumed (PLAYING). */
+  async resume(consumer: ms.Consumer): Promise<boolean> {
+    await consumer.resume();
+    if (this.#resumedOnce) return false;
+    this.#resumedOnce = true;
+    return true;
+  }
+
+  /** Resumes every consumer (WHEP, once DTLS is up). Failures are logged, not thrown. */
+  resumeAll(): void {
+    for (const consumer of this.#consumers.values()) {
+      if (consumer.closed) continue;
+      this.resume(consumer).catch((err: Error) => {
+        if (!consumer.closed) this.#parts.logger.warn({ stream: this.name, consumer: consumer.id, err: err.message }, 'could not resume a consumer');
+      });
+    }
+  }
+
+  /** Closes the transport (and so the consumers) without an `ended` event. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#detach();
+    this.transport.close();
+    this.#parts.lease?.release();
+    this.removeAllListeners();
+  }
+
+  #end(reason: 'unpublished' | 'failed'): void {
+    if (this.#closed) return;
+    this.emit('ended', reason);
+    this.close();
+  }
+
+  /** A track added after play started: offered to command-channel players, not to WHEP ones. */
+  async #consumeLater(producer: ms.Producer): Promise<void> {
+    if (this.#parts.slots) {
+      this.#parts.logger.info({ stream: this.name, kind: producer.kind }, 'track added after a WHEP play started: not offered to that player');
+      return;
+    }
+    try {
+      const info = await this.#consume(producer);
+      if (info) this.emit('consumer', info);
+    } catch (err) {
+      if (this.#closed || producer.closed) return; // the player or the track went meanwhile
+      const wire = toWireError(err);
+      this.#parts.logger.warn({ stream: this.name, kind: producer.kind, producer: producer.id, err: (err as Error).message }, 'a track added later could not reach the player');
+      this.emit('trackFailed', { kind: producer.kind, producerId: producer.id, code: wire.code, message: wire.message });
+    }
+  }
+
+  async #consume(producer: ms.Producer, mid?: string): Promise<ConsumerInfo | null> {
+    const { pipes, rtpCapabilities } = this.#parts;
+    await pipes.pipe(this.stream.router, producer, this.router);
+    if (this.#closed) return null;
+    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) return null;
+    const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, ...(mid ? { mid } : {}) });
+    if (this.#closed) {
+      consumer.close();
+      return null;
+    }
+    this.#consumers.set(consumer.id, consumer);
+    this.#parts.onConsumer(consumer);
+    // mediasoup 3.8.4 creates the transport's bandwidth estimator with its first video consumer
+    // and ignores a cap set before it (mediasoup#831): cap now, before the client resumes.
+    if (consumer.kind === 'video' && this.#maxBitrate) {
+      const cap = this.#maxBitrate;
+      this.#maxBitrate = null;
+      await this.transport.setMaxOutgoingBitrate(cap);
+    }
+    const ids = { stream: this.name, consumerId: consumer.id };
+    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    consumer.on('producerclose', () => this.emit('notify', 'consumerClosed', ids));
+    consumer.on('producerpause', () => this.emit('notify', 'consumerPaused', ids));
+    consumer.on('producerresume', () => this.emit('notify', 'consumerResumed', ids));
+    consumer.on('layerschange', (layers) => this.emit('notify', 'consumerLayersChanged', { ...ids, layers: layers ?? null }));
+    consumer.on('score', (score) => this.emit('notify', 'consumerScore', { ...ids, score }));
+    return {
+      id: consumer.id,
+      producerId: producer.id,
+      kind: consumer.kind,
+      type: consumer.type,
+      rtpParameters: consumer.rtpParameters,
+      producerPaused: consumer.producerPaused,
+      ...(mid ? { mid } : {}),
+    };
+  }
+}

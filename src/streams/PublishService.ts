@@ -1,0 +1,98 @@
+// The one way a stream comes into being on this node, whatever the way in: a command-channel
+// `publish`, a WHIP POST, or an origin relaying a stream to this edge. It reserves the name in the
+// registry (the single place that decides whether a name is free), places the stream on the least
+// busy worker, and opens the transport its tracks arrive on. Access checks belong here too, so no
+// way in can go around them.
+import type * as ms from 'mediasoup/lib/types';
+import type { NodeConfig } from '../config/types';
+import { AppError } from '../errors';
+import type { Logger } from '../log';
+import type { MediaPool } from '../media/MediaPool';
+import { createClientTransport, listenIpOf, type TransportKind } from '../media/transports';
+import { Publication } from './Publication';
+import { parseStreamName } from './streamName';
+import type { Stream } from './Stream';
+import type { StreamRegistry } from './StreamRegistry';
+
+export interface StreamServiceOptions {
+  config: Pick<NodeConfig, 'ip' | 'ipLocal'>;
+  logger: Logger;
+  media: MediaPool;
+  streams: StreamRegistry;
+}
+
+/** A stream an origin pushes to this edge: the registry stream and the pipe its tracks arrive on. */
+export interface RelayedStream {
+  stream: Stream;
+  pipe: ms.PipeTransport;
+}
+
+/** Where the origin's side of a relay pipe listens, and its SRTP keys. */
+export interface RelayTuple {
+  ip: string;
+  port: number;
+  srtpParameters: ms.SrtpParameters;
+}
+
+export class PublishService {
+  readonly #options: StreamServiceOptions;
+
+  constructor(options: StreamServiceOptions) {
+    this.#options = options;
+  }
+
+  /** What this node's routers accept (the same on every worker): a publisher's codecs must fit. */
+  get rtpCapabilities(): ms.RtpCapabilities {
+    return this.#options.media.rtpCapabilities;
+  }
+
+  /**
+   * Publishes `name` from a client: STREAM_NAME_TAKEN if it is in use, MEDIA_UNAVAILABLE if no
+   * transport can be opened. The stream is PENDING until its first track.
+   */
+  async publish(rawName: string, kind: TransportKind, owner: { sessionId: string }): Promise<Publication> {
+    const { media, streams, config } = this.#options;
+    // Ways in check the rule as they parse; checked again here so no future one can skip it.
+    const name = parseStreamName(rawName);
+    const router = media.pickRouter();
+    const stream = streams.create(name, router, { kind: 'local', sessionId: owner.sessionId });
+    try {
+      const transport = await createClientTransport(router, kind, config, 'send');
+      media.track(router, transport);
+      if (stream.closed) {
+        transport.close();
+        throw new AppError('STREAM_NOT_FOUND', `stream "${name}" was unpublished while its transport opened`);
+      }
+      return new Publication(stream, transport, kind);
+    } catch (err) {
+      stream.close();
+      throw err;
+    }
+  }
+
+  /**
+   * The edge side of a relay: a stream fed by a PipeTransport connected to the origin's pipe.
+   * STREAM_NAME_TAKEN when this edge already has a stream of that name (a local one published
+   * here); the origin retries later. The pipe closes with the stream and the stream with the pipe
+   * (its worker died).
+   */
+  async acceptRelay(rawName: string, source: { originId: string; linkId: string }, remote: RelayTuple): Promise<RelayedStream> {
+    const { media, streams, config } = this.#options;
+    const name = parseStreamName(rawName);
+    if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
+    const router = media.pickRouter();
+    const pipe = await router.createPipeTransport({ listenIp: listenIpOf(config), enableSrtp: true, enableRtx: true });
+    media.track(router, pipe);
+    let stream: Stream;
+    try {
+      await pipe.connect(remote);
+      stream = streams.create(name, router, { kind: 'relay', ...source });
+    } catch (err) {
+      pipe.close();
+      throw err;
+    }
+    pipe.observer.once('close', () => stream.close());
+    stream.once('close', () => pipe.close());
+    return { stream, pipe };
+  }
+}
