@@ -39,7 +39,7 @@ export function parseRelayRequest(method: string, data: Record<string, unknown>)
   return { method, data: r.data } as RelayRequest;
 }
 
-/** Edge -> origin notification, every second: what LESS_LOADED_NODE and FEWESTCALLS use. */
+/** Edge -> origin notification, every `cdn.load_report_ms` (default 1 s): what LESS_LOADED_NODE and FEWESTCALLS use. */
 export const loadNotification = z.strictObject({
   players: z.number().int().nonnegative(),
   cpuLoad: z.number().nonnegative(),
