@@ -3,8 +3,8 @@
 // read from /proc/<pid>/stat (utime + stime) over the measuring window.
 import fs from 'node:fs';
 import { TestClient } from '../test/helpers/client';
-import { NodeProcess, startNode } from '../test/helpers/nodes';
-import { RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
+import { type NodeProcess, startNode } from '../test/helpers/nodes';
+import { type RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -25,7 +25,10 @@ export interface FanoutResult {
 }
 
 export async function fanout(workers: number, players: number, windowMs = 5000): Promise<FanoutResult> {
-  const node: NodeProcess = await startNode({ name: `fanout-${workers}`, props: { workers, 'log.level': 'warn', max_connections: players + 10, media_port_from: 53000, media_port_to: 54999 } });
+  const node: NodeProcess = await startNode({
+    name: `fanout-${workers}`,
+    props: { workers, 'log.level': 'warn', max_connections: players + 10, media_port_from: 53000, media_port_to: 54999 },
+  });
   const clients: TestClient[] = [];
   const receivers: RtpReceiver[] = [];
   try {

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestClient } from '../test/helpers/client';
-import { edgesXml, NodeProcess, startNode, until } from '../test/helpers/nodes';
-import { RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
+import { edgesXml, type NodeProcess, startNode, until } from '../test/helpers/nodes';
+import { type RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
 import { fmt, median, percentile } from './stats';
-import { fanout, FanoutResult } from './fanout';
+import { fanout, type FanoutResult } from './fanout';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FANOUT_PLAYERS = Number(process.env.BENCH_FANOUT_PLAYERS ?? 500);
@@ -23,9 +23,19 @@ async function listed(node: NodeProcess, stream: string): Promise<boolean> {
 }
 
 async function startOrigin(edges: NodeProcess[], mode = 'ROUNDROBIN'): Promise<NodeProcess> {
-  const origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true, 'log.level': 'warn' }, xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port })), mode) });
+  const origin = await startNode({
+    name: 'origin',
+    props: { load_balancing_enabled: true, 'log.level': 'warn' },
+    xml: edgesXml(
+      edges.map((e) => ({ id: e.name, port: e.port })),
+      mode,
+    ),
+  });
   nodes.push(origin);
-  await until(async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges.every((e: { state: string }) => e.state === 'up'), 10000);
+  await until(
+    async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges.every((e: { state: string }) => e.state === 'up'),
+    10000,
+  );
   return origin;
 }
 
@@ -135,7 +145,9 @@ async function main(): Promise<void> {
   for (const workers of [1, 2]) {
     const r = await fanout(workers, FANOUT_PLAYERS);
     fan.push(r);
-    log(`fan-out ${r.players} players, ${workers} worker(s): median delivery ${fmt(r.medianDelivery * 100, 1)}%, worker CPU ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')}`);
+    log(
+      `fan-out ${r.players} players, ${workers} worker(s): median delivery ${fmt(r.medianDelivery * 100, 1)}%, worker CPU ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')}`,
+    );
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

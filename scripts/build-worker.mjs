@@ -3,7 +3,7 @@
 // the two patches this machine's toolchain needs and the OpenSSL fix for CVE-2022-0778, and caches
 // the binary outside the checkout.
 //
-// Why this script exists (DESIGN.md section 3): mediasoup >= 3.9 downloads its worker's
+// Why this script exists (docs/mediasoup.md): mediasoup >= 3.9 downloads its worker's
 // dependencies (or a prebuilt binary) from GitHub at install time, which cannot work on a machine
 // that reaches only the npm registry and Debian. 3.8.4 vendors everything; its own postinstall is
 // denied in package.json `allowScripts` and this script runs instead, as the project's postinstall.

@@ -1,6 +1,6 @@
 // One root pino logger per process; everything else takes child loggers bound to
 // {node, session, stream}. JSON by default, pretty when stdout is a terminal.
-import pino, { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
@@ -10,8 +10,6 @@ export function createRootLogger(level: string, node: string): Logger {
     level,
     base: { node },
     redact: { paths: ['secret', '*.secret', 'cdnSecret', '*.cdnSecret'], censor: '[redacted]' },
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   });
 }

@@ -1,6 +1,6 @@
 // `npm start`: a local demo cluster on loopback, one origin and two edges (conf/local/*), each a
 // separate node process. Prints the URLs a newcomer needs and stops all three on Ctrl-C.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { loadConfig } from '../config/load';

@@ -1,6 +1,6 @@
 // A tiny typed event emitter for the browser SDK. Node's EventEmitter is not in the browser, and a
-// listener that throws must not break the SDK's own state machine (DESIGN.md section 5.2), so
-// listener errors are caught and reported on the console instead of propagating.
+// listener that throws must not break the SDK's own state machine, so listener errors are caught
+// and reported on the console instead of propagating.
 
 export type EventMap = Record<string, unknown[]>;
 type Listener<A extends unknown[]> = (...args: A) => void;

@@ -1,8 +1,8 @@
 // One connected node: its command channel after `connect`, and a mediasoup-client Device loaded
 // with that node's router capabilities. The origin session has one; a player redirected to an edge
 // opens another, to the edge.
-import { Device, detectDevice, types } from 'mediasoup-client';
-import { Channel, ChannelOptions } from './Channel';
+import { Device, detectDevice, type types } from 'mediasoup-client';
+import { Channel, type ChannelOptions } from './Channel';
 import { SdkError } from './constants';
 
 export interface NodeLinkOptions extends ChannelOptions {

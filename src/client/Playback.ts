@@ -4,8 +4,8 @@
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
 import type { Notification } from './Channel';
-import { NodeLink, NodeLinkOptions } from './NodeLink';
-import { ErrorInfo, Layers, SdkError } from './constants';
+import { NodeLink, type NodeLinkOptions } from './NodeLink';
+import { type ErrorInfo, type Layers, SdkError } from './constants';
 import { attach, detach } from './display';
 
 export interface PlaybackEvents extends Record<string, unknown[]> {
@@ -181,9 +181,7 @@ export class Playback extends Emitter<PlaybackEvents> {
     });
     this.#transport = transport;
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.link.channel
-        .request('connectTransport', { transportId: transport.id, dtlsParameters })
-        .then(() => callback(), errback);
+      this.link.channel.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
     });
     transport.on('connectionstatechange', (state) => {
       // 'disconnected' can recover by itself; 'failed' cannot.
@@ -198,12 +196,14 @@ export class Playback extends Emitter<PlaybackEvents> {
 
   /** Consumers are added one at a time, in arrival order, whether from `play` or `newConsumer`. */
   #enqueue(info: ConsumerInfo): Promise<unknown> {
-    this.#queue = this.#queue.then(() => this.#consume(info)).catch((err: unknown) => {
-      if (this.#ended) return;
-      const error = SdkError.from(err);
-      console.warn(`[cdn-sdk] could not consume the ${info.kind} track of "${this.#options.name}"`, err);
-      this.emit('trackFailed', { kind: info.kind, code: error.code, message: error.message });
-    });
+    this.#queue = this.#queue
+      .then(() => this.#consume(info))
+      .catch((err: unknown) => {
+        if (this.#ended) return;
+        const error = SdkError.from(err);
+        console.warn(`[cdn-sdk] could not consume the ${info.kind} track of "${this.#options.name}"`, err);
+        this.emit('trackFailed', { kind: info.kind, code: error.code, message: error.message });
+      });
     return this.#queue;
   }
 

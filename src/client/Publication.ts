@@ -4,7 +4,7 @@ import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
 import type { Notification } from './Channel';
 import type { NodeLink } from './NodeLink';
-import { ErrorInfo, SdkError } from './constants';
+import { type ErrorInfo, SdkError } from './constants';
 import { attach, detach } from './display';
 
 export interface PublicationEvents extends Record<string, unknown[]> {

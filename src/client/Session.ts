@@ -1,9 +1,9 @@
 // The WCS-style session: one command channel to the node named by `urlServer` (the origin of a
 // CDN), and the factory of streams. Players may open further connections (to edges) of their own.
 import { Emitter } from './Emitter';
-import { NodeLink, NodeLinkOptions } from './NodeLink';
-import { SESSION_STATUS, SessionStatus, SdkError, ErrorInfo } from './constants';
-import { Stream, StreamOptions } from './Stream';
+import { NodeLink, type NodeLinkOptions } from './NodeLink';
+import { SESSION_STATUS, type SessionStatus, SdkError, type ErrorInfo } from './constants';
+import { Stream, type StreamOptions } from './Stream';
 
 export interface SessionOptions extends NodeLinkOptions {
   /** ws:// or wss:// URL of the node (the origin); a path prefix is kept. Required. */

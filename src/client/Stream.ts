@@ -7,15 +7,7 @@ import { Emitter } from './Emitter';
 import { Playback, type TrackFailure } from './Playback';
 import { Publication } from './Publication';
 import type { Session } from './Session';
-import {
-  ErrorInfo,
-  Layers,
-  RetryInfo,
-  SdkError,
-  STREAM_EVENT,
-  STREAM_STATUS,
-  StreamStatus,
-} from './constants';
+import { type ErrorInfo, type Layers, type RetryInfo, SdkError, STREAM_EVENT, STREAM_STATUS, type StreamStatus } from './constants';
 
 export interface StreamOptions {
   /** Stream name (the rule is in docs/protocol.md, "Stream names"). Required. */

@@ -1,5 +1,4 @@
 // Status names and error codes, spelled as in the WCS Web SDK so its users feel at home.
-import type { ErrorCode as ServerErrorCode } from '../errors';
 
 export const SESSION_STATUS = {
   /** Not connected yet (the WebSocket is opening). */
@@ -41,6 +40,40 @@ export const STREAM_EVENT = {
   /** Player: one track could not be played (e.g. no codec in common); the others play on. Payload: TrackFailure. */
   TRACK_FAILED: 'TRACK_FAILED',
 } as const;
+
+/**
+ * The command channel's error codes (src/errors.ts, docs/protocol.md). The SDK is bundled for
+ * browsers and imports no server code, so the names are repeated here; test/unit/layers.test.ts
+ * fails when this list and the server's registry differ.
+ */
+export const SERVER_ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNKNOWN_COMMAND',
+  'NOT_CONNECTED',
+  'ALREADY_CONNECTED',
+  'STREAM_NOT_FOUND',
+  'STREAM_NAME_TAKEN',
+  'TRANSPORT_NOT_FOUND',
+  'PRODUCER_NOT_FOUND',
+  'CONSUMER_NOT_FOUND',
+  'CANNOT_CONSUME',
+  'NOT_ALLOWED',
+  'UNAUTHORIZED',
+  'TOO_MANY_CONNECTIONS',
+  'NODE_CLOSING',
+  'MEDIA_UNAVAILABLE',
+  'UNKNOWN_CLUSTER',
+  'UNKNOWN_MACHINE',
+  'MACHINE_DOWN',
+  'NO_NODE_AVAILABLE',
+  'BAD_SDP',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'SESSION_NOT_FOUND',
+  'EDGE_UNREACHABLE',
+  'TIMEOUT',
+  'INTERNAL',
+] as const;
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
 /**
  * Codes the SDK reports itself, for failures that never reach a server. Every other code is one of

@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import type { Logger } from '../log';
-import { Peer, PeerSocket } from '../rpc/Peer';
+import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { hostForUrl } from './nodeUrls';

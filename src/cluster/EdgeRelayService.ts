@@ -10,11 +10,11 @@ import { WebSocketServer } from 'ws';
 import type { NodeConfig } from '../config/types';
 import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
-import { Peer, PeerSocket } from '../rpc/Peer';
+import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
-import { parseRelayRequest, RelayRequest } from './relayProtocol';
+import { parseRelayRequest, type RelayRequest } from './relayProtocol';
 import { secretMatches } from './secret';
 
 export interface EdgeRelayServiceOptions {
@@ -166,7 +166,10 @@ export class EdgeRelayService {
     const { config, logger } = this.#options;
     if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'hello was already sent on this link');
     if (!secretMatches(data.secret, config.cdnSecret)) {
-      logger.warn({ remote: link.remote, origin: data.originId }, config.cdnSecret ? 'relay link refused: wrong cluster secret' : 'relay link refused: cdn_secret is not set on this node');
+      logger.warn(
+        { remote: link.remote, origin: data.originId },
+        config.cdnSecret ? 'relay link refused: wrong cluster secret' : 'relay link refused: cdn_secret is not set on this node',
+      );
       // Answer first, then hang up: the origin learns why.
       setTimeout(() => this.#dropLink(link, 'unauthorized'), 200).unref();
       throw new AppError('UNAUTHORIZED', 'cluster secret does not match');

@@ -7,9 +7,9 @@ import type { Logger } from '../log';
 import type { PlayRedirect } from '../streams/PlayRedirect';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
-import { ConnectEdge, EdgeLink, LinkState } from './EdgeLink';
+import { type ConnectEdge, EdgeLink, type LinkState } from './EdgeLink';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
-import { selectEdge, SelectionState } from './selection';
+import { selectEdge, type SelectionState } from './selection';
 
 export interface OriginClusterOptions {
   config: NodeConfig;
@@ -173,7 +173,10 @@ export class OriginCluster {
       upSince: l.upSince ? new Date(l.upSince).toISOString() : null,
       players: l.players,
       cpuLoad: Math.round(l.cpuLoad * 1000) / 1000,
-      streams: this.#options.streams.all().filter((s) => l.relayOf(s.name)?.state === 'relayed').map((s) => s.name),
+      streams: this.#options.streams
+        .all()
+        .filter((s) => l.relayOf(s.name)?.state === 'relayed')
+        .map((s) => s.name),
       ...(l.lastError ? { lastError: l.lastError } : {}),
     }));
   }

@@ -31,13 +31,7 @@ export class StreamRelay {
   readonly #onRelayed: () => void;
   readonly #onFailed: (failure: RelayFailure) => void;
 
-  constructor(
-    stream: Stream,
-    peer: Peer,
-    config: NodeConfig,
-    logger: Logger,
-    hooks: { relayed: () => void; failed: (failure: RelayFailure) => void },
-  ) {
+  constructor(stream: Stream, peer: Peer, config: NodeConfig, logger: Logger, hooks: { relayed: () => void; failed: (failure: RelayFailure) => void }) {
     this.stream = stream;
     this.#peer = peer;
     this.#config = config;

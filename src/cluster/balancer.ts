@@ -38,6 +38,7 @@ export type BalanceResult = { node: BalancerNode } | { error: BalanceRefusal };
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 // Machine ids travel in URLs; refuse control characters and absurd lengths. Stream names follow
 // the one stream-name rule instead (src/streams/streamName.ts).
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const TEXT = /^[^\x00-\x1f\x7f]{1,128}$/;
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
@@ -137,10 +138,7 @@ export function chooseNode(q: BalanceQuery, ctx: BalanceContext): BalanceResult 
   if (!choice) {
     const up = pool.filter((n) => n.up).length;
     const what = q.stream !== null ? ` holding stream "${q.stream}"` : '';
-    return refuse(
-      'NO_NODE_AVAILABLE',
-      `no node of cluster "${clusterName}" is up, below its connection cap${what} (${up} of ${pool.length} up)`,
-    );
+    return refuse('NO_NODE_AVAILABLE', `no node of cluster "${clusterName}" is up, below its connection cap${what} (${up} of ${pool.length} up)`);
   }
   return { node: candidates.find((n) => n.id === choice.id)! };
 }

@@ -19,12 +19,7 @@ export interface SelectionState {
  * Picks one candidate, or null when there are none. Ties go to the first candidate in the
  * configured order, so choices are reproducible in tests.
  */
-export function selectEdge(
-  mode: BalancingMode,
-  candidates: readonly Candidate[],
-  state: SelectionState,
-  random: () => number = Math.random,
-): Candidate | null {
+export function selectEdge(mode: BalancingMode, candidates: readonly Candidate[], state: SelectionState, random: () => number = Math.random): Candidate | null {
   if (candidates.length === 0) return null;
   switch (mode) {
     case 'ROUNDROBIN': {

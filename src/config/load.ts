@@ -14,7 +14,6 @@ import {
   SETTING_FIELDS,
   checkSettings,
   defaultSettings,
-  fieldOfEnv,
   fieldOfKey,
   parseSetting,
   suggestEnv,

@@ -149,9 +149,7 @@ export const PROPERTY_SPECS: PropertySpecs = {
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];
 
 const FIELD_BY_KEY = new Map<string, SettingField>(SETTING_FIELDS.map((field) => [PROPERTY_SPECS[field].key, field]));
-const FIELD_BY_ENV = new Map<string, SettingField>(
-  SETTING_FIELDS.flatMap((field) => PROPERTY_SPECS[field].env.map((name) => [name, field] as const)),
-);
+const FIELD_BY_ENV = new Map<string, SettingField>(SETTING_FIELDS.flatMap((field) => PROPERTY_SPECS[field].env.map((name) => [name, field] as const)));
 
 /** The field a properties key fills, or undefined for an unknown key. */
 export function fieldOfKey(key: string): SettingField | undefined {
@@ -193,7 +191,10 @@ export function checkSettings(s: Settings): SettingsIssue | null {
       reason: `media_port_from (${s.mediaPortFrom}) must not be above media_port_to (${s.mediaPortTo})`,
     };
   }
-  for (const [cert, key] of [['tlsCertFile', 'tlsKeyFile'], ['dtlsCertFile', 'dtlsKeyFile']] as const) {
+  for (const [cert, key] of [
+    ['tlsCertFile', 'tlsKeyFile'],
+    ['dtlsCertFile', 'dtlsKeyFile'],
+  ] as const) {
     if ((s[cert] === null) !== (s[key] === null)) {
       const [set, unset] = s[cert] === null ? [key, cert] : [cert, key];
       return {

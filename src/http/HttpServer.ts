@@ -1,7 +1,7 @@
 // The node's one HTTP port (ws.port), and the HTTPS one (wss.port) when a certificate is set:
 // REST API, pages, and WebSocket upgrades, all under the optional path prefix.
 import fs from 'node:fs';
-import http, { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';

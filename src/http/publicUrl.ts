@@ -11,7 +11,10 @@ const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 /** The request came over TLS, directly or through a proxy that says so. */
 export function isSecureRequest(req: IncomingMessage, secure: boolean): boolean {
   if (secure) return true;
-  const proto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase();
+  const proto = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    .trim()
+    .toLowerCase();
   return proto === 'https';
 }
 

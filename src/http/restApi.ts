@@ -29,7 +29,6 @@ async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<ty
 }
 
 export function registerRestApi(router: Router, ctx: HttpContext, metrics: Registry): void {
-
   router.add('GET', '/healthz', (_req, res) => {
     if (ctx.closing()) return sendJson(res, 503, { status: 'closing' });
     const workers = ctx.workers();

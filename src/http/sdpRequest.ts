@@ -15,7 +15,10 @@ export function streamName(raw: string | undefined): string {
 }
 
 export async function readOffer(req: IncomingMessage): Promise<ParsedOffer> {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type !== 'application/sdp') {
     req.resume(); // drain, so the connection can be reused
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/sdp, not "${type || 'none'}"`);

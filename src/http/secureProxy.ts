@@ -66,7 +66,9 @@ function proxyUpgrade(edge: EdgeNodeConfig, logger: Logger): UpgradeHandler {
       upstream.setTimeout(0);
       upstream.setNoDelay(true);
       const headers = forwardedHeaders(req, edge, secure);
-      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      const lines = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
       upstream.write(`GET ${edge.pathPrefix}/${query} HTTP/1.1\r\n${lines}\r\n`);
       if (head.length > 0) upstream.write(head);
       // From here on both directions are opaque bytes: the edge answers the handshake itself.

@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { MEDIA_CODECS } from './codecs';
 import { routeMediasoupLogs } from './mediasoupLogs';
-import { createDtlsCertificate, DtlsCertificate } from './dtlsCertificate';
+import { createDtlsCertificate, type DtlsCertificate } from './dtlsCertificate';
 import { CodecRouters } from './CodecRouters';
 import { PipeCache } from './PipeCache';
 import type * as ms from 'mediasoup/lib/types';

@@ -21,7 +21,10 @@ export function routeMediasoupLogs(logger: Logger): void {
     instance.useColors = false;
     // mediasoup assigns `log` after creating the instance; keep ours.
     Object.defineProperty(instance, 'log', {
-      get: () => (...args: unknown[]) => emit(namespace, util.format(...args)),
+      get:
+        () =>
+        (...args: unknown[]) =>
+          emit(namespace, util.format(...args)),
       set: () => undefined,
     });
     return instance;

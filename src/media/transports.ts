@@ -24,7 +24,10 @@ export async function createClientTransport(
     return await openTransport(router, kind, config, direction, initialBitrate);
   } catch (err) {
     if (router.closed) throw err;
-    throw new AppError('MEDIA_UNAVAILABLE', `could not open a ${kind} media transport: ${(err as Error).message.trim() || 'no reason given'}; the media port range may be exhausted`);
+    throw new AppError(
+      'MEDIA_UNAVAILABLE',
+      `could not open a ${kind} media transport: ${(err as Error).message.trim() || 'no reason given'}; the media port range may be exhausted`,
+    );
   }
 }
 
@@ -56,10 +59,7 @@ export function listenIpOf(config: Pick<NodeConfig, 'ip' | 'ipLocal'>): ms.Trans
 }
 
 /** What a client needs to set up its side of a transport. */
-export function describeTransport(
-  transport: ms.WebRtcTransport | ms.PlainTransport,
-  kind: TransportKind,
-): Record<string, unknown> {
+export function describeTransport(transport: ms.WebRtcTransport | ms.PlainTransport, kind: TransportKind): Record<string, unknown> {
   if (kind === 'plain') {
     const plain = transport as ms.PlainTransport;
     return { id: plain.id, kind: 'plain', ip: plain.tuple.localIp, port: plain.tuple.localPort };

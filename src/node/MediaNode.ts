@@ -66,11 +66,14 @@ export class MediaNode {
     this.publish = new PublishService(services);
     this.play = new PlayService(services);
     const role = () => this.role;
-    this.signaling = new SignalingServer({ config, logger, publish: this.publish, play: this.play, role }, {
-      maxPayload: config.wsMaxPayload,
-      heartbeatMs: config.wsHeartbeatMs,
-      maxConnections: config.maxConnections,
-    });
+    this.signaling = new SignalingServer(
+      { config, logger, publish: this.publish, play: this.play, role },
+      {
+        maxPayload: config.wsMaxPayload,
+        heartbeatMs: config.wsHeartbeatMs,
+        maxConnections: config.maxConnections,
+      },
+    );
     this.relays = new EdgeRelayService({
       config,
       logger: logger.child({ component: 'relay-in' }),

@@ -6,7 +6,7 @@ import type { RawData } from 'ws';
 import { AppError, ERRORS, toWireError } from '../errors';
 import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
-import { asErrorCode, NotificationFrame, parseFrame, RequestFrame, ResponseFrame } from './frames';
+import { asErrorCode, type NotificationFrame, parseFrame, type RequestFrame, type ResponseFrame } from './frames';
 
 /** WebSocket readyState values (the standard ones, as `ws` uses). */
 export const SOCKET_STATE = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;

@@ -4,7 +4,7 @@
 //   notification: {"method": "streamStatus", "data": {...}}
 // Every text frame from the network goes through parseFrame() before anything trusts it.
 import { z } from 'zod';
-import { AppError, ERROR_CODES, ErrorCode } from '../errors';
+import { AppError, ERROR_CODES, type ErrorCode } from '../errors';
 
 const id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const method = z.string().min(1).max(64);
@@ -21,14 +21,9 @@ const errorFrame = z.strictObject({
 
 export type RequestFrame = { id: number; method: string; data: Record<string, unknown> };
 export type NotificationFrame = { method: string; data: Record<string, unknown> };
-export type ResponseFrame =
-  | { id: number; ok: true; data?: unknown }
-  | { id: number; ok: false; error: { code: string; message: string } };
+export type ResponseFrame = { id: number; ok: true; data?: unknown } | { id: number; ok: false; error: { code: string; message: string } };
 
-export type Frame =
-  | { type: 'request'; frame: RequestFrame }
-  | { type: 'notification'; frame: NotificationFrame }
-  | { type: 'response'; frame: ResponseFrame };
+export type Frame = { type: 'request'; frame: RequestFrame } | { type: 'notification'; frame: NotificationFrame } | { type: 'response'; frame: ResponseFrame };
 
 /** Parses and validates one text frame; throws AppError BAD_REQUEST with a reason. */
 export function parseFrame(text: string): Frame {

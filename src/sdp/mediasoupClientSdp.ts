@@ -1,4 +1,4 @@
-// mediasoup-client's SDP helpers, used server-side (DESIGN.md section 3). The package exports them
+// mediasoup-client's SDP helpers, used server-side (docs/mediasoup.md). The package exports them
 // as `mediasoup-client/handlers/sdp/*` (its `exports` map); TypeScript's "node" resolution does
 // not read `exports`, so the types come from the files under lib/ and the code through require().
 import type * as RemoteSdpModule from 'mediasoup-client/lib/handlers/sdp/RemoteSdp';

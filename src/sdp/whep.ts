@@ -37,9 +37,7 @@ export function planWhep(offer: ParsedOffer): WhepPlan {
 
 function receives(section: OfferSection): boolean {
   return (
-    (section.kind === 'audio' || section.kind === 'video') &&
-    section.media.port !== 0 &&
-    (section.direction === 'recvonly' || section.direction === 'sendrecv')
+    (section.kind === 'audio' || section.kind === 'video') && section.media.port !== 0 && (section.direction === 'recvonly' || section.direction === 'sendrecv')
   );
 }
 
@@ -97,7 +95,12 @@ function sameCodec(offered: ms.RtpCodecCapability, track: TrackCodec): boolean {
   // Same packetization mode and profile (profile_idc + constraint flags); the level may differ.
   return (
     Number(a['packetization-mode'] ?? 0) === Number(b['packetization-mode'] ?? 0) &&
-    String(a['profile-level-id'] ?? '42001f').slice(0, 4).toLowerCase() === String(b['profile-level-id'] ?? '42001f').slice(0, 4).toLowerCase()
+    String(a['profile-level-id'] ?? '42001f')
+      .slice(0, 4)
+      .toLowerCase() ===
+      String(b['profile-level-id'] ?? '42001f')
+        .slice(0, 4)
+        .toLowerCase()
   );
 }
 

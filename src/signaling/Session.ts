@@ -11,7 +11,7 @@ import type { NodeContext } from './NodeContext';
 import type { Peer } from '../rpc/Peer';
 import type { Playback } from '../streams/Playback';
 import type { Publication } from '../streams/Publication';
-import { ClientRequest, parseClientRequest } from './protocol';
+import { type ClientRequest, parseClientRequest } from './protocol';
 
 export class Session {
   readonly id = randomUUID();

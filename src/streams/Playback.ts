@@ -185,7 +185,10 @@ export class Playback extends TypedEmitter<Events> {
     } catch (err) {
       if (this.#closed || producer.closed) return; // the player or the track went meanwhile
       const wire = toWireError(err);
-      this.#parts.logger.warn({ stream: this.name, kind: producer.kind, producer: producer.id, err: (err as Error).message }, 'a track added later could not reach the player');
+      this.#parts.logger.warn(
+        { stream: this.name, kind: producer.kind, producer: producer.id, err: (err as Error).message },
+        'a track added later could not reach the player',
+      );
       this.emit('trackFailed', { kind: producer.kind, producerId: producer.id, code: wire.code, message: wire.message });
     }
   }

@@ -3,7 +3,7 @@
 import type * as ms from 'mediasoup/lib/types';
 import { AppError } from '../errors';
 import { TypedEmitter } from '../util/TypedEmitter';
-import { Stream, StreamSource } from './Stream';
+import { Stream, type StreamSource } from './Stream';
 
 type Events = {
   add: [stream: Stream];

@@ -3,7 +3,7 @@
 // the origin and plays from the other edge.
 import type { Browser } from 'playwright-core';
 import { startEdge, startOrigin, stopAll } from '../helpers/cluster';
-import { NodeProcess, until } from '../helpers/nodes';
+import { type NodeProcess, until } from '../helpers/nodes';
 import { edgeHolds, publishFromPage, waitPlayer } from '../helpers/pages';
 import { framesAdvance, launchChromium, openPage, videoState } from './browser';
 
@@ -33,7 +33,12 @@ test('when the edge the player is on dies, the player moves to the other edge an
   const publisher = await openPage(browser, `${origin.http}/two_way_streaming.html`, logs, 'publisher');
   await publishFromPage(publisher, STREAM);
   await until(async () => (await edgeHolds(edges[0], STREAM)) && (await edgeHolds(edges[1], STREAM)), 10000, 'both edges to hold the stream');
-  const player = await openPage(browser, `${origin.http}/player.html?urlServer=${encodeURIComponent(origin.url)}&streamName=${STREAM}&autoplay=true`, logs, 'player');
+  const player = await openPage(
+    browser,
+    `${origin.http}/player.html?urlServer=${encodeURIComponent(origin.url)}&streamName=${STREAM}&autoplay=true`,
+    logs,
+    'player',
+  );
   // The origin sends the player to an edge holding the stream.
   const state = await waitPlayer(player, (s) => s.status === 'PLAYING', 15000, 'player PLAYING');
   expect(state.nodeId).toMatch(/^edge[12]$/);

@@ -4,8 +4,8 @@
 // simulcast layer. Screenshots go to test-artifacts/. (A player's edge dying is in
 // browser.edgeFailover.test.ts, with a cluster of its own.)
 import type { Browser, Page } from 'playwright-core';
-import { edgesXml, NodeProcess, startNode, until } from '../helpers/nodes';
-import { edgeHolds, PlayerState, playerState, statusText, waitPlayer } from '../helpers/pages';
+import { edgesXml, type NodeProcess, startNode, until } from '../helpers/nodes';
+import { edgeHolds, type PlayerState, playerState, statusText, waitPlayer } from '../helpers/pages';
 import { DESKTOP, framesAdvance, launchChromium, openPage, PHONE, screenshot } from './browser';
 
 const STREAM = 'e2e-cam';
@@ -66,9 +66,7 @@ test('the player page opened with the origin URL ends up playing from an edge', 
 test('an embedded player (in an iframe) asked for a stream nobody publishes says "Stream not found"', async () => {
   const host = await browser.newPage({ viewport: { width: 800, height: 600 } });
   try {
-    await host.setContent(
-      `<iframe src="${origin.http}/player.html?streamName=nobody-here&autoplay=true" style="width:640px;height:360px;border:0"></iframe>`,
-    );
+    await host.setContent(`<iframe src="${origin.http}/player.html?streamName=nobody-here&autoplay=true" style="width:640px;height:360px;border:0"></iframe>`);
     const frame = await (await host.waitForSelector('iframe')).contentFrame();
     await until(async () => (await frame!.getAttribute('body', 'data-status')) === 'FAILED', 10000, 'embedded player FAILED');
     expect(await frame!.textContent('#message')).toBe('Stream not found.');
@@ -103,7 +101,11 @@ test('after an unpublish and a new publish the player resumes by itself', async 
   await waitPlayer(player, (s) => s.status === 'UNPUBLISHED', 10000, 'player UNPUBLISHED');
   expect(await player.textContent('#message')).toMatch(/ended|not found, retrying/i);
   // The player keeps trying while nothing is published, and says so.
-  await until(async () => Number(/Stream not found, retrying \((\d+)\/60\)/.exec((await player.textContent('#message')) ?? '')?.[1] ?? 0) >= 2, 10000, 'a second retry');
+  await until(
+    async () => Number(/Stream not found, retrying \((\d+)\/60\)/.exec((await player.textContent('#message')) ?? '')?.[1] ?? 0) >= 2,
+    10000,
+    'a second retry',
+  );
   const republished = Date.now();
   await publisher.click('#publishBtn');
   await until(async () => (await statusText(publisher, 'publishStatus')) === 'PUBLISHING', 15000, 'PUBLISHING again');
@@ -176,7 +178,11 @@ test('a throttled player gets a lower simulcast layer and keeps playing, and one
     w.noise = stream;
     stream.publish();
   }, NOISE);
-  await until(() => publisher.evaluate(() => (window as unknown as { noise: { status(): string } }).noise.status() === 'PUBLISHING'), 15000, 'noise PUBLISHING');
+  await until(
+    () => publisher.evaluate(() => (window as unknown as { noise: { status(): string } }).noise.status() === 'PUBLISHING'),
+    15000,
+    'noise PUBLISHING',
+  );
   const topLayerBps = async (): Promise<number> => {
     const bytes = () =>
       publisher.evaluate(async () => {

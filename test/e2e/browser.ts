@@ -1,8 +1,8 @@
-// Chromium for end-to-end tests: Debian's chromium driven by playwright-core (DESIGN.md section 3;
+// Chromium for end-to-end tests: Debian's chromium driven by playwright-core (docs/mediasoup.md;
 // `npx playwright install` cannot work here), with a fake camera and microphone.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Browser, chromium, ConsoleMessage, Page } from 'playwright-core';
+import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { NodeProcess, startNode, until } from '../helpers/nodes';
+import { type NodeProcess, startNode, until } from '../helpers/nodes';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>WHIP/WHEP</title><script>
 async function whip(url) {
@@ -53,6 +53,15 @@ async function end(which) {
 }
 </script>`;
 
+/** The functions PAGE defines, as page.evaluate() sees them on `window`. */
+interface PageApi {
+  whip(url: string): Promise<string>;
+  whep(url: string): Promise<{ location: string; redirected: boolean; url: string }>;
+  framesDecoded(): Promise<number>;
+  debug(): Promise<unknown>;
+  end(which: 'pub' | 'sub'): Promise<number>;
+}
+
 let origin: NodeProcess;
 let edge: NodeProcess;
 let browser: Browser;
@@ -90,28 +99,36 @@ afterEach(() => {
 });
 
 test('a page with only RTCPeerConnection publishes over WHIP on the origin and plays over WHEP from an edge, frames decoded', async () => {
-  const pubLocation = await page.evaluate((url) => (window as any).whip(url), `${origin.http}/whip/cam`);
+  const pubLocation = await page.evaluate((url) => (window as unknown as PageApi).whip(url), `${origin.http}/whip/cam`);
   expect(pubLocation).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${origin.port}/whip/cam/`));
-  await until(async () => {
-    const list = await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json();
-    return list.some((s: { name: string; tracks: unknown[] }) => s.name === 'cam' && s.tracks.length === 2);
-  }, 15000, 'the WHIP stream relayed to the edge with both tracks');
+  await until(
+    async () => {
+      const list = await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json();
+      return list.some((s: { name: string; tracks: unknown[] }) => s.name === 'cam' && s.tracks.length === 2);
+    },
+    15000,
+    'the WHIP stream relayed to the edge with both tracks',
+  );
 
-  const played = await page.evaluate((url) => (window as any).whep(url), `${origin.http}/whep/cam`);
+  const played = await page.evaluate((url) => (window as unknown as PageApi).whep(url), `${origin.http}/whep/cam`);
   expect(played.redirected).toBe(true);
   expect(played.url).toBe(`http://127.0.0.1:${edge.port}/cdn/edge1/whep/cam`);
   expect(played.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${edge.port}/cdn/edge1/whep/cam/`));
 
   let first = 0;
   try {
-    await until(async () => (first = await page.evaluate(() => (window as any).framesDecoded())) > 10, 20000, 'frames decoded from the edge');
+    await until(async () => (first = await page.evaluate(() => (window as unknown as PageApi).framesDecoded())) > 10, 20000, 'frames decoded from the edge');
   } catch (err) {
-    console.log(JSON.stringify(await page.evaluate(() => (window as any).debug()), null, 1));
+    console.log(JSON.stringify(await page.evaluate(() => (window as unknown as PageApi).debug()), null, 1));
     throw err;
   }
-  await until(async () => (await page.evaluate(() => (window as any).framesDecoded())) > first + 10, 10000, 'frames keep coming');
+  await until(async () => (await page.evaluate(() => (window as unknown as PageApi).framesDecoded())) > first + 10, 10000, 'frames keep coming');
 
-  expect(await page.evaluate(() => (window as any).end('sub'))).toBe(200);
-  expect(await page.evaluate(() => (window as any).end('pub'))).toBe(200);
-  await until(async () => !(await (await fetch(`${origin.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'cam'), 5000, 'cam gone');
+  expect(await page.evaluate(() => (window as unknown as PageApi).end('sub'))).toBe(200);
+  expect(await page.evaluate(() => (window as unknown as PageApi).end('pub'))).toBe(200);
+  await until(
+    async () => !(await (await fetch(`${origin.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'cam'),
+    5000,
+    'cam gone',
+  );
 }, 90000);

@@ -1,7 +1,7 @@
 // A static CDN of real node processes on loopback: edges, then an origin whose loadbalancing.xml
 // lists them. Edges report their load every 100 ms (cdn.load_report_ms), so a test waiting for
 // the origin to see an edge's players waits on that condition for a moment, not a second.
-import { edgesXml, NodeProcess, startNode, until } from './nodes';
+import { edgesXml, type NodeProcess, startNode, until } from './nodes';
 
 export const LOAD_REPORT_MS = 100;
 
@@ -22,7 +22,10 @@ export async function startOrigin(edges: NodeProcess[], opts: { name?: string; m
   const origin = await startNode({
     name: opts.name ?? 'origin',
     props: { load_balancing_enabled: true },
-    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port })), opts.mode ?? 'ROUNDROBIN'),
+    xml: edgesXml(
+      edges.map((e) => ({ id: e.name, port: e.port })),
+      opts.mode ?? 'ROUNDROBIN',
+    ),
   });
   try {
     await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, `${origin.name}'s edge links up`);

@@ -1,7 +1,7 @@
 // A real nginx from Debian in front of the nodes, on a free loopback port, in a temp prefix
 // directory (no root, no system config), stopped by its pid at the end of a test; the directory
 // goes with it.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -2,7 +2,7 @@
 // directory, and stops them (SIGTERM, then waits for the exit) at the end of a test. A config
 // directory written here is removed when the last node using it is stopped; kill() keeps it, since
 // a test that kills a node may start it again from the same directory.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -141,7 +141,12 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
     'cdn.reconnect_ms': 200,
     ...spec.props,
   };
-  fs.writeFileSync(path.join(dir, 'flashphoner.properties'), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'flashphoner.properties'),
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   if (spec.xml) fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), spec.xml);
   confUsers.set(dir, new Set());
   return dir;

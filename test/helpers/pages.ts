@@ -23,7 +23,7 @@ export async function waitPlayer(page: Page, check: (s: PlayerState) => boolean,
   try {
     await until(async () => check((last = await playerState(page))), timeoutMs, what);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; player state ${JSON.stringify(last)}`);
+    throw new Error(`${(err as Error).message}; player state ${JSON.stringify(last)}`, { cause: err });
   }
   return last!;
 }

@@ -13,7 +13,7 @@ import type { Publication } from '../../src/streams/Publication';
 import { PublishService } from '../../src/streams/PublishService';
 import type { Stream } from '../../src/streams/Stream';
 import { StreamRegistry } from '../../src/streams/StreamRegistry';
-import { MemorySocket, memorySocketPair, refusedSocket } from './memorySocket';
+import { type MemorySocket, memorySocketPair, refusedSocket } from './memorySocket';
 import { until } from './until';
 import { AUDIO_RTP_PARAMETERS, VIDEO_RTP_PARAMETERS } from './rtp';
 

@@ -1,6 +1,6 @@
 // A synthetic RTP publisher and a counting RTP receiver for plain transports: the cheapest real
 // media there is. VP8 packets carry the X bit and a PictureID, without which mediasoup 3.8.4's
-// VP8 parser sees no keyframes and its consumers forward nothing (DESIGN.md section 3).
+// VP8 parser sees no keyframes and its consumers forward nothing (docs/mediasoup.md).
 import dgram from 'node:dgram';
 
 export const VIDEO_PT = 101;
@@ -32,7 +32,14 @@ export function opusPacket(seq: number, timestamp: number, ssrc: number): Buffer
 }
 
 export const VIDEO_RTP_PARAMETERS = (ssrc: number) => ({
-  codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+  codecs: [
+    {
+      mimeType: 'video/VP8',
+      payloadType: VIDEO_PT,
+      clockRate: 90000,
+      rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+    },
+  ],
   encodings: [{ ssrc }],
 });
 
@@ -129,7 +136,14 @@ export class RtpReceiver {
       if (msg.length < 12 || (msg[0] & 0xc0) !== 0x80) return;
       const pt = msg[1] & 0x7f;
       if (pt >= 72 && pt <= 76) return; // RTCP (rtcp-mux)
-      this.packets.push({ pt, seq: msg.readUInt16BE(2), ssrc: msg.readUInt32BE(8), at: process.hrtime.bigint(), size: msg.length, tag: msg.readUInt32BE(msg.length - 4) });
+      this.packets.push({
+        pt,
+        seq: msg.readUInt16BE(2),
+        ssrc: msg.readUInt32BE(8),
+        at: process.hrtime.bigint(),
+        size: msg.length,
+        tag: msg.readUInt32BE(msg.length - 4),
+      });
       this.#waiters = this.#waiters.filter((w) => {
         if (this.count(w.pt) < w.n) return true;
         w.resolve();

@@ -59,7 +59,8 @@ export function video(dir: string, codecs: 'all' | 'h264' | 'av1', ssrc?: number
   ];
   for (const [pt, name, fmtp] of rtp) {
     lines.push(`a=rtpmap:${pt} ${name}`);
-    if (!name.startsWith('rtx')) lines.push(`a=rtcp-fb:${pt} nack`, `a=rtcp-fb:${pt} nack pli`, `a=rtcp-fb:${pt} ccm fir`, `a=rtcp-fb:${pt} goog-remb`, `a=rtcp-fb:${pt} transport-cc`);
+    if (!name.startsWith('rtx'))
+      lines.push(`a=rtcp-fb:${pt} nack`, `a=rtcp-fb:${pt} nack pli`, `a=rtcp-fb:${pt} ccm fir`, `a=rtcp-fb:${pt} goog-remb`, `a=rtcp-fb:${pt} transport-cc`);
     if (fmtp) lines.push(`a=fmtp:${pt} ${fmtp}`);
   }
   if (ssrc) lines.push(`a=ssrc-group:FID ${ssrc} ${ssrc + 1}`, `a=ssrc:${ssrc} cname:c1`, `a=ssrc:${ssrc + 1} cname:c1`);
@@ -67,6 +68,15 @@ export function video(dir: string, codecs: 'all' | 'h264' | 'av1', ssrc?: number
 }
 
 export function offer(sections: string[], mids = ['0', '1']): string {
-  return ['v=0', 'o=- 123 2 IN IP4 127.0.0.1', 's=-', 't=0 0', `a=group:BUNDLE ${mids.join(' ')}`, 'a=extmap-allow-mixed', 'a=msid-semantic: WMS', ...sections, ''].join('\r\n');
+  return [
+    'v=0',
+    'o=- 123 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    `a=group:BUNDLE ${mids.join(' ')}`,
+    'a=extmap-allow-mixed',
+    'a=msid-semantic: WMS',
+    ...sections,
+    '',
+  ].join('\r\n');
 }
-

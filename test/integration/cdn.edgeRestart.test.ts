@@ -2,7 +2,7 @@
 // and started again from the same configuration.
 import { TestClient } from '../helpers/client';
 import { Cleanup, routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
-import { NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
+import { type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 
 let origin: NodeProcess;
@@ -33,10 +33,14 @@ test('an edge killed and started again gets the live streams back within 5 s, in
   const latePublisher = track(await TestClient.connect(origin.url));
   track(await latePublisher.publishRtp('while-down'));
   edges[0] = await startNodeFromConf(victim.confDir, victim.port, 'edge1');
-  const ms = await until(async () => {
-    const names = (await streamsOn(edges[0])).map((s) => s.name);
-    return names.includes('survive') && names.includes('while-down');
-  }, 5000, 'edge1 to get both streams');
+  const ms = await until(
+    async () => {
+      const names = (await streamsOn(edges[0])).map((s) => s.name);
+      return names.includes('survive') && names.includes('while-down');
+    },
+    5000,
+    'edge1 to get both streams',
+  );
   expect(ms).toBeLessThan(5000);
   const player = track(await TestClient.connect(edges[0].url));
   const { receiver } = await player.playRtp('survive');

@@ -2,7 +2,7 @@
 // one started with the same node id while the edges keep running.
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
-import { NodeProcess, until } from '../helpers/nodes';
+import { type NodeProcess, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 
 let origin: NodeProcess;
@@ -22,7 +22,7 @@ afterAll(async () => {
   expect(codes).toEqual(codes.map(() => 0));
 });
 
-test('a restarted origin: edges drop its streams at once, and take the new origin\'s relays', async () => {
+test("a restarted origin: edges drop its streams at once, and take the new origin's relays", async () => {
   // Not tracked: they go with the origin they are connected to.
   const publisher = await TestClient.connect(origin.url);
   const sender = await publisher.publishRtp('again');

@@ -5,8 +5,8 @@
 // of their own: cdn.edgeRestart, cdn.workerDeath and cdn.originRestart.test.ts.
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
-import { NodeProcess, until } from '../helpers/nodes';
-import { RtpSender, VIDEO_PT } from '../helpers/rtp';
+import { type NodeProcess, until } from '../helpers/nodes';
+import { type RtpSender, VIDEO_PT } from '../helpers/rtp';
 
 let origin: NodeProcess;
 let edges: NodeProcess[] = [];
@@ -28,16 +28,20 @@ afterAll(async () => {
 test('a stream published on the origin is listed by both edges within a second', async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('cdn1', { audio: true }));
-  const ms = await until(async () => {
-    const lists = await Promise.all(edges.map(streamsOn));
-    return lists.every((l) => l.some((s) => s.name === 'cdn1' && s.source === 'relay' && s.status === 'PUBLISHING'));
-  }, 1000, 'both edges to list cdn1');
+  const ms = await until(
+    async () => {
+      const lists = await Promise.all(edges.map(streamsOn));
+      return lists.every((l) => l.some((s) => s.name === 'cdn1' && s.source === 'relay' && s.status === 'PUBLISHING'));
+    },
+    1000,
+    'both edges to list cdn1',
+  );
   expect(ms).toBeLessThan(1000);
   const onOrigin = (await streamsOn(origin)).find((s) => s.name === 'cdn1')!;
   expect(onOrigin.edges!.map((e) => e.relay)).toEqual(['relayed', 'relayed']);
 });
 
-test('a player asking the origin is redirected to an edge and receives the publisher\'s RTP there', async () => {
+test("a player asking the origin is redirected to an edge and receives the publisher's RTP there", async () => {
   const publisher = track(await TestClient.connect(origin.url));
   const sender: RtpSender = track(await publisher.publishRtp('cdn2'));
   await until(() => relayedEverywhere(origin, 'cdn2'));
@@ -110,7 +114,7 @@ test('unpublish on the origin tells players on both edges UNPUBLISHED and clears
   await until(async () => (await Promise.all([origin, ...edges].map(streamsOn))).every((l) => !l.some((s) => s.name === 'bye')));
 });
 
-test('pausing and resuming the publisher\'s track on the origin reaches players on an edge', async () => {
+test("pausing and resuming the publisher's track on the origin reaches players on an edge", async () => {
   const publisher = track(await TestClient.connect(origin.url));
   const sender = track(await publisher.publishRtp('pz'));
   await until(async () => (await streamsOn(edges[0])).some((s) => s.name === 'pz'));
@@ -191,14 +195,14 @@ test('an edge contacted without the cluster secret refuses the relay with UNAUTH
   const WebSocket = (await import('ws')).default;
   const ws = new WebSocket(`ws://127.0.0.1:${edges[0].port}/cdn/relay`);
   await new Promise((r) => ws.once('open', r));
-  const answers: any[] = [];
+  const answers: { id?: number; ok?: boolean; error?: { code: string } }[] = [];
   ws.on('message', (d) => answers.push(JSON.parse(d.toString())));
   ws.send(JSON.stringify({ id: 1, method: 'relayStream', data: { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} } }));
   ws.send(JSON.stringify({ id: 2, method: 'hello', data: { secret: 'wrong', originId: 'evil', instanceId: 'x' } }));
   const closed = new Promise((r) => ws.once('close', r));
   await closed;
-  expect(answers.find((a) => a.id === 1).error.code).toBe('UNAUTHORIZED');
-  expect(answers.find((a) => a.id === 2).error.code).toBe('UNAUTHORIZED');
+  expect(answers.find((a) => a.id === 1)?.error?.code).toBe('UNAUTHORIZED');
+  expect(answers.find((a) => a.id === 2)?.error?.code).toBe('UNAUTHORIZED');
   expect(edges[0].output()).toContain('relay link refused: wrong cluster secret');
   expect((await streamsOn(edges[0])).some((s) => s.name === 'evil')).toBe(false);
 });

@@ -2,7 +2,7 @@
 // is killed under a relayed stream that a player is watching.
 import { TestClient } from '../helpers/client';
 import { Cleanup, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
-import { NodeProcess, until } from '../helpers/nodes';
+import { type NodeProcess, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 
 let origin: NodeProcess;
@@ -32,10 +32,14 @@ test('an edge whose worker dies under a relayed stream gets it relayed again by 
   process.kill(workerPid, 'SIGKILL');
   // The player there learns it; the origin stops sending players to edge1 until the relay is back.
   await player.waitNotification((n) => n.method === 'streamStatus' && ['FAILED', 'UNPUBLISHED'].includes(n.data.status as string));
-  await until(async () => {
-    const s = (await streamsOn(edges[0])).find((x) => x.name === 'heal');
-    return s?.source === 'relay' && s.status === 'PUBLISHING';
-  }, 8000, 'edge1 to get the stream relayed again');
+  await until(
+    async () => {
+      const s = (await streamsOn(edges[0])).find((x) => x.name === 'heal');
+      return s?.source === 'relay' && s.status === 'PUBLISHING';
+    },
+    8000,
+    'edge1 to get the stream relayed again',
+  );
   const again = track(await TestClient.connect(edges[0].url));
   const { receiver } = await again.playRtp('heal');
   track(receiver);

@@ -56,7 +56,12 @@ test.each([
 
 test('the shipped conf/ starts a node that answers /healthz (on a free port via PORT) and exits 0 on SIGTERM', async () => {
   const port = await freePort();
-  const node = await startNodeFromConf(path.join(ROOT, 'conf'), port, 'shipped', { PORT: String(port), MEDIA_PORT_FROM: '46000', MEDIA_PORT_TO: '46099', WORKERS: '1' });
+  const node = await startNodeFromConf(path.join(ROOT, 'conf'), port, 'shipped', {
+    PORT: String(port),
+    MEDIA_PORT_FROM: '46000',
+    MEDIA_PORT_TO: '46099',
+    WORKERS: '1',
+  });
   expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
   expect(await node.stop()).toBe(0);
 });

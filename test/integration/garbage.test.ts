@@ -5,7 +5,7 @@ import { ERROR_CODES } from '../../src/errors';
 import { METHODS } from '../../src/signaling/protocol';
 import { RELAY_METHODS } from '../../src/cluster/relayProtocol';
 import { TestClient } from '../helpers/client';
-import { NodeProcess, startNode } from '../helpers/nodes';
+import { type NodeProcess, startNode } from '../helpers/nodes';
 
 let node: NodeProcess;
 
@@ -37,9 +37,26 @@ const GARBAGE: unknown[] = [
 const RELAY_DEEP: [string, Record<string, unknown>][] = [
   ['relayStream', { stream: 'deep1', ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'x' } }],
   ['relayStream', { stream: 'deep2', ip: 'not-an-ip', port: 9, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'x' } }],
-  ['relayStream', { stream: 'deep3', ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0' } }],
+  [
+    'relayStream',
+    {
+      stream: 'deep3',
+      ip: '127.0.0.1',
+      port: 9,
+      srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0' },
+    },
+  ],
   ['relayProducer', { stream: 'deep3', producerId: 'p1', kind: 'video', rtpParameters: { codecs: 'no' }, paused: false }],
-  ['relayProducer', { stream: 'deep3', producerId: 'p2', kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/NOPE', payloadType: 300, clockRate: 1 }], encodings: [] }, paused: false }],
+  [
+    'relayProducer',
+    {
+      stream: 'deep3',
+      producerId: 'p2',
+      kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/NOPE', payloadType: 300, clockRate: 1 }], encodings: [] },
+      paused: false,
+    },
+  ],
 ];
 
 test('garbage arguments to every client command get a client-error code and the session stays usable', async () => {

@@ -2,7 +2,7 @@
 // heartbeat terminates a client that stopped answering pings.
 import WebSocket from 'ws';
 import { TestClient } from '../helpers/client';
-import { NodeProcess, startNode, until } from '../helpers/nodes';
+import { type NodeProcess, startNode, until } from '../helpers/nodes';
 
 let node: NodeProcess;
 

@@ -3,8 +3,8 @@
 // everything (pages, REST, /rtcloadbalance, WHIP/WHEP, the command channel's WebSocket upgrade, the
 // origin's relay links) goes through nginx. Only RTP between nodes and to players is direct.
 import { TestClient } from '../helpers/client';
-import { NginxProcess, startNginx } from '../helpers/nginx';
-import { freePort, NodeProcess, startNode, until } from '../helpers/nodes';
+import { type NginxProcess, startNginx } from '../helpers/nginx';
+import { freePort, type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
@@ -27,17 +27,15 @@ beforeAll(async () => {
     edges.map((e) => `  <node id="${e.name}" path_prefix="/cdn/${e.name}"><ip>127.0.0.1</ip><ws>${proxyPort}</ws><wss>0</wss></node>\n`).join('') +
     '</loadbalancer>\n';
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true, 'http.path_prefix': '/cdn/origin' }, xml });
-  nginx = await startNginx(
-    [
-      { prefix: '/cdn/origin', port: origin.port },
-      ...edges.map((e) => ({ prefix: `/cdn/${e.name}`, port: e.port })),
-    ],
-    proxyPort,
+  nginx = await startNginx([{ prefix: '/cdn/origin', port: origin.port }, ...edges.map((e) => ({ prefix: `/cdn/${e.name}`, port: e.port }))], proxyPort);
+  await until(
+    async () => {
+      const r = await fetch(via('/cdn/origin/rest-api/cdn/show_routes'));
+      return r.ok && (await r.json()).edges.every((e: { state: string }) => e.state === 'up');
+    },
+    15000,
+    'relay links up through nginx',
   );
-  await until(async () => {
-    const r = await fetch(via('/cdn/origin/rest-api/cdn/show_routes'));
-    return r.ok && (await r.json()).edges.every((e: { state: string }) => e.state === 'up');
-  }, 15000, 'relay links up through nginx');
 }, 60000);
 
 afterEach(async () => {
@@ -50,7 +48,7 @@ afterAll(async () => {
   expect(codes).toEqual(codes.map(() => 0));
 });
 
-test('REST endpoints answer under each node\'s prefix through nginx, and nothing answers outside it', async () => {
+test("REST endpoints answer under each node's prefix through nginx, and nothing answers outside it", async () => {
   for (const p of ['/cdn/origin', '/cdn/edge1', '/cdn/edge2']) {
     expect((await fetch(via(`${p}/healthz`))).status).toBe(200);
   }
@@ -63,10 +61,14 @@ test('publish over the command channel through nginx, get redirected to an edge 
   cleanup.push(() => publisher.close());
   const sender = await publisher.publishRtp('px');
   cleanup.push(() => sender.close());
-  await until(async () => {
-    const lists = await Promise.all(edges.map(async (e) => (await fetch(via(`/cdn/${e.name}/rest-api/stream/find_all`))).json()));
-    return lists.every((l) => l.some((s: { name: string }) => s.name === 'px'));
-  }, 5000, 'px on both edges');
+  await until(
+    async () => {
+      const lists = await Promise.all(edges.map(async (e) => (await fetch(via(`/cdn/${e.name}/rest-api/stream/find_all`))).json()));
+      return lists.every((l) => l.some((s: { name: string }) => s.name === 'px'));
+    },
+    5000,
+    'px on both edges',
+  );
 
   const asker = await TestClient.connect(`ws://127.0.0.1:${proxyPort}/cdn/origin/`);
   cleanup.push(() => asker.close());
@@ -80,7 +82,7 @@ test('publish over the command channel through nginx, get redirected to an edge 
   await receiver.waitFor(30, VIDEO_PT);
 });
 
-test('/rtcloadbalance through nginx hands out the edges\' proxied addresses with their prefixes', async () => {
+test("/rtcloadbalance through nginx hands out the edges' proxied addresses with their prefixes", async () => {
   const seen = new Set<string>();
   for (let i = 0; i < 2; i++) seen.add(await (await fetch(via('/cdn/origin/rtcloadbalance'))).text());
   expect(seen).toEqual(new Set([`ws://127.0.0.1:${proxyPort}/cdn/edge1`, `ws://127.0.0.1:${proxyPort}/cdn/edge2`]));
@@ -95,8 +97,22 @@ test('WHIP on the origin and WHEP redirected to an edge work through nginx, with
   const pub = await post(via('/cdn/origin/whip/pw'), offer([audio('sendonly', 11), video('sendonly', 'all', 22)]));
   expect(pub.status).toBe(201);
   expect(pub.headers.get('location')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${proxyPort}/cdn/origin/whip/pw/`));
-  await until(async () => (await (await fetch(via('/cdn/edge1/rest-api/stream/find_all'))).json()).some((s: { name: string; tracks: unknown[] }) => s.name === 'pw' && s.tracks.length === 2), 5000, 'pw relayed');
-  await until(async () => (await (await fetch(via('/cdn/edge2/rest-api/stream/find_all'))).json()).some((s: { name: string; tracks: unknown[] }) => s.name === 'pw' && s.tracks.length === 2), 5000, 'pw relayed');
+  await until(
+    async () =>
+      (await (await fetch(via('/cdn/edge1/rest-api/stream/find_all'))).json()).some(
+        (s: { name: string; tracks: unknown[] }) => s.name === 'pw' && s.tracks.length === 2,
+      ),
+    5000,
+    'pw relayed',
+  );
+  await until(
+    async () =>
+      (await (await fetch(via('/cdn/edge2/rest-api/stream/find_all'))).json()).some(
+        (s: { name: string; tracks: unknown[] }) => s.name === 'pw' && s.tracks.length === 2,
+      ),
+    5000,
+    'pw relayed',
+  );
 
   const playOffer = offer([audio('recvonly'), video('recvonly', 'all')]);
   const redirect = await post(via('/cdn/origin/whep/pw'), playOffer);

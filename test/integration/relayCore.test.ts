@@ -116,7 +116,9 @@ test('a link that says hello with the wrong secret is answered UNAUTHORIZED and 
   edge.service.adopt(server, 'memory:intruder');
   const intruder = new Peer(client, { logger, heartbeatMs: 0 });
   await new Promise((r) => client.once('open', r));
-  await expect(intruder.request('relayStream', { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  await expect(intruder.request('relayStream', { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({
+    code: 'UNAUTHORIZED',
+  });
   await expect(intruder.request('hello', { secret: 'wrong', originId: 'evil', instanceId: 'x' })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
     message: 'cluster secret does not match',
@@ -169,7 +171,7 @@ test('redirectPlay chooses only edges holding every track of the stream', async 
   await expect(world.cluster.redirectPlay('nowhere', false, 0)).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
 });
 
-test('RTP sent to the origin\'s stream arrives on a plain consumer on the edge\'s router', async () => {
+test("RTP sent to the origin's stream arrives on a plain consumer on the edge's router", async () => {
   await linked();
   const published = await world.publish('media', ['video']);
   const sender = new RtpSender(published.target, { video: published.ssrc.video });

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestClient } from '../helpers/client';
-import { edgesXml, NodeProcess, startNode, until } from '../helpers/nodes';
+import { edgesXml, type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 
 let origin: NodeProcess;
@@ -23,18 +23,24 @@ function writeXml(nodes: NodeProcess[]): void {
   fs.writeFileSync(path.join(origin.confDir, 'loadbalancing.xml'), edgesXml(nodes.map((e) => ({ id: e.name, port: e.port }))));
 }
 
-test('edges are added and removed by SIGHUP while the stream and the untouched edge\'s player carry on', async () => {
+test("edges are added and removed by SIGHUP while the stream and the untouched edge's player carry on", async () => {
   edges = [await startNode({ name: 'edge1' }), await startNode({ name: 'edge2' })];
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml: edgesXml([{ id: 'edge1', port: edges[0].port }]) });
   await until(async () => (await routes()).every((e) => e.state === 'up'), 10000);
 
   const publisher = await TestClient.connect(origin.url);
   const sender = await publisher.publishRtp('live');
-  cleanup.push(() => sender.close(), () => publisher.close());
+  cleanup.push(
+    () => sender.close(),
+    () => publisher.close(),
+  );
   await until(async () => (await list(edges[0])).includes('live'));
   const player = await TestClient.connect(edges[0].url);
   const { receiver } = await player.playRtp('live');
-  cleanup.push(() => receiver.close(), () => player.close());
+  cleanup.push(
+    () => receiver.close(),
+    () => player.close(),
+  );
   await receiver.waitFor(10, VIDEO_PT);
 
   // Add edge2.

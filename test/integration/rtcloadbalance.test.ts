@@ -2,7 +2,7 @@
 // a dead one, a named cluster whose edge has a path prefix and a cap of one connection.
 import { TestClient } from '../helpers/client';
 import { LOAD_REPORT_MS } from '../helpers/cluster';
-import { freePort, NodeProcess, startNode, until } from '../helpers/nodes';
+import { freePort, type NodeProcess, startNode, until } from '../helpers/nodes';
 
 let origin: NodeProcess;
 let edge1: NodeProcess;
@@ -36,10 +36,14 @@ beforeAll(async () => {
     '  </cluster>\n' +
     '</loadbalancer>\n';
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml });
-  await until(async () => {
-    const routes = (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()) as { edges: { id: string; state: string }[] };
-    return routes.edges.filter((e) => e.state === 'up').length === 2;
-  }, 10000, 'edge links up');
+  await until(
+    async () => {
+      const routes = (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()) as { edges: { id: string; state: string }[] };
+      return routes.edges.filter((e) => e.state === 'up').length === 2;
+    },
+    10000,
+    'edge links up',
+  );
 });
 
 afterEach(async () => {
@@ -58,12 +62,12 @@ test('without parameters the origin answers the live edge of the default cluster
   }
 });
 
-test('cluster= chooses in the named cluster and the answer carries the edge\'s path prefix', async () => {
+test("cluster= chooses in the named cluster and the answer carries the edge's path prefix", async () => {
   // An earlier answer for edge2 (cap 1) counts until edge2's next load report.
   expect(await lbWhenFree('cluster=eu')).toMatchObject({ status: 200, text: `ws://127.0.0.1:${edge2.port}/media/eu` });
 });
 
-test('secure=true (or IsSecure) answers the edge\'s wss port, or an error when the edge has none and the origin cannot proxy', async () => {
+test("secure=true (or IsSecure) answers the edge's wss port, or an error when the edge has none and the origin cannot proxy", async () => {
   expect(await lbWhenFree('cluster=eu&IsSecure=TRUE')).toMatchObject({ status: 200, text: 'wss://127.0.0.1:9443/media/eu' });
   const r = await lb('secure=true');
   expect(r.status).toBe(503);

@@ -2,8 +2,8 @@
 // receives the packets; protocol errors come back with their codes; SIGTERM exits 0.
 import WebSocket from 'ws';
 import { TestClient } from '../helpers/client';
-import { NodeProcess, startNode, until } from '../helpers/nodes';
-import { AUDIO_PT, RtpSender, VIDEO_PT } from '../helpers/rtp';
+import { type NodeProcess, startNode, until } from '../helpers/nodes';
+import { AUDIO_PT, type RtpSender, VIDEO_PT } from '../helpers/rtp';
 
 let node: NodeProcess;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -107,7 +107,7 @@ test('protocol mistakes get stable error codes and the session survives them', a
 test('commands before connect are refused with NOT_CONNECTED', async () => {
   const ws = new WebSocket(node.url);
   await new Promise((r) => ws.once('open', r));
-  const reply = new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+  const reply = new Promise<{ id: number; ok: boolean; error: { code: string } }>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
   ws.send(JSON.stringify({ id: 1, method: 'publish', data: { stream: 'x' } }));
   expect(await reply).toEqual({ id: 1, ok: false, error: expect.objectContaining({ code: 'NOT_CONNECTED' }) });
   ws.close();
@@ -116,7 +116,7 @@ test('commands before connect are refused with NOT_CONNECTED', async () => {
 test('malformed frames get BAD_REQUEST and oversized frames close the socket with 1009', async () => {
   const ws = new WebSocket(node.url);
   await new Promise((r) => ws.once('open', r));
-  const reply = new Promise<any>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
+  const reply = new Promise<{ id: number; ok: boolean; error: { code: string } }>((r) => ws.once('message', (d) => r(JSON.parse(d.toString()))));
   ws.send('{not json');
   expect((await reply).error.code).toBe('BAD_REQUEST');
   const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
@@ -157,10 +157,14 @@ test('a mediasoup worker that dies is replaced: its publisher gets FAILED, the n
   await publisher.waitStatus('doomed', 'PUBLISHING');
   process.kill(before[0], 'SIGKILL');
   await publisher.waitStatus('doomed', 'FAILED');
-  await until(async () => {
-    const now = (await (await fetch(`${node.http}/healthz`)).json()).workers as number[];
-    return now.length === 1 && now[0] !== before[0];
-  }, 5000, 'a replacement worker');
+  await until(
+    async () => {
+      const now = (await (await fetch(`${node.http}/healthz`)).json()).workers as number[];
+      return now.length === 1 && now[0] !== before[0];
+    },
+    5000,
+    'a replacement worker',
+  );
   const again = track(await TestClient.connect(node.url));
   track(await again.publishRtp('reborn'));
   const player = track(await TestClient.connect(node.url));

@@ -12,7 +12,7 @@ import { AppError } from '../../src/errors';
 import { Peer } from '../../src/rpc/Peer';
 import { STREAM_NAME_RULE } from '../../src/streams/streamName';
 import { playViaOrigin, TestClient } from '../helpers/client';
-import { edgesXml, NodeProcess, startNode, until } from '../helpers/nodes';
+import { edgesXml, type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
@@ -47,10 +47,14 @@ const decomposedCafe = 'cafe\u0301';
 beforeAll(async () => {
   edges = await Promise.all([startNode({ name: 'edge1' }), startNode({ name: 'edge2' })]);
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))) });
-  await until(async () => {
-    const routes = (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()) as { edges: { state: string }[] };
-    return routes.edges.every((e) => e.state === 'up');
-  }, 10000, 'edge links up');
+  await until(
+    async () => {
+      const routes = (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()) as { edges: { state: string }[] };
+      return routes.edges.every((e) => e.state === 'up');
+    },
+    10000,
+    'edge links up',
+  );
 });
 
 afterEach(async () => {
@@ -210,12 +214,19 @@ describe('relays that fail', () => {
     origin2 = await startNode({
       name: 'origin2',
       props: { load_balancing_enabled: true },
-      xml: edgesXml([{ id: 'refuser', port: refuser.port }, { id: 'edge1', port: edges[0].port }]),
+      xml: edgesXml([
+        { id: 'refuser', port: refuser.port },
+        { id: 'edge1', port: edges[0].port },
+      ]),
     });
-    await until(async () => {
-      const routes = (await (await fetch(`${origin2.http}/rest-api/cdn/show_routes`)).json()) as { edges: { state: string }[] };
-      return routes.edges.every((e) => e.state === 'up');
-    }, 10000, 'origin2 edge links up');
+    await until(
+      async () => {
+        const routes = (await (await fetch(`${origin2.http}/rest-api/cdn/show_routes`)).json()) as { edges: { state: string }[] };
+        return routes.edges.every((e) => e.state === 'up');
+      },
+      10000,
+      'origin2 edge links up',
+    );
   });
 
   afterAll(async () => {

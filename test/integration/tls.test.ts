@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { TestClient } from '../helpers/client';
-import { freePort, NodeProcess, startNode, until } from '../helpers/nodes';
+import { freePort, type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { removeTempDirs, tempDir } from '../helpers/tempDirs';
 import { audio, offer, video } from '../helpers/sdpOffers';
@@ -33,10 +33,27 @@ function request(url: string, opts: { method?: string; body?: string; headers?: 
 
 beforeAll(async () => {
   const dir = tempDir('cdn-tls-');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   ca = fs.readFileSync(path.join(dir, 'cert.pem'));
   edge = await startNode({ name: 'edge1' });
   wssPort = await freePort();
@@ -64,12 +81,16 @@ test('the origin serves https with the configured certificate, which a client wi
   await expect(request(`https://127.0.0.1:${wssPort}/healthz`, { ca: null })).rejects.toThrow(/self-signed|self signed/);
 });
 
-test('a secure client publishes over wss, is redirected to the origin\'s proxy for an edge without wss, and plays RTP from the edge through it', async () => {
+test("a secure client publishes over wss, is redirected to the origin's proxy for an edge without wss, and plays RTP from the edge through it", async () => {
   const publisher = await TestClient.connect(`wss://127.0.0.1:${wssPort}/`, { ca });
   cleanup.push(() => publisher.close());
   const sender = await publisher.publishRtp('sec');
   cleanup.push(() => sender.close());
-  await until(async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'sec'), 5000, 'sec on the edge');
+  await until(
+    async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'sec'),
+    5000,
+    'sec on the edge',
+  );
 
   const asker = await TestClient.connect(`wss://127.0.0.1:${wssPort}/`, { ca });
   cleanup.push(() => asker.close());
@@ -105,7 +126,14 @@ test('secure WHEP is redirected to the proxy, plays on the edge through it, and 
   });
   expect(pub.status).toBe(201);
   expect(pub.headers.location).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${wssPort}/whip/sw/`));
-  await until(async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string; tracks: unknown[] }) => s.name === 'sw' && s.tracks.length === 2), 5000, 'sw on the edge');
+  await until(
+    async () =>
+      (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some(
+        (s: { name: string; tracks: unknown[] }) => s.name === 'sw' && s.tracks.length === 2,
+      ),
+    5000,
+    'sw on the edge',
+  );
 
   const playOffer = offer([audio('recvonly'), video('recvonly', 'all')]);
   const post = (url: string) => request(url, { method: 'POST', body: playOffer, headers: { 'Content-Type': 'application/sdp' } });
@@ -123,7 +151,11 @@ test('secure WHEP is redirected to the proxy, plays on the edge through it, and 
 });
 
 test('the proxy reaches only edges of loadbalancing.xml', async () => {
-  const r = await request(`https://127.0.0.1:${wssPort}/proxy/elsewhere/whep/x`, { method: 'POST', body: 'v=0', headers: { 'Content-Type': 'application/sdp' } });
+  const r = await request(`https://127.0.0.1:${wssPort}/proxy/elsewhere/whep/x`, {
+    method: 'POST',
+    body: 'v=0',
+    headers: { 'Content-Type': 'application/sdp' },
+  });
   expect(r.status).toBe(403);
   await expect(TestClient.connect(`wss://127.0.0.1:${wssPort}/proxy/elsewhere/`, { ca })).rejects.toThrow(/404/);
 });

@@ -2,7 +2,7 @@
 // browser: offers are Chrome-like SDP texts, so this checks the HTTP contract (201, Location,
 // DELETE, 307, CORS, errors) and that a WHIP stream is an ordinary, relayed registry stream.
 import * as sdpTransform from 'sdp-transform';
-import { NodeProcess, startNode, until } from '../helpers/nodes';
+import { type NodeProcess, startNode, until } from '../helpers/nodes';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
 let origin: NodeProcess;
@@ -65,7 +65,7 @@ test('WHIP publish answers 201 with an SDP answer and an absolute Location; the 
   expect(await again.json()).toMatchObject({ code: 'SESSION_NOT_FOUND' });
 });
 
-test('WHEP on the origin is redirected (307) to the edge\'s WHEP URL with its prefix; the edge answers 201 with sendonly tracks', async () => {
+test("WHEP on the origin is redirected (307) to the edge's WHEP URL with its prefix; the edge answers 201 with sendonly tracks", async () => {
   const pub = await post(`${origin.http}/whip/w2`, publishOffer());
   expect(pub.status).toBe(201);
   await until(() => bothTracksOn(edge, 'w2'), 5000, 'w2 on the edge');

@@ -2,7 +2,7 @@
 // piped to the second worker's router once), whether they come by the command channel or WHEP, and every player receives media, pause/resume
 // notifications and keyframes as if it were on the publisher's worker.
 import { TestClient } from '../helpers/client';
-import { NodeProcess, startNode, until } from '../helpers/nodes';
+import { type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
@@ -75,7 +75,7 @@ test('WHEP players and command-channel players of one stream are spread over the
     const p = await TestClient.connect(node.url);
     const { receiver } = await p.playRtp('spread');
     return async () => {
-      receiver.close();
+      await receiver.close();
       await p.close();
     };
   });

@@ -10,10 +10,18 @@ import type { NodeConfig } from '../../src/config/types';
 const ROOT = path.resolve(__dirname, '..', '..');
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'));
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-const services: Record<string, any> = compose.services;
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  network_mode?: string;
+  volumes: string[];
+  healthcheck: { test: string[] };
+}
+const services: Record<string, ComposeService> = compose.services;
 
 function configOf(name: string): NodeConfig {
-  const mount: string = services[name].volumes.find((v: string) => v.split(':')[1] === '/conf');
+  const mount = services[name].volumes.find((v) => v.split(':')[1] === '/conf');
+  if (!mount) throw new Error(`service ${name} mounts no config directory at /conf`);
   return loadConfig(path.resolve(ROOT, mount.split(':')[0]), {});
 }
 
@@ -34,7 +42,10 @@ test('every service mounts a config directory that loads without error at /conf,
 test("the origin's loadbalancing.xml lists exactly the edges, at their ws ports", () => {
   const origin = configOf('origin');
   const listed = origin.loadBalancing!.nodes.map((n) => `${n.ip}:${n.ws}`).sort();
-  const edges = ['edge1', 'edge2'].map((n) => configOf(n)).map((c) => `${c.ip}:${c.wsPort}`).sort();
+  const edges = ['edge1', 'edge2']
+    .map((n) => configOf(n))
+    .map((c) => `${c.ip}:${c.wsPort}`)
+    .sort();
   expect(listed).toEqual(edges);
 });
 

@@ -75,15 +75,36 @@ describe('loadConfig', () => {
 
   test('the shipped flashphoner.properties documents every key with its default and variable', () => {
     const text = fs.readFileSync(path.join(SHIPPED_CONF, 'flashphoner.properties'), 'utf8');
-    const keys = ['load_balancing_enabled', 'node_id', 'cdn_secret', 'ip', 'ip_local', 'ws.port', 'wss.port', 'media_port_from', 'media_port_to',
-      'http.path_prefix', 'tls.cert_file', 'tls.key_file', 'dtls.cert_file', 'dtls.key_file', 'workers', 'max_connections', 'ws.max_payload',
-      'ws.heartbeat_ms', 'cdn.reconnect_ms', 'cdn.load_report_ms', 'log.level', 'mediasoup.log_level'];
+    const keys = [
+      'load_balancing_enabled',
+      'node_id',
+      'cdn_secret',
+      'ip',
+      'ip_local',
+      'ws.port',
+      'wss.port',
+      'media_port_from',
+      'media_port_to',
+      'http.path_prefix',
+      'tls.cert_file',
+      'tls.key_file',
+      'dtls.cert_file',
+      'dtls.key_file',
+      'workers',
+      'max_connections',
+      'ws.max_payload',
+      'ws.heartbeat_ms',
+      'cdn.reconnect_ms',
+      'cdn.load_report_ms',
+      'log.level',
+      'mediasoup.log_level',
+    ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(19) // 22 keys, three documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(19); // 22 keys, three documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -98,13 +119,32 @@ describe('loadConfig', () => {
   test('reads every key from the properties file', () => {
     const dir = confDir({
       'flashphoner.properties': lines(
-        'load_balancing_enabled=true', 'node_id=origin', 'ip=media.example.com', 'ip_local=0.0.0.0', 'ws.port=9080', 'wss.port=9443',
-        'tls.cert_file=certs/tls.pem', 'tls.key_file=certs/tls.key', `dtls.cert_file=${__filename}`, 'dtls.key_file=certs/dtls.key',
-        'media_port_from=40000', 'media_port_to=40100', 'workers=2', 'http.path_prefix=/media/cdn', 'cdn_secret=s3cret',
-        'max_connections=50', 'ws.max_payload=65536', 'ws.heartbeat_ms=1000', 'cdn.reconnect_ms=100', 'cdn.load_report_ms=250', 'log.level=debug',
+        'load_balancing_enabled=true',
+        'node_id=origin',
+        'ip=media.example.com',
+        'ip_local=0.0.0.0',
+        'ws.port=9080',
+        'wss.port=9443',
+        'tls.cert_file=certs/tls.pem',
+        'tls.key_file=certs/tls.key',
+        `dtls.cert_file=${__filename}`,
+        'dtls.key_file=certs/dtls.key',
+        'media_port_from=40000',
+        'media_port_to=40100',
+        'workers=2',
+        'http.path_prefix=/media/cdn',
+        'cdn_secret=s3cret',
+        'max_connections=50',
+        'ws.max_payload=65536',
+        'ws.heartbeat_ms=1000',
+        'cdn.reconnect_ms=100',
+        'cdn.load_report_ms=250',
+        'log.level=debug',
         'mediasoup.log_level=error',
       ),
-      'certs/tls.pem': 'x', 'certs/tls.key': 'x', 'certs/dtls.key': 'x',
+      'certs/tls.pem': 'x',
+      'certs/tls.key': 'x',
+      'certs/dtls.key': 'x',
       'loadbalancing.xml': EDGES,
     });
     const config = loadConfig(dir, {});
@@ -192,13 +232,40 @@ describe('loadConfig layering', () => {
   test('every key has its variable: dotted keys use "_"', () => {
     const dir = confDir({ 'flashphoner.properties': '' });
     const config = loadConfig(dir, {
-      LOAD_BALANCING_ENABLED: 'false', CDN_SECRET: 'x', HTTP_PATH_PREFIX: '/p', WSS_PORT: '1443', MEDIA_PORT_FROM: '2000',
-      MEDIA_PORT_TO: '2001', IP: '10.0.0.9', IP_LOCAL: '10.0.0.9', NODE_ID: 'n', WORKERS: '3', MAX_CONNECTIONS: '7',
-      WS_MAX_PAYLOAD: '2048', WS_HEARTBEAT_MS: '20', CDN_RECONNECT_MS: '30', CDN_LOAD_REPORT_MS: '40', LOG_LEVEL: 'warn', MEDIASOUP_LOG_LEVEL: 'debug',
+      LOAD_BALANCING_ENABLED: 'false',
+      CDN_SECRET: 'x',
+      HTTP_PATH_PREFIX: '/p',
+      WSS_PORT: '1443',
+      MEDIA_PORT_FROM: '2000',
+      MEDIA_PORT_TO: '2001',
+      IP: '10.0.0.9',
+      IP_LOCAL: '10.0.0.9',
+      NODE_ID: 'n',
+      WORKERS: '3',
+      MAX_CONNECTIONS: '7',
+      WS_MAX_PAYLOAD: '2048',
+      WS_HEARTBEAT_MS: '20',
+      CDN_RECONNECT_MS: '30',
+      CDN_LOAD_REPORT_MS: '40',
+      LOG_LEVEL: 'warn',
+      MEDIASOUP_LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
-      cdnSecret: 'x', pathPrefix: '/p', wssPort: 1443, mediaPortFrom: 2000, mediaPortTo: 2001, ip: '10.0.0.9', ipLocal: '10.0.0.9',
-      nodeId: 'n', workers: 3, maxConnections: 7, wsMaxPayload: 2048, wsHeartbeatMs: 20, cdnReconnectMs: 30, cdnLoadReportMs: 40, logLevel: 'warn',
+      cdnSecret: 'x',
+      pathPrefix: '/p',
+      wssPort: 1443,
+      mediaPortFrom: 2000,
+      mediaPortTo: 2001,
+      ip: '10.0.0.9',
+      ipLocal: '10.0.0.9',
+      nodeId: 'n',
+      workers: 3,
+      maxConnections: 7,
+      wsMaxPayload: 2048,
+      wsHeartbeatMs: 20,
+      cdnReconnectMs: 30,
+      cdnLoadReportMs: 40,
+      logLevel: 'warn',
       mediasoupLogLevel: 'debug',
     });
   });
@@ -283,12 +350,16 @@ describe('loadConfig refuses', () => {
 
   test('a bad loadbalancing.xml, naming its path and line, even on an edge', () => {
     const dir = confDir({ 'flashphoner.properties': '', 'loadbalancing.xml': '<loadbalancer>\n  <node id="a"><ws>1</ws></node>\n</loadbalancer>\n' });
-    expect(errorOf(dir).message).toBe(`${path.join(dir, 'loadbalancing.xml')}:2: loadbalancer/node[1]: missing <ip>: the address the origin and players reach the edge at`);
+    expect(errorOf(dir).message).toBe(
+      `${path.join(dir, 'loadbalancing.xml')}:2: loadbalancer/node[1]: missing <ip>: the address the origin and players reach the edge at`,
+    );
   });
 
   test('media_port_from above media_port_to, naming the line of the value written', () => {
     const dir = confDir({ 'flashphoner.properties': 'media_port_to=40000\nmedia_port_from=40001\n' });
-    expect(errorOf(dir).message).toBe(`${path.join(dir, 'flashphoner.properties')}:2: media_port_from: media_port_from (40001) must not be above media_port_to (40000)`);
+    expect(errorOf(dir).message).toBe(
+      `${path.join(dir, 'flashphoner.properties')}:2: media_port_from: media_port_from (40001) must not be above media_port_to (40000)`,
+    );
     expect(errorOf(confDir({ 'flashphoner.properties': 'media_port_to=1000\n' })).key).toBe('media_port_to');
   });
 

@@ -152,9 +152,7 @@ describe('parseLoadBalancing refuses', () => {
 
   test('an unknown mode', () => {
     const err = errorOf(doc('<!-- x -->', '<loadbalancer', '   mode="ROUND_ROBIN">', '</loadbalancer>'));
-    expect(err.message).toBe(
-      'conf/loadbalancing.xml:3: loadbalancer@mode: "ROUND_ROBIN" is not one of ROUNDROBIN, FEWESTCALLS, RANDOM, LESS_LOADED_NODE',
-    );
+    expect(err.message).toBe('conf/loadbalancing.xml:3: loadbalancer@mode: "ROUND_ROBIN" is not one of ROUNDROBIN, FEWESTCALLS, RANDOM, LESS_LOADED_NODE');
   });
 
   test('a node without <ip>', () => {
@@ -177,13 +175,22 @@ describe('parseLoadBalancing refuses', () => {
   test('bad ports in <ws> and <wss>', () => {
     const ws = errorOf(doc('<loadbalancer>', '  <node id="a"><ip>h</ip>', '    <ws>99999</ws></node>', '</loadbalancer>'));
     expect(ws.message).toBe('conf/loadbalancing.xml:3: loadbalancer/node[1]/ws: "99999" is not a port number (1-65535)');
-    const wss = errorOf(doc('<loadbalancer>', '  <cluster name="eu">', '    <node id="a"><ip>h</ip><wss>https</wss></node>', '  </cluster>', '</loadbalancer>'));
+    const wss = errorOf(
+      doc('<loadbalancer>', '  <cluster name="eu">', '    <node id="a"><ip>h</ip><wss>https</wss></node>', '  </cluster>', '</loadbalancer>'),
+    );
     expect(wss.message).toBe('conf/loadbalancing.xml:3: loadbalancer/cluster[1]/node[1]/wss: "https" is not a port number (0-65535)');
   });
 
   test('a duplicate node id anywhere in the file, naming both lines', () => {
     const err = errorOf(
-      doc('<loadbalancer>', '  <node id="e1"><ip>a</ip></node>', '  <cluster name="eu">', '    <node id="e1"><ip>b</ip></node>', '  </cluster>', '</loadbalancer>'),
+      doc(
+        '<loadbalancer>',
+        '  <node id="e1"><ip>a</ip></node>',
+        '  <cluster name="eu">',
+        '    <node id="e1"><ip>b</ip></node>',
+        '  </cluster>',
+        '</loadbalancer>',
+      ),
     );
     expect(err.message).toBe('conf/loadbalancing.xml:4: loadbalancer/cluster[1]/node[1]@id: duplicate node id "e1" (first on line 2)');
   });

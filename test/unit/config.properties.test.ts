@@ -106,10 +106,28 @@ describe('the property table', () => {
     const keys = SETTING_FIELDS.map((f) => PROPERTY_SPECS[f].key).sort();
     expect(keys).toEqual(
       [
-        'load_balancing_enabled', 'ip', 'ip_local', 'ws.port', 'wss.port', 'media_port_from', 'media_port_to',
-        'node_id', 'workers', 'http.path_prefix', 'cdn_secret', 'max_connections', 'ws.max_payload',
-        'ws.heartbeat_ms', 'cdn.reconnect_ms', 'cdn.load_report_ms', 'log.level', 'mediasoup.log_level',
-        'tls.cert_file', 'tls.key_file', 'dtls.cert_file', 'dtls.key_file',
+        'load_balancing_enabled',
+        'ip',
+        'ip_local',
+        'ws.port',
+        'wss.port',
+        'media_port_from',
+        'media_port_to',
+        'node_id',
+        'workers',
+        'http.path_prefix',
+        'cdn_secret',
+        'max_connections',
+        'ws.max_payload',
+        'ws.heartbeat_ms',
+        'cdn.reconnect_ms',
+        'cdn.load_report_ms',
+        'log.level',
+        'mediasoup.log_level',
+        'tls.cert_file',
+        'tls.key_file',
+        'dtls.cert_file',
+        'dtls.key_file',
       ].sort(),
     );
   });

@@ -29,7 +29,7 @@ function pick(qs: string, c: BalanceContext): string {
 }
 
 describe('parseBalanceQuery', () => {
-  test('accepts secure and the seed\'s IsSecure spelling, case-insensitively in name and value', () => {
+  test("accepts secure and the seed's IsSecure spelling, case-insensitively in name and value", () => {
     expect(query('secure=true').secure).toBe(true);
     expect(query('IsSecure=TRUE').secure).toBe(true);
     expect(query('ISSECURE=False').secure).toBe(false);
@@ -98,14 +98,14 @@ describe('chooseNode', () => {
 describe('edge URLs', () => {
   const edge = { id: 'e1', ip: '10.0.0.2', ws: 8080, wss: 8443, pathPrefix: '/media/cdn' };
 
-  test('carry the edge\'s path prefix and its ws or wss port', () => {
+  test("carry the edge's path prefix and its ws or wss port", () => {
     expect(edgeBaseUrl(edge, 'ws', false, null)).toBe('ws://10.0.0.2:8080/media/cdn');
     expect(edgeBaseUrl(edge, 'ws', true, null)).toBe('wss://10.0.0.2:8443/media/cdn');
     expect(edgeBaseUrl(edge, 'http', true, null)).toBe('https://10.0.0.2:8443/media/cdn');
     expect(edgeBaseUrl({ ...edge, ip: '::1' }, 'http', false, null)).toBe('http://[::1]:8080/media/cdn');
   });
 
-  test('a secure client of an edge without wss goes through the origin\'s proxy, or gets nothing', () => {
+  test("a secure client of an edge without wss goes through the origin's proxy, or gets nothing", () => {
     const plain = { ...edge, wss: 0 };
     expect(edgeBaseUrl(plain, 'ws', true, 'origin.example:443/cdn')).toBe('wss://origin.example:443/cdn/proxy/e1');
     expect(edgeBaseUrl(plain, 'http', true, 'origin.example:443')).toBe('https://origin.example:443/proxy/e1');

@@ -25,7 +25,7 @@ const transport = {
 describe('WHIP offers', () => {
   const chromeOffer = offer([audio('sendonly', 1111), video('sendonly', 'all', 2222)]);
 
-  test('a Chrome-like offer becomes an Opus producer and a VP8 producer with RTX, the client\'s payload types and SSRCs', () => {
+  test("a Chrome-like offer becomes an Opus producer and a VP8 producer with RTX, the client's payload types and SSRCs", () => {
     const parsed = parseOffer(chromeOffer);
     expect(parsed.dtlsParameters.role).toBe('client');
     const plan = planWhip(parsed, routerCaps);
@@ -73,7 +73,11 @@ describe('WHIP offers', () => {
     expect(plan.producers.map((p) => p.kind)).toEqual(['audio']);
     expect(plan.rejected.get('1')).toMatch(/no codec in common \(offered: video\/AV1\)/);
     const a = sdpTransform.parse(buildAnswer(parsed, transport, new Map([['0', { rtpParameters: plan.producers[0].rtpParameters }]])));
-    expect(a.media.map((m) => [m.type, m.port, String(m.mid)])).toEqual([['audio', 7, '0'], ['video', 0, '1'], ['application', 0, '2']]);
+    expect(a.media.map((m) => [m.type, m.port, String(m.mid)])).toEqual([
+      ['audio', 7, '0'],
+      ['video', 0, '1'],
+      ['application', 0, '2'],
+    ]);
     expect(a.groups!.map((g) => [g.type, String(g.mids)])).toEqual([['BUNDLE', '0']]);
   });
 
@@ -86,15 +90,18 @@ describe('WHIP offers', () => {
 });
 
 describe('WHEP offers', () => {
-  test('receiving sections become consumer slots; the offer\'s payload types are the player\'s capabilities', () => {
+  test("receiving sections become consumer slots; the offer's payload types are the player's capabilities", () => {
     const plan = planWhep(parseOffer(offer([audio('recvonly'), video('recvonly', 'all')])));
-    expect(plan.slots).toEqual([{ mid: '0', kind: 'audio' }, { mid: '1', kind: 'video' }]);
+    expect(plan.slots).toEqual([
+      { mid: '0', kind: 'audio' },
+      { mid: '1', kind: 'video' },
+    ]);
     const vp8 = plan.rtpCapabilities.codecs!.find((c) => c.mimeType === 'video/VP8')!;
     expect(vp8.preferredPayloadType).toBe(96);
     expect(plan.rtpCapabilities.codecs!.some((c) => c.mimeType === 'video/rtx' && c.parameters.apt === 96)).toBe(true);
   });
 
-  test('the answer of a sending section is sendonly with the consumer\'s SSRCs, FID group and msid', () => {
+  test("the answer of a sending section is sendonly with the consumer's SSRCs, FID group and msid", () => {
     const parsed = parseOffer(offer([audio('recvonly'), video('recvonly', 'all')]));
     const consumerParams = {
       mid: '1',
@@ -140,7 +147,7 @@ describe('malformed offers', () => {
 });
 
 describe('WHEP player routers', () => {
-  test('carry the offer\'s payload types for the tracks\' codecs and leave RTX out', () => {
+  test("carry the offer's payload types for the tracks' codecs and leave RTX out", () => {
     const plan = planWhep(parseOffer(offer([audio('recvonly'), video('recvonly', 'all')])));
     const r = planPlayerRouter(
       [
@@ -161,7 +168,12 @@ describe('WHEP player routers', () => {
 
   test('an H264 track needs an offered H264 of the same profile', () => {
     const caps = planWhep(parseOffer(offer([video('recvonly', 'h264', undefined, '0')], ['0']))).rtpCapabilities;
-    const h264 = (profile: string) => ({ kind: 'video' as const, mimeType: 'video/H264', clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': profile } });
+    const h264 = (profile: string) => ({
+      kind: 'video' as const,
+      mimeType: 'video/H264',
+      clockRate: 90000,
+      parameters: { 'packetization-mode': 1, 'profile-level-id': profile },
+    });
     expect(planPlayerRouter([h264('42e01f')], caps).kinds).toEqual(['video']);
     expect(planPlayerRouter([h264('4d0032')], caps).kinds).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { Candidate, selectEdge } from '../../src/cluster/selection';
+import { type Candidate, selectEdge } from '../../src/cluster/selection';
 
 const edges: Candidate[] = [
   { id: 'a', players: 5, cpuLoad: 0.5 },

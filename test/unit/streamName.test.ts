@@ -20,7 +20,7 @@ describe('accepted names', () => {
     ['a name in Chinese', '直播'],
     ['a name in Cyrillic with punctuation', 'Камера №1 (зал)'],
     ['a name with an emoji built from a surrogate pair', 'live 🎥'],
-    ['a name with URL-special characters other than / \\ ? #', "a&b=c+d%e;f:g@h'i\"j"],
+    ['a name with URL-special characters other than / \\ ? #', 'a&b=c+d%e;f:g@h\'i"j'],
     ['a name of exactly 128 characters', 'a'.repeat(128)],
     ['a name of 128 Chinese characters (more than 128 UTF-8 bytes)', '直'.repeat(128)],
     ['a single character', 'x'],
@@ -62,9 +62,7 @@ describe('refused names', () => {
     ['a name with a line separator', 'a\u2028b', 'U+2028'],
     ['a name with an unpaired surrogate', 'a\ud800b', 'not valid Unicode'],
   ])('%s is refused with BAD_REQUEST saying why and quoting the rule', (_what, name, why) => {
-    expect(() => parseStreamName(name)).toThrow(
-      expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining(why) }),
-    );
+    expect(() => parseStreamName(name)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining(why) }));
     expect(() => parseStreamName(name)).toThrow(STREAM_NAME_RULE);
   });
 
@@ -85,19 +83,25 @@ describe('refused names', () => {
 
 describe('every way in applies the same rule', () => {
   const ways: [string, (name: string) => string][] = [
-    ['the zod schema', (name) => {
-      const r = streamNameSchema.safeParse(name);
-      if (!r.success) throw new Error(r.error.issues[0].message);
-      return r.data;
-    }],
+    [
+      'the zod schema',
+      (name) => {
+        const r = streamNameSchema.safeParse(name);
+        if (!r.success) throw new Error(r.error.issues[0].message);
+        return r.data;
+      },
+    ],
     ['the command channel', (name) => (parseClientRequest('publish', { stream: name }).data as { stream: string }).stream],
     ['the relay channel', (name) => (parseRelayRequest('relayUnpublish', { stream: name }).data as { stream: string }).stream],
     ['WHIP/WHEP', (name) => whipStreamName(name)],
-    ['/rtcloadbalance?stream=', (name) => {
-      const q = parseBalanceQuery(new URLSearchParams({ stream: name }));
-      if ('error' in q) throw new Error(q.error.reason);
-      return q.stream!;
-    }],
+    [
+      '/rtcloadbalance?stream=',
+      (name) => {
+        const q = parseBalanceQuery(new URLSearchParams({ stream: name }));
+        if ('error' in q) throw new Error(q.error.reason);
+        return q.stream!;
+      },
+    ],
   ];
 
   test.each(ways)('%s accepts "my cam", "直播" and a decomposed "café" (normalised)', (_way, parse) => {

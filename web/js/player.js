@@ -87,7 +87,7 @@ function play(session, name) {
   state.stream = session
     .createStream({ name, display: $('display'), retryIntervalMs, maxBitrate })
     .on(STREAM_STATUS.PENDING, () => set('PENDING'))
-    .on(STREAM_STATUS.PLAYING, (s) => {
+    .on(STREAM_STATUS.PLAYING, () => {
       set('PLAYING');
       state.error = null;
       state.retrying = null;
