@@ -72,6 +72,9 @@ export const SERVER_ERROR_CODES = [
   'EDGE_UNREACHABLE',
   'TIMEOUT',
   'INTERNAL',
+  // Per-client limits.
+  'LIMIT_REACHED',
+  'RATE_LIMITED',
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 

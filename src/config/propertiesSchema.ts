@@ -115,6 +115,16 @@ function parseSecret(raw: string): ParseResult<string> {
   return ok(raw);
 }
 
+/** A comma-separated list of IP literals (spaces allowed around commas); empty = none. */
+function parseIpList(raw: string): ParseResult<readonly string[]> {
+  const items = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const bad = items.find((x) => isIP(x) === 0);
+  return bad === undefined ? ok(items) : fail(`${quote(bad)} is not an IPv4 or IPv6 address (the list is comma-separated)`);
+}
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const MEDIASOUP_LOG_LEVELS = ['debug', 'warn', 'error', 'none'] as const;
 
@@ -144,6 +154,22 @@ export const PROPERTY_SPECS: PropertySpecs = {
   cdnLoadReportMs: { key: 'cdn.load_report_ms', env: ['CDN_LOAD_REPORT_MS'], default: 1000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
   logLevel: { key: 'log.level', env: ['LOG_LEVEL'], default: 'info', parse: parseEnum(LOG_LEVELS) },
   mediasoupLogLevel: { key: 'mediasoup.log_level', env: ['MEDIASOUP_LOG_LEVEL'], default: 'warn', parse: parseEnum(MEDIASOUP_LOG_LEVELS) },
+  // ---- per-client limits (issue 9: every way in answers and closes) ----
+  wsConnectTimeoutMs: { key: 'ws.connect_timeout_ms', env: ['WS_CONNECT_TIMEOUT_MS'], default: 10000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  limitSessionPublishes: { key: 'limits.session.publishes', env: ['LIMITS_SESSION_PUBLISHES'], default: 4, parse: (raw) => parseInteger(raw, 1, 100_000) },
+  limitSessionPlays: { key: 'limits.session.plays', env: ['LIMITS_SESSION_PLAYS'], default: 8, parse: (raw) => parseInteger(raw, 1, 100_000) },
+  limitSessionTransports: { key: 'limits.session.transports', env: ['LIMITS_SESSION_TRANSPORTS'], default: 10, parse: (raw) => parseInteger(raw, 1, 100_000) },
+  limitSessionRequestsPerS: { key: 'limits.session.requests_per_s', env: ['LIMITS_SESSION_REQUESTS_PER_S'], default: 20, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
+  limitSessionRequestBurst: { key: 'limits.session.request_burst', env: ['LIMITS_SESSION_REQUEST_BURST'], default: 50, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
+  limitSessionFloodClose: { key: 'limits.session.flood_close', env: ['LIMITS_SESSION_FLOOD_CLOSE'], default: 200, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
+  limitIpConnections: { key: 'limits.ip.connections', env: ['LIMITS_IP_CONNECTIONS'], default: 50, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
+  limitIpWebrtcHttpSessions: {
+    key: 'limits.ip.webrtc_http_sessions',
+    env: ['LIMITS_IP_WEBRTC_HTTP_SESSIONS'],
+    default: 20,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
+  limitIpExempt: { key: 'limits.ip.exempt', env: ['LIMITS_IP_EXEMPT'], default: ['127.0.0.1', '::1'], parse: parseIpList },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];

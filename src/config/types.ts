@@ -80,6 +80,27 @@ export interface NodeConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** `mediasoup.log_level`: worker log level. Default warn. */
   readonly mediasoupLogLevel: 'debug' | 'warn' | 'error' | 'none';
+  // ---- per-client limits (docs/protocol.md "Limits") ----
+  /** `ws.connect_timeout_ms`: a command-channel session that has not sent `connect` by then is closed. Default 10000. */
+  readonly wsConnectTimeoutMs: number;
+  /** `limits.session.publishes`: streams one session may publish at once. Default 4. */
+  readonly limitSessionPublishes: number;
+  /** `limits.session.plays`: streams one session may play at once. Default 8. */
+  readonly limitSessionPlays: number;
+  /** `limits.session.transports`: media transports (one per publish or play) one session may hold. Default 10. */
+  readonly limitSessionTransports: number;
+  /** `limits.session.requests_per_s`: sustained frames per second of one session. Default 20. */
+  readonly limitSessionRequestsPerS: number;
+  /** `limits.session.request_burst`: frames one session may send at once above that rate. Default 50. */
+  readonly limitSessionRequestBurst: number;
+  /** `limits.session.flood_close`: rate-limited frames within 10 s that close the session. Default 200. */
+  readonly limitSessionFloodClose: number;
+  /** `limits.ip.connections`: concurrent command-channel connections per client address. Default 50. */
+  readonly limitIpConnections: number;
+  /** `limits.ip.webrtc_http_sessions`: concurrent WHIP/WHEP sessions per client address. Default 20. */
+  readonly limitIpWebrtcHttpSessions: number;
+  /** `limits.ip.exempt`: addresses the per-address limits do not apply to. Default 127.0.0.1, ::1. */
+  readonly limitIpExempt: readonly string[];
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

@@ -1,11 +1,13 @@
 // The node's one HTTP port (ws.port), and the HTTPS one (wss.port) when a certificate is set:
 // REST API, pages, and WebSocket upgrades, all under the optional path prefix.
 import fs from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log';
+import type { ClientLog } from '../limits/ClientLog';
+import { normalizeAddress } from '../limits/AddressCounter';
 import { sendError, sendText } from './respond';
 import type { Router } from './router';
 import { serveStatic } from './staticFiles';
@@ -24,6 +26,20 @@ export interface HttpServerOptions {
   /** WebSocket endpoints by path (after the prefix); a key ending in `/*` matches every path below it. */
   upgrades: Record<string, UpgradeHandler>;
   logger: Logger;
+  /** Where requests the HTTP parser refuses are logged, throttled per client address. */
+  clientLog: ClientLog;
+  /**
+   * On close, how long upgraded sockets (WebSockets) get to finish their close handshakes before
+   * they are destroyed, so shutdown is bounded whatever clients do. Default 1500.
+   */
+  closeGraceMs?: number;
+}
+
+/** The answer to a request the HTTP parser refused, by the parser's error code. */
+export function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
 }
 
 const CORS_HEADERS = {
@@ -36,6 +52,8 @@ const CORS_HEADERS = {
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
+  /** Every accepted socket until it closes: upgraded ones leave http's own bookkeeping. */
+  readonly #sockets = new Set<Socket>();
   #closed = false;
 
   static async create(options: HttpServerOptions): Promise<HttpServer> {
@@ -61,10 +79,14 @@ export class HttpServer {
     return this.#servers[1] ? (this.#servers[1].address() as AddressInfo).port : null;
   }
 
+  /**
+   * Stops listening, closes idle and in-flight HTTP connections, and gives WebSockets
+   * `closeGraceMs` to finish their close handshakes before destroying them. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(
+    const closed = Promise.all(
       this.#servers.map(
         (s) =>
           new Promise<void>((resolve) => {
@@ -73,12 +95,22 @@ export class HttpServer {
           }),
       ),
     );
+    const grace = setTimeout(() => {
+      if (this.#sockets.size > 0) this.#options.logger.info({ sockets: this.#sockets.size }, 'destroying sockets still open at shutdown');
+      for (const socket of this.#sockets) socket.destroy();
+    }, this.#options.closeGraceMs ?? 1500);
+    await closed;
+    clearTimeout(grace);
   }
 
   async #listen(server: http.Server, port: number, secure: boolean): Promise<void> {
     server.on('request', (req, res) => void this.#onRequest(req, res, secure));
     server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head, secure));
-    server.on('clientError', (_err, socket) => socket.destroy());
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(err, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.#options.host, () => {
@@ -87,6 +119,26 @@ export class HttpServer {
       });
     });
     this.#servers.push(server);
+  }
+
+  /**
+   * A request the HTTP parser refused (bad request line, header too large, slow headers): answered
+   * with a status and closed, unless the socket is already gone or a response is under way on it
+   * (then a status would corrupt the stream: it is only closed).
+   */
+  #onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    const remote = normalizeAddress((socket as Socket).remoteAddress ?? '');
+    this.#options.clientLog.info(remote, { code: err.code }, `refused HTTP request: ${err.message}`);
+    const busy = (socket as { _httpMessage?: unknown })._httpMessage; // a response in progress (as node's default handler checks)
+    if (err.code === 'ECONNRESET' || !socket.writable || busy) return void socket.destroy();
+    const status = clientErrorStatus(err.code);
+    const body = `${STATUS_CODES[status] ?? 'Bad Request'}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    // A client that does not read its answer must not keep the socket: end() waits for the flush.
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 
   /** Strips the prefix; null when the path is outside it. */

@@ -3,7 +3,9 @@
 // stream). Counted with the command-channel sessions in the node's load reports.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/lib/types';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
+import { AddressCounter } from '../limits/AddressCounter';
 
 export type WebRtcHttpKind = 'whip' | 'whep';
 
@@ -73,9 +75,33 @@ export class WebRtcHttpSession {
   }
 }
 
+export interface WebRtcHttpSessionsOptions {
+  /** Concurrent sessions per client address (limits.ip.webrtc_http_sessions). */
+  perAddress: number;
+  /** Addresses that cap does not apply to (limits.ip.exempt). */
+  exemptAddresses: readonly string[];
+}
+
 export class WebRtcHttpSessions {
   readonly #sessions = new Map<string, WebRtcHttpSession>();
+  readonly #perAddress: AddressCounter;
   #closed = false;
+
+  constructor(options: WebRtcHttpSessionsOptions) {
+    this.#perAddress = new AddressCounter(options.perAddress, options.exemptAddresses);
+  }
+
+  /**
+   * Takes a per-address slot for a session about to be set up; returns its release (idempotent),
+   * which the caller ties to the session's end. LIMIT_REACHED at the cap.
+   */
+  reserve(address: string): () => void {
+    const release = this.#perAddress.acquire(address);
+    if (!release) {
+      throw new AppError('LIMIT_REACHED', `at most ${this.#perAddress.cap} WHIP/WHEP sessions per client address (limits.ip.webrtc_http_sessions)`);
+    }
+    return release;
+  }
 
   add(session: WebRtcHttpSession): void {
     if (this.#closed) {

@@ -29,12 +29,15 @@ export function registerWhep(router: Router, ctx: HttpContext): void {
       return void res.end();
     }
 
+    const release = ctx.webrtcHttp.reserve(req.socket.remoteAddress ?? '');
     const { playback, consumers } = await ctx.play.play(name, { via: 'whep', plan }).catch((err: unknown) => {
+      release();
       throw asOfferError(err);
     });
     const id = randomUUID();
     const transport = playback.transport as ms.WebRtcTransport;
     const session = new WebRtcHttpSession('whep', name, transport, logger.child({ stream: name, session: id }), id);
+    session.onClose(release);
     session.onClose(() => playback.close());
     playback.on('ended', (reason) => session.close(reason === 'unpublished' ? 'stream ended' : 'media transport closed'));
     try {

@@ -20,9 +20,14 @@ export function registerWhip(router: Router, ctx: HttpContext): void {
     const offer = await readOffer(req);
     const plan = planWhip(offer, ctx.publish.rtpCapabilities);
     const id = randomUUID();
-    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id });
+    const release = ctx.webrtcHttp.reserve(req.socket.remoteAddress ?? '');
+    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id }).catch((err: unknown) => {
+      release();
+      throw err;
+    });
     const transport = publication.transport as ms.WebRtcTransport;
     const session = new WebRtcHttpSession('whip', name, transport, logger.child({ stream: name, session: id }), id);
+    session.onClose(release);
     session.onClose(() => publication.close());
     publication.stream.once('close', () => session.close('stream closed'));
     try {

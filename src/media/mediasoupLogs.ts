@@ -36,11 +36,22 @@ export function routeMediasoupLogs(logger: Logger): void {
   original.enable(['mediasoup:WARN*', 'mediasoup:ERROR*', extra].filter(Boolean).join(','));
 }
 
+/**
+ * mediasoup error lines that a client's parameters cause: the worker refusing a request
+ * ("throwing MediaSoupError/MediaSoupTypeError", answered to the caller, which classifies and logs
+ * it) and Router.canConsume() failing on malformed capabilities. Logged at warn, so a client
+ * cannot fill the log with error lines.
+ */
+export function clientCaused(text: string): boolean {
+  return /\| throwing MediaSoup(Type)?Error: /.test(text) || /^canConsume\(\) \| unexpected error: /.test(text);
+}
+
 function emit(namespace: string, line: string): void {
   if (!target) return;
   // debug's node formatter prefixes a timestamp and the namespace; drop both.
   const text = line.replace(/^\S+Z /, '').replace(`${namespace} `, '');
-  if (namespace.includes(':ERROR')) target.error({ ns: namespace }, text);
+  if (namespace.includes(':ERROR') && !clientCaused(text)) target.error({ ns: namespace }, text);
+  else if (namespace.includes(':ERROR')) target.warn({ ns: namespace }, text);
   else if (namespace.includes(':WARN')) target.warn({ ns: namespace }, text);
   else target.debug({ ns: namespace }, text);
 }

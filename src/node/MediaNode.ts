@@ -18,6 +18,7 @@ import { EdgeRelayService } from '../cluster/EdgeRelayService';
 import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
+import { ClientLog } from '../limits/ClientLog';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -32,7 +33,9 @@ export class MediaNode {
   readonly origin: OriginCluster | null;
   readonly load: LoadMeter;
   /** WHIP/WHEP sessions (standard API); counted as connections in load reports. */
-  readonly webrtcHttp = new WebRtcHttpSessions();
+  readonly webrtcHttp: WebRtcHttpSessions;
+  /** Log lines clients cause, throttled per client address. */
+  readonly clientLog: ClientLog;
   #http: HttpServer | null = null;
   #closed = false;
 
@@ -66,12 +69,20 @@ export class MediaNode {
     this.publish = new PublishService(services);
     this.play = new PlayService(services);
     const role = () => this.role;
+    this.clientLog = new ClientLog(logger.child({ component: 'clients' }));
+    this.webrtcHttp = new WebRtcHttpSessions({ perAddress: config.limitIpWebrtcHttpSessions, exemptAddresses: config.limitIpExempt });
     this.signaling = new SignalingServer(
       { config, logger, publish: this.publish, play: this.play, role },
       {
         maxPayload: config.wsMaxPayload,
         heartbeatMs: config.wsHeartbeatMs,
         maxConnections: config.maxConnections,
+        connectTimeoutMs: config.wsConnectTimeoutMs,
+        perAddress: config.limitIpConnections,
+        exemptAddresses: config.limitIpExempt,
+        caps: { publishes: config.limitSessionPublishes, plays: config.limitSessionPlays, transports: config.limitSessionTransports },
+        rate: { ratePerSecond: config.limitSessionRequestsPerS, burst: config.limitSessionRequestBurst, closeAfter: config.limitSessionFloodClose },
+        clientLog: this.clientLog,
       },
     );
     this.relays = new EdgeRelayService({
@@ -81,7 +92,7 @@ export class MediaNode {
       load: () => ({
         players: this.play.players,
         cpuLoad: this.load.current,
-        connections: this.signaling.sessions.length + this.webrtcHttp.size,
+        connections: this.signaling.connections + this.webrtcHttp.size,
       }),
     });
     this.origin =
@@ -135,6 +146,7 @@ export class MediaNode {
       tls: config.tlsCertFile && config.tlsKeyFile ? { port: config.wssPort, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : null,
       pathPrefix: config.pathPrefix,
       router,
+      clientLog: this.clientLog,
       upgrades: {
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
@@ -200,6 +212,7 @@ export class MediaNode {
     this.relays.close();
     this.streams.closeAll();
     await this.#http?.close();
+    this.clientLog.close();
     this.media.close();
   }
 }

@@ -30,12 +30,23 @@ export interface PeerSocket {
 
 export type RequestHandler = (request: RequestFrame) => Promise<unknown>;
 
+/** What a rate limit says of one incoming frame: run it, refuse it (RATE_LIMITED), or close the channel. */
+export type FrameVerdict = 'accept' | 'refuse' | 'close';
+
 export interface PeerOptions {
   logger: Logger;
   /** Ping interval; the socket is terminated when a ping goes unanswered for one interval. Default 15000. */
   heartbeatMs?: number;
   /** How long a request waits for its response. Default 10000. */
   requestTimeoutMs?: number;
+  /** Asked once per incoming frame, before it is parsed; default: every frame is accepted. */
+  admit?: () => FrameVerdict;
+  /**
+   * Where the peer's own mistakes are logged (refused frames, requests failing with a 4xx code,
+   * rate-limited frames); default: the logger at info. The command channel throttles these per
+   * client address, so a flood cannot flood the log.
+   */
+  mistakeLog?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 type Events = {
@@ -54,6 +65,8 @@ export class Peer extends TypedEmitter<Events> {
   readonly #logger: Logger;
   readonly #pending = new Map<number, Pending>();
   readonly #requestTimeoutMs: number;
+  readonly #admit: () => FrameVerdict;
+  readonly #mistakeLog: (fields: Record<string, unknown>, message: string) => void;
   #handler: RequestHandler | null = null;
   #nextId = 1;
   #alive = true;
@@ -65,6 +78,8 @@ export class Peer extends TypedEmitter<Events> {
     this.#ws = ws;
     this.#logger = options.logger;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10000;
+    this.#admit = options.admit ?? (() => 'accept');
+    this.#mistakeLog = options.mistakeLog ?? ((fields, message) => this.#logger.info(fields, message));
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('pong', () => (this.#alive = true));
     ws.on('close', (code, reason) => this.#onClose(code, reason.toString()));
@@ -126,6 +141,9 @@ export class Peer extends TypedEmitter<Events> {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#closed) return;
+    const verdict = this.#admit();
+    if (verdict !== 'accept') return this.#refuse(data, isBinary, verdict);
     if (isBinary) {
       this.#send({ id: 0, ok: false, error: { code: 'BAD_REQUEST', message: 'binary frames are not accepted' } });
       return;
@@ -135,7 +153,7 @@ export class Peer extends TypedEmitter<Events> {
       parsed = parseFrame(data.toString());
     } catch (err) {
       const wire = toWireError(err);
-      this.#logger.info({ code: wire.code }, `refused frame: ${wire.message}`);
+      this.#mistakeLog({ code: wire.code }, `refused frame: ${wire.message}`);
       this.#send({ id: 0, ok: false, error: wire });
       return;
     }
@@ -166,9 +184,29 @@ export class Peer extends TypedEmitter<Events> {
       // Server faults at error, capacity conditions (5xx codes) at warn, client mistakes at info.
       if (wire.code === 'INTERNAL') this.#logger.error({ err, method: request.method }, 'request failed');
       else if (ERRORS[wire.code].status >= 500) this.#logger.warn({ method: request.method, code: wire.code }, wire.message);
-      else this.#logger.info({ method: request.method, code: wire.code }, wire.message);
+      else this.#mistakeLog({ method: request.method, code: wire.code }, wire.message);
       this.#send({ id: request.id, ok: false, error: wire });
     }
+  }
+
+  /** A frame over the rate limit: answered RATE_LIMITED (to its id when it has one), never run. */
+  #refuse(data: RawData, isBinary: boolean, verdict: 'refuse' | 'close'): void {
+    if (verdict === 'close') {
+      this.#mistakeLog({ code: 'RATE_LIMITED' }, 'closing a channel that kept sending over its rate limit');
+      this.close(1008, 'rate limit exceeded');
+      return;
+    }
+    let id = 0;
+    if (!isBinary) {
+      try {
+        const parsed = parseFrame(data.toString());
+        if (parsed.type === 'request') id = parsed.frame.id;
+      } catch {
+        // Garbage over the limit is answered like any other frame over the limit, with id 0.
+      }
+    }
+    this.#mistakeLog({ code: 'RATE_LIMITED' }, 'refused frame: over the rate limit');
+    this.#send({ id, ok: false, error: { code: 'RATE_LIMITED', message: ERRORS.RATE_LIMITED.text } });
   }
 
   #onResponse(response: ResponseFrame): void {

@@ -3,7 +3,10 @@
 // end in an exhaustive check.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/lib/types';
+import { UnsupportedError } from 'mediasoup/lib/errors';
+import { validateRtpCapabilities } from 'mediasoup/lib/ortc';
 import { AppError, peerMistake } from '../errors';
+import { SessionCaps, type SessionCapsOptions } from '../limits/SessionCaps';
 import type { Logger } from '../log';
 import type { TransportKind } from '../media/transports';
 import type { StreamStatus } from '../streams/Stream';
@@ -12,6 +15,15 @@ import type { Peer } from '../rpc/Peer';
 import type { Playback } from '../streams/Playback';
 import type { Publication } from '../streams/Publication';
 import { type ClientRequest, parseClientRequest } from './protocol';
+import { usedRtpIds } from './rtpIds';
+
+export interface SessionInfo {
+  secure: boolean;
+  remoteAddress: string;
+  /** A session that has not sent `connect` this long after its handshake is closed (ws.connect_timeout_ms). */
+  connectTimeoutMs: number;
+  caps: SessionCapsOptions;
+}
 
 export class Session {
   readonly id = randomUUID();
@@ -24,18 +36,31 @@ export class Session {
   readonly #logger: Logger;
   readonly #publishing = new Map<string, Publication>();
   readonly #playing = new Map<string, Playback>();
+  readonly #caps: SessionCaps;
+  /** Releases of the cap slots each publication and playback holds. */
+  readonly #slots = new Map<Publication | Playback, () => void>();
+  /** Transports connectTransport was called on (mediasoup refuses a second connect with a bare Error). */
+  readonly #connectedTransports = new Set<string>();
+  readonly #connectTimer: NodeJS.Timeout;
   #connected = false;
   #closed = false;
 
-  constructor(ctx: NodeContext, peer: Peer, info: { secure: boolean; remoteAddress: string }) {
+  constructor(ctx: NodeContext, peer: Peer, info: SessionInfo) {
     this.#ctx = ctx;
     this.#peer = peer;
     this.secure = info.secure;
     this.remoteAddress = info.remoteAddress;
+    this.#caps = new SessionCaps(info.caps);
     this.#logger = ctx.logger.child({ session: this.id });
     peer.setRequestHandler((req) => this.#handle(req.method, req.data));
     peer.on('close', () => this.close());
-    this.#logger.info({ remote: info.remoteAddress, secure: info.secure }, 'client connected');
+    // A socket that never says `connect` holds a connection slot for nothing: close it.
+    this.#connectTimer = setTimeout(() => {
+      this.#logger.info({ remote: info.remoteAddress, timeoutMs: info.connectTimeoutMs }, 'closing a session that did not send connect in time');
+      this.#peer.close(1008, 'connect timeout');
+    }, info.connectTimeoutMs);
+    this.#connectTimer.unref();
+    this.#logger.debug({ remote: info.remoteAddress, secure: info.secure }, 'client connected');
   }
 
   get closed(): boolean {
@@ -54,12 +79,15 @@ export class Session {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#connectTimer);
     for (const publication of this.#publishing.values()) publication.close();
     for (const playback of this.#playing.values()) playback.close();
     this.#publishing.clear();
     this.#playing.clear();
+    for (const release of this.#slots.values()) release();
+    this.#slots.clear();
     this.#peer.close(1000, 'session closed');
-    this.#logger.info('client disconnected');
+    this.#logger.debug('client disconnected');
   }
 
   async #handle(method: string, data: Record<string, unknown>): Promise<unknown> {
@@ -142,6 +170,8 @@ export class Session {
   #connect(data: { clientName?: string }): unknown {
     if (this.#connected) throw new AppError('ALREADY_CONNECTED');
     this.#connected = true;
+    clearTimeout(this.#connectTimer);
+    this.#logger.info({ remote: this.remoteAddress, secure: this.secure }, 'client connected');
     this.clientName = data.clientName ?? '';
     return { sessionId: this.id, nodeId: this.#ctx.config.nodeId, role: this.#ctx.role() };
   }
@@ -151,14 +181,25 @@ export class Session {
   }
 
   async #publish(name: string, kind: TransportKind): Promise<unknown> {
-    const publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id });
+    // Reserved before the transport is opened, so publishes sent together cannot pass the cap.
+    const release = this.#caps.reserve('publish');
+    let publication: Publication;
+    try {
+      publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id });
+    } catch (err) {
+      release();
+      throw err;
+    }
     if (this.#closed) {
+      release();
       publication.close();
       throw new AppError('NODE_CLOSING', 'session closed');
     }
     this.#publishing.set(name, publication);
+    this.#hold(publication, release);
     publication.on('failed', () => {
       this.#publishing.delete(name);
+      this.#free(publication);
       this.#logger.error({ stream: name }, 'publisher transport closed under the stream (worker died?)');
       this.#status(name, 'publisher', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
@@ -169,12 +210,21 @@ export class Session {
 
   async #connectTransport(data: { transportId: string; dtlsParameters?: Record<string, unknown>; ip?: string; port?: number }) {
     const { transport, kind } = this.#findTransport(data.transportId);
-    if (kind === 'webrtc') {
-      if (!data.dtlsParameters) throw new AppError('BAD_REQUEST', 'connectTransport: dtlsParameters required');
-      await (transport as ms.WebRtcTransport).connect({ dtlsParameters: data.dtlsParameters as unknown as ms.DtlsParameters });
-    } else {
-      if (!data.ip || !data.port) throw new AppError('BAD_REQUEST', 'connectTransport: ip and port required');
-      await (transport as ms.PlainTransport).connect({ ip: data.ip, port: data.port });
+    if (kind === 'webrtc' && !data.dtlsParameters) throw new AppError('BAD_REQUEST', 'connectTransport: dtlsParameters required');
+    if (kind === 'plain' && (!data.ip || !data.port)) throw new AppError('BAD_REQUEST', 'connectTransport: ip and port required');
+    // mediasoup 3.8.4 refuses a second connect with a bare Error whose reason is lost on the way
+    // from the worker: say what it is here. Marked before the await, so two at once are caught too.
+    if (this.#connectedTransports.has(transport.id)) throw new AppError('NOT_ALLOWED', `transport ${transport.id} is already connected`);
+    this.#connectedTransports.add(transport.id);
+    try {
+      if (kind === 'webrtc') {
+        await (transport as ms.WebRtcTransport).connect({ dtlsParameters: data.dtlsParameters as unknown as ms.DtlsParameters });
+      } else {
+        await (transport as ms.PlainTransport).connect({ ip: data.ip!, port: data.port! });
+      }
+    } catch (err) {
+      this.#connectedTransports.delete(transport.id);
+      throw err;
     }
     return {};
   }
@@ -183,7 +233,19 @@ export class Session {
     const { transport } = this.#findTransport(data.transportId);
     const publication = [...this.#publishing.values()].find((p) => p.transport === transport);
     if (!publication) throw new AppError('NOT_ALLOWED', 'produce needs a transport created by publish');
-    const { producer, first } = await publication.produce(data.kind, data.rtpParameters as unknown as ms.RtpParameters, data.paused);
+    // An SSRC, MID or RID the stream's other track uses: mediasoup's worker refuses it with a bare
+    // Error whose reason is lost on the way, so it is caught here as the client's mistake it is.
+    const taken = usedRtpIds(publication.stream.producers.map((p) => p.rtpParameters));
+    const clash = usedRtpIds([data.rtpParameters as unknown as ms.RtpParameters]).find((id) => taken.includes(id));
+    if (clash) throw new AppError('BAD_REQUEST', `produce: ${clash} is already used by the stream's other track`);
+    const { producer, first } = await publication
+      .produce(data.kind, data.rtpParameters as unknown as ms.RtpParameters, data.paused)
+      .catch((err: unknown) => {
+        // ortc's "unsupported codec" (a clock rate, channel count or MIME type the router does not
+        // have, or a codec of the other kind): the parameters came from the client.
+        if (err instanceof UnsupportedError) throw new AppError('BAD_REQUEST', `produce: ${err.message}`);
+        throw err;
+      });
     this.#logger.info({ stream: publication.name, kind: data.kind, producer: producer.id }, 'producer added');
     if (first) this.#status(publication.name, 'publisher', 'PUBLISHING');
     return { producerId: producer.id };
@@ -193,6 +255,7 @@ export class Session {
     const publication = this.#publishing.get(name);
     if (!publication) throw new AppError('STREAM_NOT_FOUND', `this session does not publish "${name}"`);
     this.#publishing.delete(name);
+    this.#free(publication);
     publication.close();
     this.#logger.info({ stream: name }, 'unpublish');
     this.#status(name, 'publisher', 'UNPUBLISHED');
@@ -202,6 +265,9 @@ export class Session {
   async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean; maxBitrate?: number }) {
     const { stream: name } = data;
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
+    // mediasoup's own check (its TypeErrors become BAD_REQUEST): otherwise malformed capabilities
+    // reach Router.canConsume, which logs them at error level as "unexpected".
+    validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     if (!data.noRedirect) {
       const redirect = await this.#ctx.play.redirect(name, this.secure);
       if (redirect) {
@@ -209,23 +275,34 @@ export class Session {
         return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
       }
     }
-    const { playback, consumers } = await this.#ctx.play.play(name, {
-      via: 'client',
-      transport: data.transport,
-      // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
-      rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
-      maxBitrate: data.maxBitrate,
-    });
+    const release = this.#caps.reserve('play');
+    let played;
+    try {
+      played = await this.#ctx.play.play(name, {
+        via: 'client',
+        transport: data.transport,
+        // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
+        rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
+        maxBitrate: data.maxBitrate,
+      });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const { playback, consumers } = played;
     if (this.#closed || this.#playing.has(name)) {
+      release();
       playback.close();
       throw new AppError(this.#closed ? 'NODE_CLOSING' : 'NOT_ALLOWED', this.#closed ? 'session closed' : `this session already plays "${name}"`);
     }
     this.#playing.set(name, playback);
+    this.#hold(playback, release);
     playback.on('consumer', (consumer) => this.#peer.notify('newConsumer', { stream: name, consumer }));
     playback.on('trackFailed', (failure) => this.#peer.notify('trackFailed', { stream: name, ...failure }));
     playback.on('notify', (method, info) => this.#peer.notify(method, info));
     playback.on('ended', (reason) => {
       this.#playing.delete(name);
+      this.#free(playback);
       if (reason === 'unpublished') return this.#status(name, 'player', 'UNPUBLISHED');
       this.#logger.error({ stream: name }, 'player transport closed under the playback (worker died?)');
       this.#status(name, 'player', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
@@ -245,9 +322,21 @@ export class Session {
     const playback = this.#playing.get(name);
     if (!playback) throw new AppError('STREAM_NOT_FOUND', `this session does not play "${name}"`);
     this.#playing.delete(name);
+    this.#free(playback);
     playback.close();
     this.#status(name, 'player', 'STOPPED');
     return {};
+  }
+
+  #hold(owner: Publication | Playback, release: () => void): void {
+    this.#slots.set(owner, release);
+  }
+
+  /** Gives back the cap slot of a publication or playback that ended. */
+  #free(owner: Publication | Playback): void {
+    this.#slots.get(owner)?.();
+    this.#slots.delete(owner);
+    this.#connectedTransports.delete(owner.transport.id);
   }
 
   #findTransport(transportId: string): { transport: ms.WebRtcTransport | ms.PlainTransport; kind: TransportKind } {

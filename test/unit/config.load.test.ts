@@ -98,13 +98,24 @@ describe('loadConfig', () => {
       'cdn.load_report_ms',
       'log.level',
       'mediasoup.log_level',
+      // per-client limits
+      'ws.connect_timeout_ms',
+      'limits.session.publishes',
+      'limits.session.plays',
+      'limits.session.transports',
+      'limits.session.requests_per_s',
+      'limits.session.request_burst',
+      'limits.session.flood_close',
+      'limits.ip.connections',
+      'limits.ip.webrtc_http_sessions',
+      'limits.ip.exempt',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(19); // 22 keys, three documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(29); // 32 keys, three documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -141,6 +152,17 @@ describe('loadConfig', () => {
         'cdn.load_report_ms=250',
         'log.level=debug',
         'mediasoup.log_level=error',
+        // per-client limits
+        'ws.connect_timeout_ms=5000',
+        'limits.session.publishes=2',
+        'limits.session.plays=3',
+        'limits.session.transports=4',
+        'limits.session.requests_per_s=5',
+        'limits.session.request_burst=6',
+        'limits.session.flood_close=7',
+        'limits.ip.connections=8',
+        'limits.ip.webrtc_http_sessions=9',
+        'limits.ip.exempt=10.0.0.1, ::1',
       ),
       'certs/tls.pem': 'x',
       'certs/tls.key': 'x',
@@ -172,6 +194,16 @@ describe('loadConfig', () => {
       cdnLoadReportMs: 250,
       logLevel: 'debug',
       mediasoupLogLevel: 'error',
+      wsConnectTimeoutMs: 5000,
+      limitSessionPublishes: 2,
+      limitSessionPlays: 3,
+      limitSessionTransports: 4,
+      limitSessionRequestsPerS: 5,
+      limitSessionRequestBurst: 6,
+      limitSessionFloodClose: 7,
+      limitIpConnections: 8,
+      limitIpWebrtcHttpSessions: 9,
+      limitIpExempt: ['10.0.0.1', '::1'],
       loadBalancing: expect.objectContaining({ mode: 'ROUNDROBIN', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });

@@ -128,6 +128,17 @@ describe('the property table', () => {
         'tls.key_file',
         'dtls.cert_file',
         'dtls.key_file',
+        // per-client limits
+        'ws.connect_timeout_ms',
+        'limits.session.publishes',
+        'limits.session.plays',
+        'limits.session.transports',
+        'limits.session.requests_per_s',
+        'limits.session.request_burst',
+        'limits.session.flood_close',
+        'limits.ip.connections',
+        'limits.ip.webrtc_http_sessions',
+        'limits.ip.exempt',
       ].sort(),
     );
   });
@@ -170,6 +181,17 @@ describe('the property table', () => {
       cdnLoadReportMs: 1000,
       logLevel: 'info',
       mediasoupLogLevel: 'warn',
+      // per-client limits
+      wsConnectTimeoutMs: 10000,
+      limitSessionPublishes: 4,
+      limitSessionPlays: 8,
+      limitSessionTransports: 10,
+      limitSessionRequestsPerS: 20,
+      limitSessionRequestBurst: 50,
+      limitSessionFloodClose: 200,
+      limitIpConnections: 50,
+      limitIpWebrtcHttpSessions: 20,
+      limitIpExempt: ['127.0.0.1', '::1'],
     });
   });
 
