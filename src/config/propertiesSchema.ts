@@ -159,9 +159,24 @@ export const PROPERTY_SPECS: PropertySpecs = {
   limitSessionPublishes: { key: 'limits.session.publishes', env: ['LIMITS_SESSION_PUBLISHES'], default: 4, parse: (raw) => parseInteger(raw, 1, 100_000) },
   limitSessionPlays: { key: 'limits.session.plays', env: ['LIMITS_SESSION_PLAYS'], default: 8, parse: (raw) => parseInteger(raw, 1, 100_000) },
   limitSessionTransports: { key: 'limits.session.transports', env: ['LIMITS_SESSION_TRANSPORTS'], default: 10, parse: (raw) => parseInteger(raw, 1, 100_000) },
-  limitSessionRequestsPerS: { key: 'limits.session.requests_per_s', env: ['LIMITS_SESSION_REQUESTS_PER_S'], default: 20, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
-  limitSessionRequestBurst: { key: 'limits.session.request_burst', env: ['LIMITS_SESSION_REQUEST_BURST'], default: 50, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
-  limitSessionFloodClose: { key: 'limits.session.flood_close', env: ['LIMITS_SESSION_FLOOD_CLOSE'], default: 200, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
+  limitSessionRequestsPerS: {
+    key: 'limits.session.requests_per_s',
+    env: ['LIMITS_SESSION_REQUESTS_PER_S'],
+    default: 20,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
+  limitSessionRequestBurst: {
+    key: 'limits.session.request_burst',
+    env: ['LIMITS_SESSION_REQUEST_BURST'],
+    default: 50,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
+  limitSessionFloodClose: {
+    key: 'limits.session.flood_close',
+    env: ['LIMITS_SESSION_FLOOD_CLOSE'],
+    default: 200,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
   limitIpConnections: { key: 'limits.ip.connections', env: ['LIMITS_IP_CONNECTIONS'], default: 50, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
   limitIpWebrtcHttpSessions: {
     key: 'limits.ip.webrtc_http_sessions',

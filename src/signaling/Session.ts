@@ -235,17 +235,25 @@ export class Session {
     if (!publication) throw new AppError('NOT_ALLOWED', 'produce needs a transport created by publish');
     // An SSRC, MID or RID the stream's other track uses: mediasoup's worker refuses it with a bare
     // Error whose reason is lost on the way, so it is caught here as the client's mistake it is.
+    // mediasoup 3.8.4 takes a video codec in an audio producer (and the other way round): refuse.
+    const codecs: unknown = data.rtpParameters.codecs;
+    const wrongKind = Array.isArray(codecs)
+      ? codecs.find((c: { mimeType?: unknown }) => typeof c?.mimeType === 'string' && !c.mimeType.toLowerCase().startsWith(`${data.kind}/`))
+      : undefined;
+    if (wrongKind)
+      throw new AppError(
+        'BAD_REQUEST',
+        `produce: ${String((wrongKind as { mimeType: string }).mimeType)} is not ${data.kind === 'audio' ? 'an audio' : 'a video'} codec`,
+      );
     const taken = usedRtpIds(publication.stream.producers.map((p) => p.rtpParameters));
     const clash = usedRtpIds([data.rtpParameters as unknown as ms.RtpParameters]).find((id) => taken.includes(id));
     if (clash) throw new AppError('BAD_REQUEST', `produce: ${clash} is already used by the stream's other track`);
-    const { producer, first } = await publication
-      .produce(data.kind, data.rtpParameters as unknown as ms.RtpParameters, data.paused)
-      .catch((err: unknown) => {
-        // ortc's "unsupported codec" (a clock rate, channel count or MIME type the router does not
-        // have, or a codec of the other kind): the parameters came from the client.
-        if (err instanceof UnsupportedError) throw new AppError('BAD_REQUEST', `produce: ${err.message}`);
-        throw err;
-      });
+    const { producer, first } = await publication.produce(data.kind, data.rtpParameters as unknown as ms.RtpParameters, data.paused).catch((err: unknown) => {
+      // ortc's "unsupported codec" (a clock rate, channel count or MIME type the router does not
+      // have, or a codec of the other kind): the parameters came from the client.
+      if (err instanceof UnsupportedError) throw new AppError('BAD_REQUEST', `produce: ${err.message}`);
+      throw err;
+    });
     this.#logger.info({ stream: publication.name, kind: data.kind, producer: producer.id }, 'producer added');
     if (first) this.#status(publication.name, 'publisher', 'PUBLISHING');
     return { producerId: producer.id };
