@@ -85,7 +85,7 @@ function layerOf(relPath: string): string {
  */
 const LAYER_ORDER: readonly (readonly string[])[] = [
   ['util', 'errors.ts', 'log.ts', 'config'],
-  ['rpc'],
+  ['rpc', 'limits'],
   ['sdp'],
   ['media'],
   ['streams'],
