@@ -114,7 +114,8 @@ export class Stream extends Emitter<StreamEvents> {
     return this.#playback?.transportId ?? null;
   }
 
-  publish(): this {
+  /** `media`: publish this MediaStream this time instead of capturing (as the `mediaStream` option). */
+  publish(media?: MediaStream): this {
     this.#begin('publisher');
     const run = this.#run;
     const link = this.#session.link();
@@ -129,7 +130,7 @@ export class Stream extends Emitter<StreamEvents> {
         audio: true,
         video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
       },
-      mediaStream: this.#options.mediaStream,
+      mediaStream: media ?? this.#options.mediaStream,
       simulcast: this.#options.simulcast ?? true,
       encodings: this.#options.encodings,
       cacheLocalResources: this.#options.cacheLocalResources ?? false,
