@@ -55,7 +55,7 @@ test("WCS's example URLs lead to the product's pages, query string kept, with th
   }
 });
 
-test('a stream published with Flashphoner calls plays from an edge through the origin, with volume, mute events and WCS stats', async () => {
+test('a stream published with Flashphoner calls plays from an edge through the origin, with volume, WCS stats, audio only, a microphone switch and mute events', async () => {
   await probe(publisher, origin.url);
   const published = await publisher.evaluate((name) => (window as unknown as { t: Probe }).t.publish(name), STREAM);
   expect(published).toBe('PUBLISHING');
@@ -76,6 +76,24 @@ test('a stream published with Flashphoner calls plays from an edge through the o
   expect(stats.codec).toBe('VP8');
   expect(stats.width).toBeGreaterThan(0);
   await until(() => player.evaluate(() => (window as unknown as { t: Probe }).t.stream!.getRemoteBitrate() > 10_000), 5000, 'a measured remote bitrate');
+
+  // receiveVideo: false plays the sound only; available() finds the stream.
+  expect(await player.evaluate((name) => (window as unknown as { t: Probe }).t.playAudioOnly(name), STREAM)).toEqual({
+    kinds: ['audio'],
+    available: 'resolved',
+  });
+
+  // Chromium's fake devices: one camera, three microphones. The player keeps receiving sound.
+  const switched = await publisher.evaluate(() => (window as unknown as { t: Probe }).t.switchDevices());
+  expect(switched.cam).toBe('Number of cams is less than 2 or already used custom stream');
+  expect(switched.micAfter).not.toBe(switched.micBefore);
+  expect(switched).toEqual(expect.objectContaining({ trackDevice: switched.micAfter, trackLive: true }));
+  const audioBefore = (await player.evaluate(() => (window as unknown as { t: Probe }).t.stats())).audioBytes;
+  await until(
+    async () => (await player.evaluate(() => (window as unknown as { t: Probe }).t.stats())).audioBytes > audioBefore + 2000,
+    5000,
+    'audio after the switch',
+  );
 
   // The publisher mutes its video: the node tells the edge's player, as WCS's STREAM_EVENT.
   await publisher.evaluate(() => (window as unknown as { t: Probe }).t.published!.muteVideo());

@@ -22,7 +22,10 @@ export interface FpStream {
   muteVideo(): void;
   unmuteVideo(): void;
   getRemoteBitrate(): number;
-  getStats(callback: (stats: { inboundStream?: { video?: Record<string, unknown> } }) => void): Promise<unknown>;
+  switchCam(deviceId?: string): Promise<string>;
+  switchMic(deviceId?: string): Promise<string>;
+  getMediaStream(): MediaStream | null;
+  getStats(callback: (stats: { inboundStream?: Record<'audio' | 'video', Record<string, unknown> | undefined> }) => void): Promise<unknown>;
   available(): Promise<FpStream>;
 }
 export interface FpSession {
@@ -52,7 +55,11 @@ export interface Probe {
   publish(name: string): Promise<string>;
   play(name: string): Promise<{ id: string; nodeId: string | null; log: string[] }>;
   volume(): { sdk: number; element: number; mutedAfterMute: boolean; mutedAfterUnmute: boolean };
-  stats(): Promise<{ bytesReceived: number; codec: string; width: number }>;
+  stats(): Promise<{ bytesReceived: number; codec: string; width: number; audioBytes: number }>;
+  /** A second player with receiveVideo: false; its tracks' kinds once PLAYING, and available(). */
+  playAudioOnly(name: string): Promise<{ kinds: string[]; available: string }>;
+  /** Publisher: switchCam() with one camera, then switchMic() to the next microphone. */
+  switchDevices(): Promise<{ cam: string; micBefore: string; micAfter: string; trackDevice: string; trackLive: boolean }>;
   playMissing(name: string): Promise<{ status: string; info: string; code: string | null; available: string }>;
   refusals(): Promise<string[]>;
   connectVia(lbUrls: string[]): Promise<string[]>;
@@ -143,9 +150,46 @@ export async function probe(page: Page, urlServer: string): Promise<void> {
         return new Promise((resolve) => {
           void t.stream!.getStats((stats) => {
             const video = stats.inboundStream?.video ?? {};
-            resolve({ bytesReceived: Number(video.bytesReceived), codec: String(video.codec), width: Number(video.frameWidth) });
+            const audio = stats.inboundStream?.audio ?? {};
+            resolve({
+              bytesReceived: Number(video.bytesReceived),
+              codec: String(video.codec),
+              width: Number(video.frameWidth),
+              audioBytes: Number(audio.bytesReceived),
+            });
           });
         });
+      },
+      async playAudioOnly(name) {
+        const session = await connect({ urlServer: url });
+        const stream = session.createStream({ name, display: box(), receiveVideo: false });
+        await new Promise<void>((resolve, reject) => {
+          stream.on(STREAM_STATUS.PLAYING, () => resolve()).on(STREAM_STATUS.FAILED, () => reject(new Error(stream.getInfo())));
+          stream.play();
+        });
+        // Tracks are added as they are consumed: give the last one a moment.
+        await new Promise((r) => setTimeout(r, 500));
+        const kinds = stream
+          .getMediaStream()!
+          .getTracks()
+          .map((track) => track.kind);
+        const available = await stream.available().then(
+          () => 'resolved',
+          (s: FpStream) => `rejected: ${s.getInfo()}`,
+        );
+        session.disconnect();
+        return { kinds, available };
+      },
+      async switchDevices() {
+        const stream = t.published!;
+        const cam = await stream.switchCam().then(
+          () => 'switched',
+          (err: Error) => err.message,
+        );
+        const micBefore = String(stream.getMediaStream()!.getAudioTracks()[0].getSettings().deviceId);
+        const micAfter = await stream.switchMic();
+        const track = stream.getMediaStream()!.getAudioTracks()[0];
+        return { cam, micBefore, micAfter, trackDevice: String(track.getSettings().deviceId), trackLive: track.readyState === 'live' };
       },
       async playMissing(name) {
         const session = await connect({ urlServer: url });
