@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startEdge, startOrigin, stopAll } from '../helpers/cluster';
 import { type NodeProcess, until } from '../helpers/nodes';
 import { edgeHolds } from '../helpers/pages';
-import { framesAdvance, launchChromium, openPage } from './browser';
+import { framesAdvance, launchChromium, openPage, videoState } from './browser';
 import { type Fp, type Probe, probe } from './wcsPage';
 
 const STREAM = 'wcs-cam';
@@ -100,6 +100,21 @@ test('a stream published with Flashphoner calls plays from an edge through the o
   await until(() => player.evaluate(() => (window as unknown as { t: Probe }).t.events.includes('videoMuted streamName=wcs-cam')), 5000, 'videoMuted');
   await publisher.evaluate(() => (window as unknown as { t: Probe }).t.published!.unmuteVideo());
   await until(() => player.evaluate(() => (window as unknown as { t: Probe }).t.events.includes('videoUnmuted streamName=wcs-cam')), 5000, 'videoUnmuted');
+});
+
+test('playWidth/playHeight get the simulcast layer of that size; unmutePlayOnStart: false starts muted; useControls shows controls', async () => {
+  // The fake camera publishes 1280x720 in three layers: 320x180, 640x360 and 1280x720.
+  const sized = await player.evaluate((name) => (window as unknown as { t: Probe }).t.playSized(name, 320, 180), STREAM);
+  expect(sized).toEqual({ id: expect.any(String), muted: true, controls: true });
+  const video = await framesAdvance(player, `#${sized.id}`, 10);
+  await until(async () => (await videoState(player, `#${sized.id}`))?.width === 320, 15000, `320 px wide frames (first seen: ${video.width}x${video.height})`);
+  expect((await videoState(player, `#${sized.id}`))?.height).toBe(180);
+  // Not just the first layer of a cold start: it stays there while the earlier player, free to
+  // climb, gets a larger one.
+  await player.waitForTimeout(4000);
+  const free = await player.evaluate(() => (window as unknown as { t: Probe }).t.stream!.id());
+  expect((await videoState(player, `#${free}`))?.width).toBeGreaterThan(320);
+  expect((await framesAdvance(player, `#${sized.id}`, 10)).width).toBe(320);
 });
 
 test('when the publisher stops, the player gets STOPPED "Stopped by publisher stop" and stays stopped, as from WCS', async () => {

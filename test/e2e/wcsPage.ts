@@ -58,6 +58,8 @@ export interface Probe {
   stats(): Promise<{ bytesReceived: number; codec: string; width: number; audioBytes: number }>;
   /** A second player with receiveVideo: false; its tracks' kinds once PLAYING, and available(). */
   playAudioOnly(name: string): Promise<{ kinds: string[]; available: string }>;
+  /** A player with playWidth/playHeight, unmutePlayOnStart: false and useControls; its <video>'s id once PLAYING. */
+  playSized(name: string, width: number, height: number): Promise<{ id: string; muted: boolean; controls: boolean }>;
   /** Publisher: switchCam() with one camera, then switchMic() to the next microphone. */
   switchDevices(): Promise<{ cam: string; micBefore: string; micAfter: string; trackDevice: string; trackLive: boolean }>;
   playMissing(name: string): Promise<{ status: string; info: string; code: string | null; available: string }>;
@@ -179,6 +181,23 @@ export async function probe(page: Page, urlServer: string): Promise<void> {
         );
         session.disconnect();
         return { kinds, available };
+      },
+      async playSized(name, width, height) {
+        const session = await connect({ urlServer: url });
+        const stream = session.createStream({
+          name,
+          display: box(),
+          playWidth: width,
+          playHeight: String(height),
+          unmutePlayOnStart: false,
+          useControls: true,
+        });
+        await new Promise<void>((resolve, reject) => {
+          stream.on(STREAM_STATUS.PLAYING, () => resolve()).on(STREAM_STATUS.FAILED, () => reject(new Error(stream.getInfo())));
+          stream.play();
+        });
+        const video = document.getElementById(stream.id()) as HTMLVideoElement;
+        return { id: stream.id(), muted: video.muted, controls: video.controls };
       },
       async switchDevices() {
         const stream = t.published!;
