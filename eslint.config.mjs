@@ -53,13 +53,13 @@ export default tseslint.config(
   },
   {
     // The demo pages' scripts: plain browser scripts loaded with <script> after the SDK bundle
-    // (global `CDN`). No types, so no type-aware rules.
+    // (global `Flashphoner`, or `CDN`). No types, so no type-aware rules.
     files: ['web/js/**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       sourceType: 'script',
       parserOptions: { projectService: false },
-      globals: { ...globals.browser, CDN: 'readonly' },
+      globals: { ...globals.browser, CDN: 'readonly', Flashphoner: 'readonly' },
     },
     rules: {
       // Top-level functions of a classic script are globals for the next script: only locals can be unused.

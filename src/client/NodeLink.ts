@@ -9,6 +9,10 @@ export interface NodeLinkOptions extends ChannelOptions {
   clientName?: string;
   /** mediasoup-client handler; detected from the browser by default (Chrome111 in Chromium). */
   handlerName?: types.BuiltinHandlerName;
+  /** STUN/TURN servers for every media transport (the WCS SDK's `mediaOptions.iceServers`). Default none. */
+  iceServers?: RTCIceServer[];
+  /** 'relay' forces TURN. Default 'all'. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 export class NodeLink {

@@ -18,6 +18,8 @@ export interface PlaybackEvents extends Record<string, unknown[]> {
   bandwidth: [boolean];
   /** A track could not be played (refused by the node, or the browser could not consume it). */
   trackFailed: [TrackFailure];
+  /** The publisher paused (true) or resumed (false) its track of this kind. */
+  trackPaused: ['audio' | 'video', boolean];
 }
 
 /** Why one track of a played stream is missing; the other tracks play on. */
@@ -34,6 +36,8 @@ export interface PlaybackOptions {
   maxBitrate?: number;
   /** How long video layers must stay null before NOT_ENOUGH_BANDWIDTH. */
   bandwidthGraceMs: number;
+  /** Kinds to receive (WCS's receiveAudio/receiveVideo); a track of another kind stays paused on the node. Default both. */
+  receive?: { audio: boolean; video: boolean };
 }
 
 interface ConsumerInfo {
@@ -178,6 +182,8 @@ export class Playback extends Emitter<PlaybackEvents> {
       iceParameters: res.transport.iceParameters,
       iceCandidates: res.transport.iceCandidates,
       dtlsParameters: res.transport.dtlsParameters,
+      iceServers: this.link.options.iceServers,
+      iceTransportPolicy: this.link.options.iceTransportPolicy,
     });
     this.#transport = transport;
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
@@ -209,6 +215,8 @@ export class Playback extends Emitter<PlaybackEvents> {
 
   async #consume(info: ConsumerInfo): Promise<void> {
     if (this.#ended || !this.#transport) return;
+    // Never resumed, so the node sends nothing for a kind the page does not want.
+    if (this.#options.receive && !this.#options.receive[info.kind]) return;
     const consumer = await this.#transport.consume({
       id: info.id,
       producerId: info.producerId,
@@ -266,7 +274,9 @@ export class Playback extends Emitter<PlaybackEvents> {
       case 'consumerPaused':
       case 'consumerResumed': {
         const entry = this.#consumers.get(consumerId);
-        if (entry) entry.producerPaused = method === 'consumerPaused';
+        if (!entry) return;
+        entry.producerPaused = method === 'consumerPaused';
+        this.emit('trackPaused', entry.consumer.kind as 'audio' | 'video', entry.producerPaused);
         return;
       }
       case 'consumerLayersChanged': {

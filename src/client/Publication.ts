@@ -40,6 +40,7 @@ export class Publication extends Emitter<PublicationEvents> {
   readonly #options: PublicationOptions;
   #media: MediaStream | null = null;
   #transport: types.Transport | null = null;
+  readonly #producers = new Map<'audio' | 'video', types.Producer>();
   #done = false;
   #unsubscribe: () => void = () => undefined;
 
@@ -80,7 +81,11 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#unsubscribe = () => channel.off('notification', onNotification).off('close', onClose);
 
     const res = await channel.request<{ transport: Parameters<types.Device['createSendTransport']>[0] }>('publish', { stream: name });
-    const transport = device.createSendTransport(res.transport);
+    const transport = device.createSendTransport({
+      ...res.transport,
+      iceServers: this.#link.options.iceServers,
+      iceTransportPolicy: this.#link.options.iceTransportPolicy,
+    });
     this.#transport = transport;
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       channel.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
@@ -98,10 +103,10 @@ export class Publication extends Emitter<PublicationEvents> {
     const video = this.#media.getVideoTracks()[0];
     if (!audio && !video) throw new SdkError('MEDIA_ACCESS_FAILED', 'nothing to publish: no audio or video track');
     try {
-      if (audio && !this.#done) await transport.produce({ track: audio, stopTracks: false });
+      if (audio && !this.#done) this.#producers.set('audio', await transport.produce({ track: audio, stopTracks: false }));
       if (video && !this.#done) {
         const vp8 = device.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
-        await transport.produce({
+        const producer = await transport.produce({
           track: video,
           stopTracks: false,
           // Simulcast is VP8's; mediasoup 3.8.4 relays VP8 simulcast layers through pipe transports.
@@ -109,10 +114,37 @@ export class Publication extends Emitter<PublicationEvents> {
           encodings: this.#options.simulcast ? (this.#options.encodings ?? SIMULCAST_ENCODINGS).map((e) => ({ ...e })) : undefined,
           codecOptions: { videoGoogleStartBitrate: 1000 },
         });
+        this.#producers.set('video', producer);
       }
     } catch (err) {
       throw SdkError.from(err, 'MEDIA_FAILED');
     }
+  }
+
+  /**
+   * Sends `track` instead of the current one of its kind (switching camera or microphone) without
+   * renegotiating; the old track is stopped unless the page gave the MediaStream.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    const kind = track.kind === 'audio' ? 'audio' : 'video';
+    const producer = this.#producers.get(kind);
+    if (!producer || !this.#media) throw new SdkError('INVALID_STATE', `no ${kind} track is being published`);
+    const old = producer.track;
+    await producer.replaceTrack({ track });
+    if (old) {
+      this.#media.removeTrack(old);
+      if (!this.#options.mediaStream) old.stop();
+    }
+    this.#media.addTrack(track);
+  }
+
+  /** Pauses or resumes sending one kind; the node tells every player (consumerPaused/consumerResumed). */
+  async setPaused(kind: 'audio' | 'video', paused: boolean): Promise<void> {
+    const producer = this.#producers.get(kind);
+    if (!producer) throw new SdkError('INVALID_STATE', `no ${kind} track is being published`);
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.#link.channel.request(paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
   }
 
   /** Unpublishes (the node answers with UNPUBLISHED) and releases local media. */
@@ -139,6 +171,7 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#unsubscribe();
     this.#transport?.close();
     this.#transport = null;
+    this.#producers.clear();
     this.#release();
     if (error) this.emit('failed', error);
     else this.emit('unpublished');

@@ -40,6 +40,10 @@ export interface StreamOptions {
   muted?: boolean;
   /** How long no video layer must fit before NOT_ENOUGH_BANDWIDTH. Default 1000 ms. */
   bandwidthGraceMs?: number;
+  /** Receive the stream's audio (WCS's option name). Default true. */
+  receiveAudio?: boolean;
+  /** Receive the stream's video (WCS's option name). Default true. */
+  receiveVideo?: boolean;
 }
 
 export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
@@ -47,6 +51,7 @@ export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
   [STREAM_EVENT.NODE_CHANGED]: [Stream, string];
   [STREAM_EVENT.LAYERS_CHANGED]: [Stream, Layers | null];
   [STREAM_EVENT.TRACK_FAILED]: [Stream, TrackFailure];
+  [STREAM_EVENT.TRACK_PAUSED]: [Stream, { kind: 'audio' | 'video'; paused: boolean }];
 };
 
 export class Stream extends Emitter<StreamEvents> {
@@ -109,7 +114,8 @@ export class Stream extends Emitter<StreamEvents> {
     return this.#playback?.transportId ?? null;
   }
 
-  publish(): this {
+  /** `media`: publish this MediaStream this time instead of capturing (as the `mediaStream` option). */
+  publish(media?: MediaStream): this {
     this.#begin('publisher');
     const run = this.#run;
     const link = this.#session.link();
@@ -124,7 +130,7 @@ export class Stream extends Emitter<StreamEvents> {
         audio: true,
         video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
       },
-      mediaStream: this.#options.mediaStream,
+      mediaStream: media ?? this.#options.mediaStream,
       simulcast: this.#options.simulcast ?? true,
       encodings: this.#options.encodings,
       cacheLocalResources: this.#options.cacheLocalResources ?? false,
@@ -174,6 +180,18 @@ export class Stream extends Emitter<StreamEvents> {
     return (await this.#publication?.getStats()) ?? (await this.#playback?.getStats()) ?? null;
   }
 
+  /** Publisher: sends `track` (a new camera or microphone) instead of the current one of its kind. */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'replaceTrack() needs a PUBLISHING stream');
+    await this.#publication.replaceTrack(track);
+  }
+
+  /** Publisher: pauses or resumes one kind; players get TRACK_PAUSED. */
+  async setTrackPaused(kind: 'audio' | 'video', paused: boolean): Promise<void> {
+    if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'setTrackPaused() needs a PUBLISHING stream');
+    await this.#publication.setPaused(kind, paused);
+  }
+
   /** Player: caps what the node sends (bits/s); kept across failover. */
   async setMaxBitrate(bitrate: number): Promise<void> {
     this.#options.maxBitrate = bitrate;
@@ -208,6 +226,7 @@ export class Stream extends Emitter<StreamEvents> {
         muted: this.#options.muted ?? false,
         maxBitrate: this.#options.maxBitrate,
         bandwidthGraceMs: this.#options.bandwidthGraceMs ?? 1000,
+        receive: { audio: this.#options.receiveAudio ?? true, video: this.#options.receiveVideo ?? true },
       });
     } catch (err) {
       if (run !== this.#run) return;
@@ -240,6 +259,7 @@ export class Stream extends Emitter<StreamEvents> {
         this.emit(STREAM_EVENT.LAYERS_CHANGED, this, layers);
       })
       .on('trackFailed', (failure) => run === this.#run && this.emit(STREAM_EVENT.TRACK_FAILED, this, failure))
+      .on('trackPaused', (kind, paused) => run === this.#run && this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind, paused }))
       .on('bandwidth', (enough) => run === this.#run && this.#setStatus(enough ? STREAM_STATUS.PLAYING : STREAM_STATUS.NOT_ENOUGH_BANDWIDTH))
       .on('ended', (info) => {
         if (run !== this.#run) return;

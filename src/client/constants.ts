@@ -39,6 +39,8 @@ export const STREAM_EVENT = {
   LAYERS_CHANGED: 'LAYERS_CHANGED',
   /** Player: one track could not be played (e.g. no codec in common); the others play on. Payload: TrackFailure. */
   TRACK_FAILED: 'TRACK_FAILED',
+  /** Player: the publisher paused or resumed a track (e.g. muted its microphone). Payload: {kind, paused}. */
+  TRACK_PAUSED: 'TRACK_PAUSED',
 } as const;
 
 /**

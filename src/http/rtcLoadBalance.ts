@@ -1,12 +1,14 @@
 // GET /rtcloadbalance (Voice Elements' REST load balancer, on the origin): a bare connection
 // string such as `ws://10.0.0.2:8080` as text/plain, or `ERROR: CODE: reason` with the code's
-// HTTP status. The choice itself is pure (cluster/balancer.ts); this file reads the live state.
+// HTTP status. With `format=json` (what the WCS SDK's `lbUrl` reads) the answer is WCS's JSON
+// `{server, ws, wss}` plus `url`/`secureUrl` (with the edge's path prefix) and `node`.
+// The choice itself is pure (cluster/balancer.ts); this file reads the live state.
 import { chooseNode, parseBalanceQuery, type BalancerNode, type BalanceRefusal } from '../cluster/balancer';
 import { edgeBaseUrl, originSecureAuthority } from '../cluster/nodeUrls';
 import type { SelectionState } from '../cluster/selection';
 import { ERRORS } from '../errors';
 import type { HttpContext } from './HttpContext';
-import { sendText } from './respond';
+import { sendJson, sendText } from './respond';
 import type { Router } from './router';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -25,7 +27,11 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
     if (!origin || !loadBalancing) {
       return refuse(res, { code: 'NOT_ALLOWED', reason: 'this node is not an origin (load_balancing_enabled is false)' });
     }
-    const query = parseBalanceQuery(route.url.searchParams);
+    // `format` chooses the answer's form, not the node: the balancer's query never sees it.
+    const params = new URLSearchParams(route.url.searchParams);
+    const json = params.get('format') === 'json';
+    params.delete('format');
+    const query = parseBalanceQuery(params);
     if ('error' in query) return refuse(res, query.error);
 
     const links = origin.links;
@@ -52,6 +58,8 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
     }
     // Counted at once, so a burst of requests between two load reports respects the cap.
     link.redirectsSinceReport++;
-    sendText(res, 200, url, NO_STORE);
+    if (!json) return sendText(res, 200, url, NO_STORE);
+    const secureUrl = edgeBaseUrl(link.edge, 'ws', true, originSecureAuthority(ctx.config));
+    sendJson(res, 200, { server: link.edge.ip, ws: link.edge.ws, wss: link.edge.wss || null, node: link.edge.id, url, secureUrl }, NO_STORE);
   });
 }

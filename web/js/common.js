@@ -1,4 +1,4 @@
-// Helpers shared by the demo pages (plain browser JavaScript on top of the SDK's global `CDN`).
+// Helpers shared by the demo pages (plain browser JavaScript, loaded before the page script).
 'use strict';
 
 /** The command channel of the node that served this page: same host, same path prefix. */

@@ -1,18 +1,17 @@
 // Embed Player: player.html?urlServer=ws://origin:8080/&streamName=NAME&autoplay=true plays one
-// stream full-window (fit for an <iframe>); without streamName it asks for one. The SDK follows
-// the origin's redirect to an edge and fails over by itself; this page only says what happens.
+// stream full-window (fit for an <iframe>); without streamName it asks for one. Written the way
+// the WCS Web SDK's Embed Player is (global `Flashphoner`); the SDK follows the origin's redirect
+// to an edge, and with this product's `failover: true` moves to another edge by itself, so the
+// page also says which node it plays from, which simulcast layer, and why it is retrying.
 // `window.player` mirrors the state for tests: {status, nodeId, layers, error, retrying, stream}.
 'use strict';
-const { SESSION_STATUS, STREAM_STATUS, STREAM_EVENT } = CDN;
+const SESSION_STATUS = Flashphoner.constants.SESSION_STATUS;
+const STREAM_STATUS = Flashphoner.constants.STREAM_STATUS;
+const STREAM_EVENT = Flashphoner.constants.STREAM_EVENT;
+const STREAM_EVENT_TYPE = Flashphoner.constants.STREAM_EVENT_TYPE;
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const state = (window.player = { status: 'NEW', nodeId: null, layers: null, error: null, retrying: null, stream: null, session: null, events: [] });
-
-/** A short history of what happened, for tests and for a look from the console. */
-function note(event, detail) {
-  state.events.push({ at: Date.now(), event, detail });
-  if (state.events.length > 200) state.events.shift();
-}
 
 const urlServer = params.get('urlServer') || defaultServerUrl();
 const streamName = params.get('streamName');
@@ -21,21 +20,52 @@ const retryIntervalMs = Number(params.get('retryIntervalMs')) || undefined;
 // Caps what the node sends this player (bits/s, at least 1000000 with mediasoup 3.8.4).
 const maxBitrate = Number(params.get('maxBitrate')) || undefined;
 
-if (!streamName) {
-  $('form').classList.remove('hidden');
-  $('url').value = urlServer;
-  $('playForm').onsubmit = (ev) => {
-    ev.preventDefault();
-    $('form').classList.add('hidden');
-    start($('url').value.trim(), $('streamName').value.trim());
+initPage();
+
+function initPage() {
+  try {
+    Flashphoner.init({});
+  } catch (e) {
+    $('overlay').classList.remove('hidden');
+    setMessage('This browser cannot play WebRTC: ' + e.message);
+    $('playBtn').disabled = true;
+    return;
+  }
+  $('volume').oninput = () => {
+    const stream = state.stream;
+    if (!stream) return;
+    if (stream.isRemoteAudioMuted()) stream.unmuteRemoteAudio();
+    stream.setVolume(Number($('volume').value));
+    updateUnmute(stream);
   };
-} else {
+  $('unmuteBtn').onclick = () => {
+    if (!state.stream) return;
+    state.stream.unmuteRemoteAudio();
+    updateUnmute(state.stream);
+  };
+  $('fullScreenBtn').onclick = () => state.stream && state.stream.fullScreen();
+  if (!streamName) {
+    $('form').classList.remove('hidden');
+    $('url').value = urlServer;
+    $('playForm').onsubmit = (ev) => {
+      ev.preventDefault();
+      $('form').classList.add('hidden');
+      start($('url').value.trim(), $('streamName').value.trim());
+    };
+    return;
+  }
   $('overlay').classList.remove('hidden');
   if (autoplay) start(urlServer, streamName);
   else {
     setMessage('Press Play to watch "' + streamName + '".');
     $('playBtn').onclick = () => start(urlServer, streamName);
   }
+}
+
+/** A short history of what happened, for tests and for a look from the console. */
+function note(event, detail) {
+  state.events.push({ at: Date.now(), event, detail });
+  if (state.events.length > 200) state.events.shift();
 }
 
 function set(status) {
@@ -56,43 +86,62 @@ function setNode(nodeId) {
   $('node').classList.toggle('hidden', !nodeId);
 }
 
+function setControls(playing) {
+  $('volume').classList.toggle('hidden', !playing);
+  $('fullScreenBtn').classList.toggle('hidden', !playing);
+  if (!playing) $('unmuteBtn').classList.add('hidden');
+}
+
+/** Plays on the session to `url`: the one already open if it goes there, as WCS's player does. */
 function start(url, name) {
   state.stream = null;
-  $('overlay').classList.remove('hidden');
+  state.error = null;
   $('playBtn').textContent = 'Stop';
   $('playBtn').onclick = stop;
   set('PENDING');
   setMessage('Connecting…');
-  state.error = null;
-  state.session = CDN.createSession({ urlServer: url, clientName: 'embed_player' })
-    .on(SESSION_STATUS.ESTABLISHED, (session) => play(session, name))
-    .on(SESSION_STATUS.FAILED, (session) => {
-      state.error = session.getErrorInfo();
+  const open = Flashphoner.getSessions()[0];
+  if (open && open.getServerUrl() === url && open.status() === SESSION_STATUS.ESTABLISHED) {
+    playStream(open, name);
+    return;
+  }
+  if (open) {
+    // Silence the old session first (`on` replaces its callbacks), then let it go.
+    open.on(SESSION_STATUS.DISCONNECTED, () => {}).on(SESSION_STATUS.FAILED, () => {});
+    open.disconnect();
+  }
+  state.session = Flashphoner.createSession({ urlServer: url, clientName: 'embed_player' })
+    .on(SESSION_STATUS.ESTABLISHED, (session) => playStream(session, name))
+    .on(SESSION_STATUS.FAILED, (session, data) => {
+      state.error = { code: 'CONNECTION_FAILED', message: (data && data.info) || 'no connection' };
       set('FAILED');
       setMessage(describeError(state.error) + ' (' + url + ')');
       offerPlay(url, name);
     })
-    .on(SESSION_STATUS.DISCONNECTED, (session) => {
-      // Ignore sessions we closed ourselves. A player on an edge plays on without the origin, and
-      // failover reconnects to the origin by itself; only a session lost before play matters.
-      if (session !== state.session || state.stream) return;
+    .on(SESSION_STATUS.DISCONNECTED, () => {
+      // A player on an edge plays on without the origin, and failover reconnects to the origin by
+      // itself; only a session lost before play matters here.
+      if (state.stream) return;
       set('FAILED');
       setMessage('Connection to the server closed.');
       offerPlay(url, name);
     });
 }
 
-function play(session, name) {
+function playStream(session, name) {
   setMessage('Looking for "' + name + '"…');
-  state.stream = session
-    .createStream({ name, display: $('display'), retryIntervalMs, maxBitrate })
+  state.session = session;
+  const stream = session
+    .createStream({ name, display: $('display'), failover: true, retryIntervalMs, maxBitrate })
     .on(STREAM_STATUS.PENDING, () => set('PENDING'))
-    .on(STREAM_STATUS.PLAYING, () => {
+    .on(STREAM_STATUS.PLAYING, (s) => {
       set('PLAYING');
       state.error = null;
       state.retrying = null;
       setMessage('');
-      updateUnmute();
+      setControls(true);
+      s.setVolume(Number($('volume').value));
+      updateUnmute(s);
     })
     .on(STREAM_STATUS.NOT_ENOUGH_BANDWIDTH, () => {
       set('NOT_ENOUGH_BANDWIDTH');
@@ -100,65 +149,74 @@ function play(session, name) {
     })
     .on(STREAM_STATUS.UNPUBLISHED, () => {
       set('UNPUBLISHED');
+      setControls(false);
       setMessage('The stream has ended; waiting for it to come back…');
     })
-    .on(STREAM_EVENT.NODE_CHANGED, (s, nodeId) => {
-      setNode(nodeId);
-      note('NODE_CHANGED', nodeId);
-    })
-    .on(STREAM_EVENT.LAYERS_CHANGED, (s, layers) => {
-      state.layers = layers;
-      $('layers').textContent = layers ? 'layer ' + layers.spatialLayer + (layers.temporalLayer !== undefined ? '.' + layers.temporalLayer : '') : '';
-      $('layers').classList.toggle('hidden', !layers);
-    })
-    .on(STREAM_EVENT.RETRYING, (s, r) => {
-      state.retrying = r;
-      note('RETRYING', r.attempt + ' ' + r.reason.code + ': ' + r.reason.message);
-      const lost = r.reason.code !== 'STREAM_NOT_FOUND';
-      if (lost) setNode(null);
-      setMessage((lost ? 'Connection lost, retrying' : 'Stream not found, retrying') + ' (' + r.attempt + '/' + r.maxRetries + ')…');
-    })
-    .on(STREAM_STATUS.STOPPED, () => {
+    .on(STREAM_STATUS.STOPPED, (s) => {
       set('STOPPED');
-      setMessage('');
+      setControls(false);
+      // "Stopped by publisher stop" when the publisher ended it, as WCS says.
+      setMessage(s.getInfo() === Flashphoner.constants.STREAM_STATUS_INFO.STOPPED_BY_PUBLISHER_STOP ? 'The stream has ended.' : '');
       setNode(null);
+      offerPlay(session.getServerUrl(), name);
     })
     .on(STREAM_STATUS.FAILED, (s) => {
-      state.error = s.getErrorInfo();
+      state.error = { code: s.errorCode(), message: s.getErrorInfo(), info: s.getInfo() };
       set('FAILED');
+      setControls(false);
       setNode(null);
       setMessage(describeError(state.error));
       offerPlay(session.getServerUrl(), name);
     })
-    .play();
+    .on(STREAM_EVENT, (event) => onStreamEvent(event));
+  state.stream = stream;
+  stream.play();
+}
+
+function onStreamEvent(event) {
+  switch (event.type) {
+    case STREAM_EVENT_TYPE.NODE_CHANGED:
+      setNode(event.payload.nodeId);
+      note('NODE_CHANGED', event.payload.nodeId);
+      return;
+    case STREAM_EVENT_TYPE.LAYERS_CHANGED: {
+      const layers = event.payload;
+      state.layers = layers;
+      $('layers').textContent = layers ? 'layer ' + layers.spatialLayer + (layers.temporalLayer !== undefined ? '.' + layers.temporalLayer : '') : '';
+      $('layers').classList.toggle('hidden', !layers);
+      return;
+    }
+    case STREAM_EVENT_TYPE.RETRYING: {
+      const retry = event.payload;
+      state.retrying = retry;
+      note('RETRYING', retry.attempt + ' ' + retry.reason.code + ': ' + retry.reason.message);
+      const lost = retry.reason.code !== 'STREAM_NOT_FOUND';
+      if (lost) setNode(null);
+      setMessage((lost ? 'Connection lost, retrying' : 'Stream not found, retrying') + ' (' + retry.attempt + '/' + retry.maxRetries + ')…');
+      return;
+    }
+    case STREAM_EVENT_TYPE.UNMUTE_REQUIRED:
+      // The browser refused to start with sound: the SDK plays muted, we offer to unmute.
+      $('unmuteBtn').classList.remove('hidden');
+      return;
+    default:
+      return;
+  }
 }
 
 function stop() {
-  const session = state.session;
-  state.session = null;
-  if (session) session.disconnect();
   set('STOPPED');
   setNode(null);
+  setControls(false);
+  if (state.stream) state.stream.stop();
   offerPlay(urlServer, streamName || (state.stream && state.stream.name()));
 }
 
 function offerPlay(url, name) {
-  if (state.session && state.status === 'FAILED') {
-    const session = state.session;
-    state.session = null;
-    session.disconnect();
-  }
   $('playBtn').textContent = 'Play';
   $('playBtn').onclick = () => start(url, name);
 }
 
-// Browsers may refuse to autoplay sound; the SDK then plays muted and we offer to unmute.
-function updateUnmute() {
-  const video = $('display').querySelector('video');
-  const muted = !!(video && video.muted);
-  $('unmuteBtn').classList.toggle('hidden', !muted);
-  $('unmuteBtn').onclick = () => {
-    video.muted = false;
-    $('unmuteBtn').classList.add('hidden');
-  };
+function updateUnmute(stream) {
+  $('unmuteBtn').classList.toggle('hidden', !stream.isRemoteAudioMuted());
 }

@@ -1,35 +1,62 @@
-// Two Way Streaming: connect to a node (the origin), publish the camera, play any stream.
+// Two Way Streaming, written the way the WCS Web SDK's example is (global `Flashphoner`):
+// Flashphoner.init(), createSession().on(SESSION_STATUS...), session.createStream().on(STREAM_STATUS...)
+// and publish()/play(). What WCS has no call for comes from this product's extensions: the node a
+// session or stream is on (nodeId()), and failover for the Play box (failover: true).
 // `window.app` exposes the session and streams for tests and for poking at from the console.
 'use strict';
-const { SESSION_STATUS, STREAM_STATUS, STREAM_EVENT } = CDN;
+const SESSION_STATUS = Flashphoner.constants.SESSION_STATUS;
+const STREAM_STATUS = Flashphoner.constants.STREAM_STATUS;
+const STREAM_EVENT = Flashphoner.constants.STREAM_EVENT;
+const STREAM_EVENT_TYPE = Flashphoner.constants.STREAM_EVENT_TYPE;
 const $ = (id) => document.getElementById(id);
 const app = (window.app = { session: null, publishStream: null, playStream: null });
 
-$('url').value = new URLSearchParams(location.search).get('urlServer') || defaultServerUrl();
-$('publishName').value = new URLSearchParams(location.search).get('streamName') || randomName();
-$('playName').value = $('publishName').value;
-// The Play box follows the published name until someone types in it.
-let playNameEdited = false;
-$('playName').addEventListener('input', () => (playNameEdited = true));
-$('publishName').addEventListener('input', () => {
-  if (!playNameEdited) $('playName').value = $('publishName').value;
+initPage();
+
+function initPage() {
+  try {
+    Flashphoner.init({});
+  } catch (e) {
+    $('connectInfo').textContent = 'This browser cannot publish or play WebRTC: ' + e.message;
+    $('connectBtn').disabled = true;
+    return;
+  }
+  const params = new URLSearchParams(location.search);
+  $('url').value = params.get('urlServer') || defaultServerUrl();
+  $('publishName').value = params.get('streamName') || randomName();
+  $('playName').value = $('publishName').value;
+  // The Play box follows the published name until someone types in it.
+  let playNameEdited = false;
+  $('playName').addEventListener('input', () => (playNameEdited = true));
+  $('publishName').addEventListener('input', () => {
+    if (!playNameEdited) $('playName').value = $('publishName').value;
+    updateEmbedLink();
+  });
+  $('playVolume').addEventListener('input', () => {
+    const stream = app.playStream;
+    if (!stream) return;
+    if (stream.isRemoteAudioMuted()) stream.unmuteRemoteAudio();
+    stream.setVolume(Number($('playVolume').value));
+  });
+  $('connectBtn').onclick = connectBtnClick;
+  $('publishBtn').onclick = publishBtnClick;
+  $('playBtn').onclick = playBtnClick;
   updateEmbedLink();
-});
-updateEmbedLink();
+}
 
 function updateEmbedLink() {
   $('embedLink').href = pageUrl('player.html', { urlServer: $('url').value, streamName: $('publishName').value, autoplay: 'true' });
 }
 
-$('connectBtn').onclick = () => {
+function connectBtnClick() {
   if (app.session && app.session.status() === SESSION_STATUS.ESTABLISHED) {
     app.session.disconnect();
     return;
   }
   $('connectBtn').disabled = true;
-  showStatus($('connectStatus'), 'PENDING');
+  showStatus($('connectStatus'), SESSION_STATUS.PENDING);
   $('connectInfo').textContent = '';
-  app.session = CDN.createSession({ urlServer: $('url').value.trim(), clientName: 'two_way_streaming' })
+  app.session = Flashphoner.createSession({ urlServer: $('url').value.trim(), clientName: 'two_way_streaming' })
     .on(SESSION_STATUS.ESTABLISHED, (session) => {
       showStatus($('connectStatus'), session.status());
       $('connectInfo').textContent = 'node ' + session.nodeId();
@@ -39,8 +66,10 @@ $('connectBtn').onclick = () => {
       $('playBtn').disabled = false;
     })
     .on(SESSION_STATUS.DISCONNECTED, () => onDisconnected(SESSION_STATUS.DISCONNECTED, ''))
-    .on(SESSION_STATUS.FAILED, (session) => onDisconnected(SESSION_STATUS.FAILED, describeError(session.getErrorInfo())));
-};
+    .on(SESSION_STATUS.FAILED, (session, data) =>
+      onDisconnected(SESSION_STATUS.FAILED, describeError({ code: 'CONNECTION_FAILED', message: data && data.info })),
+    );
+}
 
 function onDisconnected(status, info) {
   showStatus($('connectStatus'), status);
@@ -54,28 +83,39 @@ function onDisconnected(status, info) {
   $('playBtn').textContent = 'Play';
 }
 
-$('publishBtn').onclick = () => {
+/** Words for a person: the product's messages by error code, else the WCS info string. */
+function streamError(stream) {
+  return describeError({ code: stream.errorCode(), message: stream.getInfo() || stream.getErrorInfo() });
+}
+
+function publishBtnClick() {
   const active = app.publishStream && [STREAM_STATUS.PENDING, STREAM_STATUS.PUBLISHING].includes(app.publishStream.status());
+  $('publishBtn').disabled = true;
   if (active) {
-    $('publishBtn').disabled = true;
     app.publishStream.stop();
     return;
   }
-  $('publishBtn').disabled = true;
   $('publishInfo').textContent = '';
   app.publishStream = app.session
-    .createStream({ name: $('publishName').value.trim(), display: $('localVideo'), simulcast: $('simulcast').checked })
-    .on(STREAM_STATUS.PENDING, (s) => showStatus($('publishStatus'), s.status()))
-    .on(STREAM_STATUS.PUBLISHING, (s) => {
-      showStatus($('publishStatus'), s.status());
-      $('publishInfo').textContent = 'on node ' + s.nodeId();
+    .createStream({
+      name: $('publishName').value.trim(),
+      display: $('localVideo'),
+      receiveAudio: false,
+      receiveVideo: false,
+      simulcast: $('simulcast').checked,
+    })
+    .on(STREAM_STATUS.PENDING, (stream) => showStatus($('publishStatus'), stream.status()))
+    .on(STREAM_STATUS.PUBLISHING, (stream) => {
+      showStatus($('publishStatus'), stream.status());
+      $('publishInfo').textContent = 'on node ' + stream.nodeId();
+      $('publishInfo').className = 'info';
       $('publishBtn').textContent = 'Stop';
       $('publishBtn').disabled = false;
     })
-    .on(STREAM_STATUS.UNPUBLISHED, (s) => publishEnded(s, ''))
-    .on(STREAM_STATUS.FAILED, (s) => publishEnded(s, describeError(s.getErrorInfo())))
-    .publish();
-};
+    .on(STREAM_STATUS.UNPUBLISHED, (stream) => publishEnded(stream, ''))
+    .on(STREAM_STATUS.FAILED, (stream) => publishEnded(stream, streamError(stream)));
+  app.publishStream.publish();
+}
 
 function publishEnded(stream, info) {
   showStatus($('publishStatus'), stream.status());
@@ -85,45 +125,48 @@ function publishEnded(stream, info) {
   $('publishBtn').disabled = !app.session || app.session.status() !== SESSION_STATUS.ESTABLISHED;
 }
 
-$('playBtn').onclick = () => {
-  const s = app.playStream;
-  if (s && s.status() !== STREAM_STATUS.STOPPED && s.status() !== STREAM_STATUS.FAILED) {
-    s.stop();
+function playBtnClick() {
+  const current = app.playStream;
+  if (current && current.status() !== STREAM_STATUS.STOPPED && current.status() !== STREAM_STATUS.FAILED) {
+    current.stop();
     return;
   }
   $('playInfo').textContent = '';
   $('playBtn').textContent = 'Stop';
   app.playStream = app.session
-    .createStream({ name: $('playName').value.trim(), display: $('remoteVideo') })
-    .on(STREAM_STATUS.PENDING, (st) => showStatus($('playStatus'), st.status()))
-    .on(STREAM_STATUS.PLAYING, (st) => {
-      showStatus($('playStatus'), st.status());
-      setPlayInfo('from node ' + st.nodeId(), false);
+    .createStream({ name: $('playName').value.trim(), display: $('remoteVideo'), failover: true })
+    .on(STREAM_STATUS.PENDING, (stream) => showStatus($('playStatus'), stream.status()))
+    .on(STREAM_STATUS.PLAYING, (stream) => {
+      showStatus($('playStatus'), stream.status());
+      stream.setVolume(Number($('playVolume').value));
+      setPlayInfo('from node ' + stream.nodeId(), false);
     })
-    .on(STREAM_STATUS.NOT_ENOUGH_BANDWIDTH, (st) => {
-      showStatus($('playStatus'), st.status());
+    .on(STREAM_STATUS.NOT_ENOUGH_BANDWIDTH, (stream) => {
+      showStatus($('playStatus'), stream.status());
       setPlayInfo('Your connection is too slow for this stream.', true);
     })
-    .on(STREAM_STATUS.UNPUBLISHED, (st) => {
-      showStatus($('playStatus'), st.status());
+    .on(STREAM_STATUS.UNPUBLISHED, (stream) => {
+      showStatus($('playStatus'), stream.status());
       setPlayInfo('The stream has ended; waiting for it to come back…', false);
     })
-    .on(STREAM_EVENT.RETRYING, (st, r) => {
-      const why = r.reason.code === 'STREAM_NOT_FOUND' ? 'Waiting for the stream' : 'Connection lost';
-      setPlayInfo(why + ', retrying (' + r.attempt + '/' + r.maxRetries + ')…', r.reason.code !== 'STREAM_NOT_FOUND');
-    })
-    .on(STREAM_STATUS.STOPPED, (st) => {
-      showStatus($('playStatus'), st.status());
+    .on(STREAM_STATUS.STOPPED, (stream) => {
+      showStatus($('playStatus'), stream.status());
       setPlayInfo('', false);
       $('playBtn').textContent = 'Play';
     })
-    .on(STREAM_STATUS.FAILED, (st) => {
-      showStatus($('playStatus'), st.status());
-      setPlayInfo(describeError(st.getErrorInfo()), true);
+    .on(STREAM_STATUS.FAILED, (stream) => {
+      showStatus($('playStatus'), stream.status());
+      setPlayInfo(streamError(stream), true);
       $('playBtn').textContent = 'Play';
     })
-    .play();
-};
+    .on(STREAM_EVENT, (event) => {
+      if (event.type !== STREAM_EVENT_TYPE.RETRYING) return;
+      const retry = event.payload;
+      const waiting = retry.reason.code === 'STREAM_NOT_FOUND';
+      setPlayInfo((waiting ? 'Waiting for the stream' : 'Connection lost') + ', retrying (' + retry.attempt + '/' + retry.maxRetries + ')…', !waiting);
+    });
+  app.playStream.play();
+}
 
 function setPlayInfo(text, bad) {
   $('playInfo').textContent = text;
