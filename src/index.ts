@@ -25,8 +25,9 @@ async function main(): Promise<void> {
   }
   const confDir = path.resolve(args.values.conf ?? 'conf');
   let config;
+  const warnings: string[] = [];
   try {
-    config = loadConfig(confDir);
+    config = loadConfig(confDir, process.env, (message) => warnings.push(message));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`configuration error: ${err.message}\n`);
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   }
   const logger = createRootLogger(config.logLevel, config.nodeId);
   setListenerErrorHandler((event, err) => logger.error({ err, event }, 'event listener threw'));
+  // Config warnings wait for the logger, which the config configures.
+  for (const message of warnings) logger.warn(message);
   // After an uncaught exception the process is in a state nobody designed: log it and exit non-zero,
   // so the supervisor (systemd, compose's restart policy) starts a clean one. Edges drop this
   // origin's streams when its links go and take them again from the restarted origin.

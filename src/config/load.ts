@@ -1,12 +1,15 @@
 // loadConfig(): the one place that reads configuration files and the environment. It layers the
 // sources (environment > <confDir>/.env > flashphoner.properties > defaults), validates every value
 // with propertiesSchema.ts, reads loadbalancing.xml, and returns one deep-frozen NodeConfig.
-// Every mistake throws a ConfigError naming where the bad value came from.
+// Every mistake throws a ConfigError naming where the bad value came from. WCS settings this product
+// does not use (wcsKeys.ts, and loadbalancing.xml's <http>/<https>/...) are accepted and reported
+// in one warning.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError, ENVIRONMENT, type ConfigErrorWhere } from './errors';
+import { ignoredSettingsWarning, type IgnoredSetting } from './ignored';
 import { parseLoadBalancing } from './loadbalancing';
 import { parseProperties } from './properties';
 import {
@@ -22,6 +25,7 @@ import {
   type Settings,
 } from './propertiesSchema';
 import type { LoadBalancingConfig, NodeConfig } from './types';
+import { isIgnoredWcsKey } from './wcsKeys';
 
 export const PROPERTIES_FILE = 'flashphoner.properties';
 export const ENV_FILE = '.env';
@@ -38,12 +42,15 @@ interface Source extends ConfigErrorWhere {
  * `<confDir>/loadbalancing.xml` (optional; required when load_balancing_enabled=true).
  * `env` overrides both files: a variable that is set (even to "") wins. Only the variables named in
  * propertiesSchema.ts are read; `.env` is not copied into process.env.
+ * `onWarning` gets at most one message: the WCS settings accepted but not used. The default drops
+ * it: only the process start prints it (src/index.ts); a SIGHUP reload reads the same files again.
  */
-export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env, onWarning: (message: string) => void = () => {}): NodeConfig {
   const propertiesFile = path.join(confDir, PROPERTIES_FILE);
   const sources = new Map<SettingField, Source>();
+  const ignored: IgnoredSetting[] = [];
   // Lowest precedence first: each layer overwrites what the previous one set.
-  for (const [field, source] of fromProperties(propertiesFile)) sources.set(field, source);
+  for (const [field, source] of fromProperties(propertiesFile, ignored)) sources.set(field, source);
   for (const [field, source] of fromDotenv(path.join(confDir, ENV_FILE))) sources.set(field, source);
   for (const [field, source] of fromEnvironment(env)) sources.set(field, source);
 
@@ -74,12 +81,29 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
     tlsKeyFile: file('tlsKeyFile'),
     dtlsCertFile: file('dtlsCertFile'),
     dtlsKeyFile: file('dtlsKeyFile'),
-    loadBalancing: loadBalancing(confDir, s.loadBalancingEnabled, () => whereOf('loadBalancingEnabled', sources, propertiesFile)),
+    loadBalancing: loadBalancing(confDir, s.loadBalancingEnabled, () => whereOf('loadBalancingEnabled', sources, propertiesFile), ignored),
   };
+  if (s.loadBalancingEnabled && s.cdnSecret === '') {
+    // Checked last, so a broken loadbalancing.xml is reported first. Without a shared secret every
+    // edge refuses the origin's relays and the origin serves every player itself: no CDN and no
+    // error, the worst way to find out. Blame cdn_secret where it was written (empty), else the
+    // line that made this node an origin.
+    const where = sources.get('cdnSecret') ?? whereOf('loadBalancingEnabled', sources, propertiesFile);
+    const what =
+      where.key === PROPERTY_SPECS.loadBalancingEnabled.key || where.key === 'LOAD_BALANCING_ENABLED'
+        ? 'is true but cdn_secret is empty'
+        : 'is empty on an origin';
+    throw new ConfigError(
+      where,
+      `${what}: set the same cdn_secret (a long random string) in flashphoner.properties on the origin and on every edge (or CDN_SECRET in their environment); without it every edge refuses this origin's relays`,
+    );
+  }
+  const warning = ignoredSettingsWarning(ignored);
+  if (warning !== null) onWarning(warning);
   return deepFreeze(config);
 }
 
-function fromProperties(file: string): Map<SettingField, Source> {
+function fromProperties(file: string, ignored: IgnoredSetting[]): Map<SettingField, Source> {
   const text = readText(file);
   if (text === null) {
     throw new ConfigError({ file, line: null, key: null }, `file not found (a configuration directory needs ${PROPERTIES_FILE})`);
@@ -87,6 +111,12 @@ function fromProperties(file: string): Map<SettingField, Source> {
   const out = new Map<SettingField, Source>();
   for (const { key, value, line } of parseProperties(text, file)) {
     const field = fieldOfKey(key);
+    // A key of WCS's that has no meaning here is accepted (and reported); the list decides, so a
+    // typo of one of our keys is never mistaken for one.
+    if (field === undefined && isIgnoredWcsKey(key)) {
+      ignored.push({ file, line, key });
+      continue;
+    }
     if (field === undefined) {
       const suggestion = suggestKey(key);
       const hint = suggestion === null ? `every key is documented in conf/${PROPERTIES_FILE}` : `did you mean "${suggestion}"?`;
@@ -156,10 +186,10 @@ function existingFile(confDir: string, file: string, where: ConfigErrorWhere): s
   return resolved;
 }
 
-function loadBalancing(confDir: string, enabled: boolean, enabledWhere: () => ConfigErrorWhere): LoadBalancingConfig | null {
+function loadBalancing(confDir: string, enabled: boolean, enabledWhere: () => ConfigErrorWhere, ignored: IgnoredSetting[]): LoadBalancingConfig | null {
   const file = path.join(confDir, LOADBALANCING_FILE);
   const text = readText(file);
-  if (text !== null) return parseLoadBalancing(text, file);
+  if (text !== null) return parseLoadBalancing(text, file, { onIgnored: (setting) => ignored.push(setting) });
   if (enabled) {
     throw new ConfigError(enabledWhere(), `is true but ${file} does not exist (an origin needs its list of edges)`);
   }

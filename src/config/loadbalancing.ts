@@ -2,22 +2,27 @@
 // name (for messages), returns a LoadBalancingConfig or throws a ConfigError naming file, line and
 // element/attribute path (e.g. `loadbalancer/cluster[1]/node[2]/ws`).
 //
-//   <loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">
+//   <loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS" randomize="false">
 //     <node id="e1" max_connections="500" path_prefix=""><ip>host</ip><ws>8080</ws><wss>8443</wss></node>
 //     <cluster name="eu"> <node ...>...</node> </cluster>      (our extension: named clusters)
 //   </loadbalancer>
 //
-// Everything not described here is refused, so a misspelt element cannot silently drop an edge.
+// Defaults are WCS's: mode FEWESTCALLS, randomize false, <ws> 8080, no <wss> = no secure port.
+// WCS's `<http>`/`<https>` (its REST port, which here is the node's <ws> port) are read, checked
+// and reported as ignored, like randomize with a mode other than FEWESTCALLS. Everything else not
+// described here is refused, so a misspelt element cannot silently drop an edge.
 
 import * as path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ConfigError } from './errors';
+import type { IgnoredSetting } from './ignored';
 import { parseHost, parseInteger, parsePathPrefix, parsePort, type ParseResult } from './propertiesSchema';
 import { BALANCING_MODES, DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type LoadBalancingConfig } from './types';
 
-/** WCS defaults for an edge's `<ws>` and `<wss>`, and our default connection cap. */
+/** WCS's default for an edge's `<ws>`; our default connection cap. Without `<wss>` an edge has no secure port. */
 export const DEFAULT_EDGE_WS_PORT = 8080;
-export const DEFAULT_EDGE_WSS_PORT = 8443;
+/** WCS's default `mode`. */
+export const DEFAULT_MODE: BalancingMode = 'FEWESTCALLS';
 export const DEFAULT_EDGE_MAX_CONNECTIONS = 500;
 
 /** An element of the document with what messages need: its path and line. */
@@ -52,28 +57,46 @@ const parser = new XMLParser({
   trimValues: true,
 });
 
+export interface ParseLoadBalancingOptions {
+  /** Told of every WCS setting read but not used here (for the start-up warning). Default: none. */
+  readonly onIgnored?: (setting: IgnoredSetting) => void;
+  /** Random source of `randomize="true"`. Default Math.random. */
+  readonly random?: () => number;
+}
+
 /** Parses loadbalancing.xml; `file` is used as given in messages and resolved for `config.file`. */
-export function parseLoadBalancing(text: string, file: string): LoadBalancingConfig {
+export function parseLoadBalancing(text: string, file: string, options: ParseLoadBalancingOptions = {}): LoadBalancingConfig {
   const doc = new Document(text, file);
   const root = doc.root();
-  doc.allowOnly(root, ['stream_distribution', 'mode'], ['node', 'cluster']);
+  doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize'], ['node', 'cluster']);
+  const ignore = (element: Element, attribute: string | null, why: string): void =>
+    options.onIgnored?.({
+      file,
+      line: attribute === null ? element.line : doc.attributeLine(element, attribute),
+      key: attribute === null ? element.path : `${element.path}@${attribute}`,
+      why,
+    });
 
   const distribution = root.attributes.get('stream_distribution') ?? 'webrtc';
   // WCS also accepts "rtmp"; we relay over WebRTC only. Case is forgiven, as WCS examples vary.
   if (distribution.toLowerCase() !== 'webrtc') {
     doc.fail(root, 'stream_distribution', `${JSON.stringify(distribution)} is not supported (only "webrtc")`);
   }
-  const modeText = root.attributes.get('mode') ?? 'ROUNDROBIN';
+  const modeText = root.attributes.get('mode') ?? DEFAULT_MODE;
   const mode = BALANCING_MODES.find((m) => m === modeText.toUpperCase());
   if (mode === undefined) {
     doc.fail(root, 'mode', `${JSON.stringify(modeText)} is not one of ${BALANCING_MODES.join(', ')}`);
   }
 
+  const randomizeText = root.attributes.get('randomize');
+  const randomize = randomizeText === undefined ? false : doc.boolean(root, 'randomize', randomizeText);
+  if (randomize && mode !== 'FEWESTCALLS') ignore(root, 'randomize', `WCS applies it to mode FEWESTCALLS only, this file has ${mode}`);
+
   const nodes: EdgeNodeConfig[] = [];
   const nodeLines = new Map<string, number>();
   const clusterLines = new Map<string, number>();
   const addNode = (element: Element, cluster: string): void => {
-    const node = doc.node(element, cluster);
+    const node = doc.node(element, cluster, ignore);
     const first = nodeLines.get(node.id);
     if (first !== undefined) {
       const derived = element.attributes.has('id') ? '' : ' derived from <ip>:<ws>';
@@ -100,7 +123,19 @@ export function parseLoadBalancing(text: string, file: string): LoadBalancingCon
     for (const node of child.children) addNode(node, name);
   }
 
+  // WCS's randomize: equally loaded edges are chosen at random instead of in file order. Edge
+  // selection breaks FEWESTCALLS ties by the order of the nodes, so a shuffled order (drawn at each
+  // start and reload) spreads the ties over every edge instead of always the first listed.
+  if (randomize && mode === 'FEWESTCALLS') shuffle(nodes, options.random ?? Math.random);
   return { file: path.resolve(file), streamDistribution: 'webrtc', mode: mode as BalancingMode, nodes };
+}
+
+/** Fisher-Yates, in place. */
+function shuffle<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.min(i, Math.floor(random() * (i + 1)));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
 }
 
 /** The parsed text plus the helpers that turn positions into lines and mistakes into ConfigErrors. */
@@ -159,9 +194,16 @@ class Document {
     return value as string;
   }
 
+  /** A boolean attribute, `true` or `false` in any case (WCS's examples write both). */
+  boolean(element: Element, attribute: string, raw: string): boolean {
+    const value = raw.toLowerCase();
+    if (value !== 'true' && value !== 'false') this.fail(element, attribute, `${JSON.stringify(raw)} is not a boolean (true or false)`);
+    return value === 'true';
+  }
+
   /** Reads one `<node>` (already known to be one). */
-  node(element: Element, cluster: string): EdgeNodeConfig {
-    this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss']);
+  node(element: Element, cluster: string, ignore: (element: Element, attribute: string | null, why: string) => void): EdgeNodeConfig {
+    this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'http', 'https']);
     const fields = new Map<string, Element>();
     for (const child of element.children) {
       this.allowOnly(child, [], []);
@@ -180,7 +222,17 @@ class Document {
       return child === undefined ? fallback : this.#value(child, null, parsePort(child.text, allowZero));
     };
     const ws = portOf('ws', DEFAULT_EDGE_WS_PORT, false);
-    const wss = portOf('wss', DEFAULT_EDGE_WSS_PORT, true); // 0 = the edge has no wss
+    // As in WCS, a node without <wss> has no secure port (0); secure players then go through the
+    // origin's secure proxy, rather than to a port nobody listens on.
+    const wss = portOf('wss', 0, true);
+    // WCS's REST/HTTP ports: here a node serves HTTP and REST on its <ws> port (and HTTPS on its
+    // <wss> port). Checked like the others, so a broken value is still caught, then reported.
+    for (const name of ['http', 'https'] as const) {
+      const child = fields.get(name);
+      if (child === undefined) continue;
+      this.#value(child, null, parsePort(child.text));
+      ignore(child, null, `this product serves ${name === 'http' ? "HTTP and REST on the node's <ws>" : "HTTPS on the node's <wss>"} port`);
+    }
 
     const attribute = <T>(name: string, fallback: T, parse: (raw: string) => ParseResult<T>): T => {
       const raw = element.attributes.get(name);

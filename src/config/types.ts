@@ -13,7 +13,7 @@ export interface EdgeNodeConfig {
   readonly ip: string;
   /** `<ws>`: the edge's ws.port. Default 8080 (WCS default). */
   readonly ws: number;
-  /** `<wss>`: the edge's wss.port; 0 when the edge has none. Default 8443 (WCS default). */
+  /** `<wss>`: the edge's wss.port; 0 when the edge has none. Default 0: as in WCS, no `<wss>` means no secure port. */
   readonly wss: number;
   /** `max_connections` attribute: connection cap used by /rtcloadbalance. Default 500. */
   readonly maxConnections: number;
@@ -30,7 +30,7 @@ export interface LoadBalancingConfig {
   readonly file: string;
   /** Only "webrtc" is supported (WCS also knows "rtmp"). */
   readonly streamDistribution: 'webrtc';
-  /** Default ROUNDROBIN. */
+  /** Default FEWESTCALLS (WCS's default). */
   readonly mode: BalancingMode;
   /** Every node of the file, top-level and inside `<cluster>` elements, in file order. */
   readonly nodes: readonly EdgeNodeConfig[];
@@ -64,7 +64,7 @@ export interface NodeConfig {
   readonly workers: number;
   /** `http.path_prefix`: prefix of every HTTP/WebSocket path, e.g. "/media/cdn". Default "" (none). */
   readonly pathPrefix: string;
-  /** `cdn_secret`: shared secret of the cluster's relay links. Default "" (relays refused). Never logged. */
+  /** `cdn_secret`: shared secret of the cluster's relay links. Default "" (relays refused; an origin refuses to start). Never logged. */
   readonly cdnSecret: string;
   /** `max_connections`: cap on WebSocket clients of this node. Default 500. */
   readonly maxConnections: number;
