@@ -69,8 +69,8 @@ describe('loadConfig', () => {
     expect(config.loadBalancing?.nodes.map((n) => n.ws)).toEqual([8081, 8082]);
   });
 
-  test('the shipped conf directory becomes an origin with LOAD_BALANCING_ENABLED=true', () => {
-    expect(loadConfig(SHIPPED_CONF, { LOAD_BALANCING_ENABLED: 'true' }).loadBalancingEnabled).toBe(true);
+  test('the shipped conf directory becomes an origin with LOAD_BALANCING_ENABLED=true and a CDN_SECRET', () => {
+    expect(loadConfig(SHIPPED_CONF, { LOAD_BALANCING_ENABLED: 'true', CDN_SECRET: 'x' }).loadBalancingEnabled).toBe(true);
   });
 
   test('the shipped flashphoner.properties documents every key with its default and variable', () => {
@@ -204,7 +204,7 @@ describe('loadConfig', () => {
       limitIpConnections: 8,
       limitIpWebrtcHttpSessions: 9,
       limitIpExempt: ['10.0.0.1', '::1'],
-      loadBalancing: expect.objectContaining({ mode: 'ROUNDROBIN', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
+      loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });
 

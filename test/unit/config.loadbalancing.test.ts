@@ -28,8 +28,8 @@ describe('parseLoadBalancing', () => {
     expect(config).toEqual({
       file: path.resolve(FILE),
       streamDistribution: 'webrtc',
-      mode: 'ROUNDROBIN',
-      nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 8443, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' }],
+      mode: 'FEWESTCALLS',
+      nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 0, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' }],
     });
   });
 
@@ -52,7 +52,7 @@ describe('parseLoadBalancing', () => {
     expect(config.nodes).toEqual([
       { id: 'a', ip: '10.0.0.1', ws: 8081, wss: 0, maxConnections: 100, cluster: 'default', pathPrefix: '/media' },
       { id: 'b', ip: '::1', ws: 8082, wss: 9443, maxConnections: 500, cluster: 'eu', pathPrefix: '' },
-      { id: 'c', ip: '10.0.0.3', ws: 8080, wss: 8443, maxConnections: 500, cluster: 'default', pathPrefix: '' },
+      { id: 'c', ip: '10.0.0.3', ws: 8080, wss: 0, maxConnections: 500, cluster: 'default', pathPrefix: '' },
     ]);
   });
 
@@ -114,7 +114,7 @@ describe('parseLoadBalancing refuses', () => {
 
   test('an unknown element inside a node', () => {
     const err = errorOf(doc('<loadbalancer>', '  <node id="a">', '    <ip>h</ip>', '    <port>1</port>', '  </node>', '</loadbalancer>'));
-    expect(err.message).toBe('conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss>)');
+    expect(err.message).toBe('conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <http> or <https>)');
   });
 
   test('an element nested inside <ip>', () => {
@@ -140,7 +140,7 @@ describe('parseLoadBalancing refuses', () => {
 
   test('an unknown attribute on the root and on a node field', () => {
     expect(errorOf('<loadbalancer algo="x"/>').message).toBe(
-      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode)',
+      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize)',
     );
     expect(errorOf('<loadbalancer><node><ip v="4">h</ip></node></loadbalancer>').key).toBe('loadbalancer/node[1]/ip@v');
   });
