@@ -114,7 +114,9 @@ describe('parseLoadBalancing refuses', () => {
 
   test('an unknown element inside a node', () => {
     const err = errorOf(doc('<loadbalancer>', '  <node id="a">', '    <ip>h</ip>', '    <port>1</port>', '  </node>', '</loadbalancer>'));
-    expect(err.message).toBe('conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <http> or <https>)');
+    expect(err.message).toBe(
+      'conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <http> or <https>)',
+    );
   });
 
   test('an element nested inside <ip>', () => {
