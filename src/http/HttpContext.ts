@@ -35,6 +35,8 @@ export interface HttpContext {
   role(): 'origin' | 'edge' | 'standalone';
   /** True once the node is shutting down. */
   closing(): boolean;
+  /** This node's CPU share, 0..1 (its process and its workers), for /?action=stat. */
+  cpuLoad(): number;
   /** Worker pids, and transports and consumers per worker, for /healthz. */
   workers(): { pids: number[]; load: { pid: number; transports: number; consumers: number }[] };
   /** Connected command-channel clients. */

@@ -1,32 +1,11 @@
 // REST endpoints of every node: health, streams, connected clients, CDN routes and metrics.
 // WCS's REST API takes POST with a JSON body; GET is accepted too for curl and browsers.
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
-import { AppError } from '../errors';
-import { streamNameSchema } from '../streams/streamName';
 import type { HttpContext } from './HttpContext';
-import { readBody } from './body';
-import { describe } from '../rpc/frames';
 import { sendJson, sendText } from './respond';
 import type { RouteHandler, Router } from './router';
-
-// The same name rule (and NFC normalisation) as publishing, so a decomposed `café` finds the stream.
-const findFilter = z.strictObject({ name: streamNameSchema.optional() });
-
-async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<typeof findFilter>> {
-  if (req.method !== 'POST') return {};
-  const text = (await readBody(req, 16 * 1024)).trim();
-  if (!text) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new AppError('BAD_REQUEST', 'body is not valid JSON');
-  }
-  const r = findFilter.safeParse(value);
-  if (!r.success) throw new AppError('BAD_REQUEST', describe(r.error));
-  return r.data;
-}
+import { connectionEntry } from './wcsShapes';
+import { findStreamsHandler, showRoutesHandler } from './wcsRest';
 
 export function registerRestApi(router: Router, ctx: HttpContext, metrics: Registry): void {
   router.add('GET', '/healthz', (_req, res) => {
@@ -42,42 +21,22 @@ export function registerRestApi(router: Router, ctx: HttpContext, metrics: Regis
     });
   });
 
-  const findStreams: RouteHandler = async (req, res) => {
-    const filter = await parseFilter(req);
-    const list = ctx.streams
-      .all()
-      .filter((s) => !filter.name || s.name === filter.name)
-      .map((s) => ({
-        name: s.name,
-        status: s.status,
-        source: s.source.kind,
-        ...(s.source.kind === 'relay' ? { origin: s.source.originId } : {}),
-        createdAt: new Date(s.createdAt).toISOString(),
-        tracks: s.producers.map((p) => ({ kind: p.kind, paused: p.paused, codec: p.rtpParameters.codecs[0]?.mimeType })),
-        players: ctx.play.playersOf(s.name),
-        ...(ctx.origin ? { edges: ctx.origin.relayStates(s.name) } : {}),
-      }));
-    if (filter.name && list.length === 0) throw new AppError('STREAM_NOT_FOUND', `stream "${filter.name}" not found`);
-    sendJson(res, 200, list);
-  };
+  // WCS's shape and filters (wcsRest.ts), with this product's fields alongside.
+  const findStreams = findStreamsHandler(ctx);
   router.add('POST', '/rest-api/stream/find_all', findStreams);
   router.add('GET', '/rest-api/stream/find_all', findStreams);
 
   const findConnections: RouteHandler = (_req, res) => {
-    sendJson(res, 200, ctx.clients());
+    sendJson(
+      res,
+      200,
+      ctx.clients().map((c) => connectionEntry(ctx.config.nodeId, c)),
+    );
   };
   router.add('POST', '/rest-api/connection/find_all', findConnections);
   router.add('GET', '/rest-api/connection/find_all', findConnections);
 
-  const showRoutes: RouteHandler = (_req, res) => {
-    sendJson(res, 200, {
-      nodeId: ctx.config.nodeId,
-      role: ctx.role(),
-      mode: ctx.origin?.mode ?? null,
-      edges: ctx.origin?.routes() ?? [],
-      origins: ctx.originLinks(),
-    });
-  };
+  const showRoutes = showRoutesHandler(ctx);
   router.add('POST', '/rest-api/cdn/show_routes', showRoutes);
   router.add('GET', '/rest-api/cdn/show_routes', showRoutes);
 

@@ -169,6 +169,7 @@ export class MediaNode {
       origin: this.origin,
       role: () => this.role,
       closing: () => this.#closed,
+      cpuLoad: () => this.load.current,
       workers: () => ({ pids: this.media.pids, load: this.media.load }),
       clients: () =>
         this.signaling.sessions.map((s) => ({

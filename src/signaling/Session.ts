@@ -13,7 +13,7 @@ import type { StreamStatus } from '../streams/Stream';
 import type { NodeContext } from './NodeContext';
 import type { Peer } from '../rpc/Peer';
 import type { Playback } from '../streams/Playback';
-import type { Publication } from '../streams/Publication';
+import { TERMINATED_MESSAGE, type Publication } from '../streams/Publication';
 import { type ClientRequest, parseClientRequest } from './protocol';
 import { usedRtpIds } from './rtpIds';
 
@@ -202,6 +202,12 @@ export class Session {
       this.#free(publication);
       this.#logger.error({ stream: name }, 'publisher transport closed under the stream (worker died?)');
       this.#status(name, 'publisher', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
+    });
+    publication.on('terminated', () => {
+      this.#publishing.delete(name);
+      this.#free(publication);
+      this.#logger.info({ stream: name }, 'stream terminated through the REST API');
+      this.#status(name, 'publisher', 'UNPUBLISHED', { message: TERMINATED_MESSAGE });
     });
     this.#logger.info({ stream: name, transport: kind }, 'publish');
     this.#status(name, 'publisher', 'PENDING');

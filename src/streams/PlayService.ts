@@ -46,6 +46,11 @@ export class PlayService {
     return this.#playbacks.size;
   }
 
+  /** Every live player on this node (the REST API lists them). */
+  all(): Playback[] {
+    return [...this.#playbacks];
+  }
+
   /** Live players of one stream on this node. */
   playersOf(name: string): number {
     let n = 0;

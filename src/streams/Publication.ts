@@ -10,9 +10,14 @@ import type { Stream } from './Stream';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
 
+/** What a publisher is told when an admin ends its stream: WCS's info text for that case. */
+export const TERMINATED_MESSAGE = 'Stopped by rest /terminate';
+
 type Events = {
   /** The transport closed under the stream (its worker died): the publication cannot go on. */
   failed: [];
+  /** Ended from outside (REST /rest-api/stream/terminate): the owner tells its publisher. */
+  terminated: [];
 };
 
 export class Publication extends TypedEmitter<Events> {
@@ -65,6 +70,13 @@ export class Publication extends TypedEmitter<Events> {
 
   findProducer(producerId: string): ms.Producer | undefined {
     return this.stream.producers.find((p) => p.id === producerId);
+  }
+
+  /** Ends the publication on an admin's request: the owner hears `terminated`, then it closes. */
+  terminate(): void {
+    if (this.#closed) return;
+    this.emit('terminated');
+    this.close();
   }
 
   /** Ends the stream (players everywhere get UNPUBLISHED) and closes the transport. Idempotent. */

@@ -36,6 +36,8 @@ export interface RelayTuple {
 
 export class PublishService {
   readonly #options: StreamServiceOptions;
+  /** Live publications by stream, so an admin can end one (terminate) whatever its way in. */
+  readonly #live = new Map<Stream, Publication>();
 
   constructor(options: StreamServiceOptions) {
     this.#options = options;
@@ -63,11 +65,35 @@ export class PublishService {
         transport.close();
         throw new AppError('STREAM_NOT_FOUND', `stream "${name}" was unpublished while its transport opened`);
       }
-      return new Publication(stream, transport, kind);
+      const publication = new Publication(stream, transport, kind);
+      this.#live.set(stream, publication);
+      stream.once('close', () => this.#live.delete(stream));
+      return publication;
     } catch (err) {
       stream.close();
       throw err;
     }
+  }
+
+  /**
+   * Ends the stream published here as `name` (REST /rest-api/stream/terminate): its publisher is
+   * told, its players get UNPUBLISHED and, on an origin, every edge drops it with the relay.
+   * STREAM_NOT_FOUND when there is no such stream; NOT_ALLOWED for a stream an origin relays here
+   * (the origin would relay it again: end it on the origin).
+   */
+  terminate(rawName: string): Stream {
+    const name = parseStreamName(rawName);
+    const stream = this.#options.streams.get(name);
+    if (!stream) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" not found`);
+    if (stream.source.kind === 'relay') {
+      throw new AppError('NOT_ALLOWED', `stream "${name}" is relayed here by origin "${stream.source.originId}": terminate it on the origin`);
+    }
+    const publication = this.#live.get(stream);
+    // A local stream without a publication is one whose transport is still opening: closing the
+    // stream makes publish() fail with STREAM_NOT_FOUND, which is what its publisher then hears.
+    if (publication) publication.terminate();
+    else stream.close();
+    return stream;
   }
 
   /**

@@ -1,5 +1,6 @@
 // A named stream held by this node: the producers of one publisher (local) or of one relay from
 // the origin (relayed). Players consume its producers on the same router.
+import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/lib/types';
 import { TypedEmitter } from '../util/TypedEmitter';
 
@@ -23,6 +24,8 @@ export class Stream extends TypedEmitter<Events> {
   readonly router: ms.Router;
   readonly source: StreamSource;
   readonly createdAt = Date.now();
+  /** This publication of the name (WCS's `mediaSessionId` in the REST API); a new one each publish. */
+  readonly id = randomUUID();
   readonly #producers = new Map<string, ms.Producer>();
   #closed = false;
 
