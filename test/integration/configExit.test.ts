@@ -40,6 +40,14 @@ test.each([
     /loadbalancing\.xml:\d+: .*mode/,
   ],
   [
+    "the seed's two-file origin without a cdn_secret",
+    {
+      'flashphoner.properties': 'load_balancing_enabled=true\n',
+      'loadbalancing.xml': '<loadbalancer stream_distribution="webrtc">\n<node id="1"><ip>127.0.0.1</ip></node>\n</loadbalancer>\n',
+    },
+    /flashphoner\.properties:1: load_balancing_enabled: is true but cdn_secret is empty: set the same cdn_secret .* on the origin and on every edge/,
+  ],
+  [
     'duplicate node ids',
     {
       'flashphoner.properties': 'load_balancing_enabled=true\n',
