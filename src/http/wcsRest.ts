@@ -4,9 +4,10 @@
 //   GET  /rest-api/cdn/show_routes                          WCS's route map + this product's links
 //   GET  /?action=stat                                      WCS's key=value statistics
 // WCS takes POST with a JSON body; GET is accepted too for curl and browsers (without a body).
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { version as mediasoupVersion } from 'mediasoup';
-import { version as productVersion } from '../../package.json';
 import { AppError } from '../errors';
 import { readBody } from './body';
 import type { HttpContext } from './HttpContext';
@@ -16,6 +17,8 @@ import { serveStatic } from './staticFiles';
 import { matches, parseStreamFilter, playerEntry, publishedEntry, routeMap, statText, wantsPlayers, type StreamEntry, type StreamFilter } from './wcsShapes';
 
 const STARTED_AT = Date.now();
+// Read, not imported: src/ imports nothing outside itself (test/unit/layers.test.ts).
+const productVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 const VERSION = `cdn-relay-${productVersion} (mediasoup ${mediasoupVersion})`;
 
 async function filterOf(req: Parameters<RouteHandler>[0]): Promise<StreamFilter> {
