@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { version as mediasoupVersion } from 'mediasoup';
 import { AppError } from '../errors';
 import { readBody } from './body';
 import type { HttpContext } from './HttpContext';
@@ -17,9 +16,18 @@ import { serveStatic } from './staticFiles';
 import { matches, parseStreamFilter, playerEntry, publishedEntry, routeMap, statText, wantsPlayers, type StreamEntry, type StreamFilter } from './wcsShapes';
 
 const STARTED_AT = Date.now();
-// Read, not imported: src/ imports nothing outside itself (test/unit/layers.test.ts).
-const productVersion = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-const VERSION = `cdn-relay-${productVersion} (mediasoup ${mediasoupVersion})`;
+let version: string | null = null;
+
+/**
+ * `cdn-relay-<version> (mediasoup <version>)`, read from the package files on first use: src/
+ * imports nothing outside itself (test/unit/layers.test.ts), and importing mediasoup here would
+ * load it before its log lines are routed into pino (media/mediasoupLogs.ts).
+ */
+function versionText(): string {
+  const read = (file: string): string => (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  version ??= `cdn-relay-${read(path.join(__dirname, '..', '..', 'package.json'))} (mediasoup ${read(require.resolve('mediasoup/package.json'))})`;
+  return version;
+}
 
 async function filterOf(req: Parameters<RouteHandler>[0]): Promise<StreamFilter> {
   return req.method === 'POST' ? parseStreamFilter(await readBody(req, 16 * 1024)) : {};
@@ -135,7 +143,7 @@ function statFacts(ctx: HttpContext): Parameters<typeof statText>[0] {
     heapUsed: memory.heapUsed,
     heapTotal: memory.heapTotal,
     rss: memory.rss,
-    version: VERSION,
+    version: versionText(),
     startedAt: STARTED_AT,
     role: ctx.role(),
     edges: ctx.origin ? { total: links.length, up: links.filter((l) => l.state === 'up').length } : null,
