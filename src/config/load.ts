@@ -119,7 +119,10 @@ function fromProperties(file: string, ignored: IgnoredSetting[]): Map<SettingFie
     }
     if (field === undefined) {
       const suggestion = suggestKey(key);
-      const hint = suggestion === null ? `every key is documented in conf/${PROPERTIES_FILE}` : `did you mean "${suggestion}"?`;
+      const hint =
+        suggestion === null
+          ? `neither one of this product's keys (documented in conf/${PROPERTIES_FILE}) nor a WCS key it knows to ignore (src/config/wcsKeys.ts)`
+          : `did you mean "${suggestion}"?`;
       throw new ConfigError({ file, line, key }, `unknown key (${hint})`);
     }
     out.set(field, { file, line, key, raw: value });

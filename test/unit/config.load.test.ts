@@ -332,7 +332,9 @@ describe('loadConfig refuses', () => {
 
   test('an unknown key far from any known one', () => {
     const err = errorOf(confDir({ 'flashphoner.properties': 'rtmp_listen_port=1935\n' }));
-    expect(err.reason).toBe('unknown key (every key is documented in conf/flashphoner.properties)');
+    expect(err.reason).toBe(
+      "unknown key (neither one of this product's keys (documented in conf/flashphoner.properties) nor a WCS key it knows to ignore (src/config/wcsKeys.ts))",
+    );
     expect([err.line, err.key]).toEqual([1, 'rtmp_listen_port']);
   });
 

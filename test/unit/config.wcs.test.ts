@@ -72,7 +72,7 @@ describe('a WCS flashphoner.properties', () => {
   test("a key that is neither ours nor WCS's stops the node", () => {
     const dir = confDir({ 'flashphoner.properties': 'codecs=opus,vp8\nvideo_magic=on\n' });
     expect(errorOf(() => load(dir)).message).toBe(
-      `${path.join(dir, 'flashphoner.properties')}:2: video_magic: unknown key (every key is documented in conf/flashphoner.properties)`,
+      `${path.join(dir, 'flashphoner.properties')}:2: video_magic: unknown key (neither one of this product's keys (documented in conf/flashphoner.properties) nor a WCS key it knows to ignore (src/config/wcsKeys.ts))`,
     );
   });
 
