@@ -144,6 +144,17 @@ export const PROPERTY_SPECS: PropertySpecs = {
   cdnLoadReportMs: { key: 'cdn.load_report_ms', env: ['CDN_LOAD_REPORT_MS'], default: 1000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
   logLevel: { key: 'log.level', env: ['LOG_LEVEL'], default: 'info', parse: parseEnum(LOG_LEVELS) },
   mediasoupLogLevel: { key: 'mediasoup.log_level', env: ['MEDIASOUP_LOG_LEVEL'], default: 'warn', parse: parseEnum(MEDIASOUP_LOG_LEVELS) },
+  // ---- watchdogs and relay reconciliation (issue 9) ----
+  cdnHeartbeatMs: { key: 'cdn.heartbeat_ms', env: ['CDN_HEARTBEAT_MS'], default: 500, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  cdnHeartbeatTimeoutMs: {
+    key: 'cdn.heartbeat_timeout_ms',
+    env: ['CDN_HEARTBEAT_TIMEOUT_MS'],
+    default: 1500,
+    parse: (raw) => parseInteger(raw, 20, 3_600_000),
+  },
+  cdnRelayDigestMs: { key: 'cdn.relay_digest_ms', env: ['CDN_RELAY_DIGEST_MS'], default: 5000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  workerProbeMs: { key: 'worker.probe_ms', env: ['WORKER_PROBE_MS'], default: 500, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  workerProbeTimeoutMs: { key: 'worker.probe_timeout_ms', env: ['WORKER_PROBE_TIMEOUT_MS'], default: 1500, parse: (raw) => parseInteger(raw, 20, 3_600_000) },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];

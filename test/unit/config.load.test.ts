@@ -98,13 +98,19 @@ describe('loadConfig', () => {
       'cdn.load_report_ms',
       'log.level',
       'mediasoup.log_level',
+      // watchdogs and relay reconciliation (issue 9)
+      'cdn.heartbeat_ms',
+      'cdn.heartbeat_timeout_ms',
+      'cdn.relay_digest_ms',
+      'worker.probe_ms',
+      'worker.probe_timeout_ms',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(19); // 22 keys, three documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(24); // 27 keys, three documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
