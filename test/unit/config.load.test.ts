@@ -147,6 +147,12 @@ describe('loadConfig', () => {
         'cdn.load_report_ms=250',
         'log.level=debug',
         'mediasoup.log_level=error',
+        // watchdogs and relay reconciliation (issue 9)
+        'cdn.heartbeat_ms=250',
+        'cdn.heartbeat_timeout_ms=900',
+        'cdn.relay_digest_ms=3000',
+        'worker.probe_ms=0',
+        'worker.probe_timeout_ms=2000',
       ),
       'certs/tls.pem': 'x',
       'certs/tls.key': 'x',
@@ -178,6 +184,12 @@ describe('loadConfig', () => {
       cdnLoadReportMs: 250,
       logLevel: 'debug',
       mediasoupLogLevel: 'error',
+      // watchdogs and relay reconciliation (issue 9)
+      cdnHeartbeatMs: 250,
+      cdnHeartbeatTimeoutMs: 900,
+      cdnRelayDigestMs: 3000,
+      workerProbeMs: 0,
+      workerProbeTimeoutMs: 2000,
       loadBalancing: expect.objectContaining({ mode: 'ROUNDROBIN', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });
