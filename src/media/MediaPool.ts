@@ -111,12 +111,15 @@ export class MediaPool extends TypedEmitter<Events> {
    */
   get problems(): string[] {
     if (this.#closed) return [];
-    const lateAfter = this.#options.probeMs ?? 0;
     return this.#slots.flatMap((s) => {
       if (s.worker.closed) return [`worker ${s.worker.pid} died and is being replaced`];
-      const waited = s.watchdog?.unansweredMs ?? 0;
-      return waited > lateAfter ? [`worker ${s.worker.pid} has not answered for ${waited} ms`] : [];
+      return this.#late(s) ? [`worker ${s.worker.pid} has not answered for ${s.watchdog!.unansweredMs} ms`] : [];
     });
+  }
+
+  /** The worker's probe has waited longer than a probe interval (a healthy one answers in about a millisecond). */
+  #late(slot: MediaSlot): boolean {
+    return slot.watchdog !== null && slot.watchdog.unansweredMs > (this.#options.probeMs ?? 0);
   }
 
   /** RTP capabilities are the same on every router (same codec list). */
@@ -128,7 +131,7 @@ export class MediaPool extends TypedEmitter<Events> {
   pickRouter(prefer?: ms.Router): ms.Router {
     // A worker that is late answering or already dead gets nothing new while another can take it.
     const all = this.#live();
-    const answering = all.filter((s) => !s.worker.closed && (s.watchdog?.unansweredMs ?? 0) <= (this.#options.probeMs ?? 0));
+    const answering = all.filter((s) => !s.worker.closed && !this.#late(s));
     const slots = answering.length > 0 ? answering : all;
     const fewest = Math.min(...slots.map((s) => s.transports));
     const preferred = slots.find((s) => s.router === prefer && s.transports === fewest);
@@ -160,7 +163,7 @@ export class MediaPool extends TypedEmitter<Events> {
   async cpuSeconds(): Promise<number> {
     let total = 0;
     // A hung worker would hold the sample until mediasoup's own 15 s request timeout.
-    for (const slot of this.#live().filter((s) => (s.watchdog?.unansweredMs ?? 0) === 0)) {
+    for (const slot of this.#live().filter((s) => !this.#late(s))) {
       const usage = await slot.worker.getResourceUsage();
       total += (usage.ru_utime + usage.ru_stime) / 1000;
     }

@@ -78,7 +78,7 @@ test('an origin stopped with SIGSTOP makes the edges drop its streams within 3 s
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('hung-origin'));
   await until(() => relayedEverywhere(origin, 'hung-origin'), 5000, 'hung-origin relayed to both edges');
-  const players = [];
+  const players: TestClient[] = [];
   for (const edge of edges) {
     const player = track(await TestClient.connect(edge.url));
     const { receiver } = await player.playRtp('hung-origin');
