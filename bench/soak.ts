@@ -36,8 +36,9 @@ export interface NodeSoak {
   name: string;
   before: Sample;
   peak: Sample;
-  /** Median of the samples taken while the users ran. */
-  during: Sample;
+  /** Medians of the samples of the first and of the last third of the soak: a leak shows as growth between them. */
+  firstThird: Sample;
+  lastThird: Sample;
   after: Sample;
   /** True when every count came back to its `before` value. */
   countsBack: boolean;
@@ -200,7 +201,8 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     result.nodes = nodes.map((node, i) => ({
       name: node.name.replace('soak-', ''),
       before: before[i],
-      during: fieldwise(samples[i], median),
+      firstThird: fieldwise(samples[i].slice(0, Math.max(1, Math.floor(samples[i].length / 3))), median),
+      lastThird: fieldwise(samples[i].slice(-Math.max(1, Math.floor(samples[i].length / 3))), median),
       peak: fieldwise([...samples[i], after[i]], (v) => Math.max(...v)),
       after: after[i],
       countsBack: countsEqual(after[i], before[i]),
@@ -227,8 +229,9 @@ long-lived streams (50 packets/s) the way the SDK does (ask the origin, follow i
 edge, play there over plain RTP until the first packet), keep it 2-6 s, stop (half the publishers
 unpublish first, the others just disconnect), disconnect, pause up to 0.5 s, again. The nodes are
 sampled every 3 s: RSS and JS heap (used) of the node process, RSS of its mediasoup worker, command-
-channel sessions, streams, transports and consumers. "during" is the median of those samples,
-"peak" their maximum; "before" is taken before the first user connects, "after" once the last has
+channel sessions, streams, transports and consumers. "first third" and "last third" are the medians
+of the samples of the first and the last third of the soak (memory that leaks grows between them),
+"peak" the maximum; "before" is taken before the first user connects, "after" once the last has
 left and the 4 long-lived streams have been unpublished.
 
 ${r.sessionsRun.publish} publish and ${r.sessionsRun.play} play sessions ran (median time from connect to the first
@@ -244,6 +247,16 @@ Every count back to its baseline: ${
 
 | node | when | RSS MB | heap MB | worker RSS MB | sessions | streams | transports | consumers |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${r.nodes.map((n) => [row(n, 'before', n.before), row(n, 'during (median)', n.during), row(n, 'peak', n.peak), row(n, 'after', n.after)].join('\n')).join('\n')}
+${r.nodes
+  .map((n) =>
+    [
+      row(n, 'before', n.before),
+      row(n, 'first third (median)', n.firstThird),
+      row(n, 'last third (median)', n.lastThird),
+      row(n, 'peak', n.peak),
+      row(n, 'after', n.after),
+    ].join('\n'),
+  )
+  .join('\n')}
 `;
 }
