@@ -232,7 +232,9 @@ sampled every 3 s: RSS and JS heap (used) of the node process, RSS of its medias
 channel sessions, streams, transports and consumers. "first third" and "last third" are the medians
 of the samples of the first and the last third of the soak (memory that leaks grows between them),
 "peak" the maximum; "before" is taken before the first user connects, "after" once the last has
-left and the 4 long-lived streams have been unpublished.
+left and the 4 long-lived streams have been unpublished. Heap "used" includes garbage not yet
+collected (nothing forces a collection), so each heap figure is an upper bound; worker RSS includes
+memory its allocator keeps for reuse after the sessions end.
 
 ${r.sessionsRun.publish} publish and ${r.sessionsRun.play} play sessions ran (median time from connect to the first
 packet at an edge player: ${r.medianJoinMs.toFixed(0)} ms). ${failures.length === 0 ? 'No session failed.' : `Failed sessions: ${failures.map(([k, v]) => `${v} x ${k}`).join('; ')}.`}
