@@ -128,6 +128,12 @@ describe('the property table', () => {
         'tls.key_file',
         'dtls.cert_file',
         'dtls.key_file',
+        // watchdogs and relay reconciliation (issue 9)
+        'cdn.heartbeat_ms',
+        'cdn.heartbeat_timeout_ms',
+        'cdn.relay_digest_ms',
+        'worker.probe_ms',
+        'worker.probe_timeout_ms',
       ].sort(),
     );
   });
@@ -170,6 +176,12 @@ describe('the property table', () => {
       cdnLoadReportMs: 1000,
       logLevel: 'info',
       mediasoupLogLevel: 'warn',
+      // watchdogs and relay reconciliation (issue 9)
+      cdnHeartbeatMs: 500,
+      cdnHeartbeatTimeoutMs: 1500,
+      cdnRelayDigestMs: 5000,
+      workerProbeMs: 500,
+      workerProbeTimeoutMs: 1500,
     });
   });
 
