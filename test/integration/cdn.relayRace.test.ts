@@ -35,6 +35,11 @@ async function edgesEmpty(): Promise<boolean> {
   return true;
 }
 
+/**
+ * One publish ended at once. Refusals are part of the race and not errors here: rounds sharing a
+ * name get STREAM_NAME_TAKEN, and commands sent as the session closes get NODE_CLOSING; what the
+ * test checks is what is left on the edges afterwards.
+ */
 async function raceOnce(name: string, round: number): Promise<void> {
   const publisher = await TestClient.connect(origin.url);
   const published = publisher.request('publish', { stream: name, transport: 'plain' });
