@@ -2,6 +2,11 @@
 // checks the cluster secret, and turns each relayed stream into a local stream fed by a
 // PipeTransport. When a link goes, the streams that came over it go with it (their players get
 // UNPUBLISHED), so a restarted origin can push the same names again.
+//
+// An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` is taken as gone:
+// its link is dropped with its streams, so their players are told at once instead of watching a
+// frozen picture. Nothing a race leaves behind outlives the origin's next `relayDigest`: a relayed
+// stream of the link that the origin no longer lists is dropped.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,7 +19,8 @@ import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
-import { parseRelayRequest, type RelayRequest } from './relayProtocol';
+import { SilenceWatch } from './LinkHeartbeat';
+import { parseRelayRequest, relayDigestNotification, type RelayRequest } from './relayProtocol';
 import { secretMatches } from './secret';
 
 export interface EdgeRelayServiceOptions {
@@ -29,6 +35,8 @@ export interface EdgeRelayServiceOptions {
 interface Relayed {
   stream: Stream;
   pipe: ms.PipeTransport;
+  /** The origin's id for this relay (absent from origins that send none). */
+  relayId?: string;
 }
 
 /** One origin's link to this edge. */
@@ -39,7 +47,11 @@ class InboundLink {
   instanceId = '';
   authenticated = false;
   readonly relayed = new Map<string, Relayed>();
+  /** relayStream requests still being set up, by relay id: true once the origin cancelled them. */
+  readonly settingUp = new Map<string, boolean>();
   loadTimer: NodeJS.Timeout | null = null;
+  /** Drops the link when the origin goes silent (started once the link is authenticated). */
+  silence: SilenceWatch | null = null;
   constructor(
     readonly peer: Peer,
     readonly remote: string,
@@ -90,6 +102,11 @@ export class EdgeRelayService {
         throw peerMistake(err, request.method);
       }
     });
+    peer.on('notification', (n) => {
+      if (!link.authenticated) return;
+      link.silence?.heard();
+      if (n.method === 'relayDigest') this.#reconcile(link, n.data);
+    });
     peer.on('close', () => this.#dropLink(link, 'link closed'));
   }
 
@@ -103,6 +120,7 @@ export class EdgeRelayService {
   #dropLink(link: InboundLink, why: string): void {
     if (!this.#links.delete(link)) return;
     if (link.loadTimer) clearInterval(link.loadTimer);
+    link.silence?.stop();
     for (const { stream, pipe } of link.relayed.values()) {
       stream.close();
       pipe.close();
@@ -115,16 +133,23 @@ export class EdgeRelayService {
   }
 
   async #handle(link: InboundLink, request: RelayRequest): Promise<unknown> {
-    if (request.method === 'hello') return this.#hello(link, request.data);
+    if (request.method === 'hello') {
+      const answer = this.#hello(link, request.data);
+      this.#watchOrigin(link);
+      return answer;
+    }
     if (!link.authenticated) {
       this.#options.logger.warn({ remote: link.remote, method: request.method }, 'relay command refused: link not authenticated');
       throw new AppError('UNAUTHORIZED', 'send hello with the cluster secret first');
     }
+    link.silence?.heard();
     switch (request.method) {
+      case 'ping':
+        return {};
       case 'relayStream':
         return this.#relayStream(link, request.data);
       case 'relayProducer': {
-        const entry = this.#entry(link, request.data.stream);
+        const entry = this.#entry(link, request.data.stream, request.data.relayId);
         const producer = await entry.pipe.produce({
           id: request.data.producerId,
           kind: request.data.kind,
@@ -139,22 +164,16 @@ export class EdgeRelayService {
         return {};
       }
       case 'relayProducerPause':
-        await this.#producer(link, request.data.stream, request.data.producerId).pause();
+        await this.#producer(link, request.data).pause();
         return {};
       case 'relayProducerResume':
-        await this.#producer(link, request.data.stream, request.data.producerId).resume();
+        await this.#producer(link, request.data).resume();
         return {};
       case 'relayProducerClose':
-        this.#producer(link, request.data.stream, request.data.producerId).close();
+        this.#producer(link, request.data).close();
         return {};
-      case 'relayUnpublish': {
-        const entry = this.#entry(link, request.data.stream);
-        link.relayed.delete(request.data.stream);
-        entry.stream.close();
-        entry.pipe.close();
-        this.#options.logger.info({ stream: request.data.stream, origin: link.originId }, 'relayed stream unpublished');
-        return {};
-      }
+      case 'relayUnpublish':
+        return this.#relayUnpublish(link, request.data);
       default: {
         const never: never = request;
         throw new AppError('UNKNOWN_COMMAND', String((never as { method: string }).method));
@@ -187,40 +206,120 @@ export class EdgeRelayService {
     return { nodeId: config.nodeId, load: this.#options.load() };
   }
 
-  async #relayStream(link: InboundLink, data: { stream: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
+  /** Starts expecting the origin's heartbeat once the link is authenticated (a refused hello threw before). */
+  #watchOrigin(link: InboundLink): void {
+    const { config, logger } = this.#options;
+    if (!link.authenticated || link.silence) return;
+    link.silence = new SilenceWatch({
+      timeoutMs: config.cdnHeartbeatTimeoutMs,
+      onSilent: (silentMs) => {
+        logger.warn({ origin: link.originId, remote: link.remote, silentMs }, 'origin silent past cdn.heartbeat_timeout_ms; dropping its link');
+        this.#dropLink(link, `origin silent for ${silentMs} ms`);
+      },
+    });
+  }
+
+  /** Drops the relayed streams (and cancels the set-ups) of the link that the origin's digest does not list. */
+  #reconcile(link: InboundLink, data: Record<string, unknown>): void {
+    const { logger } = this.#options;
+    const digest = relayDigestNotification.safeParse(data);
+    if (!digest.success) return void logger.warn({ origin: link.originId }, 'origin sent a bad relayDigest; ignored');
+    const ids = new Set(digest.data.streams.map((s) => s.relayId));
+    const names = new Set(digest.data.streams.map((s) => s.stream));
+    for (const relayId of link.settingUp.keys()) if (!ids.has(relayId)) link.settingUp.set(relayId, true);
+    for (const [name, entry] of [...link.relayed]) {
+      const listed = entry.relayId === undefined ? names.has(name) : ids.has(entry.relayId);
+      if (listed) continue;
+      logger.warn({ stream: name, origin: link.originId }, 'relayed stream no longer on the origin (relayDigest); dropped');
+      this.#drop(link, name, entry);
+    }
+  }
+
+  #drop(link: InboundLink, name: string, entry: Relayed): void {
+    link.relayed.delete(name);
+    entry.stream.close();
+    entry.pipe.close();
+  }
+
+  #relayUnpublish(link: InboundLink, data: { stream: string; relayId?: string }): unknown {
+    const { logger } = this.#options;
+    if (data.relayId !== undefined) {
+      // Still being set up: it is dropped as soon as it is made (see #relayStream).
+      if (link.settingUp.has(data.relayId)) {
+        link.settingUp.set(data.relayId, true);
+        return {};
+      }
+      // Already gone (or replaced by a newer relay of the name): nothing to do, and no error.
+      const entry = link.relayed.get(data.stream);
+      if (entry?.relayId !== data.relayId) return {};
+    }
+    const entry = this.#entry(link, data.stream, data.relayId);
+    this.#drop(link, data.stream, entry);
+    logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream unpublished');
+    return {};
+  }
+
+  async #relayStream(link: InboundLink, data: { stream: string; relayId?: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
     const { publish, logger } = this.#options;
-    const { stream, pipe } = await publish.acceptRelay(
-      data.stream,
-      { originId: link.originId, linkId: link.id },
-      // mediasoup checks the SRTP parameters as it connects; its TypeErrors become BAD_REQUEST.
-      { ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters },
-    );
+    const { relayId } = data;
+    // The origin runs one relay per name and link: an older one of this link that it ended is
+    // stale (its relayUnpublish got lost or is yet to come), and must not block the new one.
+    const stale = link.relayed.get(data.stream);
+    if (stale && relayId !== undefined && stale.relayId !== relayId) {
+      logger.info({ stream: data.stream, origin: link.originId }, 'a new relay of the stream replaces a stale one');
+      this.#drop(link, data.stream, stale);
+    }
+    if (relayId !== undefined) link.settingUp.set(relayId, false);
+    let made;
+    let cancelled = false;
+    try {
+      made = await publish.acceptRelay(
+        data.stream,
+        { originId: link.originId, linkId: link.id },
+        // mediasoup checks the SRTP parameters as it connects; its TypeErrors become BAD_REQUEST.
+        { ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters },
+      );
+    } finally {
+      if (relayId !== undefined) cancelled = link.settingUp.get(relayId) === true;
+      if (relayId !== undefined) link.settingUp.delete(relayId);
+    }
+    const { stream, pipe } = made;
     if (!this.#links.has(link)) {
       stream.close();
       throw new AppError('NODE_CLOSING', 'link closed');
     }
-    link.relayed.set(data.stream, { stream, pipe });
+    // relayUnpublish (or a digest without this relay) arrived while the stream was being made.
+    if (cancelled) {
+      stream.close();
+      logger.info({ stream: data.stream, origin: link.originId }, 'relay ended by the origin while it was set up; dropped');
+      throw new AppError('STREAM_NOT_FOUND', `the origin ended this relay of "${data.stream}" while it was set up`);
+    }
+    link.relayed.set(data.stream, { stream, pipe, relayId });
     stream.once('close', () => {
       if (link.relayed.get(data.stream)?.stream !== stream) return; // unpublished by the origin
       link.relayed.delete(data.stream);
       // Lost here (a worker died) while the link lives: tell the origin, which relays it again.
       if (this.#links.has(link)) {
         logger.warn({ stream: data.stream, origin: link.originId }, 'relayed stream lost; asking the origin to relay it again');
-        link.peer.notify('relayStreamClosed', { stream: data.stream });
+        link.peer.notify('relayStreamClosed', { stream: data.stream, ...(relayId !== undefined ? { relayId } : {}) });
       }
     });
     logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream added');
     return { ip: pipe.tuple.localIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
   }
 
-  #entry(link: InboundLink, name: string): Relayed {
+  /** The relayed stream of that name on the link; with a relay id, only that relay's. */
+  #entry(link: InboundLink, name: string, relayId?: string): Relayed {
     const entry = link.relayed.get(name);
-    if (!entry) throw new AppError('STREAM_NOT_FOUND', `no relayed stream "${name}" on this link`);
+    if (!entry || (relayId !== undefined && entry.relayId !== undefined && entry.relayId !== relayId)) {
+      throw new AppError('STREAM_NOT_FOUND', `no relayed stream "${name}" on this link`);
+    }
     return entry;
   }
 
-  #producer(link: InboundLink, name: string, producerId: string): ms.Producer {
-    const producer = this.#entry(link, name).stream.producers.find((p) => p.id === producerId);
+  #producer(link: InboundLink, data: { stream: string; relayId?: string; producerId: string }): ms.Producer {
+    const { producerId } = data;
+    const producer = this.#entry(link, data.stream, data.relayId).stream.producers.find((p) => p.id === producerId);
     if (!producer) throw new AppError('PRODUCER_NOT_FOUND', `no relayed producer ${producerId}`);
     return producer;
   }

@@ -185,6 +185,17 @@ export const PROPERTY_SPECS: PropertySpecs = {
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
   },
   limitIpExempt: { key: 'limits.ip.exempt', env: ['LIMITS_IP_EXEMPT'], default: ['127.0.0.1', '::1'], parse: parseIpList },
+  // ---- watchdogs and relay reconciliation (issue 9) ----
+  cdnHeartbeatMs: { key: 'cdn.heartbeat_ms', env: ['CDN_HEARTBEAT_MS'], default: 500, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  cdnHeartbeatTimeoutMs: {
+    key: 'cdn.heartbeat_timeout_ms',
+    env: ['CDN_HEARTBEAT_TIMEOUT_MS'],
+    default: 1500,
+    parse: (raw) => parseInteger(raw, 20, 3_600_000),
+  },
+  cdnRelayDigestMs: { key: 'cdn.relay_digest_ms', env: ['CDN_RELAY_DIGEST_MS'], default: 5000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  workerProbeMs: { key: 'worker.probe_ms', env: ['WORKER_PROBE_MS'], default: 500, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  workerProbeTimeoutMs: { key: 'worker.probe_timeout_ms', env: ['WORKER_PROBE_TIMEOUT_MS'], default: 1500, parse: (raw) => parseInteger(raw, 20, 3_600_000) },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];

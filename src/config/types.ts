@@ -101,6 +101,20 @@ export interface NodeConfig {
   readonly limitIpWebrtcHttpSessions: number;
   /** `limits.ip.exempt`: addresses the per-address limits do not apply to. Default 127.0.0.1, ::1. */
   readonly limitIpExempt: readonly string[];
+  // ---- watchdogs and relay reconciliation (issue 9) ----
+  /** `cdn.heartbeat_ms`: how often an origin pings each edge over the relay link. Default 500. */
+  readonly cdnHeartbeatMs: number;
+  /**
+   * `cdn.heartbeat_timeout_ms`: a relay link with no ping answered (origin) or received (edge) for
+   * this long is dropped as hung. Larger than cdn.heartbeat_ms. Default 1500.
+   */
+  readonly cdnHeartbeatTimeoutMs: number;
+  /** `cdn.relay_digest_ms`: how often an origin sends each edge the list of streams it relays there. Default 5000. */
+  readonly cdnRelayDigestMs: number;
+  /** `worker.probe_ms`: how often each mediasoup worker is probed; 0 = never. Default 500. */
+  readonly workerProbeMs: number;
+  /** `worker.probe_timeout_ms`: a worker leaving a probe unanswered this long is killed and replaced. Default 1500. */
+  readonly workerProbeTimeoutMs: number;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

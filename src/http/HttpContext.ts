@@ -35,8 +35,11 @@ export interface HttpContext {
   role(): 'origin' | 'edge' | 'standalone';
   /** True once the node is shutting down. */
   closing(): boolean;
-  /** Worker pids, and transports and consumers per worker, for /healthz. */
-  workers(): { pids: number[]; load: { pid: number; transports: number; consumers: number }[] };
+  /**
+   * Worker pids, transports and consumers per worker, and why the workers are not healthy (a
+   * worker not answering its watchdog, or dead and being replaced; empty when healthy), for /healthz.
+   */
+  workers(): { pids: number[]; load: { pid: number; transports: number; consumers: number }[]; problems: string[] };
   /** Connected command-channel clients. */
   clients(): ClientView[];
   /** On an edge: the origins linked to it and the streams each relays here. */

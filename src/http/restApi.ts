@@ -32,8 +32,11 @@ export function registerRestApi(router: Router, ctx: HttpContext, metrics: Regis
   router.add('GET', '/healthz', (_req, res) => {
     if (ctx.closing()) return sendJson(res, 503, { status: 'closing' });
     const workers = ctx.workers();
-    sendJson(res, 200, {
-      status: 'ok',
+    // 503 while a worker is not answering: a load balancer or supervisor stops sending clients here.
+    const healthy = workers.problems.length === 0;
+    sendJson(res, healthy ? 200 : 503, {
+      status: healthy ? 'ok' : 'unhealthy',
+      ...(healthy ? {} : { reason: workers.problems.join('; ') }),
       nodeId: ctx.config.nodeId,
       role: ctx.role(),
       workers: workers.pids,

@@ -47,6 +47,8 @@ export class MediaNode {
       logLevel: config.mediasoupLogLevel,
       dtlsCertificateFile: config.dtlsCertFile,
       dtlsPrivateKeyFile: config.dtlsKeyFile,
+      probeMs: config.workerProbeMs,
+      probeTimeoutMs: config.workerProbeTimeoutMs,
       logger,
     });
     const node = new MediaNode(config, logger, media);
@@ -169,7 +171,7 @@ export class MediaNode {
       origin: this.origin,
       role: () => this.role,
       closing: () => this.#closed,
-      workers: () => ({ pids: this.media.pids, load: this.media.load }),
+      workers: () => ({ pids: this.media.pids, load: this.media.load, problems: this.media.problems }),
       clients: () =>
         this.signaling.sessions.map((s) => ({
           id: s.id,

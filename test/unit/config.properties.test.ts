@@ -139,6 +139,12 @@ describe('the property table', () => {
         'limits.ip.connections',
         'limits.ip.webrtc_http_sessions',
         'limits.ip.exempt',
+        // watchdogs and relay reconciliation (issue 9)
+        'cdn.heartbeat_ms',
+        'cdn.heartbeat_timeout_ms',
+        'cdn.relay_digest_ms',
+        'worker.probe_ms',
+        'worker.probe_timeout_ms',
       ].sort(),
     );
   });
@@ -192,6 +198,12 @@ describe('the property table', () => {
       limitIpConnections: 50,
       limitIpWebrtcHttpSessions: 20,
       limitIpExempt: ['127.0.0.1', '::1'],
+      // watchdogs and relay reconciliation (issue 9)
+      cdnHeartbeatMs: 500,
+      cdnHeartbeatTimeoutMs: 1500,
+      cdnRelayDigestMs: 5000,
+      workerProbeMs: 500,
+      workerProbeTimeoutMs: 1500,
     });
   });
 
