@@ -9,7 +9,7 @@ import { planWhip } from '../sdp/whip';
 import type { HttpContext } from './HttpContext';
 import { publicBase } from './publicUrl';
 import type { Router } from './router';
-import { asOfferError, readOffer, sendSdp, streamName } from './sdpRequest';
+import { asOfferError, credentialsOf, readOffer, sendSdp, streamName } from './sdpRequest';
 import { WebRtcHttpSession } from './WebRtcHttpSessions';
 
 export function registerWhip(router: Router, ctx: HttpContext): void {
@@ -20,7 +20,7 @@ export function registerWhip(router: Router, ctx: HttpContext): void {
     const offer = await readOffer(req);
     const plan = planWhip(offer, ctx.publish.rtpCapabilities);
     const id = randomUUID();
-    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id });
+    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id, ...credentialsOf(req, route.url) });
     const transport = publication.transport as ms.WebRtcTransport;
     const session = new WebRtcHttpSession('whip', name, transport, logger.child({ stream: name, session: id }), id);
     session.onClose(() => publication.close());

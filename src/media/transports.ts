@@ -40,9 +40,11 @@ async function openTransport(
 ): Promise<ms.WebRtcTransport | ms.PlainTransport> {
   const listenIp = listenIpOf(config);
   if (kind === 'plain') {
-    // comedia: a plain-RTP publisher (ffmpeg, GStreamer, tests) is reached at the address its
-    // first packet comes from, so it needs no connect step.
-    return router.createPlainTransport({ listenIp, rtcpMux: true, comedia: direction === 'send' });
+    // No comedia, even for publishers: mediasoup 3.8.4 latches a comedia transport to whichever
+    // address sends first (a stranger could capture it). Both sides connectTransport instead, with
+    // an address the session may use (src/streams/plainRtp.ts), and packets from elsewhere are dropped.
+    void direction;
+    return router.createPlainTransport({ listenIp, rtcpMux: true, comedia: false });
   }
   return router.createWebRtcTransport({
     listenIps: [listenIp],

@@ -11,6 +11,7 @@ import type { NodeContext } from './NodeContext';
 import type { Peer } from '../rpc/Peer';
 import type { Playback } from '../streams/Playback';
 import type { Publication } from '../streams/Publication';
+import { connectPlain, plainAllowList } from '../streams/plainRtp';
 import { type ClientRequest, parseClientRequest } from './protocol';
 
 export class Session {
@@ -82,7 +83,7 @@ export class Session {
       case 'getRouterRtpCapabilities':
         return { rtpCapabilities: this.#ctx.publish.rtpCapabilities };
       case 'publish':
-        return this.#publish(request.data.stream, request.data.transport);
+        return this.#publish(request.data.stream, request.data.transport, request.data.token);
       case 'connectTransport':
         return this.#connectTransport(request.data);
       case 'produce':
@@ -150,8 +151,8 @@ export class Session {
     this.#peer.notify('streamStatus', { stream, role, status, ...extra });
   }
 
-  async #publish(name: string, kind: TransportKind): Promise<unknown> {
-    const publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id });
+  async #publish(name: string, kind: TransportKind, token: string | undefined): Promise<unknown> {
+    const publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id, token, ip: this.remoteAddress });
     if (this.#closed) {
       publication.close();
       throw new AppError('NODE_CLOSING', 'session closed');
@@ -174,7 +175,9 @@ export class Session {
       await (transport as ms.WebRtcTransport).connect({ dtlsParameters: data.dtlsParameters as unknown as ms.DtlsParameters });
     } else {
       if (!data.ip || !data.port) throw new AppError('BAD_REQUEST', 'connectTransport: ip and port required');
-      await (transport as ms.PlainTransport).connect({ ip: data.ip, port: data.port });
+      const role = [...this.#publishing.values()].some((p) => p.transport === transport) ? 'publisher' : 'player';
+      const allowed = plainAllowList(this.#ctx.config.rtpPlainAllowedDestinations);
+      await connectPlain(transport as ms.PlainTransport, { ip: data.ip, port: data.port }, this.remoteAddress, allowed, role);
     }
     return {};
   }
@@ -199,23 +202,35 @@ export class Session {
     return {};
   }
 
-  async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean; maxBitrate?: number }) {
+  async #play(data: {
+    stream: string;
+    rtpCapabilities: Record<string, unknown>;
+    transport: TransportKind;
+    noRedirect: boolean;
+    maxBitrate?: number;
+    token?: string;
+  }) {
     const { stream: name } = data;
+    const credentials = { token: data.token, ip: this.remoteAddress };
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
     if (!data.noRedirect) {
-      const redirect = await this.#ctx.play.redirect(name, this.secure);
+      const redirect = await this.#ctx.play.redirect(name, this.secure, credentials);
       if (redirect) {
         this.#logger.info({ stream: name, edge: redirect.nodeId }, 'player redirected to edge');
         return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
       }
     }
-    const { playback, consumers } = await this.#ctx.play.play(name, {
-      via: 'client',
-      transport: data.transport,
-      // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
-      rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
-      maxBitrate: data.maxBitrate,
-    });
+    const { playback, consumers } = await this.#ctx.play.play(
+      name,
+      {
+        via: 'client',
+        transport: data.transport,
+        // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
+        rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
+        maxBitrate: data.maxBitrate,
+      },
+      credentials,
+    );
     if (this.#closed || this.#playing.has(name)) {
       playback.close();
       throw new AppError(this.#closed ? 'NODE_CLOSING' : 'NOT_ALLOWED', this.#closed ? 'session closed' : `this session already plays "${name}"`);

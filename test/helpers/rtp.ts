@@ -88,6 +88,15 @@ export class RtpSender {
     });
   }
 
+  /**
+   * Binds the sending socket on loopback and returns its port: a plain-RTP publisher tells the node
+   * this source (connectTransport) before sending, since the node accepts packets from it alone.
+   */
+  async bind(): Promise<number> {
+    await new Promise<void>((resolve) => this.#socket.bind(0, '127.0.0.1', () => resolve()));
+    return this.#socket.address().port;
+  }
+
   start(intervalMs = 10): void {
     this.#timer = setInterval(() => this.sendFrame(), intervalMs);
   }
