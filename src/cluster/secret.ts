@@ -3,7 +3,6 @@
 // HMAC-SHA256(cdn_secret, [nonce, originId, instanceId]), the edge recomputes it and compares in
 // constant time. A nonce is used once, so a recorded hello cannot be replayed.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { MIN_SECRET_LENGTH } from '../config/propertiesSchema';
 
 /** A fresh single-use challenge: 32 random bytes, base64url. */
 export function newNonce(): string {
@@ -23,21 +22,4 @@ export function proofMatches(secret: string, nonce: string, originId: string, in
   const expected = Buffer.from(helloProof(secret, nonce, originId, instanceId), 'base64url');
   const given = Buffer.from(proof, 'base64url');
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/**
- * What is wrong with this node's cdn_secret, for a loud warning at start, or null. An origin needs
- * one (every relay fails without it); a secret shorter than MIN_SECRET_LENGTH can be guessed.
- */
-export function secretWarning(config: { cdnSecret: string; loadBalancingEnabled: boolean }): string | null {
-  const { cdnSecret, loadBalancingEnabled } = config;
-  if (cdnSecret === '') {
-    return loadBalancingEnabled
-      ? 'cdn_secret is empty on this origin: every edge will refuse its relay links. Set the same long random value on every node'
-      : null;
-  }
-  if (cdnSecret.length < MIN_SECRET_LENGTH) {
-    return `cdn_secret is weak (${cdnSecret.length} characters, fewer than ${MIN_SECRET_LENGTH}): anyone who guesses it can relay streams to the edges. Use a long random value`;
-  }
-  return null;
 }

@@ -18,6 +18,7 @@ import { EdgeRelayService } from '../cluster/EdgeRelayService';
 import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
+import { securityWarnings } from '../auth/startupWarnings';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -46,6 +47,8 @@ export class MediaNode {
       dtlsPrivateKeyFile: config.dtlsKeyFile,
       logger,
     });
+    // Loud at start, not at the first failed relay or the first stranger (docs/security.md).
+    for (const warning of securityWarnings(config)) logger.warn({ security: true }, warning);
     const node = new MediaNode(config, logger, media);
     try {
       await node.#listen();

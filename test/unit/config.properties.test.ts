@@ -170,6 +170,14 @@ describe('the property table', () => {
       cdnLoadReportMs: 1000,
       logLevel: 'info',
       mediasoupLogLevel: 'warn',
+      tokenSecret: '',
+      publishAuth: 'open',
+      playAuth: 'open',
+      publishAllowDirect: null,
+      adminToken: '',
+      rtpPlainEnabled: true,
+      rtpPlainAllowedDestinations: [],
+      cdnHandshakeTimeoutMs: 5000,
     });
   });
 
