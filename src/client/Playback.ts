@@ -32,6 +32,8 @@ export interface PlaybackOptions {
   display?: HTMLElement | null;
   muted: boolean;
   maxBitrate?: number;
+  /** Play token, sent to the origin and to the edge it redirects to (both check it). */
+  token?: string;
   /** How long video layers must stay null before NOT_ENOUGH_BANDWIDTH. */
   bandwidthGraceMs: number;
 }
@@ -97,6 +99,7 @@ export class Playback extends Emitter<PlaybackEvents> {
         rtpCapabilities: device.rtpCapabilities,
         // Applied by the node from the start, so caps below its default 1 Mbps estimate work.
         ...(options.maxBitrate ? { maxBitrate: options.maxBitrate } : {}),
+        ...(options.token ? { token: options.token } : {}),
       });
       if (res.redirect) {
         playback.#close(false);
