@@ -70,6 +70,7 @@ export class RtpSender {
   #seq = 0;
   #frame = 0;
   #keyRequested = false;
+  #closing: Promise<void> | null = null;
   keyframeEvery = 10;
   keyframeRequests = 0;
   sent = 0;
@@ -112,9 +113,12 @@ export class RtpSender {
     this.sent++;
   }
 
+  /** Idempotent: a test may stop a sender early and its cleanup close it again. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await new Promise<void>((r) => this.#socket.close(() => r()));
+    if (this.#closing) return this.#closing;
+    this.#closing = new Promise<void>((r) => this.#socket.close(() => r()));
+    return this.#closing;
   }
 }
 
