@@ -185,6 +185,7 @@ class RefusingEdge {
       this.#peers.add(peer);
       peer.on('close', () => this.#peers.delete(peer));
       peer.setRequestHandler(async (req) => {
+        if (req.method === 'challenge') return { nonce: 'any' }; // this fake edge admits any proof
         if (req.method === 'hello') return { nodeId: 'refuser', load: { players: 0, cpuLoad: 0, connections: 0 } };
         if (req.method === 'relayStream') {
           this.relayStreams.push(String(req.data.stream));
