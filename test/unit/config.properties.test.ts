@@ -128,6 +128,15 @@ describe('the property table', () => {
         'tls.key_file',
         'dtls.cert_file',
         'dtls.key_file',
+        // access control and safe plain RTP
+        'auth.token_secret',
+        'auth.publish',
+        'auth.play',
+        'publish.allow_direct',
+        'admin.token',
+        'rtp.plain_enabled',
+        'rtp.plain_allowed_destinations',
+        'cdn.handshake_timeout_ms',
       ].sort(),
     );
   });
@@ -179,6 +188,20 @@ describe('the property table', () => {
       rtpPlainAllowedDestinations: [],
       cdnHandshakeTimeoutMs: 5000,
     });
+  });
+
+  test('token modes need a token secret of 16 characters or more; admin.token too when set', () => {
+    expect(checkSettings({ ...defaultSettings(), playAuth: 'token' })).toMatchObject({ fields: ['playAuth', 'tokenSecret'] });
+    expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(15) })).toMatchObject({
+      fields: ['publishAuth', 'tokenSecret'],
+    });
+    expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(16) })).toBeNull();
+    expect(checkSettings({ ...defaultSettings(), adminToken: 'short' })).toMatchObject({ fields: ['adminToken'] });
+    expect(parseSetting('publishAllowDirect', 'auto')).toEqual({ ok: true, value: null });
+    expect(parseSetting('publishAllowDirect', 'false')).toEqual({ ok: true, value: false });
+    expect(parseSetting('publishAllowDirect', 'yes')).toMatchObject({ ok: false });
+    // Secrets are never quoted, even when refused.
+    expect(parseSetting('adminToken', 'anything')).toEqual({ ok: true, value: 'anything' });
   });
 
   test('every default passes its own validation and the defaults are consistent', () => {
