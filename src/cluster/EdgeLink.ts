@@ -1,6 +1,6 @@
-// The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated with the cluster
-// secret, kept alive by the heartbeat and re-opened with back-off when it drops. While the link is
-// up, every local stream is relayed to the edge; when it drops, the relays go with it and are
+// The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated by proving the
+// cluster secret (an HMAC of the edge's challenge), kept alive by the heartbeat and re-opened with
+// back-off when it drops. While the link is up, every local stream is relayed to the edge; when it drops, the relays go with it and are
 // set up again on the next connection. A relay that fails is tried again with back-off unless the
 // edge's answer says it never can succeed (src/cluster/relayRetry.ts).
 //
@@ -20,6 +20,7 @@ import { hostForUrl } from './nodeUrls';
 import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
 import { LinkHeartbeat } from './LinkHeartbeat';
 import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
+import { helloProof } from './secret';
 import { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -238,10 +239,13 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   async #hello(peer: Peer): Promise<void> {
     try {
+      // The secret never crosses the wire: the edge's nonce, signed with it, proves we know it.
+      const { config, instanceId } = this.#options;
+      const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
       const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>('hello', {
-        secret: this.#options.config.cdnSecret,
-        originId: this.#options.config.nodeId,
-        instanceId: this.#options.instanceId,
+        originId: config.nodeId,
+        instanceId,
+        proof: helloProof(config.cdnSecret, String(nonce), config.nodeId, instanceId),
       });
       if (peer !== this.#peer || this.#closed) return;
       this.players = answer.load.players;

@@ -1,5 +1,5 @@
 // The edge side of the static CDN: accepts relay links from an origin at <prefix>/cdn/relay,
-// checks the cluster secret, and turns each relayed stream into a local stream fed by a
+// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and turns each relayed stream into a local stream fed by a
 // PipeTransport. When a link goes, the streams that came over it go with it (their players get
 // UNPUBLISHED), so a restarted origin can push the same names again.
 //
@@ -21,7 +21,8 @@ import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
 import { SilenceWatch } from './LinkHeartbeat';
 import { parseRelayRequest, relayDigestNotification, type RelayRequest } from './relayProtocol';
-import { secretMatches } from './secret';
+import { HandshakeFailures } from './handshakeFailures';
+import { newNonce, proofMatches } from './secret';
 
 export interface EdgeRelayServiceOptions {
   config: NodeConfig;
@@ -46,6 +47,10 @@ class InboundLink {
   originId = '';
   instanceId = '';
   authenticated = false;
+  /** The challenge handed out and not yet answered (single use). */
+  nonce: string | null = null;
+  /** Closes the link if the handshake is not done in time (config.cdnHandshakeTimeoutMs). */
+  handshakeTimer: NodeJS.Timeout | null = null;
   readonly relayed = new Map<string, Relayed>();
   /** relayStream requests still being set up, by relay id: true once the origin cancelled them. */
   readonly settingUp = new Map<string, boolean>();
@@ -62,11 +67,16 @@ export class EdgeRelayService {
   readonly #options: EdgeRelayServiceOptions;
   readonly #wss: WebSocketServer;
   readonly #links = new Set<InboundLink>();
+  /** Failed handshakes per remote address: refused over the limit, logged once per window. */
+  readonly #failures = new HandshakeFailures();
+  readonly #failureSummary: NodeJS.Timeout;
   #closed = false;
 
   constructor(options: EdgeRelayServiceOptions) {
     this.#options = options;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
+    this.#failureSummary = setInterval(() => this.#logFailures(), this.#failures.windowMs);
+    this.#failureSummary.unref();
   }
 
   /** True while an origin holds an authenticated link to this node. */
@@ -82,6 +92,9 @@ export class EdgeRelayService {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
+    if (this.#failures.blocked(addressOf(req.socket.remoteAddress ?? ''), Date.now())) {
+      return refuseUpgrade(socket, 429, 'too many failed relay handshakes; try again later');
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
   }
 
@@ -94,6 +107,12 @@ export class EdgeRelayService {
     const peer = new Peer(socket, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
     const link = new InboundLink(peer, remote);
     this.#links.add(link);
+    // A socket that never proves the secret must not stay open (nor count) for ever.
+    link.handshakeTimer = setTimeout(() => {
+      this.#failed(link, 'handshake timeout');
+      this.#dropLink(link, 'handshake timeout');
+    }, this.#options.config.cdnHandshakeTimeoutMs);
+    link.handshakeTimer.unref();
     peer.setRequestHandler(async (req) => {
       const request = parseRelayRequest(req.method, req.data);
       try {
@@ -113,6 +132,8 @@ export class EdgeRelayService {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#failureSummary);
+    this.#logFailures();
     for (const link of [...this.#links]) this.#dropLink(link, 'node closing');
     this.#wss.close();
   }
@@ -121,6 +142,7 @@ export class EdgeRelayService {
     if (!this.#links.delete(link)) return;
     if (link.loadTimer) clearInterval(link.loadTimer);
     link.silence?.stop();
+    if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
     for (const { stream, pipe } of link.relayed.values()) {
       stream.close();
       pipe.close();
@@ -133,14 +155,19 @@ export class EdgeRelayService {
   }
 
   async #handle(link: InboundLink, request: RelayRequest): Promise<unknown> {
+    if (request.method === 'challenge') {
+      if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'this link is already authenticated');
+      link.nonce = newNonce();
+      return { nonce: link.nonce };
+    }
     if (request.method === 'hello') {
       const answer = this.#hello(link, request.data);
       this.#watchOrigin(link);
       return answer;
     }
     if (!link.authenticated) {
-      this.#options.logger.warn({ remote: link.remote, method: request.method }, 'relay command refused: link not authenticated');
-      throw new AppError('UNAUTHORIZED', 'send hello with the cluster secret first');
+      this.#failed(link, `${request.method} before hello`);
+      throw new AppError('UNAUTHORIZED', 'ask for a challenge and answer it with hello first');
     }
     link.silence?.heard();
     switch (request.method) {
@@ -181,18 +208,19 @@ export class EdgeRelayService {
     }
   }
 
-  #hello(link: InboundLink, data: { secret: string; originId: string; instanceId: string }): unknown {
+  #hello(link: InboundLink, data: { originId: string; instanceId: string; proof: string }): unknown {
     const { config, logger } = this.#options;
     if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'hello was already sent on this link');
-    if (!secretMatches(data.secret, config.cdnSecret)) {
-      logger.warn(
-        { remote: link.remote, origin: data.originId },
-        config.cdnSecret ? 'relay link refused: wrong cluster secret' : 'relay link refused: cdn_secret is not set on this node',
-      );
+    const nonce = link.nonce;
+    link.nonce = null; // single use, whatever the outcome
+    if (nonce === null || !proofMatches(config.cdnSecret, nonce, data.originId, data.instanceId, data.proof)) {
+      this.#failed(link, nonce === null ? 'hello without a challenge' : config.cdnSecret ? 'wrong cluster secret' : 'cdn_secret is not set on this node');
       // Answer first, then hang up: the origin learns why.
       setTimeout(() => this.#dropLink(link, 'unauthorized'), 200).unref();
       throw new AppError('UNAUTHORIZED', 'cluster secret does not match');
     }
+    if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
+    link.handshakeTimer = null;
     // A restarted origin (same id, new instance) replaces its old link and that link's streams.
     for (const other of [...this.#links]) {
       if (other !== link && other.authenticated && other.originId === data.originId) this.#dropLink(other, 'replaced by a new link from the same origin');
@@ -308,6 +336,24 @@ export class EdgeRelayService {
     return { ip: pipe.tuple.localIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
   }
 
+  /**
+   * A failed handshake: the first from an address in a window is logged alone (with why), the rest
+   * are summed up every window ("N failed relay handshakes from <ip> in the last 10 s").
+   */
+  #failed(link: InboundLink, why: string): void {
+    const address = addressOf(link.remote);
+    if (this.#failures.record(address, Date.now()).first) {
+      this.#options.logger.warn({ remote: link.remote, why }, 'relay handshake failed');
+    }
+  }
+
+  #logFailures(): void {
+    const seconds = Math.round(this.#failures.windowMs / 1000);
+    for (const { address, count } of this.#failures.drain(Date.now())) {
+      this.#options.logger.warn({ remote: address, count }, `${count} failed relay handshakes from ${address} in the last ${seconds} s`);
+    }
+  }
+
   /** The relayed stream of that name on the link; with a relay id, only that relay's. */
   #entry(link: InboundLink, name: string, relayId?: string): Relayed {
     const entry = link.relayed.get(name);
@@ -323,4 +369,9 @@ export class EdgeRelayService {
     if (!producer) throw new AppError('PRODUCER_NOT_FOUND', `no relayed producer ${producerId}`);
     return producer;
   }
+}
+
+/** The address part of "ip:port" (IPv6 too), or the remote as given when it has no port. */
+function addressOf(remote: string): string {
+  return remote.replace(/:\d+$/, '').replace(/^::ffff:(?=\d+\.)/, '');
 }

@@ -1,5 +1,5 @@
 // The origin -> edge relay channel (WebSocket at <prefix>/cdn/relay on every node), framed like
-// the client channel. Every command but `hello` needs an authenticated link.
+// the client channel. Every command but `challenge` and `hello` needs an authenticated link.
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { describe } from '../rpc/frames';
@@ -16,7 +16,10 @@ const relayId = id.optional();
 const tuple = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535), srtpParameters: objectLike };
 
 export const RELAY_REQUESTS = {
-  hello: z.strictObject({ secret: z.string().max(1024), originId: z.string().min(1).max(128), instanceId: id }),
+  /** Asks the edge for a single-use nonce; the origin proves it knows cdn_secret with it (src/cluster/secret.ts). */
+  challenge: z.strictObject({}),
+  /** proof = HMAC-SHA256(cdn_secret, JSON [nonce, originId, instanceId]), base64url. */
+  hello: z.strictObject({ originId: z.string().min(1).max(128), instanceId: id, proof: z.string().min(1).max(128) }),
   /** The origin's heartbeat: answered at once; a link on which pings stop is dropped (see EdgeLink, EdgeRelayService). */
   ping: z.strictObject({}),
   relayStream: z.strictObject({ stream: streamName, relayId, ...tuple }),

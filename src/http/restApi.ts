@@ -2,6 +2,7 @@
 // WCS's REST API takes POST with a JSON body; GET is accepted too for curl and browsers.
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { adminAllowed } from '../auth/adminToken';
 import { AppError } from '../errors';
 import { streamNameSchema } from '../streams/streamName';
 import type { HttpContext } from './HttpContext';
@@ -26,6 +27,17 @@ async function parseFilter(req: Parameters<RouteHandler>[0]): Promise<z.infer<ty
   const r = findFilter.safeParse(value);
   if (!r.success) throw new AppError('BAD_REQUEST', describe(r.error));
   return r.data;
+}
+
+/**
+ * UNAUTHORIZED (401) unless the request carries `Authorization: Bearer <admin.token>` (compared in
+ * constant time); every endpoint that shows clients or changes state calls it. Open when
+ * admin.token is empty (docs/security.md says when that is acceptable).
+ */
+export function requireAdmin(ctx: Pick<HttpContext, 'config'>, req: Parameters<RouteHandler>[0]): void {
+  if (!adminAllowed(ctx.config.adminToken, req.headers.authorization)) {
+    throw new AppError('UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <admin.token>');
+  }
 }
 
 export function registerRestApi(router: Router, ctx: HttpContext, metrics: Registry): void {
@@ -66,7 +78,9 @@ export function registerRestApi(router: Router, ctx: HttpContext, metrics: Regis
   router.add('POST', '/rest-api/stream/find_all', findStreams);
   router.add('GET', '/rest-api/stream/find_all', findStreams);
 
-  const findConnections: RouteHandler = (_req, res) => {
+  // Clients' addresses: behind the admin credential when admin.token is set.
+  const findConnections: RouteHandler = (req, res) => {
+    requireAdmin(ctx, req);
     sendJson(res, 200, ctx.clients());
   };
   router.add('POST', '/rest-api/connection/find_all', findConnections);

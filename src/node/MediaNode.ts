@@ -19,6 +19,7 @@ import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
+import { securityWarnings } from '../auth/startupWarnings';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -51,6 +52,8 @@ export class MediaNode {
       probeTimeoutMs: config.workerProbeTimeoutMs,
       logger,
     });
+    // Loud at start, not at the first failed relay or the first stranger (docs/security.md).
+    for (const warning of securityWarnings(config)) logger.warn({ security: true }, warning);
     const node = new MediaNode(config, logger, media);
     try {
       await node.#listen();

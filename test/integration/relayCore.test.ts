@@ -2,6 +2,9 @@
 // seconds: an origin and its edges on real mediasoup workers, their links on in-memory socket
 // pairs. What crosses is checked where a user would see it: the edge's stream registry, the
 // origin's relay states and redirects, and RTP packets arriving behind the edge.
+import pino from 'pino';
+import type * as ms from 'mediasoup/lib/types';
+import { helloProof } from '../../src/cluster/secret';
 import { Peer } from '../../src/rpc/Peer';
 import type { MediaPool } from '../../src/media/MediaPool';
 import type { Stream } from '../../src/streams/Stream';
@@ -110,23 +113,81 @@ test('a dropped link removes the streams it brought to the edge, and the next li
   await until(() => world.link().relayOf('heal')?.complete === true, 2000, 'the relay over the new link to complete');
 });
 
-test('a link that says hello with the wrong secret is answered UNAUTHORIZED and closed', async () => {
+/** Opens a raw relay link to the edge, as an intruder (or a test) would. */
+async function rawLink(edge: ReturnType<RelayWorld['edge']>, remote = 'memory:intruder'): Promise<Peer> {
+  const { client, server } = memorySocketPair();
+  edge.service.adopt(server, remote);
+  const peer = new Peer(client, { logger, heartbeatMs: 0 });
+  await new Promise((r) => client.once('open', r));
+  return peer;
+}
+
+test('a link that answers the challenge with the wrong secret is answered UNAUTHORIZED and closed', async () => {
   world = new RelayWorld({ originPool, edgePools: [edgePool] });
   const edge = world.edge();
-  const { client, server } = memorySocketPair();
-  edge.service.adopt(server, 'memory:intruder');
-  const intruder = new Peer(client, { logger, heartbeatMs: 0 });
-  await new Promise((r) => client.once('open', r));
+  const intruder = await rawLink(edge);
   await expect(intruder.request('relayStream', { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
   });
-  await expect(intruder.request('hello', { secret: 'wrong', originId: 'evil', instanceId: 'x' })).rejects.toMatchObject({
+  const { nonce } = await intruder.request<{ nonce: string }>('challenge', {});
+  expect(nonce).toMatch(/^[\w-]{43}$/);
+  const proof = helloProof('wrong', nonce, 'evil', 'x');
+  await expect(intruder.request('hello', { originId: 'evil', instanceId: 'x', proof })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
     message: 'cluster secret does not match',
   });
   await new Promise((r) => intruder.once('close', r));
   expect(edge.service.linked).toBe(false);
   expect(edge.registry.size).toBe(0);
+});
+
+test('the origin proves the secret without sending it, and a recorded hello cannot be replayed', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool] });
+  const edge = world.edge();
+  world.cluster.start();
+  // Every frame the origin sends on its link, as the edge receives it.
+  const frames: string[] = [];
+  edge.pairs[0].server.on('message', (frame: Buffer) => frames.push(frame.toString()));
+  await until(() => world.link().state === 'up', 2000, 'the link up');
+  const hello = frames.map((f) => JSON.parse(f) as { method?: string; data?: Record<string, unknown> }).find((f) => f.method === 'hello');
+  expect(hello?.data).toEqual({ originId: 'origin', instanceId: expect.any(String), proof: expect.stringMatching(/^[\w-]{43}$/) });
+  expect(frames.join('\n')).not.toContain('core-secret');
+  // The same hello on a new link: its challenge differs, so the proof no longer fits.
+  const replay = await rawLink(edge, 'memory:replay');
+  await replay.request('challenge', {});
+  await expect(replay.request('hello', hello!.data!)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  // Nor does a hello without any challenge.
+  const bare = await rawLink(edge, 'memory:bare');
+  await expect(bare.request('hello', hello!.data!)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  expect(world.link().state).toBe('up');
+});
+
+test('a relay socket that never completes the handshake is closed after cdn.handshake_timeout_ms', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool], edgeOverrides: { cdnHandshakeTimeoutMs: 300 } });
+  const started = Date.now();
+  const silent = await rawLink(world.edge(), 'memory:silent');
+  await new Promise((r) => silent.once('close', r));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  expect(Date.now() - started).toBeLessThan(2000);
+});
+
+test('failed handshakes from one address are logged as one summary line, not one line each', async () => {
+  const lines: { msg: string; count?: number; remote?: string }[] = [];
+  const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  world = new RelayWorld({ originPool, edgePools: [edgePool], edgeLogger: capture });
+  const edge = world.edge();
+  for (let i = 0; i < 30; i++) {
+    const peer = await rawLink(edge, `10.9.8.7:${40000 + i}`);
+    const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
+    await expect(peer.request('hello', { originId: 'evil', instanceId: 'x', proof: helloProof('guess', nonce, 'evil', 'x') })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    peer.close(1000, 'done');
+  }
+  edge.service.close(); // flushes the summary of the window
+  const failures = lines.filter((l) => /relay handshake/.test(l.msg));
+  expect(failures.map((l) => l.msg)).toEqual(['relay handshake failed', '30 failed relay handshakes from 10.9.8.7 in the last 10 s']);
+  expect(failures[1]).toMatchObject({ remote: '10.9.8.7', count: 30 });
 });
 
 test('an origin with the wrong secret never brings its link up nor relays anything', async () => {
@@ -177,6 +238,8 @@ test("RTP sent to the origin's stream arrives on a plain consumer on the edge's 
   const published = await world.publish('media', ['video']);
   const sender = new RtpSender(published.target, { video: published.ssrc.video });
   world.onClose(() => sender.close());
+  // The origin's plain transport takes RTP from the source it was connected to, and no other.
+  await (published.publication.transport as ms.PlainTransport).connect({ ip: '127.0.0.1', port: await sender.bind() });
   sender.start(10);
   const onEdge = await relayedOn('edge1', 'media', 1);
   const receiver = await RtpReceiver.create();

@@ -9,7 +9,7 @@ let node: NodeProcess;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  node = await startNode({ name: 'solo', props: { 'ws.max_payload': 4096, max_connections: 20 } });
+  node = await startNode({ name: 'solo', props: { 'ws.max_payload': 4096, max_connections: 20, 'publish.allow_direct': true } });
 });
 
 afterEach(async () => {

@@ -115,13 +115,22 @@ describe('loadConfig', () => {
       'cdn.relay_digest_ms',
       'worker.probe_ms',
       'worker.probe_timeout_ms',
+      // access control and safe plain RTP
+      'auth.publish',
+      'auth.play',
+      'auth.token_secret',
+      'publish.allow_direct',
+      'admin.token',
+      'rtp.plain_enabled',
+      'rtp.plain_allowed_destinations',
+      'cdn.handshake_timeout_ms',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(34); // 37 keys, three documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(41); // 45 keys, four documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -222,6 +231,14 @@ describe('loadConfig', () => {
       cdnRelayDigestMs: 3000,
       workerProbeMs: 0,
       workerProbeTimeoutMs: 2000,
+      tokenSecret: '',
+      publishAuth: 'open',
+      playAuth: 'open',
+      publishAllowDirect: null,
+      adminToken: '',
+      rtpPlainEnabled: true,
+      rtpPlainAllowedDestinations: [],
+      cdnHandshakeTimeoutMs: 5000,
       loadBalancing: expect.objectContaining({ mode: 'ROUNDROBIN', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });

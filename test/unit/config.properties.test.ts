@@ -145,6 +145,15 @@ describe('the property table', () => {
         'cdn.relay_digest_ms',
         'worker.probe_ms',
         'worker.probe_timeout_ms',
+        // access control and safe plain RTP
+        'auth.token_secret',
+        'auth.publish',
+        'auth.play',
+        'publish.allow_direct',
+        'admin.token',
+        'rtp.plain_enabled',
+        'rtp.plain_allowed_destinations',
+        'cdn.handshake_timeout_ms',
       ].sort(),
     );
   });
@@ -204,7 +213,29 @@ describe('the property table', () => {
       cdnRelayDigestMs: 5000,
       workerProbeMs: 500,
       workerProbeTimeoutMs: 1500,
+      tokenSecret: '',
+      publishAuth: 'open',
+      playAuth: 'open',
+      publishAllowDirect: null,
+      adminToken: '',
+      rtpPlainEnabled: true,
+      rtpPlainAllowedDestinations: [],
+      cdnHandshakeTimeoutMs: 5000,
     });
+  });
+
+  test('token modes need a token secret of 16 characters or more; admin.token too when set', () => {
+    expect(checkSettings({ ...defaultSettings(), playAuth: 'token' })).toMatchObject({ fields: ['playAuth', 'tokenSecret'] });
+    expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(15) })).toMatchObject({
+      fields: ['publishAuth', 'tokenSecret'],
+    });
+    expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(16) })).toBeNull();
+    expect(checkSettings({ ...defaultSettings(), adminToken: 'short' })).toMatchObject({ fields: ['adminToken'] });
+    expect(parseSetting('publishAllowDirect', 'auto')).toEqual({ ok: true, value: null });
+    expect(parseSetting('publishAllowDirect', 'false')).toEqual({ ok: true, value: false });
+    expect(parseSetting('publishAllowDirect', 'yes')).toMatchObject({ ok: false });
+    // Secrets are never quoted, even when refused.
+    expect(parseSetting('adminToken', 'anything')).toEqual({ ok: true, value: 'anything' });
   });
 
   test('every default passes its own validation and the defaults are consistent', () => {
