@@ -148,11 +148,16 @@ export class Session {
       case 'setMaxOutgoingBitrate': {
         const { transport, kind } = this.#findTransport(request.data.transportId);
         if (kind !== 'webrtc') throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
-        // mediasoup 3.8.4 refuses caps below 30 kbps or below the transport's initial available
-        // outgoing bitrate with a plain Error; that is the client's mistake, not INTERNAL.
+        // mediasoup 3.8.4's worker refuses caps below 30 kbps or below the transport's initial
+        // available outgoing bitrate with a plain Error whose reason is lost on the way to Node: on
+        // a live transport, that refusal is the only way this call fails, and it is the client's
+        // mistake, not INTERNAL.
         await transport.setMaxOutgoingBitrate(request.data.bitrate).catch((err: Error) => {
-          if (/maxOutgoingBitrate must be/.test(err.message)) throw new AppError('BAD_REQUEST', `setMaxOutgoingBitrate: ${err.message}`);
-          throw err;
+          if (transport.closed) throw err;
+          throw new AppError(
+            'BAD_REQUEST',
+            `setMaxOutgoingBitrate: ${request.data.bitrate} bits/s refused: the cap must be at least 30000 and at least the transport's initial estimate (use play's maxBitrate for a lower cap from the start)`,
+          );
         });
         return {};
       }

@@ -283,7 +283,8 @@ async function rawOrigin(originId = 'raw-origin'): Promise<{ peer: Peer; pipe: (
   const peer = new Peer(client, { logger, heartbeatMs: 0 });
   world.onClose(() => peer.close());
   await new Promise((r) => client.once('open', r));
-  await peer.request('hello', { secret: 'core-secret', originId, instanceId: 'raw-1' });
+  const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
+  await peer.request('hello', { originId, instanceId: 'raw-1', proof: helloProof('core-secret', nonce, originId, 'raw-1') });
   const router = originPool.pickRouter();
   const pipe = async (stream: string, relayId: string) => {
     const transport = await router.createPipeTransport({ listenIp: { ip: '127.0.0.1' }, enableSrtp: true, enableRtx: true });
