@@ -27,7 +27,7 @@ export interface FanoutResult {
 export async function fanout(workers: number, players: number, windowMs = 5000): Promise<FanoutResult> {
   const node: NodeProcess = await startNode({
     name: `fanout-${workers}`,
-    props: { workers, 'log.level': 'warn', max_connections: players + 10, media_port_from: 53000, media_port_to: 54999 },
+    props: { workers, 'log.level': 'warn', max_connections: players + 10, media_port_from: 53000, media_port_to: 54999, 'publish.allow_direct': true },
   });
   const clients: TestClient[] = [];
   const receivers: RtpReceiver[] = [];

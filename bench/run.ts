@@ -3,6 +3,8 @@
 //   propagation: publish on the origin -> stream listed PUBLISHING on every one of N edges
 //   relay hop:   a packet's arrival at a player on an edge minus at a player on the origin
 //   join time:   player asks the origin -> first RTP packet from the edge, vs playing on the origin
+//   soak:        hundreds of churning users for minutes; memory and counts before, during, after
+// BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,9 +13,13 @@ import { edgesXml, type NodeProcess, startNode, until } from '../test/helpers/no
 import { type RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
 import { fmt, median, percentile } from './stats';
 import { fanout, type FanoutResult } from './fanout';
+import { soak, soakMarkdown, type SoakResult } from './soak';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FANOUT_PLAYERS = Number(process.env.BENCH_FANOUT_PLAYERS ?? 500);
+const SOAK_USERS = Number(process.env.BENCH_SOAK_USERS ?? 300);
+const SOAK_MS = Number(process.env.BENCH_SOAK_S ?? 180) * 1000;
+const BENCHMARKS_MD = path.join(__dirname, '..', 'BENCHMARKS.md');
 const nodes: NodeProcess[] = [];
 const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
 
@@ -57,7 +63,32 @@ async function propagation(origin: NodeProcess, targets: NodeProcess[], name: st
   return ms;
 }
 
+/** Runs the soak; fails the run (after writing the figures) when a count did not come back. */
+async function runSoak(): Promise<SoakResult> {
+  const r = await soak({ users: SOAK_USERS, durationMs: SOAK_MS, log });
+  for (const n of r.nodes) {
+    log(`soak ${n.name}: RSS ${n.before.rssMb.toFixed(1)} -> peak ${n.peak.rssMb.toFixed(1)} -> ${n.after.rssMb.toFixed(1)} MB; counts back: ${n.countsBack}`);
+  }
+  if (!r.nodes.every((n) => n.countsBack)) process.exitCode = 1;
+  return r;
+}
+
+/** Replaces the soak section of an existing BENCHMARKS.md (up to the next section), or appends it. */
+function writeSoakOnly(r: SoakResult): void {
+  const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  const start = text.indexOf('## Soak');
+  const section = soakMarkdown(r);
+  if (start < 0) return fs.writeFileSync(BENCHMARKS_MD, `${text.trimEnd()}\n\n${section}`);
+  const next = text.indexOf('\n## ', start + 1);
+  fs.writeFileSync(BENCHMARKS_MD, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next)));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'soak') {
+    writeSoakOnly(await runSoak());
+    log('wrote the soak section of BENCHMARKS.md');
+    return;
+  }
   const started = Date.now();
   log(`starting 4 edges (runs per figure: ${RUNS})`);
   const edges: NodeProcess[] = [];
@@ -150,6 +181,8 @@ async function main(): Promise<void> {
     );
   }
 
+  const soaked = await runSoak();
+
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
 
@@ -206,6 +239,7 @@ connection count the seed's load balancer plans for (\`max_connections\` default
 | --- | --- | --- | --- | --- | --- |
 ${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.medianDelivery * 100, 1)}% | ${fmt(r.minDelivery * 100, 1)}% | ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')} |`).join('\n')}
 
+${soakMarkdown(soaked)}
 ## Reading the figures
 
 - "Direct" propagation is the registry update on the origin itself, so its ratio mostly says how
@@ -220,7 +254,7 @@ ${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.med
   router) but halves the busiest core's share, which is what lets a node serve more players of one
   popular stream than one core could.
 `;
-  fs.writeFileSync(path.join(__dirname, '..', 'BENCHMARKS.md'), md);
+  fs.writeFileSync(BENCHMARKS_MD, md);
   log('wrote BENCHMARKS.md');
 }
 

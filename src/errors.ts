@@ -14,7 +14,11 @@ export const ERRORS = {
   CONSUMER_NOT_FOUND: { status: 404, text: 'No consumer with that id belongs to this session.' },
   CANNOT_CONSUME: { status: 422, text: "The player's RTP capabilities cannot receive the stream's codecs." },
   NOT_ALLOWED: { status: 403, text: 'The command is not allowed on this node or in this state.' },
-  UNAUTHORIZED: { status: 401, text: 'The cluster secret is missing or wrong.' },
+  UNAUTHORIZED: {
+    status: 401,
+    text: 'A credential is missing or wrong: a publish or play token (absent, malformed, badly signed or expired), the admin token, or the cluster secret (relay channel).',
+  },
+  FORBIDDEN: { status: 403, text: 'The token is valid but does not cover this action, stream or client address.' },
   TOO_MANY_CONNECTIONS: { status: 503, text: 'The node is at its max_connections cap.' },
   NODE_CLOSING: { status: 503, text: 'The node is shutting down.' },
   MEDIA_UNAVAILABLE: { status: 503, text: 'The node could not open a media transport (its media port range may be exhausted).' },

@@ -34,6 +34,8 @@ export interface PlaybackOptions {
   display?: HTMLElement | null;
   muted: boolean;
   maxBitrate?: number;
+  /** Play token, sent to the origin and to the edge it redirects to (both check it). */
+  token?: string;
   /** How long video layers must stay null before NOT_ENOUGH_BANDWIDTH. */
   bandwidthGraceMs: number;
   /** Kinds to receive (WCS's receiveAudio/receiveVideo); a track of another kind stays paused on the node. Default both. */
@@ -101,6 +103,7 @@ export class Playback extends Emitter<PlaybackEvents> {
         rtpCapabilities: device.rtpCapabilities,
         // Applied by the node from the start, so caps below its default 1 Mbps estimate work.
         ...(options.maxBitrate ? { maxBitrate: options.maxBitrate } : {}),
+        ...(options.token ? { token: options.token } : {}),
       });
       if (res.redirect) {
         playback.#close(false);

@@ -22,6 +22,8 @@ export interface PublicationOptions {
   /** Overrides SIMULCAST_ENCODINGS (e.g. other bitrates); ignored when simulcast is off. */
   encodings?: types.RtpEncodingParameters[];
   cacheLocalResources: boolean;
+  /** Publish token, when the node requires one. */
+  token?: string;
 }
 
 /**
@@ -80,7 +82,10 @@ export class Publication extends Emitter<PublicationEvents> {
     channel.on('notification', onNotification).on('close', onClose);
     this.#unsubscribe = () => channel.off('notification', onNotification).off('close', onClose);
 
-    const res = await channel.request<{ transport: Parameters<types.Device['createSendTransport']>[0] }>('publish', { stream: name });
+    const res = await channel.request<{ transport: Parameters<types.Device['createSendTransport']>[0] }>('publish', {
+      stream: name,
+      ...(this.#options.token ? { token: this.#options.token } : {}),
+    });
     const transport = device.createSendTransport({
       ...res.transport,
       iceServers: this.#link.options.iceServers,

@@ -14,6 +14,12 @@ export interface StreamOptions {
   name: string;
   /** A <video>, or a container the SDK puts its <video> in. Optional. */
   display?: HTMLElement | null;
+  /**
+   * A publish or play token (docs/security.md), for nodes with auth.publish / auth.play = token.
+   * Sent with `publish`, and with `play` to the origin and to the edge it redirects to (and on
+   * every failover retry: give a token that outlives them, or renew it with setToken). Default none.
+   */
+  token?: string;
 
   // Publishing
   /** getUserMedia constraints. Default: audio, and video at up to 1280x720. */
@@ -134,6 +140,7 @@ export class Stream extends Emitter<StreamEvents> {
       simulcast: this.#options.simulcast ?? true,
       encodings: this.#options.encodings,
       cacheLocalResources: this.#options.cacheLocalResources ?? false,
+      token: this.#options.token,
     });
     this.#publication = publication;
     this.#nodeId = link.nodeId;
@@ -192,6 +199,11 @@ export class Stream extends Emitter<StreamEvents> {
     await this.#publication.setPaused(kind, paused);
   }
 
+  /** Replaces the token used by the next publish or play attempt (e.g. before the old one expires). */
+  setToken(token: string | undefined): void {
+    this.#options.token = token;
+  }
+
   /** Player: caps what the node sends (bits/s); kept across failover. */
   async setMaxBitrate(bitrate: number): Promise<void> {
     this.#options.maxBitrate = bitrate;
@@ -225,6 +237,7 @@ export class Stream extends Emitter<StreamEvents> {
         display: this.#options.display,
         muted: this.#options.muted ?? false,
         maxBitrate: this.#options.maxBitrate,
+        token: this.#options.token,
         bandwidthGraceMs: this.#options.bandwidthGraceMs ?? 1000,
         receive: { audio: this.#options.receiveAudio ?? true, video: this.#options.receiveVideo ?? true },
       });

@@ -1,8 +1,15 @@
-// The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated with the cluster
-// secret, kept alive by the heartbeat and re-opened with back-off when it drops. While the link is
-// up, every local stream is relayed to the edge; when it drops, the relays go with it and are
+// The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated by proving the
+// cluster secret (an HMAC of the edge's challenge), kept alive by the heartbeat and re-opened with
+// back-off when it drops. While the link is up, every local stream is relayed to the edge; when it drops, the relays go with it and are
 // set up again on the next connection. A relay that fails is tried again with back-off unless the
 // edge's answer says it never can succeed (src/cluster/relayRetry.ts).
+//
+// Hung edges: a WebSocket ping every few seconds notices a dead TCP peer slowly, so while the link
+// is up the origin also sends a `ping` request every `cdn.heartbeat_ms` and drops the link when none
+// was answered for `cdn.heartbeat_timeout_ms` (a stopped or partitioned edge): the edge is no longer
+// chosen for players, and reconnecting re-admits it with every live stream. Leaks: when the link
+// comes up and every `cdn.relay_digest_ms`, the edge is sent the list of relays this link has
+// (`relayDigest`), and drops any relayed stream of the link that is not on it.
 import WebSocket from 'ws';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import type { Logger } from '../log';
@@ -11,7 +18,9 @@ import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { hostForUrl } from './nodeUrls';
 import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
+import { LinkHeartbeat } from './LinkHeartbeat';
 import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
+import { helloProof } from './secret';
 import { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -56,6 +65,10 @@ export class EdgeLink extends TypedEmitter<Events> {
   readonly #retryTimers = new Map<string, NodeJS.Timeout>();
   #state: LinkState = 'down';
   #peer: Peer | null = null;
+  /** The socket under #peer, terminated when the heartbeat finds the edge hung. */
+  #socket: EdgeSocket | null = null;
+  #heartbeat: LinkHeartbeat | null = null;
+  #digestTimer: NodeJS.Timeout | null = null;
   #timer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #closed = false;
@@ -175,6 +188,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#stopWatching();
     this.#dropRelays();
     this.#peer?.close(1001, 'origin closing');
     this.#setState('down');
@@ -200,11 +214,14 @@ export class EdgeLink extends TypedEmitter<Events> {
     const ws = (this.#options.connect ?? connectWebSocket)(this.url);
     const peer = new Peer(ws, { logger: this.#logger, heartbeatMs: Math.min(this.#options.config.wsHeartbeatMs, 5000) });
     this.#peer = peer;
+    this.#socket = ws;
     peer.on('notification', (n) => {
       if (n.method === 'relayStreamClosed') {
         const lost = relayStreamClosedNotification.safeParse(n.data);
         if (!lost.success) return void this.#logger.warn('edge sent a bad relayStreamClosed');
-        this.#relays.get(lost.data.stream)?.lostOnEdge();
+        const relay = this.#relays.get(lost.data.stream);
+        // A late notice about an earlier relay of that name must not fail the current one.
+        if (relay && (lost.data.relayId === undefined || lost.data.relayId === relay.id)) relay.lostOnEdge();
         return;
       }
       if (n.method !== 'load') return;
@@ -222,10 +239,13 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   async #hello(peer: Peer): Promise<void> {
     try {
+      // The secret never crosses the wire: the edge's nonce, signed with it, proves we know it.
+      const { config, instanceId } = this.#options;
+      const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
       const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>('hello', {
-        secret: this.#options.config.cdnSecret,
-        originId: this.#options.config.nodeId,
-        instanceId: this.#options.instanceId,
+        originId: config.nodeId,
+        instanceId,
+        proof: helloProof(config.cdnSecret, String(nonce), config.nodeId, instanceId),
       });
       if (peer !== this.#peer || this.#closed) return;
       this.players = answer.load.players;
@@ -236,7 +256,9 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.#upSince = Date.now();
       this.#setState('up');
       this.#logger.info({ url: this.url }, 'edge link up');
+      this.#watch(peer);
       for (const stream of this.#options.streams()) this.relay(stream);
+      this.#sendDigest();
     } catch (err) {
       this.#lastError = (err as Error).message;
       this.#logger.warn({ err: this.#lastError }, 'edge refused the relay link');
@@ -244,8 +266,45 @@ export class EdgeLink extends TypedEmitter<Events> {
     }
   }
 
+  /** Starts the heartbeat and the periodic digest of a link that just came up. */
+  #watch(peer: Peer): void {
+    const { cdnHeartbeatMs, cdnHeartbeatTimeoutMs, cdnRelayDigestMs } = this.#options.config;
+    const socket = this.#socket;
+    this.#heartbeat = new LinkHeartbeat({
+      intervalMs: cdnHeartbeatMs,
+      timeoutMs: cdnHeartbeatTimeoutMs,
+      ping: () => peer.request('ping', {}),
+      logger: this.#logger,
+      onHung: (silentMs) => {
+        if (peer !== this.#peer) return;
+        this.#lastError = `no answer to heartbeat pings for ${silentMs} ms`;
+        this.#logger.warn({ silentMs }, 'edge is not answering heartbeat pings; dropping its link');
+        // terminate, not close: a hung edge would not answer a close handshake either.
+        socket?.terminate();
+      },
+    });
+    this.#digestTimer = setInterval(() => this.#sendDigest(), cdnRelayDigestMs);
+    this.#digestTimer.unref();
+  }
+
+  #stopWatching(): void {
+    this.#heartbeat?.stop();
+    this.#heartbeat = null;
+    if (this.#digestTimer) clearInterval(this.#digestTimer);
+    this.#digestTimer = null;
+  }
+
+  /** Tells the edge every relay this link has, so it can drop relayed streams nobody ends any more. */
+  #sendDigest(): void {
+    if (this.#state !== 'up' || !this.#peer) return;
+    const streams = [...this.#relays].map(([stream, relay]) => ({ stream, relayId: relay.id }));
+    this.#peer.notify('relayDigest', { streams });
+  }
+
   #onDown(why: string): void {
+    this.#stopWatching();
     this.#peer = null;
+    this.#socket = null;
     this.#upSince = null;
     this.#dropRelays();
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');

@@ -1,7 +1,12 @@
 // The edge side of the static CDN: accepts relay links from an origin at <prefix>/cdn/relay,
-// checks the cluster secret, and turns each relayed stream into a local stream fed by a
+// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and turns each relayed stream into a local stream fed by a
 // PipeTransport. When a link goes, the streams that came over it go with it (their players get
 // UNPUBLISHED), so a restarted origin can push the same names again.
+//
+// An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` is taken as gone:
+// its link is dropped with its streams, so their players are told at once instead of watching a
+// frozen picture. Nothing a race leaves behind outlives the origin's next `relayDigest`: a relayed
+// stream of the link that the origin no longer lists is dropped.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,8 +19,10 @@ import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
-import { parseRelayRequest, type RelayRequest } from './relayProtocol';
-import { secretMatches } from './secret';
+import { SilenceWatch } from './LinkHeartbeat';
+import { parseRelayRequest, relayDigestNotification, type RelayRequest } from './relayProtocol';
+import { HandshakeFailures } from './handshakeFailures';
+import { newNonce, proofMatches } from './secret';
 
 export interface EdgeRelayServiceOptions {
   config: NodeConfig;
@@ -29,6 +36,8 @@ export interface EdgeRelayServiceOptions {
 interface Relayed {
   stream: Stream;
   pipe: ms.PipeTransport;
+  /** The origin's id for this relay (absent from origins that send none). */
+  relayId?: string;
 }
 
 /** One origin's link to this edge. */
@@ -38,8 +47,16 @@ class InboundLink {
   originId = '';
   instanceId = '';
   authenticated = false;
+  /** The challenge handed out and not yet answered (single use). */
+  nonce: string | null = null;
+  /** Closes the link if the handshake is not done in time (config.cdnHandshakeTimeoutMs). */
+  handshakeTimer: NodeJS.Timeout | null = null;
   readonly relayed = new Map<string, Relayed>();
+  /** relayStream requests still being set up, by relay id: true once the origin cancelled them. */
+  readonly settingUp = new Map<string, boolean>();
   loadTimer: NodeJS.Timeout | null = null;
+  /** Drops the link when the origin goes silent (started once the link is authenticated). */
+  silence: SilenceWatch | null = null;
   constructor(
     readonly peer: Peer,
     readonly remote: string,
@@ -50,11 +67,16 @@ export class EdgeRelayService {
   readonly #options: EdgeRelayServiceOptions;
   readonly #wss: WebSocketServer;
   readonly #links = new Set<InboundLink>();
+  /** Failed handshakes per remote address: refused over the limit, logged once per window. */
+  readonly #failures = new HandshakeFailures();
+  readonly #failureSummary: NodeJS.Timeout;
   #closed = false;
 
   constructor(options: EdgeRelayServiceOptions) {
     this.#options = options;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
+    this.#failureSummary = setInterval(() => this.#logFailures(), this.#failures.windowMs);
+    this.#failureSummary.unref();
   }
 
   /** True while an origin holds an authenticated link to this node. */
@@ -70,6 +92,9 @@ export class EdgeRelayService {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
+    if (this.#failures.blocked(addressOf(req.socket.remoteAddress ?? ''), Date.now())) {
+      return refuseUpgrade(socket, 429, 'too many failed relay handshakes; try again later');
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
   }
 
@@ -82,6 +107,12 @@ export class EdgeRelayService {
     const peer = new Peer(socket, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
     const link = new InboundLink(peer, remote);
     this.#links.add(link);
+    // A socket that never proves the secret must not stay open (nor count) for ever.
+    link.handshakeTimer = setTimeout(() => {
+      this.#failed(link, 'handshake timeout');
+      this.#dropLink(link, 'handshake timeout');
+    }, this.#options.config.cdnHandshakeTimeoutMs);
+    link.handshakeTimer.unref();
     peer.setRequestHandler(async (req) => {
       const request = parseRelayRequest(req.method, req.data);
       try {
@@ -90,12 +121,19 @@ export class EdgeRelayService {
         throw peerMistake(err, request.method);
       }
     });
+    peer.on('notification', (n) => {
+      if (!link.authenticated) return;
+      link.silence?.heard();
+      if (n.method === 'relayDigest') this.#reconcile(link, n.data);
+    });
     peer.on('close', () => this.#dropLink(link, 'link closed'));
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#failureSummary);
+    this.#logFailures();
     for (const link of [...this.#links]) this.#dropLink(link, 'node closing');
     this.#wss.close();
   }
@@ -103,6 +141,8 @@ export class EdgeRelayService {
   #dropLink(link: InboundLink, why: string): void {
     if (!this.#links.delete(link)) return;
     if (link.loadTimer) clearInterval(link.loadTimer);
+    link.silence?.stop();
+    if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
     for (const { stream, pipe } of link.relayed.values()) {
       stream.close();
       pipe.close();
@@ -115,16 +155,28 @@ export class EdgeRelayService {
   }
 
   async #handle(link: InboundLink, request: RelayRequest): Promise<unknown> {
-    if (request.method === 'hello') return this.#hello(link, request.data);
-    if (!link.authenticated) {
-      this.#options.logger.warn({ remote: link.remote, method: request.method }, 'relay command refused: link not authenticated');
-      throw new AppError('UNAUTHORIZED', 'send hello with the cluster secret first');
+    if (request.method === 'challenge') {
+      if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'this link is already authenticated');
+      link.nonce = newNonce();
+      return { nonce: link.nonce };
     }
+    if (request.method === 'hello') {
+      const answer = this.#hello(link, request.data);
+      this.#watchOrigin(link);
+      return answer;
+    }
+    if (!link.authenticated) {
+      this.#failed(link, `${request.method} before hello`);
+      throw new AppError('UNAUTHORIZED', 'ask for a challenge and answer it with hello first');
+    }
+    link.silence?.heard();
     switch (request.method) {
+      case 'ping':
+        return {};
       case 'relayStream':
         return this.#relayStream(link, request.data);
       case 'relayProducer': {
-        const entry = this.#entry(link, request.data.stream);
+        const entry = this.#entry(link, request.data.stream, request.data.relayId);
         const producer = await entry.pipe.produce({
           id: request.data.producerId,
           kind: request.data.kind,
@@ -139,22 +191,16 @@ export class EdgeRelayService {
         return {};
       }
       case 'relayProducerPause':
-        await this.#producer(link, request.data.stream, request.data.producerId).pause();
+        await this.#producer(link, request.data).pause();
         return {};
       case 'relayProducerResume':
-        await this.#producer(link, request.data.stream, request.data.producerId).resume();
+        await this.#producer(link, request.data).resume();
         return {};
       case 'relayProducerClose':
-        this.#producer(link, request.data.stream, request.data.producerId).close();
+        this.#producer(link, request.data).close();
         return {};
-      case 'relayUnpublish': {
-        const entry = this.#entry(link, request.data.stream);
-        link.relayed.delete(request.data.stream);
-        entry.stream.close();
-        entry.pipe.close();
-        this.#options.logger.info({ stream: request.data.stream, origin: link.originId }, 'relayed stream unpublished');
-        return {};
-      }
+      case 'relayUnpublish':
+        return this.#relayUnpublish(link, request.data);
       default: {
         const never: never = request;
         throw new AppError('UNKNOWN_COMMAND', String((never as { method: string }).method));
@@ -162,18 +208,19 @@ export class EdgeRelayService {
     }
   }
 
-  #hello(link: InboundLink, data: { secret: string; originId: string; instanceId: string }): unknown {
+  #hello(link: InboundLink, data: { originId: string; instanceId: string; proof: string }): unknown {
     const { config, logger } = this.#options;
     if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'hello was already sent on this link');
-    if (!secretMatches(data.secret, config.cdnSecret)) {
-      logger.warn(
-        { remote: link.remote, origin: data.originId },
-        config.cdnSecret ? 'relay link refused: wrong cluster secret' : 'relay link refused: cdn_secret is not set on this node',
-      );
+    const nonce = link.nonce;
+    link.nonce = null; // single use, whatever the outcome
+    if (nonce === null || !proofMatches(config.cdnSecret, nonce, data.originId, data.instanceId, data.proof)) {
+      this.#failed(link, nonce === null ? 'hello without a challenge' : config.cdnSecret ? 'wrong cluster secret' : 'cdn_secret is not set on this node');
       // Answer first, then hang up: the origin learns why.
       setTimeout(() => this.#dropLink(link, 'unauthorized'), 200).unref();
       throw new AppError('UNAUTHORIZED', 'cluster secret does not match');
     }
+    if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
+    link.handshakeTimer = null;
     // A restarted origin (same id, new instance) replaces its old link and that link's streams.
     for (const other of [...this.#links]) {
       if (other !== link && other.authenticated && other.originId === data.originId) this.#dropLink(other, 'replaced by a new link from the same origin');
@@ -187,41 +234,144 @@ export class EdgeRelayService {
     return { nodeId: config.nodeId, load: this.#options.load() };
   }
 
-  async #relayStream(link: InboundLink, data: { stream: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
+  /** Starts expecting the origin's heartbeat once the link is authenticated (a refused hello threw before). */
+  #watchOrigin(link: InboundLink): void {
+    const { config, logger } = this.#options;
+    if (!link.authenticated || link.silence) return;
+    link.silence = new SilenceWatch({
+      timeoutMs: config.cdnHeartbeatTimeoutMs,
+      onSilent: (silentMs) => {
+        logger.warn({ origin: link.originId, remote: link.remote, silentMs }, 'origin silent past cdn.heartbeat_timeout_ms; dropping its link');
+        this.#dropLink(link, `origin silent for ${silentMs} ms`);
+      },
+    });
+  }
+
+  /** Drops the relayed streams (and cancels the set-ups) of the link that the origin's digest does not list. */
+  #reconcile(link: InboundLink, data: Record<string, unknown>): void {
+    const { logger } = this.#options;
+    const digest = relayDigestNotification.safeParse(data);
+    if (!digest.success) return void logger.warn({ origin: link.originId }, 'origin sent a bad relayDigest; ignored');
+    const ids = new Set(digest.data.streams.map((s) => s.relayId));
+    const names = new Set(digest.data.streams.map((s) => s.stream));
+    for (const relayId of link.settingUp.keys()) if (!ids.has(relayId)) link.settingUp.set(relayId, true);
+    for (const [name, entry] of [...link.relayed]) {
+      const listed = entry.relayId === undefined ? names.has(name) : ids.has(entry.relayId);
+      if (listed) continue;
+      logger.warn({ stream: name, origin: link.originId }, 'relayed stream no longer on the origin (relayDigest); dropped');
+      this.#drop(link, name, entry);
+    }
+  }
+
+  #drop(link: InboundLink, name: string, entry: Relayed): void {
+    link.relayed.delete(name);
+    entry.stream.close();
+    entry.pipe.close();
+  }
+
+  #relayUnpublish(link: InboundLink, data: { stream: string; relayId?: string }): unknown {
+    const { logger } = this.#options;
+    if (data.relayId !== undefined) {
+      // Still being set up: it is dropped as soon as it is made (see #relayStream).
+      if (link.settingUp.has(data.relayId)) {
+        link.settingUp.set(data.relayId, true);
+        return {};
+      }
+      // Already gone (or replaced by a newer relay of the name): nothing to do, and no error.
+      const entry = link.relayed.get(data.stream);
+      if (entry?.relayId !== data.relayId) return {};
+    }
+    const entry = this.#entry(link, data.stream, data.relayId);
+    this.#drop(link, data.stream, entry);
+    logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream unpublished');
+    return {};
+  }
+
+  async #relayStream(link: InboundLink, data: { stream: string; relayId?: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
     const { publish, logger } = this.#options;
-    const { stream, pipe } = await publish.acceptRelay(
-      data.stream,
-      { originId: link.originId, linkId: link.id },
-      // mediasoup checks the SRTP parameters as it connects; its TypeErrors become BAD_REQUEST.
-      { ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters },
-    );
+    const { relayId } = data;
+    // The origin runs one relay per name and link: an older one of this link that it ended is
+    // stale (its relayUnpublish got lost or is yet to come), and must not block the new one.
+    const stale = link.relayed.get(data.stream);
+    if (stale && relayId !== undefined && stale.relayId !== relayId) {
+      logger.info({ stream: data.stream, origin: link.originId }, 'a new relay of the stream replaces a stale one');
+      this.#drop(link, data.stream, stale);
+    }
+    if (relayId !== undefined) link.settingUp.set(relayId, false);
+    let made;
+    let cancelled = false;
+    try {
+      made = await publish.acceptRelay(
+        data.stream,
+        { originId: link.originId, linkId: link.id },
+        // mediasoup checks the SRTP parameters as it connects; its TypeErrors become BAD_REQUEST.
+        { ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters },
+      );
+    } finally {
+      if (relayId !== undefined) cancelled = link.settingUp.get(relayId) === true;
+      if (relayId !== undefined) link.settingUp.delete(relayId);
+    }
+    const { stream, pipe } = made;
     if (!this.#links.has(link)) {
       stream.close();
       throw new AppError('NODE_CLOSING', 'link closed');
     }
-    link.relayed.set(data.stream, { stream, pipe });
+    // relayUnpublish (or a digest without this relay) arrived while the stream was being made.
+    if (cancelled) {
+      stream.close();
+      logger.info({ stream: data.stream, origin: link.originId }, 'relay ended by the origin while it was set up; dropped');
+      throw new AppError('STREAM_NOT_FOUND', `the origin ended this relay of "${data.stream}" while it was set up`);
+    }
+    link.relayed.set(data.stream, { stream, pipe, relayId });
     stream.once('close', () => {
       if (link.relayed.get(data.stream)?.stream !== stream) return; // unpublished by the origin
       link.relayed.delete(data.stream);
       // Lost here (a worker died) while the link lives: tell the origin, which relays it again.
       if (this.#links.has(link)) {
         logger.warn({ stream: data.stream, origin: link.originId }, 'relayed stream lost; asking the origin to relay it again');
-        link.peer.notify('relayStreamClosed', { stream: data.stream });
+        link.peer.notify('relayStreamClosed', { stream: data.stream, ...(relayId !== undefined ? { relayId } : {}) });
       }
     });
     logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream added');
     return { ip: pipe.tuple.localIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
   }
 
-  #entry(link: InboundLink, name: string): Relayed {
+  /**
+   * A failed handshake: the first from an address in a window is logged alone (with why), the rest
+   * are summed up every window ("N failed relay handshakes from <ip> in the last 10 s").
+   */
+  #failed(link: InboundLink, why: string): void {
+    const address = addressOf(link.remote);
+    if (this.#failures.record(address, Date.now()).first) {
+      this.#options.logger.warn({ remote: link.remote, why }, 'relay handshake failed');
+    }
+  }
+
+  #logFailures(): void {
+    const seconds = Math.round(this.#failures.windowMs / 1000);
+    for (const { address, count } of this.#failures.drain(Date.now())) {
+      this.#options.logger.warn({ remote: address, count }, `${count} failed relay handshakes from ${address} in the last ${seconds} s`);
+    }
+  }
+
+  /** The relayed stream of that name on the link; with a relay id, only that relay's. */
+  #entry(link: InboundLink, name: string, relayId?: string): Relayed {
     const entry = link.relayed.get(name);
-    if (!entry) throw new AppError('STREAM_NOT_FOUND', `no relayed stream "${name}" on this link`);
+    if (!entry || (relayId !== undefined && entry.relayId !== undefined && entry.relayId !== relayId)) {
+      throw new AppError('STREAM_NOT_FOUND', `no relayed stream "${name}" on this link`);
+    }
     return entry;
   }
 
-  #producer(link: InboundLink, name: string, producerId: string): ms.Producer {
-    const producer = this.#entry(link, name).stream.producers.find((p) => p.id === producerId);
+  #producer(link: InboundLink, data: { stream: string; relayId?: string; producerId: string }): ms.Producer {
+    const { producerId } = data;
+    const producer = this.#entry(link, data.stream, data.relayId).stream.producers.find((p) => p.id === producerId);
     if (!producer) throw new AppError('PRODUCER_NOT_FOUND', `no relayed producer ${producerId}`);
     return producer;
   }
+}
+
+/** The address part of "ip:port" (IPv6 too), or the remote as given when it has no port. */
+function addressOf(remote: string): string {
+  return remote.replace(/:\d+$/, '').replace(/^::ffff:(?=\d+\.)/, '');
 }

@@ -4,6 +4,11 @@
 // time, in order, so a producer added while the pipe is being set up is relayed after it. A failure
 // closes the pipe here and drops the half-relayed stream on the edge, then tells the owner (the
 // EdgeLink), which decides whether to try again.
+//
+// Each relay has its own id, sent with every command: the edge drops the stream of this relay
+// (`relayUnpublish`) as soon as the relay ends, even when the edge has not answered `relayStream`
+// yet, and a late command about an earlier relay of the same name cannot touch a newer one.
+import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/lib/types';
 import type { NodeConfig } from '../config/types';
 import { toWireError } from '../errors';
@@ -16,10 +21,15 @@ export type RelayState = 'pending' | 'relayed' | 'failed' | 'closed';
 
 export class StreamRelay {
   readonly stream: Stream;
+  /** This relay among every relay of the stream's name over the link (see relayProtocol.ts). */
+  readonly id = randomUUID();
   #state: RelayState = 'pending';
   #error: string | null = null;
   #pipe: ms.PipeTransport | null = null;
-  /** The edge accepted relayStream and holds the stream until relayUnpublish. */
+  /**
+   * relayStream was sent: the edge holds (or is making) this relay's stream until relayUnpublish.
+   * Set before the answer, so a relay that ends meanwhile still tells the edge.
+   */
   #edgeHolds = false;
   /** Producers whose pipe producer exists on the edge. */
   readonly #relayedProducers = new Set<string>();
@@ -77,7 +87,7 @@ export class StreamRelay {
   #dropOnEdge(): void {
     if (!this.#edgeHolds || this.#peer.closed) return;
     this.#edgeHolds = false;
-    this.#peer.request('relayUnpublish', { stream: this.stream.name }).catch((err: Error) => {
+    this.#peer.request('relayUnpublish', { stream: this.stream.name, relayId: this.id }).catch((err: Error) => {
       // The edge drops the stream anyway when the link goes; nothing more to do here.
       this.#logger.info({ err: err.message }, 'edge did not confirm relayUnpublish');
     });
@@ -124,14 +134,18 @@ export class StreamRelay {
     this.#pipe = pipe;
     // Closed or failed meanwhile (close() and #failWith() closed #pipe while it was still null).
     if ((this.#state as RelayState) !== 'pending') return void pipe.close();
-    const remote = await this.#ask<{ ip: string; port: number; srtpParameters: ms.SrtpParameters }>('relayStream', {
+    const answer = this.#ask<{ ip: string; port: number; srtpParameters: ms.SrtpParameters }>('relayStream', {
       stream: this.stream.name,
+      relayId: this.id,
       ip: pipe.tuple.localIp,
       port: pipe.tuple.localPort,
       srtpParameters: pipe.srtpParameters as unknown as Record<string, unknown>,
     });
+    // From here on, ending this relay sends relayUnpublish at once: it reaches the edge after
+    // relayStream and cancels it there, whether or not the edge answered (or ever answers) it.
     this.#edgeHolds = true;
-    if ((this.#state as RelayState) !== 'pending') return this.#dropOnEdge();
+    const remote = await answer;
+    if ((this.#state as RelayState) !== 'pending') return;
     await pipe.connect({ ip: remote.ip, port: remote.port, srtpParameters: remote.srtpParameters });
     if ((this.#state as RelayState) !== 'pending') return;
     this.#state = 'relayed';
@@ -147,6 +161,7 @@ export class StreamRelay {
       consumer = await this.#pipe.consume({ producerId: producer.id });
       await this.#ask('relayProducer', {
         stream: name,
+        relayId: this.id,
         producerId: producer.id,
         kind: consumer.kind,
         rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
@@ -155,13 +170,13 @@ export class StreamRelay {
       this.#relayedProducers.add(producer.id);
       this.#onRelayed();
     });
-    const onPause = () => this.#run(() => this.#ask('relayProducerPause', { stream: name, producerId: producer.id }).then(() => undefined));
-    const onResume = () => this.#run(() => this.#ask('relayProducerResume', { stream: name, producerId: producer.id }).then(() => undefined));
+    const onPause = () => this.#run(() => this.#ask('relayProducerPause', { stream: name, relayId: this.id, producerId: producer.id }).then(() => undefined));
+    const onResume = () => this.#run(() => this.#ask('relayProducerResume', { stream: name, relayId: this.id, producerId: producer.id }).then(() => undefined));
     const onClose = () =>
       this.#run(async () => {
         consumer?.close();
         this.#relayedProducers.delete(producer.id);
-        await this.#ask('relayProducerClose', { stream: name, producerId: producer.id }).catch((err: Error) => {
+        await this.#ask('relayProducerClose', { stream: name, relayId: this.id, producerId: producer.id }).catch((err: Error) => {
           // The track is gone here either way; the edge closes its copy with the stream.
           this.#logger.info({ err: err.message, producerId: producer.id }, 'edge did not confirm relayProducerClose');
         });

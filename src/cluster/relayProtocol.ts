@@ -1,5 +1,5 @@
 // The origin -> edge relay channel (WebSocket at <prefix>/cdn/relay on every node), framed like
-// the client channel. Every command but `hello` needs an authenticated link.
+// the client channel. Every command but `challenge` and `hello` needs an authenticated link.
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { describe } from '../rpc/frames';
@@ -7,22 +7,34 @@ import { streamNameSchema as streamName } from '../streams/streamName';
 
 const objectLike = z.record(z.string(), z.unknown());
 const id = z.string().min(1).max(64);
+/**
+ * Names one relay of a stream over a link (a new one per attempt), so the edge can tell a late
+ * command or notification about an earlier relay of the same name from one about the current relay.
+ * Optional for commands of origins that do not send it; such commands name the stream only.
+ */
+const relayId = id.optional();
 const tuple = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535), srtpParameters: objectLike };
 
 export const RELAY_REQUESTS = {
-  hello: z.strictObject({ secret: z.string().max(1024), originId: z.string().min(1).max(128), instanceId: id }),
-  relayStream: z.strictObject({ stream: streamName, ...tuple }),
+  /** Asks the edge for a single-use nonce; the origin proves it knows cdn_secret with it (src/cluster/secret.ts). */
+  challenge: z.strictObject({}),
+  /** proof = HMAC-SHA256(cdn_secret, JSON [nonce, originId, instanceId]), base64url. */
+  hello: z.strictObject({ originId: z.string().min(1).max(128), instanceId: id, proof: z.string().min(1).max(128) }),
+  /** The origin's heartbeat: answered at once; a link on which pings stop is dropped (see EdgeLink, EdgeRelayService). */
+  ping: z.strictObject({}),
+  relayStream: z.strictObject({ stream: streamName, relayId, ...tuple }),
   relayProducer: z.strictObject({
     stream: streamName,
+    relayId,
     producerId: id,
     kind: z.enum(['audio', 'video']),
     rtpParameters: objectLike,
     paused: z.boolean(),
   }),
-  relayProducerPause: z.strictObject({ stream: streamName, producerId: id }),
-  relayProducerResume: z.strictObject({ stream: streamName, producerId: id }),
-  relayProducerClose: z.strictObject({ stream: streamName, producerId: id }),
-  relayUnpublish: z.strictObject({ stream: streamName }),
+  relayProducerPause: z.strictObject({ stream: streamName, relayId, producerId: id }),
+  relayProducerResume: z.strictObject({ stream: streamName, relayId, producerId: id }),
+  relayProducerClose: z.strictObject({ stream: streamName, relayId, producerId: id }),
+  relayUnpublish: z.strictObject({ stream: streamName, relayId }),
 } as const;
 
 export type RelayMethod = keyof typeof RELAY_REQUESTS;
@@ -47,4 +59,16 @@ export const loadNotification = z.strictObject({
 });
 
 /** Edge -> origin notification: a relayed stream was lost on the edge (e.g. its worker died). */
-export const relayStreamClosedNotification = z.strictObject({ stream: streamName });
+export const relayStreamClosedNotification = z.strictObject({ stream: streamName, relayId });
+
+/** Most relays one digest lists: far above any real origin, low enough to bound the work of a forged one. */
+export const MAX_DIGEST_ENTRIES = 100_000;
+
+/**
+ * Origin -> edge notification, when the link comes up and every `cdn.relay_digest_ms`: every relay
+ * the origin has on this link. The edge drops the relayed streams of the link that are not listed
+ * (a relay whose end it never heard of), so nothing a race left behind outlives one digest.
+ */
+export const relayDigestNotification = z.strictObject({
+  streams: z.array(z.strictObject({ stream: streamName, relayId: id })).max(MAX_DIGEST_ENTRIES),
+});

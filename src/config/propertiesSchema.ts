@@ -125,6 +125,29 @@ function parseIpList(raw: string): ParseResult<readonly string[]> {
   return bad === undefined ? ok(items) : fail(`${quote(bad)} is not an IPv4 or IPv6 address (the list is comma-separated)`);
 }
 
+export const AUTH_MODES = ['open', 'token'] as const;
+
+/** `auto` (null: the node decides from its role), `true` or `false`. */
+function parseAutoBoolean(raw: string): ParseResult<boolean | null> {
+  return raw === 'auto' ? ok(null) : parseBoolean(raw).ok ? parseBoolean(raw) : fail(`${quote(raw)} is not auto, true or false`);
+}
+
+/** A comma-separated list of IP addresses and CIDR blocks (`10.0.0.0/8`, `fd00::/8`); empty = none. */
+export function parseAddressList(raw: string): ParseResult<readonly string[]> {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const item of items) {
+    const [address, bits, extra] = item.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !bitsOk || extra !== undefined) return fail(`${quote(item)} is not an IP address or CIDR block (e.g. 10.0.0.0/8)`);
+  }
+  return ok(Object.freeze(items));
+}
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const MEDIASOUP_LOG_LEVELS = ['debug', 'warn', 'error', 'none'] as const;
 
@@ -185,6 +208,31 @@ export const PROPERTY_SPECS: PropertySpecs = {
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
   },
   limitIpExempt: { key: 'limits.ip.exempt', env: ['LIMITS_IP_EXEMPT'], default: ['127.0.0.1', '::1'], parse: parseIpList },
+  // ---- watchdogs and relay reconciliation (issue 9) ----
+  cdnHeartbeatMs: { key: 'cdn.heartbeat_ms', env: ['CDN_HEARTBEAT_MS'], default: 500, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  cdnHeartbeatTimeoutMs: {
+    key: 'cdn.heartbeat_timeout_ms',
+    env: ['CDN_HEARTBEAT_TIMEOUT_MS'],
+    default: 1500,
+    parse: (raw) => parseInteger(raw, 20, 3_600_000),
+  },
+  cdnRelayDigestMs: { key: 'cdn.relay_digest_ms', env: ['CDN_RELAY_DIGEST_MS'], default: 5000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  workerProbeMs: { key: 'worker.probe_ms', env: ['WORKER_PROBE_MS'], default: 500, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  workerProbeTimeoutMs: { key: 'worker.probe_timeout_ms', env: ['WORKER_PROBE_TIMEOUT_MS'], default: 1500, parse: (raw) => parseInteger(raw, 20, 3_600_000) },
+  // ---- access control and safe plain RTP (docs/security.md) ----
+  tokenSecret: { key: 'auth.token_secret', env: ['AUTH_TOKEN_SECRET'], default: '', secret: true, parse: parseSecret },
+  publishAuth: { key: 'auth.publish', env: ['AUTH_PUBLISH'], default: 'open', parse: parseEnum(AUTH_MODES) },
+  playAuth: { key: 'auth.play', env: ['AUTH_PLAY'], default: 'open', parse: parseEnum(AUTH_MODES) },
+  publishAllowDirect: { key: 'publish.allow_direct', env: ['PUBLISH_ALLOW_DIRECT'], default: null, parse: parseAutoBoolean },
+  adminToken: { key: 'admin.token', env: ['ADMIN_TOKEN'], default: '', secret: true, parse: parseSecret },
+  rtpPlainEnabled: { key: 'rtp.plain_enabled', env: ['RTP_PLAIN_ENABLED'], default: true, parse: parseBoolean },
+  rtpPlainAllowedDestinations: { key: 'rtp.plain_allowed_destinations', env: ['RTP_PLAIN_ALLOWED_DESTINATIONS'], default: [], parse: parseAddressList },
+  cdnHandshakeTimeoutMs: {
+    key: 'cdn.handshake_timeout_ms',
+    env: ['CDN_HANDSHAKE_TIMEOUT_MS'],
+    default: 5000,
+    parse: (raw) => parseInteger(raw, 100, 600_000),
+  },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];
@@ -218,6 +266,9 @@ export function defaultSettings(): Settings {
 
 // ---- rules joining several keys ----
 
+/** Shortest secret (token secret, admin token) accepted, and below which cdn_secret draws a warning. */
+export const MIN_SECRET_LENGTH = 16;
+
 export interface SettingsIssue {
   /** Fields involved, the one to blame first: the caller names the first one set explicitly. */
   readonly fields: readonly SettingField[];
@@ -243,6 +294,15 @@ export function checkSettings(s: Settings): SettingsIssue | null {
         reason: `is set but ${PROPERTY_SPECS[unset].key} is not: give both the certificate and its key, or neither`,
       };
     }
+  }
+  if ((s.publishAuth === 'token' || s.playAuth === 'token') && s.tokenSecret.length < MIN_SECRET_LENGTH) {
+    return {
+      fields: [s.publishAuth === 'token' ? 'publishAuth' : 'playAuth', 'tokenSecret'],
+      reason: `token mode needs auth.token_secret set to at least ${MIN_SECRET_LENGTH} characters (the same on every node of the cluster)`,
+    };
+  }
+  if (s.adminToken !== '' && s.adminToken.length < MIN_SECRET_LENGTH) {
+    return { fields: ['adminToken'], reason: `must be at least ${MIN_SECRET_LENGTH} characters (or empty: no admin credential)` };
   }
   if (s.tlsCertFile !== null && s.wsPort !== 0 && s.wsPort === s.wssPort) {
     return { fields: ['wssPort', 'wsPort'], reason: `wss.port and ws.port are both ${s.wsPort}; they must differ` };

@@ -101,6 +101,41 @@ export interface NodeConfig {
   readonly limitIpWebrtcHttpSessions: number;
   /** `limits.ip.exempt`: addresses the per-address limits do not apply to. Default 127.0.0.1, ::1. */
   readonly limitIpExempt: readonly string[];
+  // ---- watchdogs and relay reconciliation (issue 9) ----
+  /** `cdn.heartbeat_ms`: how often an origin pings each edge over the relay link. Default 500. */
+  readonly cdnHeartbeatMs: number;
+  /**
+   * `cdn.heartbeat_timeout_ms`: a relay link with no ping answered (origin) or received (edge) for
+   * this long is dropped as hung. Larger than cdn.heartbeat_ms. Default 1500.
+   */
+  readonly cdnHeartbeatTimeoutMs: number;
+  /** `cdn.relay_digest_ms`: how often an origin sends each edge the list of streams it relays there. Default 5000. */
+  readonly cdnRelayDigestMs: number;
+  /** `worker.probe_ms`: how often each mediasoup worker is probed; 0 = never. Default 500. */
+  readonly workerProbeMs: number;
+  /** `worker.probe_timeout_ms`: a worker leaving a probe unanswered this long is killed and replaced. Default 1500. */
+  readonly workerProbeTimeoutMs: number;
+  // ---- access control and safe plain RTP (docs/security.md) ----
+  /** `auth.token_secret`: HMAC key of publish and play tokens; the same on every node of a cluster. Default "" (none). Never logged. */
+  readonly tokenSecret: string;
+  /** `auth.publish`: `open` (anyone may publish) or `token` (a publish token is required). Default open. */
+  readonly publishAuth: 'open' | 'token';
+  /** `auth.play`: `open` (anyone may play) or `token` (a play token is required). Default open. */
+  readonly playAuth: 'open' | 'token';
+  /**
+   * `publish.allow_direct`: whether clients may publish on this node. null (`auto`, the default):
+   * refused on a node that is not the origin but has cdn_secret set (an edge: relay only), allowed
+   * elsewhere (the origin, a standalone node).
+   */
+  readonly publishAllowDirect: boolean | null;
+  /** `admin.token`: bearer credential of the REST endpoints that show clients or change state. Default "" (open). Never logged. */
+  readonly adminToken: string;
+  /** `rtp.plain_enabled`: plain-RTP publishers and players are accepted. Default true. */
+  readonly rtpPlainEnabled: boolean;
+  /** `rtp.plain_allowed_destinations`: IPs or CIDRs a plain transport may be connected to besides the session's own address. Default none. */
+  readonly rtpPlainAllowedDestinations: readonly string[];
+  /** `cdn.handshake_timeout_ms`: a relay socket that has not completed its handshake by then is closed. Default 5000. */
+  readonly cdnHandshakeTimeoutMs: number;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

@@ -37,8 +37,11 @@ export interface HttpContext {
   closing(): boolean;
   /** This node's CPU share, 0..1 (its process and its workers), for /?action=stat. */
   cpuLoad(): number;
-  /** Worker pids, and transports and consumers per worker, for /healthz. */
-  workers(): { pids: number[]; load: { pid: number; transports: number; consumers: number }[] };
+  /**
+   * Worker pids, transports and consumers per worker, and why the workers are not healthy (a
+   * worker not answering its watchdog, or dead and being replaced; empty when healthy), for /healthz.
+   */
+  workers(): { pids: number[]; load: { pid: number; transports: number; consumers: number }[]; problems: string[] };
   /** Connected command-channel clients. */
   clients(): ClientView[];
   /** On an edge: the origins linked to it and the streams each relays here. */

@@ -16,5 +16,6 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 export function sendError(res: ServerResponse, err: unknown): void {
   const wire = toWireError(err);
   const status = err instanceof AppError ? err.status : 500;
-  sendJson(res, status, wire);
+  // RFC 6750: a 401 names the scheme the credential is expected in.
+  sendJson(res, status, wire, status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
 }

@@ -1,18 +1,34 @@
 // REST endpoints of every node: health, streams, connected clients, CDN routes and metrics.
 // WCS's REST API takes POST with a JSON body; GET is accepted too for curl and browsers.
 import type { Registry } from 'prom-client';
+import { adminAllowed } from '../auth/adminToken';
+import { AppError } from '../errors';
 import type { HttpContext } from './HttpContext';
 import { sendJson, sendText } from './respond';
 import type { RouteHandler, Router } from './router';
 import { connectionEntry } from './wcsShapes';
 import { findStreamsHandler, showRoutesHandler } from './wcsRest';
 
+/**
+ * UNAUTHORIZED (401) unless the request carries `Authorization: Bearer <admin.token>` (compared in
+ * constant time); every endpoint that shows clients or changes state calls it. Open when
+ * admin.token is empty (docs/security.md says when that is acceptable).
+ */
+export function requireAdmin(ctx: Pick<HttpContext, 'config'>, req: Parameters<RouteHandler>[0]): void {
+  if (!adminAllowed(ctx.config.adminToken, req.headers.authorization)) {
+    throw new AppError('UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <admin.token>');
+  }
+}
+
 export function registerRestApi(router: Router, ctx: HttpContext, metrics: Registry): void {
   router.add('GET', '/healthz', (_req, res) => {
     if (ctx.closing()) return sendJson(res, 503, { status: 'closing' });
     const workers = ctx.workers();
-    sendJson(res, 200, {
-      status: 'ok',
+    // 503 while a worker is not answering: a load balancer or supervisor stops sending clients here.
+    const healthy = workers.problems.length === 0;
+    sendJson(res, healthy ? 200 : 503, {
+      status: healthy ? 'ok' : 'unhealthy',
+      ...(healthy ? {} : { reason: workers.problems.join('; ') }),
       nodeId: ctx.config.nodeId,
       role: ctx.role(),
       workers: workers.pids,
@@ -26,7 +42,9 @@ export function registerRestApi(router: Router, ctx: HttpContext, metrics: Regis
   router.add('POST', '/rest-api/stream/find_all', findStreams);
   router.add('GET', '/rest-api/stream/find_all', findStreams);
 
-  const findConnections: RouteHandler = (_req, res) => {
+  // Clients' addresses: behind the admin credential when admin.token is set. WCS's fields beside ours.
+  const findConnections: RouteHandler = (req, res) => {
+    requireAdmin(ctx, req);
     sendJson(
       res,
       200,

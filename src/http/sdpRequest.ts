@@ -1,6 +1,8 @@
 // Reading a WHIP/WHEP request: the stream name from the path and the SDP offer from the body,
 // both validated before anything is allocated.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bearerToken } from '../auth/adminToken';
+import type { Credentials } from '../auth/access';
 import { AppError } from '../errors';
 import { MAX_OFFER_BYTES, parseOffer, type ParsedOffer } from '../sdp/offer';
 import { parseStreamName } from '../streams/streamName';
@@ -34,4 +36,13 @@ export function sendSdp(res: ServerResponse, status: number, sdp: string, locati
 /** mediasoup reports parameters it refuses as TypeError: that is the offer's fault. */
 export function asOfferError(err: unknown): unknown {
   return err instanceof TypeError ? new AppError('BAD_SDP', `bad SDP offer: ${err.message}`) : err;
+}
+
+/**
+ * The client's token and address for the publish/play checks: `Authorization: Bearer <token>`
+ * (RFC 9725), else a `token` query parameter, which is how an origin's 307 hands the token to the
+ * edge (browsers drop Authorization on a cross-origin redirect).
+ */
+export function credentialsOf(req: IncomingMessage, url: URL): Credentials {
+  return { token: bearerToken(req.headers.authorization) ?? url.searchParams.get('token'), ip: req.socket.remoteAddress ?? null };
 }

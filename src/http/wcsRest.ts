@@ -11,6 +11,7 @@ import { AppError } from '../errors';
 import { readBody } from './body';
 import type { HttpContext } from './HttpContext';
 import { sendJson, sendText } from './respond';
+import { requireAdmin } from './restApi';
 import type { RouteHandler, Router } from './router';
 import { serveStatic } from './staticFiles';
 import { matches, parseStreamFilter, playerEntry, publishedEntry, routeMap, statText, wantsPlayers, type StreamEntry, type StreamFilter } from './wcsShapes';
@@ -104,6 +105,8 @@ export function registerWcsRest(router: Router, ctx: HttpContext): void {
 
   // WCS answers 200 once the stream is being ended; here it has ended when the answer leaves.
   router.add('POST', '/rest-api/stream/terminate', async (req, res) => {
+    // It changes state: behind the admin credential when admin.token is set, like every such call.
+    requireAdmin(ctx, req);
     const filter = parseStreamFilter(await readBody(req, 16 * 1024));
     if (filter.name === undefined && filter.mediaSessionId === undefined) {
       throw new AppError('BAD_REQUEST', 'give the stream to terminate: {"name": ...} or {"mediaSessionId": ...}');

@@ -10,7 +10,7 @@ import { planWhep } from '../sdp/whep';
 import type { HttpContext } from './HttpContext';
 import { isSecureRequest, publicBase } from './publicUrl';
 import type { Router } from './router';
-import { asOfferError, readOffer, sendSdp, streamName } from './sdpRequest';
+import { asOfferError, credentialsOf, readOffer, sendSdp, streamName } from './sdpRequest';
 import { endSession } from './whip';
 import { WebRtcHttpSession } from './WebRtcHttpSessions';
 
@@ -22,15 +22,19 @@ export function registerWhep(router: Router, ctx: HttpContext): void {
     const offer = await readOffer(req);
     const plan = planWhep(offer);
 
-    const redirect = await ctx.play.redirect(name, isSecureRequest(req, route.secure)); // throws STREAM_NOT_FOUND
+    const credentials = credentialsOf(req, route.url);
+    const redirect = await ctx.play.redirect(name, isSecureRequest(req, route.secure), credentials); // throws STREAM_NOT_FOUND
     if (redirect) {
       logger.info({ stream: name, edge: redirect.nodeId }, 'WHEP player redirected to edge');
-      res.writeHead(307, { Location: `${redirect.httpBase}/whep/${encodeURIComponent(name)}`, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+      // The token goes in the URL: a browser drops Authorization when it follows a cross-origin 307.
+      const query = credentials.token ? `?token=${encodeURIComponent(credentials.token)}` : '';
+      const location = `${redirect.httpBase}/whep/${encodeURIComponent(name)}${query}`;
+      res.writeHead(307, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store' });
       return void res.end();
     }
 
     const release = ctx.webrtcHttp.reserve(req.socket.remoteAddress ?? '');
-    const { playback, consumers } = await ctx.play.play(name, { via: 'whep', plan }).catch((err: unknown) => {
+    const { playback, consumers } = await ctx.play.play(name, { via: 'whep', plan }, credentials).catch((err: unknown) => {
       release();
       throw asOfferError(err);
     });

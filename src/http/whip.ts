@@ -9,7 +9,7 @@ import { planWhip } from '../sdp/whip';
 import type { HttpContext } from './HttpContext';
 import { publicBase } from './publicUrl';
 import type { Router } from './router';
-import { asOfferError, readOffer, sendSdp, streamName } from './sdpRequest';
+import { asOfferError, credentialsOf, readOffer, sendSdp, streamName } from './sdpRequest';
 import { WebRtcHttpSession } from './WebRtcHttpSessions';
 
 export function registerWhip(router: Router, ctx: HttpContext): void {
@@ -21,7 +21,7 @@ export function registerWhip(router: Router, ctx: HttpContext): void {
     const plan = planWhip(offer, ctx.publish.rtpCapabilities);
     const id = randomUUID();
     const release = ctx.webrtcHttp.reserve(req.socket.remoteAddress ?? '');
-    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id }).catch((err: unknown) => {
+    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id, ...credentialsOf(req, route.url) }).catch((err: unknown) => {
       release();
       throw err;
     });

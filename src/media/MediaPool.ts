@@ -1,6 +1,7 @@
 // The node's mediasoup workers, one router each. A stream lives on one router; new streams go to
 // the router with the fewest transports. A worker that dies is replaced (its streams are lost and
-// their owners are told through the routers' close events).
+// their owners are told through the routers' close events). A worker that stops answering its
+// watchdog's probes (WorkerWatchdog) is killed with SIGKILL, which sends it down the same path.
 import os from 'node:os';
 import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
@@ -9,6 +10,7 @@ import { routeMediasoupLogs } from './mediasoupLogs';
 import { createDtlsCertificate, type DtlsCertificate } from './dtlsCertificate';
 import { CodecRouters } from './CodecRouters';
 import { PipeCache } from './PipeCache';
+import { WorkerWatchdog } from './WorkerWatchdog';
 import type * as ms from 'mediasoup/lib/types';
 
 export interface MediaPoolOptions {
@@ -22,6 +24,10 @@ export interface MediaPoolOptions {
   /** PEM certificate and key for DTLS; default: a SHA-256 ECDSA one made at start-up. */
   dtlsCertificateFile?: string | null;
   dtlsPrivateKeyFile?: string | null;
+  /** Watchdog probe interval (`worker.probe_ms`); 0 = no watchdog. Default 0. */
+  probeMs?: number;
+  /** How long a probe may stay unanswered before the worker is killed (`worker.probe_timeout_ms`). Default 1500. */
+  probeTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -33,6 +39,8 @@ export interface MediaSlot {
   transports: number;
   /** Live consumers on this worker (any of its routers), for operators and tests. */
   consumers: number;
+  /** Null when the pool runs without a watchdog. */
+  watchdog: WorkerWatchdog | null;
 }
 
 type Events = { workerdied: [index: number, error: Error] };
@@ -97,6 +105,23 @@ export class MediaPool extends TypedEmitter<Events> {
     return this.#slots.map((s) => s.worker.pid);
   }
 
+  /**
+   * Why this node's media is not healthy right now, one line per worker that is late answering
+   * its probe (by more than one probe interval) or dead and not yet replaced; empty when healthy.
+   */
+  get problems(): string[] {
+    if (this.#closed) return [];
+    return this.#slots.flatMap((s) => {
+      if (s.worker.closed) return [`worker ${s.worker.pid} died and is being replaced`];
+      return this.#late(s) ? [`worker ${s.worker.pid} has not answered for ${s.watchdog!.unansweredMs} ms`] : [];
+    });
+  }
+
+  /** The worker's probe has waited longer than a probe interval (a healthy one answers in about a millisecond). */
+  #late(slot: MediaSlot): boolean {
+    return slot.watchdog !== null && slot.watchdog.unansweredMs > (this.#options.probeMs ?? 0);
+  }
+
   /** RTP capabilities are the same on every router (same codec list). */
   get rtpCapabilities(): ms.RtpCapabilities {
     return this.#live()[0].router.rtpCapabilities;
@@ -104,7 +129,10 @@ export class MediaPool extends TypedEmitter<Events> {
 
   /** The router with the fewest transports; ties go to `prefer` (a player's stream's own router). */
   pickRouter(prefer?: ms.Router): ms.Router {
-    const slots = this.#live();
+    // A worker that is late answering or already dead gets nothing new while another can take it.
+    const all = this.#live();
+    const answering = all.filter((s) => !s.worker.closed && !this.#late(s));
+    const slots = answering.length > 0 ? answering : all;
     const fewest = Math.min(...slots.map((s) => s.transports));
     const preferred = slots.find((s) => s.router === prefer && s.transports === fewest);
     return (preferred ?? slots.find((s) => s.transports === fewest)!).router;
@@ -134,7 +162,8 @@ export class MediaPool extends TypedEmitter<Events> {
   /** CPU usage of all workers, in seconds of user+system time, for load reporting. */
   async cpuSeconds(): Promise<number> {
     let total = 0;
-    for (const slot of this.#live()) {
+    // A hung worker would hold the sample until mediasoup's own 15 s request timeout.
+    for (const slot of this.#live().filter((s) => !this.#late(s))) {
       const usage = await slot.worker.getResourceUsage();
       total += (usage.ru_utime + usage.ru_stime) / 1000;
     }
@@ -145,7 +174,10 @@ export class MediaPool extends TypedEmitter<Events> {
     if (this.#closed) return;
     this.#closed = true;
     this.codecRouters.close();
-    for (const slot of this.#slots) slot.worker.close();
+    for (const slot of this.#slots) {
+      slot.watchdog?.stop();
+      slot.worker.close();
+    }
     this.#slots.length = 0;
     this.#generatedCertificate?.dispose();
   }
@@ -168,13 +200,37 @@ export class MediaPool extends TypedEmitter<Events> {
       dtlsPrivateKeyFile: this.#options.dtlsPrivateKeyFile ?? undefined,
     });
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-    const slot: MediaSlot = { index, worker, router, transports: 0, consumers: 0 };
+    const slot: MediaSlot = { index, worker, router, transports: 0, consumers: 0, watchdog: null };
     worker.on('died', (error: Error) => void this.#onDied(slot, count, error));
+    const { probeMs = 0, probeTimeoutMs = 1500 } = this.#options;
+    if (probeMs > 0) {
+      slot.watchdog = new WorkerWatchdog({
+        worker,
+        probeMs,
+        timeoutMs: probeTimeoutMs,
+        logger: this.#logger,
+        onHung: (unansweredMs) => this.#killHung(slot, unansweredMs),
+      });
+    }
     this.#logger.info({ worker: index, pid: worker.pid }, 'mediasoup worker started');
     return slot;
   }
 
+  /** SIGKILL by pid: mediasoup then reports the worker dead and #onDied replaces it. */
+  #killHung(slot: MediaSlot, unansweredMs: number): void {
+    if (this.#closed || slot.worker.closed) return;
+    const { pid } = slot.worker;
+    this.#logger.error({ worker: slot.index, pid, unansweredMs }, 'mediasoup worker is not answering its watchdog probe; killing it (SIGKILL) to replace it');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      // Already gone (ESRCH): its exit is on its way to the died path.
+      this.#logger.warn({ pid, err: (err as Error).message }, 'could not kill the hung worker');
+    }
+  }
+
   async #onDied(slot: MediaSlot, count: number, error: Error): Promise<void> {
+    slot.watchdog?.stop();
     if (this.#closed) return;
     this.#logger.error({ worker: slot.index, pid: slot.worker.pid, err: error }, 'mediasoup worker died; replacing it');
     this.emit('workerdied', slot.index, error);

@@ -21,7 +21,8 @@ export async function createClientTransport(
   initialBitrate = DEFAULT_INITIAL_BITRATE,
 ): Promise<ms.WebRtcTransport | ms.PlainTransport> {
   try {
-    return await openTransport(router, kind, config, direction, initialBitrate);
+    // `direction` no longer changes the transport (plain ones are never comedia); kept for callers.
+    return await openTransport(router, kind, config, initialBitrate);
   } catch (err) {
     if (router.closed) throw err;
     throw new AppError(
@@ -35,14 +36,14 @@ async function openTransport(
   router: ms.Router,
   kind: TransportKind,
   config: Pick<NodeConfig, 'ip' | 'ipLocal'>,
-  direction: 'send' | 'recv',
   initialBitrate: number,
 ): Promise<ms.WebRtcTransport | ms.PlainTransport> {
   const listenIp = listenIpOf(config);
   if (kind === 'plain') {
-    // comedia: a plain-RTP publisher (ffmpeg, GStreamer, tests) is reached at the address its
-    // first packet comes from, so it needs no connect step.
-    return router.createPlainTransport({ listenIp, rtcpMux: true, comedia: direction === 'send' });
+    // No comedia, even for publishers: mediasoup 3.8.4 latches a comedia transport to whichever
+    // address sends first (a stranger could capture it). Both sides connectTransport instead, with
+    // an address the session may use (src/streams/plainRtp.ts), and packets from elsewhere are dropped.
+    return router.createPlainTransport({ listenIp, rtcpMux: true, comedia: false });
   }
   return router.createWebRtcTransport({
     listenIps: [listenIp],

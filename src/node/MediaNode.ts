@@ -19,6 +19,7 @@ import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
+import { securityWarnings } from '../auth/startupWarnings';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -47,8 +48,12 @@ export class MediaNode {
       logLevel: config.mediasoupLogLevel,
       dtlsCertificateFile: config.dtlsCertFile,
       dtlsPrivateKeyFile: config.dtlsKeyFile,
+      probeMs: config.workerProbeMs,
+      probeTimeoutMs: config.workerProbeTimeoutMs,
       logger,
     });
+    // Loud at start, not at the first failed relay or the first stranger (docs/security.md).
+    for (const warning of securityWarnings(config)) logger.warn({ security: true }, warning);
     const node = new MediaNode(config, logger, media);
     try {
       await node.#listen();
@@ -170,7 +175,7 @@ export class MediaNode {
       role: () => this.role,
       closing: () => this.#closed,
       cpuLoad: () => this.load.current,
-      workers: () => ({ pids: this.media.pids, load: this.media.load }),
+      workers: () => ({ pids: this.media.pids, load: this.media.load, problems: this.media.problems }),
       clients: () =>
         this.signaling.sessions.map((s) => ({
           id: s.id,

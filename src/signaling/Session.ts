@@ -14,6 +14,7 @@ import type { NodeContext } from './NodeContext';
 import type { Peer } from '../rpc/Peer';
 import type { Playback } from '../streams/Playback';
 import { TERMINATED_MESSAGE, type Publication } from '../streams/Publication';
+import { connectPlain, plainAllowList } from '../streams/plainRtp';
 import { type ClientRequest, parseClientRequest } from './protocol';
 import { usedRtpIds } from './rtpIds';
 
@@ -110,7 +111,7 @@ export class Session {
       case 'getRouterRtpCapabilities':
         return { rtpCapabilities: this.#ctx.publish.rtpCapabilities };
       case 'publish':
-        return this.#publish(request.data.stream, request.data.transport);
+        return this.#publish(request.data.stream, request.data.transport, request.data.token);
       case 'connectTransport':
         return this.#connectTransport(request.data);
       case 'produce':
@@ -147,11 +148,16 @@ export class Session {
       case 'setMaxOutgoingBitrate': {
         const { transport, kind } = this.#findTransport(request.data.transportId);
         if (kind !== 'webrtc') throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
-        // mediasoup 3.8.4 refuses caps below 30 kbps or below the transport's initial available
-        // outgoing bitrate with a plain Error; that is the client's mistake, not INTERNAL.
+        // mediasoup 3.8.4's worker refuses caps below 30 kbps or below the transport's initial
+        // available outgoing bitrate with a plain Error whose reason is lost on the way to Node: on
+        // a live transport, that refusal is the only way this call fails, and it is the client's
+        // mistake, not INTERNAL.
         await transport.setMaxOutgoingBitrate(request.data.bitrate).catch((err: Error) => {
-          if (/maxOutgoingBitrate must be/.test(err.message)) throw new AppError('BAD_REQUEST', `setMaxOutgoingBitrate: ${err.message}`);
-          throw err;
+          if (transport.closed) throw err;
+          throw new AppError(
+            'BAD_REQUEST',
+            `setMaxOutgoingBitrate: ${request.data.bitrate} bits/s refused: the cap must be at least 30000 and at least the transport's initial estimate (use play's maxBitrate for a lower cap from the start)`,
+          );
         });
         return {};
       }
@@ -180,12 +186,12 @@ export class Session {
     this.#peer.notify('streamStatus', { stream, role, status, ...extra });
   }
 
-  async #publish(name: string, kind: TransportKind): Promise<unknown> {
+  async #publish(name: string, kind: TransportKind, token: string | undefined): Promise<unknown> {
     // Reserved before the transport is opened, so publishes sent together cannot pass the cap.
     const release = this.#caps.reserve('publish');
     let publication: Publication;
     try {
-      publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id });
+      publication = await this.#ctx.publish.publish(name, kind, { sessionId: this.id, token, ip: this.remoteAddress });
     } catch (err) {
       release();
       throw err;
@@ -226,7 +232,9 @@ export class Session {
       if (kind === 'webrtc') {
         await (transport as ms.WebRtcTransport).connect({ dtlsParameters: data.dtlsParameters as unknown as ms.DtlsParameters });
       } else {
-        await (transport as ms.PlainTransport).connect({ ip: data.ip!, port: data.port! });
+        const role = [...this.#publishing.values()].some((p) => p.transport === transport) ? 'publisher' : 'player';
+        const allowed = plainAllowList(this.#ctx.config.rtpPlainAllowedDestinations);
+        await connectPlain(transport as ms.PlainTransport, { ip: data.ip!, port: data.port! }, this.remoteAddress, allowed, role);
       }
     } catch (err) {
       this.#connectedTransports.delete(transport.id);
@@ -276,14 +284,22 @@ export class Session {
     return {};
   }
 
-  async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean; maxBitrate?: number }) {
+  async #play(data: {
+    stream: string;
+    rtpCapabilities: Record<string, unknown>;
+    transport: TransportKind;
+    noRedirect: boolean;
+    maxBitrate?: number;
+    token?: string;
+  }) {
     const { stream: name } = data;
+    const credentials = { token: data.token, ip: this.remoteAddress };
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
     // mediasoup's own check (its TypeErrors become BAD_REQUEST): otherwise malformed capabilities
     // reach Router.canConsume, which logs them at error level as "unexpected".
     validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     if (!data.noRedirect) {
-      const redirect = await this.#ctx.play.redirect(name, this.secure);
+      const redirect = await this.#ctx.play.redirect(name, this.secure, credentials);
       if (redirect) {
         this.#logger.info({ stream: name, edge: redirect.nodeId }, 'player redirected to edge');
         return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
@@ -292,13 +308,17 @@ export class Session {
     const release = this.#caps.reserve('play');
     let played;
     try {
-      played = await this.#ctx.play.play(name, {
-        via: 'client',
-        transport: data.transport,
-        // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
-        rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
-        maxBitrate: data.maxBitrate,
-      });
+      played = await this.#ctx.play.play(
+        name,
+        {
+          via: 'client',
+          transport: data.transport,
+          // Checked by mediasoup as it consumes; its TypeErrors become BAD_REQUEST (peerMistake).
+          rtpCapabilities: data.rtpCapabilities as unknown as ms.RtpCapabilities,
+          maxBitrate: data.maxBitrate,
+        },
+        credentials,
+      );
     } catch (err) {
       release();
       throw err;

@@ -2,6 +2,7 @@
 // it. docs/protocol.md documents every command here; mediasoup validates the inner shape of RTP
 // parameters and capabilities further (its TypeErrors become BAD_REQUEST).
 import { z } from 'zod';
+import { MAX_TOKEN_LENGTH } from '../auth/tokens';
 import { AppError } from '../errors';
 import { describe } from '../rpc/frames';
 import { streamNameSchema } from '../streams/streamName';
@@ -12,16 +13,18 @@ export const streamName = streamNameSchema;
 const objectLike = z.record(z.string(), z.unknown());
 const id = z.string().min(1).max(64);
 const transportKind = z.enum(['webrtc', 'plain']).default('webrtc');
+/** A publish or play token (docs/security.md), required when the node's auth.publish / auth.play is `token`. */
+const token = z.string().max(MAX_TOKEN_LENGTH).optional();
 
 export const REQUESTS = {
   connect: z.strictObject({ clientName: z.string().max(128).optional() }),
   getRouterRtpCapabilities: z.strictObject({}),
-  publish: z.strictObject({ stream: streamName, transport: transportKind }),
+  publish: z.strictObject({ stream: streamName, transport: transportKind, token }),
   connectTransport: z.strictObject({
     transportId: id,
     /** WebRTC transports. */
     dtlsParameters: objectLike.optional(),
-    /** Plain transports of players: where to send RTP (publishers' plain transports learn it). */
+    /** Plain transports: where a player's RTP goes, or the only source a publisher's is taken from. */
     ip: z.string().max(64).optional(),
     port: z.number().int().min(1).max(65535).optional(),
   }),
@@ -38,6 +41,7 @@ export const REQUESTS = {
     stream: streamName,
     rtpCapabilities: objectLike,
     transport: transportKind,
+    token,
     /** On the origin: serve the stream here instead of redirecting to an edge. */
     noRedirect: z.boolean().default(false),
     /**

@@ -4,6 +4,7 @@
 // with the offer's payload types), pipes between workers, and the consumers. Access checks belong
 // here too, so no way in can go around them.
 import type * as ms from 'mediasoup/lib/types';
+import { checkToken, type Credentials } from '../auth/access';
 import { AppError } from '../errors';
 import type { CodecRouterLease } from '../media/CodecRouters';
 import { createClientTransport, DEFAULT_INITIAL_BITRATE, type TransportKind } from '../media/transports';
@@ -11,7 +12,7 @@ import { isMediaCodec } from '../sdp/codecs';
 import { planPlayerRouter, type WhepPlan } from '../sdp/whep';
 import { Playback, type ConsumerInfo, type PlaySlot } from './Playback';
 import type { PlayRedirect } from './PlayRedirect';
-import type { StreamServiceOptions } from './PublishService';
+import { checkPlainAllowed, type StreamServiceOptions } from './PublishService';
 import type { Stream } from './Stream';
 
 /** What a player asks for. */
@@ -58,18 +59,27 @@ export class PlayService {
     return n;
   }
 
-  /** The edge a player should use instead of this node, or null to play here. */
-  async redirect(name: string, secure: boolean): Promise<PlayRedirect | null> {
-    return this.#redirector ? this.#redirector(name, secure) : null;
+  /**
+   * The edge a player should use instead of this node, or null to play here. The player's token is
+   * checked first (when auth.play=token), so an edge's address is not given to just anyone; the
+   * edge checks the same token again (same auth.token_secret), which the way in passes along.
+   */
+  async redirect(name: string, secure: boolean, credentials: Credentials): Promise<PlayRedirect | null> {
+    if (!this.#redirector) return null;
+    checkToken(this.#options.config, 'play', name, credentials);
+    return this.#redirector(name, secure);
   }
 
   /**
    * Plays `name` here: STREAM_NOT_FOUND when this node has no such stream (or, for WHEP, it has no
    * track yet: the answer's sections are fixed), CANNOT_CONSUME when no track fits the player,
-   * MEDIA_UNAVAILABLE when no transport can be opened.
+   * MEDIA_UNAVAILABLE when no transport can be opened; UNAUTHORIZED / FORBIDDEN without a play
+   * token that covers it (when auth.play=token), NOT_ALLOWED for plain RTP where it is disabled.
    */
-  async play(name: string, request: PlayRequest): Promise<{ playback: Playback; consumers: ConsumerInfo[] }> {
+  async play(name: string, request: PlayRequest, credentials: Credentials): Promise<{ playback: Playback; consumers: ConsumerInfo[] }> {
     const { media, config, logger } = this.#options;
+    checkToken(config, 'play', name, credentials);
+    if (request.via === 'client') checkPlainAllowed(config, request.transport);
     const stream = this.#options.streams.get(name);
     if (!stream) throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${name}"`);
     const home = media.pickRouter(stream.router);

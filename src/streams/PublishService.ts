@@ -4,6 +4,7 @@
 // busy worker, and opens the transport its tracks arrive on. Access checks belong here too, so no
 // way in can go around them.
 import type * as ms from 'mediasoup/lib/types';
+import { type AccessConfig, checkDirectPublish, checkToken, type Credentials } from '../auth/access';
 import type { NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -15,7 +16,7 @@ import type { Stream } from './Stream';
 import type { StreamRegistry } from './StreamRegistry';
 
 export interface StreamServiceOptions {
-  config: Pick<NodeConfig, 'ip' | 'ipLocal'>;
+  config: Pick<NodeConfig, 'ip' | 'ipLocal' | 'rtpPlainEnabled'> & AccessConfig;
   logger: Logger;
   media: MediaPool;
   streams: StreamRegistry;
@@ -49,13 +50,18 @@ export class PublishService {
   }
 
   /**
-   * Publishes `name` from a client: STREAM_NAME_TAKEN if it is in use, MEDIA_UNAVAILABLE if no
-   * transport can be opened. The stream is PENDING until its first track.
+   * Publishes `name` from a client: NOT_ALLOWED on an edge (publish.allow_direct) or for plain RTP
+   * where it is disabled, UNAUTHORIZED / FORBIDDEN without a publish token that covers it (when
+   * auth.publish=token), STREAM_NAME_TAKEN if it is in use, MEDIA_UNAVAILABLE if no transport can
+   * be opened. The stream is PENDING until its first track.
    */
-  async publish(rawName: string, kind: TransportKind, owner: { sessionId: string }): Promise<Publication> {
+  async publish(rawName: string, kind: TransportKind, owner: { sessionId: string } & Credentials): Promise<Publication> {
     const { media, streams, config } = this.#options;
     // Ways in check the rule as they parse; checked again here so no future one can skip it.
     const name = parseStreamName(rawName);
+    checkDirectPublish(config, name);
+    checkPlainAllowed(config, kind);
+    checkToken(config, 'publish', name, owner);
     const router = media.pickRouter();
     const stream = streams.create(name, router, { kind: 'local', sessionId: owner.sessionId });
     try {
@@ -121,4 +127,9 @@ export class PublishService {
     stream.once('close', () => pipe.close());
     return { stream, pipe };
   }
+}
+
+/** NOT_ALLOWED for a plain-RTP transport on a node that disables them (rtp.plain_enabled=false). */
+export function checkPlainAllowed(config: Pick<NodeConfig, 'rtpPlainEnabled'>, kind: TransportKind): void {
+  if (kind === 'plain' && !config.rtpPlainEnabled) throw new AppError('NOT_ALLOWED', 'plain RTP is disabled on this node (rtp.plain_enabled=false)');
 }

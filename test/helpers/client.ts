@@ -53,22 +53,36 @@ export class TestClient {
     return this.waitNotification((n) => n.method === 'streamStatus' && n.data.stream === stream && n.data.status === status, timeoutMs);
   }
 
-  /** Publishes synthetic VP8 (+Opus) over a plain transport; returns the running sender. */
-  async publishRtp(stream: string, opts: { audio?: boolean; intervalMs?: number } = {}): Promise<RtpSender> {
-    const { transport } = await this.request('publish', { stream, transport: 'plain' });
+  /**
+   * Publishes synthetic VP8 (+Opus) over a plain transport; returns the running sender. The node
+   * takes RTP from the source given in connectTransport only, so the sender binds first.
+   */
+  async publishRtp(stream: string, opts: { audio?: boolean; intervalMs?: number; token?: string } = {}): Promise<RtpSender> {
+    const { transport } = await this.request('publish', { stream, transport: 'plain', ...(opts.token ? { token: opts.token } : {}) });
     const ssrc = { video: 1000 + Math.floor(Math.random() * 1e6), audio: opts.audio ? 2000000 + Math.floor(Math.random() * 1e6) : undefined };
     const video = await this.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(ssrc.video) });
     if (ssrc.audio) await this.request('produce', { transportId: transport.id, kind: 'audio', rtpParameters: AUDIO_RTP_PARAMETERS(ssrc.audio) });
     const sender = new RtpSender({ ip: transport.ip, port: transport.port }, ssrc);
+    const port = await sender.bind();
+    await this.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port });
     sender.videoProducerId = video.producerId;
     sender.start(opts.intervalMs ?? 10);
     return sender;
   }
 
   /** Plays a stream into a local UDP receiver over a plain transport. Follows no redirect. */
-  async playRtp(stream: string, opts: { noRedirect?: boolean } = {}): Promise<{ receiver: RtpReceiver; redirect?: { url: string; nodeId: string } }> {
+  async playRtp(
+    stream: string,
+    opts: { noRedirect?: boolean; token?: string } = {},
+  ): Promise<{ receiver: RtpReceiver; redirect?: { url: string; nodeId: string } }> {
     const { rtpCapabilities } = await this.request('getRouterRtpCapabilities');
-    const answer = await this.request('play', { stream, rtpCapabilities, transport: 'plain', noRedirect: opts.noRedirect ?? false });
+    const answer = await this.request('play', {
+      stream,
+      rtpCapabilities,
+      transport: 'plain',
+      noRedirect: opts.noRedirect ?? false,
+      ...(opts.token ? { token: opts.token } : {}),
+    });
     if (answer.redirect) return { receiver: null as unknown as RtpReceiver, redirect: answer.redirect };
     const receiver = await RtpReceiver.create();
     await this.request('connectTransport', { transportId: answer.transport.id, ip: '127.0.0.1', port: receiver.port });
@@ -86,12 +100,12 @@ export class TestClient {
 }
 
 /** Connects to the origin, follows its redirect (if any) to an edge, and plays there. */
-export async function playViaOrigin(originUrl: string, stream: string) {
+export async function playViaOrigin(originUrl: string, stream: string, opts: { token?: string } = {}) {
   const origin = await TestClient.connect(originUrl);
-  const first = await origin.playRtp(stream);
+  const first = await origin.playRtp(stream, opts);
   if (!first.redirect) return { client: origin, receiver: first.receiver, nodeId: null as string | null, clients: [origin] };
   await origin.close();
   const edge = await TestClient.connect(first.redirect.url);
-  const { receiver } = await edge.playRtp(stream);
+  const { receiver } = await edge.playRtp(stream, opts);
   return { client: edge, receiver, nodeId: first.redirect.nodeId, clients: [edge] };
 }

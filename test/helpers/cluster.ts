@@ -13,8 +13,9 @@ export interface StreamInfo {
   edges?: { id: string; relay: string; error?: string }[];
 }
 
-export function startEdge(name: string): Promise<NodeProcess> {
-  return startNode({ name, props: { 'cdn.load_report_ms': LOAD_REPORT_MS } });
+/** An edge; it refuses client publishes (publish.allow_direct=auto) unless `props` say otherwise. */
+export function startEdge(name: string, props: Record<string, string | number | boolean> = {}): Promise<NodeProcess> {
+  return startNode({ name, props: { 'cdn.load_report_ms': LOAD_REPORT_MS, ...props } });
 }
 
 /** An origin linked to `edges`; resolves once every link is up. */

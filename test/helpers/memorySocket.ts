@@ -19,6 +19,8 @@ export class MemorySocket extends EventEmitter implements EdgeSocket {
   #held: (() => void)[] | null = null;
   /** Frames this end has received. */
   received = 0;
+  /** Frames this end has sent, in order (to wait for a given command to leave). */
+  readonly sentFrames: string[] = [];
 
   constructor(state: number) {
     super();
@@ -35,6 +37,7 @@ export class MemorySocket extends EventEmitter implements EdgeSocket {
     // ws throws on a socket still connecting and drops frames on one closing; so do we.
     if (this.readyState === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     if (this.readyState !== OPEN) return;
+    this.sentFrames.push(data);
     const frame = Buffer.from(data);
     this.#other!.#deliver(() => {
       this.#other!.received++;

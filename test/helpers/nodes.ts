@@ -123,6 +123,9 @@ function ownTempDirs(pid: number): string[] {
   }
 }
 
+/** The cluster secret of every node a test starts (long enough not to draw the weak-secret warning). */
+export const TEST_CDN_SECRET = 'test-secret-of-the-test-cluster';
+
 export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-node-'));
   const from = mediaBase;
@@ -136,7 +139,7 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
     media_port_from: from,
     media_port_to: from + 199,
     workers: 1,
-    cdn_secret: 'test-secret',
+    cdn_secret: TEST_CDN_SECRET,
     'log.level': 'info',
     'cdn.reconnect_ms': 200,
     ...spec.props,

@@ -64,6 +64,10 @@ export interface WorldOptions {
    * producer id and ids are unique per worker.
    */
   edgePools: MediaPool[];
+  /** Settings of every edge beyond nodeConfig's. */
+  edgeOverrides?: Partial<NodeConfig>;
+  /** The edges' logger (default: the silent one), to read what they log. */
+  edgeLogger?: pino.Logger;
 }
 
 /** One origin linked to its edges; close() undoes everything but the pools. */
@@ -76,7 +80,13 @@ export class RelayWorld {
 
   constructor(options: WorldOptions) {
     const ids = options.edges ?? ['edge1'];
-    this.#publish = new PublishService({ config: nodeConfig('origin'), logger, media: options.originPool, streams: this.registry });
+    // The origin: clients publish here (an edge with cdn_secret refuses direct publishes).
+    this.#publish = new PublishService({
+      config: nodeConfig('origin', { loadBalancingEnabled: true }),
+      logger,
+      media: options.originPool,
+      streams: this.registry,
+    });
     const nodes: EdgeNodeConfig[] = ids.map((id, i) => ({
       id,
       ip: '127.0.0.1',
@@ -92,10 +102,10 @@ export class RelayWorld {
     for (const [i, node] of nodes.entries()) {
       const registry = new StreamRegistry();
       const load = { players: 0, cpuLoad: 0, connections: 0 };
-      const config = nodeConfig(node.id);
+      const config = nodeConfig(node.id, options.edgeOverrides);
       const service = new EdgeRelayService({
         config,
-        logger: logger.child({ node: node.id }),
+        logger: (options.edgeLogger ?? logger).child({ node: node.id }),
         publish: new PublishService({ config, logger, media: options.edgePools[i], streams: registry }),
         load: () => ({ ...load }),
       });
@@ -140,7 +150,7 @@ export class RelayWorld {
    * registry entry first, so relays start at once, then one track per kind.
    */
   async publish(name: string, kinds: ('video' | 'audio')[] = ['video']): Promise<Published> {
-    const publication = await this.#publish.publish(name, 'plain', { sessionId: 'relay-core-test' });
+    const publication = await this.#publish.publish(name, 'plain', { sessionId: 'relay-core-test', ip: '127.0.0.1' });
     this.#cleanup.push(() => publication.close());
     const published = new Published(publication);
     for (const kind of kinds) await published.produce(kind);

@@ -70,6 +70,7 @@ export class RtpSender {
   #seq = 0;
   #frame = 0;
   #keyRequested = false;
+  #closing: Promise<void> | null = null;
   keyframeEvery = 10;
   keyframeRequests = 0;
   sent = 0;
@@ -88,6 +89,15 @@ export class RtpSender {
     });
   }
 
+  /**
+   * Binds the sending socket on loopback and returns its port: a plain-RTP publisher tells the node
+   * this source (connectTransport) before sending, since the node accepts packets from it alone.
+   */
+  async bind(): Promise<number> {
+    await new Promise<void>((resolve) => this.#socket.bind(0, '127.0.0.1', () => resolve()));
+    return this.#socket.address().port;
+  }
+
   start(intervalMs = 10): void {
     this.#timer = setInterval(() => this.sendFrame(), intervalMs);
   }
@@ -103,9 +113,12 @@ export class RtpSender {
     this.sent++;
   }
 
+  /** Idempotent: a test may stop a sender early and its cleanup close it again. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await new Promise<void>((r) => this.#socket.close(() => r()));
+    if (this.#closing) return this.#closing;
+    this.#closing = new Promise<void>((r) => this.#socket.close(() => r()));
+    return this.#closing;
   }
 }
 

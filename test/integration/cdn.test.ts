@@ -3,6 +3,7 @@
 // publisher's RTP there. Every test leaves the cluster as it found it, so each runs alone (`-t`);
 // the destructive ones (an edge killed, an edge's worker killed, the origin restarted) have files
 // of their own: cdn.edgeRestart, cdn.workerDeath and cdn.originRestart.test.ts.
+import { helloProof } from '../../src/cluster/secret';
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
 import { type NodeProcess, until } from '../helpers/nodes';
@@ -14,7 +15,9 @@ const cleanup = new Cleanup();
 const track = <T extends { close(): Promise<unknown> }>(x: T): T => cleanup.track(x);
 
 beforeAll(async () => {
-  edges = [await startEdge('edge1'), await startEdge('edge2')];
+  // Two tests publish directly on an edge (a squatter's local stream): this cluster's edges allow it.
+  const direct = { 'publish.allow_direct': true };
+  edges = [await startEdge('edge1', direct), await startEdge('edge2', direct)];
   origin = await startOrigin(edges);
 });
 
@@ -198,11 +201,15 @@ test('an edge contacted without the cluster secret refuses the relay with UNAUTH
   const answers: { id?: number; ok?: boolean; error?: { code: string } }[] = [];
   ws.on('message', (d) => answers.push(JSON.parse(d.toString())));
   ws.send(JSON.stringify({ id: 1, method: 'relayStream', data: { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} } }));
-  ws.send(JSON.stringify({ id: 2, method: 'hello', data: { secret: 'wrong', originId: 'evil', instanceId: 'x' } }));
+  ws.send(JSON.stringify({ id: 2, method: 'challenge', data: {} }));
+  await until(() => answers.some((a) => a.id === 2));
+  const { nonce } = (answers.find((a) => a.id === 2) as unknown as { data: { nonce: string } }).data;
+  const proof = helloProof('wrong', nonce, 'evil', 'x');
+  ws.send(JSON.stringify({ id: 3, method: 'hello', data: { originId: 'evil', instanceId: 'x', proof } }));
   const closed = new Promise((r) => ws.once('close', r));
   await closed;
   expect(answers.find((a) => a.id === 1)?.error?.code).toBe('UNAUTHORIZED');
-  expect(answers.find((a) => a.id === 2)?.error?.code).toBe('UNAUTHORIZED');
-  expect(edges[0].output()).toContain('relay link refused: wrong cluster secret');
+  expect(answers.find((a) => a.id === 3)?.error?.code).toBe('UNAUTHORIZED');
+  expect(edges[0].output()).toContain('relay handshake failed');
   expect((await streamsOn(edges[0])).some((s) => s.name === 'evil')).toBe(false);
 });

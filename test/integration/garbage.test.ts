@@ -6,13 +6,17 @@ import { METHODS } from '../../src/signaling/protocol';
 import { RELAY_METHODS } from '../../src/cluster/relayProtocol';
 import { TestClient } from '../helpers/client';
 import { GARBAGE } from '../helpers/garbage';
-import { type NodeProcess, startNode } from '../helpers/nodes';
+import { type NodeProcess, startNode, TEST_CDN_SECRET } from '../helpers/nodes';
+import { helloProof } from '../../src/cluster/secret';
 
 let node: NodeProcess;
 
 beforeAll(async () => {
   // This file is about what garbage gets back, not about the rate limit (limits.test.ts): lifted.
-  node = await startNode({ name: 'garbage', props: { 'limits.session.requests_per_s': 100000, 'limits.session.request_burst': 100000 } });
+  node = await startNode({
+    name: 'garbage',
+    props: { 'publish.allow_direct': true, 'limits.session.requests_per_s': 100000, 'limits.session.request_burst': 100000 },
+  });
 });
 
 afterAll(async () => {
@@ -74,7 +78,7 @@ test('garbage to every relay command is refused, authenticated or not, and the n
     if (typeof frame.id === 'number') answers.set(frame.id, frame); // not the edge's load notifications
   });
   let id = 1;
-  for (const method of RELAY_METHODS.filter((m) => m !== 'hello')) {
+  for (const method of RELAY_METHODS.filter((m) => m !== 'hello' && m !== 'challenge')) {
     for (const data of GARBAGE) ws.send(JSON.stringify({ id: id++, method, data }));
   }
   await new Promise((r) => setTimeout(r, 500));
@@ -86,7 +90,12 @@ test('garbage to every relay command is refused, authenticated or not, and the n
 
   // Authenticated now: garbage still gets client-error codes, never INTERNAL.
   answers.clear();
-  ws.send(JSON.stringify({ id: 1000, method: 'hello', data: { secret: 'test-secret', originId: 'fuzzer', instanceId: 'i1' } }));
+  ws.send(JSON.stringify({ id: 999, method: 'challenge', data: {} }));
+  await new Promise((r) => setTimeout(r, 200));
+  const { nonce } = (answers.get(999) as unknown as { data: { nonce: string } }).data;
+  answers.delete(999);
+  const proof = helloProof(TEST_CDN_SECRET, nonce, 'fuzzer', 'i1');
+  ws.send(JSON.stringify({ id: 1000, method: 'hello', data: { originId: 'fuzzer', instanceId: 'i1', proof } }));
   await new Promise((r) => setTimeout(r, 200));
   expect(answers.get(1000)?.ok).toBe(true);
   id = 1001;

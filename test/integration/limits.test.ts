@@ -7,7 +7,7 @@ import { type NodeProcess, startNode, until } from '../helpers/nodes';
 let node: NodeProcess;
 
 beforeAll(async () => {
-  node = await startNode({ name: 'limits', props: { max_connections: 2, 'ws.heartbeat_ms': 200 } });
+  node = await startNode({ name: 'limits', props: { max_connections: 2, 'ws.heartbeat_ms': 200, 'publish.allow_direct': true } });
 });
 
 afterAll(async () => {
@@ -50,7 +50,7 @@ test('a client that stops answering pings is terminated by the heartbeat', async
 
 test('an exhausted media port range is answered with MEDIA_UNAVAILABLE, and freed ports are used again', async () => {
   // Three ports: one for the publisher's plain transport, two for players.
-  const small = await startNode({ name: 'small', props: { media_port_from: 48900, media_port_to: 48902 } });
+  const small = await startNode({ name: 'small', props: { media_port_from: 48900, media_port_to: 48902, 'publish.allow_direct': true } });
   const open: { close(): Promise<unknown> }[] = [];
   try {
     const connect = async () => {

@@ -2,8 +2,12 @@
 // seconds: an origin and its edges on real mediasoup workers, their links on in-memory socket
 // pairs. What crosses is checked where a user would see it: the edge's stream registry, the
 // origin's relay states and redirects, and RTP packets arriving behind the edge.
+import pino from 'pino';
+import type * as ms from 'mediasoup/lib/types';
+import { helloProof } from '../../src/cluster/secret';
 import { Peer } from '../../src/rpc/Peer';
 import type { MediaPool } from '../../src/media/MediaPool';
+import type { Stream } from '../../src/streams/Stream';
 import { memorySocketPair } from '../helpers/memorySocket';
 import { logger, mediaPool, RelayWorld } from '../helpers/relayCore';
 import { RtpReceiver, RtpSender } from '../helpers/rtp';
@@ -109,23 +113,81 @@ test('a dropped link removes the streams it brought to the edge, and the next li
   await until(() => world.link().relayOf('heal')?.complete === true, 2000, 'the relay over the new link to complete');
 });
 
-test('a link that says hello with the wrong secret is answered UNAUTHORIZED and closed', async () => {
+/** Opens a raw relay link to the edge, as an intruder (or a test) would. */
+async function rawLink(edge: ReturnType<RelayWorld['edge']>, remote = 'memory:intruder'): Promise<Peer> {
+  const { client, server } = memorySocketPair();
+  edge.service.adopt(server, remote);
+  const peer = new Peer(client, { logger, heartbeatMs: 0 });
+  await new Promise((r) => client.once('open', r));
+  return peer;
+}
+
+test('a link that answers the challenge with the wrong secret is answered UNAUTHORIZED and closed', async () => {
   world = new RelayWorld({ originPool, edgePools: [edgePool] });
   const edge = world.edge();
-  const { client, server } = memorySocketPair();
-  edge.service.adopt(server, 'memory:intruder');
-  const intruder = new Peer(client, { logger, heartbeatMs: 0 });
-  await new Promise((r) => client.once('open', r));
+  const intruder = await rawLink(edge);
   await expect(intruder.request('relayStream', { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
   });
-  await expect(intruder.request('hello', { secret: 'wrong', originId: 'evil', instanceId: 'x' })).rejects.toMatchObject({
+  const { nonce } = await intruder.request<{ nonce: string }>('challenge', {});
+  expect(nonce).toMatch(/^[\w-]{43}$/);
+  const proof = helloProof('wrong', nonce, 'evil', 'x');
+  await expect(intruder.request('hello', { originId: 'evil', instanceId: 'x', proof })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
     message: 'cluster secret does not match',
   });
   await new Promise((r) => intruder.once('close', r));
   expect(edge.service.linked).toBe(false);
   expect(edge.registry.size).toBe(0);
+});
+
+test('the origin proves the secret without sending it, and a recorded hello cannot be replayed', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool] });
+  const edge = world.edge();
+  world.cluster.start();
+  // Every frame the origin sends on its link, as the edge receives it.
+  const frames: string[] = [];
+  edge.pairs[0].server.on('message', (frame: Buffer) => frames.push(frame.toString()));
+  await until(() => world.link().state === 'up', 2000, 'the link up');
+  const hello = frames.map((f) => JSON.parse(f) as { method?: string; data?: Record<string, unknown> }).find((f) => f.method === 'hello');
+  expect(hello?.data).toEqual({ originId: 'origin', instanceId: expect.any(String), proof: expect.stringMatching(/^[\w-]{43}$/) });
+  expect(frames.join('\n')).not.toContain('core-secret');
+  // The same hello on a new link: its challenge differs, so the proof no longer fits.
+  const replay = await rawLink(edge, 'memory:replay');
+  await replay.request('challenge', {});
+  await expect(replay.request('hello', hello!.data!)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  // Nor does a hello without any challenge.
+  const bare = await rawLink(edge, 'memory:bare');
+  await expect(bare.request('hello', hello!.data!)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  expect(world.link().state).toBe('up');
+});
+
+test('a relay socket that never completes the handshake is closed after cdn.handshake_timeout_ms', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool], edgeOverrides: { cdnHandshakeTimeoutMs: 300 } });
+  const started = Date.now();
+  const silent = await rawLink(world.edge(), 'memory:silent');
+  await new Promise((r) => silent.once('close', r));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  expect(Date.now() - started).toBeLessThan(2000);
+});
+
+test('failed handshakes from one address are logged as one summary line, not one line each', async () => {
+  const lines: { msg: string; count?: number; remote?: string }[] = [];
+  const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  world = new RelayWorld({ originPool, edgePools: [edgePool], edgeLogger: capture });
+  const edge = world.edge();
+  for (let i = 0; i < 30; i++) {
+    const peer = await rawLink(edge, `10.9.8.7:${40000 + i}`);
+    const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
+    await expect(peer.request('hello', { originId: 'evil', instanceId: 'x', proof: helloProof('guess', nonce, 'evil', 'x') })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    peer.close(1000, 'done');
+  }
+  edge.service.close(); // flushes the summary of the window
+  const failures = lines.filter((l) => /relay handshake/.test(l.msg));
+  expect(failures.map((l) => l.msg)).toEqual(['relay handshake failed', '30 failed relay handshakes from 10.9.8.7 in the last 10 s']);
+  expect(failures[1]).toMatchObject({ remote: '10.9.8.7', count: 30 });
 });
 
 test('an origin with the wrong secret never brings its link up nor relays anything', async () => {
@@ -176,6 +238,8 @@ test("RTP sent to the origin's stream arrives on a plain consumer on the edge's 
   const published = await world.publish('media', ['video']);
   const sender = new RtpSender(published.target, { video: published.ssrc.video });
   world.onClose(() => sender.close());
+  // The origin's plain transport takes RTP from the source it was connected to, and no other.
+  await (published.publication.transport as ms.PlainTransport).connect({ ip: '127.0.0.1', port: await sender.bind() });
   sender.start(10);
   const onEdge = await relayedOn('edge1', 'media', 1);
   const receiver = await RtpReceiver.create();
@@ -202,4 +266,131 @@ test('the edge reports its load to the origin every cdn.load_report_ms', async (
   expect([world.link().cpuLoad, world.link().connections]).toEqual([0.25, 9]);
   edge.load.players = 3;
   await until(() => world.link().players === 3, 1000, 'the origin to see 3 players');
+});
+
+// ---- relays racing the stream's end, reconciliation, hung peers (issue 9) ----
+
+/** True once `socket` has sent a request of that method. */
+function sent(socket: { sentFrames: string[] }, method: string): boolean {
+  return socket.sentFrames.some((f) => (JSON.parse(f) as { method?: string }).method === method);
+}
+
+/** A raw origin on its own link to edge1: hello done, no heartbeat unless the test pings. */
+async function rawOrigin(originId = 'raw-origin'): Promise<{ peer: Peer; pipe: (stream: string, relayId: string) => Promise<unknown> }> {
+  const edge = world.edge();
+  const { client, server } = memorySocketPair();
+  edge.service.adopt(server, 'memory:raw');
+  const peer = new Peer(client, { logger, heartbeatMs: 0 });
+  world.onClose(() => peer.close());
+  await new Promise((r) => client.once('open', r));
+  const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
+  await peer.request('hello', { originId, instanceId: 'raw-1', proof: helloProof('core-secret', nonce, originId, 'raw-1') });
+  const router = originPool.pickRouter();
+  const pipe = async (stream: string, relayId: string) => {
+    const transport = await router.createPipeTransport({ listenIp: { ip: '127.0.0.1' }, enableSrtp: true, enableRtx: true });
+    world.onClose(() => transport.close());
+    return peer.request('relayStream', { stream, relayId, ip: '127.0.0.1', port: transport.tuple.localPort, srtpParameters: transport.srtpParameters });
+  };
+  return { peer, pipe };
+}
+
+test('a stream that ends before the edge answers relayStream is dropped on the edge without waiting for that answer', async () => {
+  await linked();
+  const pair = world.edge().pairs.at(-1)!;
+  // The edge's answers (relayStream's among them) stay held: the origin must not need them.
+  pair.client.hold();
+  const published = await world.publish('early', ['video']);
+  await until(() => world.edge().registry.get('early') !== undefined, 1000, 'the edge to make the stream');
+  published.stream.close();
+  await until(() => world.edge().registry.get('early') === undefined, 1000, 'the edge to drop early while its answer is held');
+  pair.client.release();
+  expect(world.edge().service.links()[0].streams).toEqual([]);
+  expect(world.link().state).toBe('up');
+});
+
+test('a relayUnpublish that reaches the edge while it is still making the stream cancels it there', async () => {
+  await linked();
+  const pair = world.edge().pairs.at(-1)!;
+  pair.server.hold();
+  const published = await world.publish('midway', ['video']);
+  await until(() => sent(pair.client, 'relayStream'), 1000, 'relayStream to leave the origin');
+  published.stream.close();
+  await until(() => sent(pair.client, 'relayUnpublish'), 1000, 'relayUnpublish to follow at once');
+  // Both arrive together: relayStream starts making the stream, relayUnpublish cancels it, so
+  // the stream is closed as soon as it is made and never kept for the link.
+  const made = new Promise<Stream>((r) => world.edge().registry.once('add', r));
+  pair.server.release();
+  const stream = await made;
+  const madeAt = Date.now();
+  await until(() => stream.closed, 1000, 'the edge to close the cancelled stream');
+  expect(Date.now() - madeAt).toBeLessThan(200);
+  expect(world.edge().registry.get('midway')).toBeUndefined();
+  expect(world.edge().service.links()[0].streams).toEqual([]);
+  expect(world.link().relayOf('midway')).toBeNull();
+});
+
+test("the origin's relayDigest makes the edge drop relayed streams of that link the origin no longer lists", async () => {
+  await linked();
+  const raw = await rawOrigin();
+  await raw.pipe('orphan', 'r1');
+  await raw.pipe('kept', 'r2');
+  const { registry } = world.edge();
+  expect([registry.get('orphan')?.source.kind, registry.get('kept')?.source.kind]).toEqual(['relay', 'relay']);
+  // A late relayUnpublish about another relay of the name leaves the current one alone.
+  await expect(raw.peer.request('relayUnpublish', { stream: 'kept', relayId: 'r0' })).resolves.toEqual({});
+  raw.peer.notify('relayDigest', { streams: [{ stream: 'kept', relayId: 'r2' }] });
+  await until(() => registry.get('orphan') === undefined, 1000, 'the edge to drop the orphan');
+  expect(registry.get('kept')?.status).toBe('PENDING');
+  // The other origin's link (the world's) is not touched by this link's digest.
+  const published = await world.publish('other', ['video']);
+  await relayedOn('edge1', 'other', 1);
+  raw.peer.notify('relayDigest', { streams: [] });
+  await until(() => registry.get('kept') === undefined, 1000, 'the edge to drop kept');
+  expect(registry.get('other')?.closed).toBe(false);
+  expect(published.stream.closed).toBe(false);
+});
+
+test('a new relay of a name replaces a stale relay of that name from the same link', async () => {
+  await linked();
+  const raw = await rawOrigin();
+  await raw.pipe('stale', 'r1');
+  const first = world.edge().registry.get('stale')!;
+  await raw.pipe('stale', 'r2');
+  const second = world.edge().registry.get('stale')!;
+  expect(first.closed).toBe(true);
+  expect(second).not.toBe(first);
+  expect(second.closed).toBe(false);
+});
+
+test('an edge drops the link and the streams of an origin that stops talking for cdn.heartbeat_timeout_ms', async () => {
+  await linked();
+  const raw = await rawOrigin();
+  await raw.pipe('quiet', 'q1');
+  const closed = new Promise<number>((r) => raw.peer.once('close', () => r(Date.now())));
+  const since = Date.now();
+  const at = await closed;
+  const silentFor = at - since;
+  expect(world.edge().registry.get('quiet')).toBeUndefined();
+  // 1500 ms by default, counted from the last frame (the relayStream just before `since`).
+  expect(silentFor).toBeGreaterThan(1000);
+  expect(silentFor).toBeLessThan(2500);
+});
+
+test('the origin drops the link of an edge that stops answering pings within cdn.heartbeat_timeout_ms, and relays again once it answers', async () => {
+  await linked();
+  await world.publish('held', ['video']);
+  await relayedOn('edge1', 'held', 1);
+  const pair = world.edge().pairs.at(-1)!;
+  const since = Date.now();
+  pair.server.hold();
+  await until(() => world.link().state !== 'up', 3000, 'the origin to drop the link', 10);
+  const after = Date.now() - since;
+  expect(after).toBeGreaterThan(900);
+  expect(after).toBeLessThan(2000);
+  expect(world.link().lastError).toMatch(/^no answer to heartbeat pings for \d+ ms$/);
+  expect(await world.cluster.redirectPlay('held', false, 0)).toBeNull();
+  // The link is redone on a new socket pair, and the stream relayed over it.
+  await until(() => world.link().state === 'up' && world.link().relayOf('held')?.complete === true, 3000, 'the link and the relay to come back');
+  expect(world.edge().pairs.at(-1)).not.toBe(pair);
+  expect((await world.cluster.redirectPlay('held', false, 0))?.nodeId).toBe('edge1');
 });

@@ -45,7 +45,9 @@ const composedCafe = 'caf\u00e9';
 const decomposedCafe = 'cafe\u0301';
 
 beforeAll(async () => {
-  edges = await Promise.all([startNode({ name: 'edge1' }), startNode({ name: 'edge2' })]);
+  // A test publishes directly on edge1 to hold a name there: these edges allow it.
+  const direct = { 'publish.allow_direct': true };
+  edges = await Promise.all([startNode({ name: 'edge1', props: direct }), startNode({ name: 'edge2', props: direct })]);
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))) });
   await until(
     async () => {
@@ -183,6 +185,7 @@ class RefusingEdge {
       this.#peers.add(peer);
       peer.on('close', () => this.#peers.delete(peer));
       peer.setRequestHandler(async (req) => {
+        if (req.method === 'challenge') return { nonce: 'any' }; // this fake edge admits any proof
         if (req.method === 'hello') return { nodeId: 'refuser', load: { players: 0, cpuLoad: 0, connections: 0 } };
         if (req.method === 'relayStream') {
           this.relayStreams.push(String(req.data.stream));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, routes, startEdge, stopAll } from '../helpers/cluster';
-import { freePort, type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
+import { freePort, type NodeProcess, startNodeFromConf, TEST_CDN_SECRET, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { removeTempDirs, tempDir } from '../helpers/tempDirs';
 import { WCS_KEYS_IGNORED, wcsLoadBalancing, wcsProperties } from '../helpers/wcsConf';
@@ -36,10 +36,10 @@ beforeAll(async () => {
   edge = await startEdge('edge1');
   const port = await freePort();
   const dir = tempDir('cdn-wcs-origin-');
-  // test/helpers/nodes.ts gives every node cdn_secret=test-secret; the edge refuses any other.
+  // The edge (test/helpers/nodes.ts) has TEST_CDN_SECRET and refuses any other.
   fs.writeFileSync(
     path.join(dir, 'flashphoner.properties'),
-    wcsProperties({ port, mediaFrom: 40000 + (process.pid % 10) * 200, secret: 'test-secret', origin: true }),
+    wcsProperties({ port, mediaFrom: 40000 + (process.pid % 10) * 200, secret: TEST_CDN_SECRET, origin: true }),
   );
   fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), wcsLoadBalancing([{ id: 'edge1', port: edge.port }]));
   origin = await startNodeFromConf(dir, port, 'origin', { NODE_ID: 'origin' });

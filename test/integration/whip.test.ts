@@ -25,7 +25,8 @@ async function bothTracksOn(node: NodeProcess, name: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  edge = await startNode({ name: 'edge1', props: { 'http.path_prefix': '/media/edge1' } });
+  // publish.allow_direct: an edge refuses client publishes by default; "an edge too" turns it on.
+  edge = await startNode({ name: 'edge1', props: { 'http.path_prefix': '/media/edge1', 'publish.allow_direct': true } });
   const xml =
     '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
     `  <node id="edge1" path_prefix="/media/edge1"><ip>127.0.0.1</ip><ws>${edge.port}</ws><wss>0</wss></node>\n` +

@@ -12,7 +12,7 @@ let node: NodeProcess;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  node = await startNode({ name: 'two-workers', props: { workers: 2 } });
+  node = await startNode({ name: 'two-workers', props: { workers: 2, 'publish.allow_direct': true } });
 });
 
 afterAll(async () => {

@@ -109,13 +109,28 @@ describe('loadConfig', () => {
       'limits.ip.connections',
       'limits.ip.webrtc_http_sessions',
       'limits.ip.exempt',
+      // watchdogs and relay reconciliation (issue 9)
+      'cdn.heartbeat_ms',
+      'cdn.heartbeat_timeout_ms',
+      'cdn.relay_digest_ms',
+      'worker.probe_ms',
+      'worker.probe_timeout_ms',
+      // access control and safe plain RTP
+      'auth.publish',
+      'auth.play',
+      'auth.token_secret',
+      'publish.allow_direct',
+      'admin.token',
+      'rtp.plain_enabled',
+      'rtp.plain_allowed_destinations',
+      'cdn.handshake_timeout_ms',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(29); // 32 keys, three documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(41); // 45 keys, four documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -163,6 +178,12 @@ describe('loadConfig', () => {
         'limits.ip.connections=8',
         'limits.ip.webrtc_http_sessions=9',
         'limits.ip.exempt=10.0.0.1, ::1',
+        // watchdogs and relay reconciliation (issue 9)
+        'cdn.heartbeat_ms=250',
+        'cdn.heartbeat_timeout_ms=900',
+        'cdn.relay_digest_ms=3000',
+        'worker.probe_ms=0',
+        'worker.probe_timeout_ms=2000',
       ),
       'certs/tls.pem': 'x',
       'certs/tls.key': 'x',
@@ -204,6 +225,20 @@ describe('loadConfig', () => {
       limitIpConnections: 8,
       limitIpWebrtcHttpSessions: 9,
       limitIpExempt: ['10.0.0.1', '::1'],
+      // watchdogs and relay reconciliation (issue 9)
+      cdnHeartbeatMs: 250,
+      cdnHeartbeatTimeoutMs: 900,
+      cdnRelayDigestMs: 3000,
+      workerProbeMs: 0,
+      workerProbeTimeoutMs: 2000,
+      tokenSecret: '',
+      publishAuth: 'open',
+      playAuth: 'open',
+      publishAllowDirect: null,
+      adminToken: '',
+      rtpPlainEnabled: true,
+      rtpPlainAllowedDestinations: [],
+      cdnHandshakeTimeoutMs: 5000,
       loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });

@@ -139,6 +139,21 @@ describe('the property table', () => {
         'limits.ip.connections',
         'limits.ip.webrtc_http_sessions',
         'limits.ip.exempt',
+        // watchdogs and relay reconciliation (issue 9)
+        'cdn.heartbeat_ms',
+        'cdn.heartbeat_timeout_ms',
+        'cdn.relay_digest_ms',
+        'worker.probe_ms',
+        'worker.probe_timeout_ms',
+        // access control and safe plain RTP
+        'auth.token_secret',
+        'auth.publish',
+        'auth.play',
+        'publish.allow_direct',
+        'admin.token',
+        'rtp.plain_enabled',
+        'rtp.plain_allowed_destinations',
+        'cdn.handshake_timeout_ms',
       ].sort(),
     );
   });
@@ -192,7 +207,35 @@ describe('the property table', () => {
       limitIpConnections: 50,
       limitIpWebrtcHttpSessions: 20,
       limitIpExempt: ['127.0.0.1', '::1'],
+      // watchdogs and relay reconciliation (issue 9)
+      cdnHeartbeatMs: 500,
+      cdnHeartbeatTimeoutMs: 1500,
+      cdnRelayDigestMs: 5000,
+      workerProbeMs: 500,
+      workerProbeTimeoutMs: 1500,
+      tokenSecret: '',
+      publishAuth: 'open',
+      playAuth: 'open',
+      publishAllowDirect: null,
+      adminToken: '',
+      rtpPlainEnabled: true,
+      rtpPlainAllowedDestinations: [],
+      cdnHandshakeTimeoutMs: 5000,
     });
+  });
+
+  test('token modes need a token secret of 16 characters or more; admin.token too when set', () => {
+    expect(checkSettings({ ...defaultSettings(), playAuth: 'token' })).toMatchObject({ fields: ['playAuth', 'tokenSecret'] });
+    expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(15) })).toMatchObject({
+      fields: ['publishAuth', 'tokenSecret'],
+    });
+    expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(16) })).toBeNull();
+    expect(checkSettings({ ...defaultSettings(), adminToken: 'short' })).toMatchObject({ fields: ['adminToken'] });
+    expect(parseSetting('publishAllowDirect', 'auto')).toEqual({ ok: true, value: null });
+    expect(parseSetting('publishAllowDirect', 'false')).toEqual({ ok: true, value: false });
+    expect(parseSetting('publishAllowDirect', 'yes')).toMatchObject({ ok: false });
+    // Secrets are never quoted, even when refused.
+    expect(parseSetting('adminToken', 'anything')).toEqual({ ok: true, value: 'anything' });
   });
 
   test('every default passes its own validation and the defaults are consistent', () => {

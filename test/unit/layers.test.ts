@@ -84,7 +84,7 @@ function layerOf(relPath: string): string {
  * below it or beside it (one rank). src/client/ is not ranked: it stands alone.
  */
 const LAYER_ORDER: readonly (readonly string[])[] = [
-  ['util', 'errors.ts', 'log.ts', 'config'],
+  ['util', 'errors.ts', 'log.ts', 'config', 'auth'],
   ['rpc', 'limits'],
   ['sdp'],
   ['media'],
