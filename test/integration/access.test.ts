@@ -161,6 +161,16 @@ test("clients' addresses need the admin token; health, metrics and the stream li
   expect((await fetch(`${edge.http}/rest-api/connection/find_all`)).status).toBe(200);
 });
 
+test('ending a stream over REST (stream/terminate) needs the admin token too', async () => {
+  const terminate = (headers: Record<string, string>) =>
+    fetch(`${origin.http}/rest-api/stream/terminate`, { method: 'POST', body: JSON.stringify({ name: 'nobody' }), headers });
+  const none = await terminate({});
+  expect([none.status, (await none.json()).code]).toEqual([401, 'UNAUTHORIZED']);
+  // With the token the request is heard: there is no such stream.
+  const ok = await terminate({ Authorization: `Bearer ${ADMIN}` });
+  expect([ok.status, (await ok.json()).code]).toEqual([404, 'STREAM_NOT_FOUND']);
+});
+
 test('a token printed by npm run token (secret from the conf directory) is accepted', async () => {
   const env = { ...process.env };
   delete env.AUTH_TOKEN_SECRET; // the conf directory's value, as an operator on the node would
