@@ -30,7 +30,7 @@ export async function netLoss(
       for (const kind of kinds) {
         const player = kind === 'sdk' ? await sdkPlayer(cluster.browser, cluster.origin, stream) : await whepPlayer(cluster.browser, cluster.origin, stream);
         try {
-          const figures = await measure(player, windowMs);
+          const figures = await measure(player, cluster.publisher, windowMs);
           log(`${lossPct}% loss: ${describe(figures)}`);
           rows.push({ lossPct, figures });
         } finally {

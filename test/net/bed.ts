@@ -71,6 +71,7 @@ export class NetBed {
   readonly #namespaces: string[] = [];
   readonly #nodes = new Set<NodeProcess>();
   readonly #servers: net.Server[] = [];
+  readonly #sockets = new Set<net.Socket>();
   readonly #tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdnnet-'));
   readonly #bridgeNs = `${PREFIX}${process.pid}-br`;
   #forwarder?: ChildProcess;
@@ -176,6 +177,9 @@ export class NetBed {
   /** A loopback port of this process that leads to `ip:port` as seen from the clients' namespace. */
   async reach(ip: string, port: number): Promise<number> {
     const server = net.createServer((local) => {
+      // Kept to end at close(): keep-alive connections would hold the process open.
+      this.#sockets.add(local);
+      local.once('close', () => this.#sockets.delete(local));
       const remote = net.connect(this.#socketPath, () => {
         remote.write(`${ip}:${port}\n`);
         local.pipe(remote).pipe(local);
@@ -320,6 +324,7 @@ export class NetBed {
     this.#closed = true;
     await Promise.all([...this.#nodes].map((n) => n.stop()));
     for (const server of this.#servers) server.close();
+    for (const socket of this.#sockets) socket.destroy();
     const forwarder = this.#forwarder;
     if (forwarder && forwarder.exitCode === null && forwarder.signalCode === null) {
       const exited = new Promise((resolve) => forwarder.once('exit', resolve));

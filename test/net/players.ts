@@ -36,6 +36,25 @@ export interface PlayFigures {
   received: number;
   windowS: number;
   width: number;
+  /**
+   * Frames per second the publisher sent of the layer the player got, in the same window: the
+   * publisher's encoder adapts its frame rate to the machine's load, so the player's frame rate
+   * is judged against it (`delivery` = fps / sentFps) rather than against another moment's.
+   */
+  sentFps: number;
+  delivery: number;
+}
+
+/** In the publisher page (two_way_streaming.html): frames sent per encoding, by frame width. */
+async function publisherSent(publisher: Page): Promise<{ width: number; framesSent: number }[]> {
+  return publisher.evaluate(async () => {
+    const out: { width: number; framesSent: number }[] = [];
+    const app = (window as unknown as { app: { publishStream: { getStats(): Promise<RTCStatsReport | null> } } }).app;
+    (await app.publishStream.getStats())?.forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') out.push({ width: r.frameWidth ?? 0, framesSent: r.framesSent ?? 0 });
+    });
+    return out;
+  });
 }
 
 export interface Player {
@@ -149,24 +168,29 @@ export async function whepPlayer(browser: Browser, origin: NodeProcess, stream: 
  * Waits for the player's first frame, then measures `windowMs` of playing. The first frame must
  * come within `firstFrameTimeoutMs` of starting to wait, or this throws.
  */
-export async function measure(player: Player, windowMs: number, firstFrameTimeoutMs = 15000): Promise<PlayFigures> {
+export async function measure(player: Player, publisher: Page, windowMs: number, firstFrameTimeoutMs = 15000): Promise<PlayFigures> {
   const first = await Promise.race([
     player.firstFrame(),
     new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error(`${player.kind} player: no frame decoded within ${firstFrameTimeoutMs} ms`)), firstFrameTimeoutMs),
     ),
   ]);
-  const a = await player.inbound();
+  const [a, sentA] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const started = Date.now();
   await player.page.waitForTimeout(windowMs);
-  const b = await player.inbound();
+  const [b, sentB] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const windowS = (Date.now() - started) / 1000;
   if (!a || !b) throw new Error(`${player.kind} player: no inbound video in getStats`);
+  const layer = (list: { width: number; framesSent: number }[]) => list.find((l) => l.width === b.frameWidth)?.framesSent ?? 0;
+  const sentFps = (layer(sentB) - layer(sentA)) / windowS;
+  const fps = (b.framesDecoded - a.framesDecoded) / windowS;
   return {
+    sentFps,
+    delivery: sentFps > 0 ? fps / sentFps : 0,
     kind: player.kind,
     node: await player.node(),
     firstFrameMs: first.frameAt - first.answerAt,
-    fps: (b.framesDecoded - a.framesDecoded) / windowS,
+    fps,
     freezes: b.freezeCount - a.freezeCount,
     freezeS: b.totalFreezesDuration - a.totalFreezesDuration,
     nacks: b.nackCount - a.nackCount,
@@ -180,7 +204,8 @@ export async function measure(player: Player, windowMs: number, firstFrameTimeou
 
 export function describe(f: PlayFigures): string {
   return (
-    `${f.kind} from ${f.node}: first frame ${f.firstFrameMs} ms after the answer, ${f.fps.toFixed(1)} fps, ` +
+    `${f.kind} from ${f.node}: first frame ${f.firstFrameMs} ms after the answer, ${f.fps.toFixed(1)} fps of ${f.sentFps.toFixed(1)} sent ` +
+    `(${(100 * f.delivery).toFixed(0)}%), ` +
     `${f.freezes} freezes ${f.freezeS.toFixed(2)} s in ${f.windowS.toFixed(1)} s, ${f.nacks} NACKs, ${f.plis} PLIs, ` +
     `${f.lost} lost of ${f.received + f.lost}, ${f.width} px wide`
   );
