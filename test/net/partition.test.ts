@@ -1,17 +1,19 @@
 // A partition between the origin and an edge: every packet between their hosts dropped, both
 // processes alive. The origin must stop sending players to that edge and the edge must drop the
 // streams it relayed (its players then move on by themselves); once healed, the edge must get the
-// stream again. The times are printed. The targets are 2 s to exclude and 5 s to heal; with the
-// relay link's present liveness check (WebSocket pings) exclusion takes longer, so exclusion is
-// asserted against a loose bound until the link's own heartbeat lands (see the printed figure).
+// stream again. The times are printed. The targets are 2 s to exclude and 5 s to heal; the relay
+// link's own heartbeat (cdn.heartbeat_ms 500, cdn.heartbeat_timeout_ms 1500) is what notices the
+// silence on both sides. Each bound below adds the polling step to its target.
 import { bedUnavailable } from './shell';
 import { until } from './bed';
 import { type BedCluster, holds, startBedCluster } from './bedCluster';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
 const STREAM = 'net-part';
-/** Loose until the relay link's heartbeat lands; the target is 2000. */
-const EXCLUDE_MS = 40000;
+/** Target 2000 ms, plus one round of redirect probes (4 requests). */
+const EXCLUDE_MS = 2500;
+/** The edge's silence watch has the same 1.5 s timeout; 3 s leaves room for the event loop. */
+const DROP_MS = 3000;
 const HEAL_MS = 5000;
 let cluster: BedCluster;
 
@@ -57,7 +59,7 @@ test('partitioned from the origin, an edge gets no more players and drops the re
       'the origin to stop sending players to edge1',
       100,
     );
-    droppedMs = await until(async () => !(await holds(cluster.edges[0], STREAM)), EXCLUDE_MS, 'edge1 to drop the relayed stream', 100).then(
+    droppedMs = await until(async () => !(await holds(cluster.edges[0], STREAM)), DROP_MS, 'edge1 to drop the relayed stream', 100).then(
       () => Date.now() - cut,
     );
     expect(cluster.edges[0].exited).toBe(false);
