@@ -14,6 +14,7 @@ import { type RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
 import { fmt, median, percentile } from './stats';
 import { fanout, type FanoutResult } from './fanout';
 import { soak, soakMarkdown, type SoakResult } from './soak';
+import { netLoss, netLossSection } from './netLoss';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FANOUT_PLAYERS = Number(process.env.BENCH_FANOUT_PLAYERS ?? 500);
@@ -182,6 +183,9 @@ async function main(): Promise<void> {
   }
 
   const soaked = await runSoak();
+  // Needs root (network namespaces): see docs/networks.md.
+  const lossWindowMs = 10000;
+  const loss = await netLoss([0, 2, 5], lossWindowMs, ['sdk', 'whep'], log);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -240,6 +244,7 @@ connection count the seed's load balancer plans for (\`max_connections\` default
 ${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.medianDelivery * 100, 1)}% | ${fmt(r.minDelivery * 100, 1)}% | ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')} |`).join('\n')}
 
 ${soakMarkdown(soaked)}
+${netLossSection(loss, lossWindowMs)}
 ## Reading the figures
 
 - "Direct" propagation is the registry update on the origin itself, so its ratio mostly says how

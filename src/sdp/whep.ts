@@ -2,7 +2,7 @@
 // kind) is a slot for one consumer, created with the offer's payload types and extension ids as
 // the player's RTP capabilities, and with the section's mid so the browser demuxes by it.
 import type * as ms from 'mediasoup/lib/types';
-import { isMediaCodec } from './codecs';
+import { isMediaCodec, rtxFor } from './codecs';
 import { commonUtils } from './mediasoupClientSdp';
 import { badSdp, type OfferSection, type ParsedOffer } from './offer';
 
@@ -49,10 +49,18 @@ export interface TrackCodec {
   parameters?: Record<string, unknown>;
 }
 
+/** A media payload type (`apt`) and the payload type of its RTX codec. */
+export interface RtxPayloadType {
+  apt: number;
+  payloadType: number;
+}
+
 export interface PlayerRouterPlan {
   /** Codecs of the player's router: the tracks' codecs with the offer's payload types. */
   mediaCodecs: ms.RtpCodecCapability[];
-  /** Capabilities to consume with: the matched offered codecs only (no RTX, see below). */
+  /** The offer's RTX payload types of those codecs, which the router's RTX must carry. */
+  rtx: RtxPayloadType[];
+  /** Capabilities to consume with: the matched offered codecs and their offered RTX. */
   rtpCapabilities: ms.RtpCapabilities;
   /** Kinds that have a codec in common with the offer. */
   kinds: ms.MediaKind[];
@@ -62,13 +70,17 @@ export interface PlayerRouterPlan {
  * mediasoup 3.8.4 consumers send with their router's payload types, but a WHEP answer must use
  * the ones of the offer (RFC 3264 6.1; Chromium decodes nothing otherwise). So a player is served
  * from a router whose codecs carry the offer's payload types, fed by pipeToRouter and shared by
- * players whose offers agree (media/CodecRouters.ts). mediasoup
- * numbers RTX itself, so RTX is left out (NACKed packets are resent on the media SSRC); header
- * extensions survive only where the offer's id equals mediasoup's.
+ * players whose offers agree (media/CodecRouters.ts). mediasoup numbers a router's RTX codecs
+ * itself, so `rtx` lists the offer's RTX payload types for CodecRouters to give the router's RTX
+ * codecs: without RTX, a WHEP player behind a lossy link NACKs packets that come back on the media
+ * SSRC, and Chromium plays a few frames a second where the same loss costs an SDK player (which has
+ * RTX) nothing. Header extensions survive only where the offer's id equals mediasoup's (mediasoup
+ * writes its own ids into every packet).
  */
 export function planPlayerRouter(tracks: TrackCodec[], offerCaps: ms.RtpCapabilities): PlayerRouterPlan {
   const mediaCodecs: ms.RtpCodecCapability[] = [];
   const codecs: ms.RtpCodecCapability[] = [];
+  const rtx: RtxPayloadType[] = [];
   const kinds: ms.MediaKind[] = [];
   for (const track of tracks) {
     const offered = (offerCaps.codecs ?? []).find((c) => c.kind === track.kind && isMediaCodec(c.mimeType) && sameCodec(c, track));
@@ -83,8 +95,14 @@ export function planPlayerRouter(tracks: TrackCodec[], offerCaps: ms.RtpCapabili
     });
     codecs.push(offered);
     kinds.push(track.kind);
+    // mediasoup makes RTX for video codecs only.
+    const offeredRtx = track.kind === 'video' ? rtxFor(offerCaps, offered.preferredPayloadType) : undefined;
+    if (offeredRtx?.preferredPayloadType !== undefined) {
+      rtx.push({ apt: offered.preferredPayloadType, payloadType: offeredRtx.preferredPayloadType });
+      codecs.push(offeredRtx);
+    }
   }
-  return { mediaCodecs, rtpCapabilities: { codecs, headerExtensions: offerCaps.headerExtensions ?? [] }, kinds };
+  return { mediaCodecs, rtx, rtpCapabilities: { codecs, headerExtensions: offerCaps.headerExtensions ?? [] }, kinds };
 }
 
 function sameCodec(offered: ms.RtpCodecCapability, track: TrackCodec): boolean {

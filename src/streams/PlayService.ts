@@ -9,7 +9,7 @@ import { AppError } from '../errors';
 import type { CodecRouterLease } from '../media/CodecRouters';
 import { createClientTransport, DEFAULT_INITIAL_BITRATE, type TransportKind } from '../media/transports';
 import { isMediaCodec } from '../sdp/codecs';
-import { planPlayerRouter, type WhepPlan } from '../sdp/whep';
+import { planPlayerRouter, type PlayerRouterPlan, type WhepPlan } from '../sdp/whep';
 import { Playback, type ConsumerInfo, type PlaySlot } from './Playback';
 import type { PlayRedirect } from './PlayRedirect';
 import { checkPlainAllowed, type StreamServiceOptions } from './PublishService';
@@ -95,7 +95,7 @@ export class PlayService {
       rtpCapabilities = whep.rtpCapabilities;
       const worker = media.workerOf(home);
       if (!worker) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);
-      lease = await media.codecRouters.acquire(worker, whep.mediaCodecs);
+      lease = await media.codecRouters.acquire(worker, whep.mediaCodecs, whep.rtx);
       router = lease.router;
     } else {
       rtpCapabilities = request.rtpCapabilities;
@@ -139,7 +139,7 @@ export class PlayService {
 }
 
 /** WHEP: the sections that can be served, and the codec router they need (see planPlayerRouter). */
-function planWhepRouter(stream: Stream, plan: WhepPlan): { slots: PlaySlot[]; mediaCodecs: ms.RtpCodecCapability[]; rtpCapabilities: ms.RtpCapabilities } {
+function planWhepRouter(stream: Stream, plan: WhepPlan): Omit<PlayerRouterPlan, 'kinds'> & { slots: PlaySlot[] } {
   if (stream.producers.length === 0) throw new AppError('STREAM_NOT_FOUND', `stream "${stream.name}" has no tracks yet`);
   const tracks = stream.producers.filter((p) => plan.slots.some((s) => s.kind === p.kind));
   const routerPlan = planPlayerRouter(
@@ -150,6 +150,7 @@ function planWhepRouter(stream: Stream, plan: WhepPlan): { slots: PlaySlot[]; me
   return {
     slots: plan.slots.filter((s) => routerPlan.kinds.includes(s.kind)),
     mediaCodecs: routerPlan.mediaCodecs,
+    rtx: routerPlan.rtx,
     rtpCapabilities: routerPlan.rtpCapabilities,
   };
 }

@@ -7,9 +7,10 @@ import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwrig
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 
-export function launchChromium(): Promise<Browser> {
+/** `executablePath`: Chromium itself by default; the net bed passes a wrapper that runs it in a namespace. */
+export function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--headless',
       '--no-sandbox',

@@ -49,6 +49,19 @@ export interface NodeSpec {
   xml?: string;
   /** Port to use; a free one by default. */
   port?: number;
+  /** Run the node inside a network namespace (test/net/bed.ts); on loopback by default. */
+  netns?: NetnsPlacement;
+}
+
+/**
+ * Where a node runs when it is not on the test's loopback: its network namespace, its address
+ * there, and the loopback port of the test process that is forwarded to it (the test process stays
+ * in the host's namespace, so it reaches the node only through that forward).
+ */
+export interface NetnsPlacement {
+  netns: string;
+  host: string;
+  reachPort: number;
 }
 
 export class NodeProcess {
@@ -63,6 +76,7 @@ export class NodeProcess {
     readonly name: string,
     /** http.path_prefix of the node ("" for none): part of `url` and `http`. */
     readonly prefix = '',
+    readonly placement?: NetnsPlacement,
   ) {
     child.stdout!.on('data', (d) => this.logs.push(d.toString()));
     child.stderr!.on('data', (d) => this.logs.push(d.toString()));
@@ -70,12 +84,24 @@ export class NodeProcess {
     useConf(confDir, this);
   }
 
+  /** The command channel as the test process reaches it. */
   get url(): string {
-    return `ws://127.0.0.1:${this.port}${this.prefix}/`;
+    return `ws://127.0.0.1:${this.placement?.reachPort ?? this.port}${this.prefix}/`;
   }
 
+  /** The HTTP base as the test process reaches it. */
   get http(): string {
-    return `http://127.0.0.1:${this.port}${this.prefix}`;
+    return `http://127.0.0.1:${this.placement?.reachPort ?? this.port}${this.prefix}`;
+  }
+
+  /** The HTTP base at the node's own address: what clients in its network use. */
+  get netHttp(): string {
+    return `http://${this.placement?.host ?? '127.0.0.1'}:${this.port}${this.prefix}`;
+  }
+
+  /** The command channel at the node's own address. */
+  get netUrl(): string {
+    return `ws://${this.placement?.host ?? '127.0.0.1'}:${this.port}${this.prefix}/`;
   }
 
   waitExit(): Promise<number | null> {
@@ -155,14 +181,26 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
   return dir;
 }
 
-/** Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. */
-export async function startNodeFromConf(confDir: string, port: number, name: string, env: NodeJS.ProcessEnv = {}, prefix = ''): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], {
+/**
+ * Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. In a namespace it is
+ * `ip netns exec <ns> node ...`, which execs node in place: the child's pid is the node's.
+ */
+export async function startNodeFromConf(
+  confDir: string,
+  port: number,
+  name: string,
+  env: NodeJS.ProcessEnv = {},
+  prefix = '',
+  placement?: NetnsPlacement,
+): Promise<NodeProcess> {
+  const argv = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir];
+  if (placement) argv.unshift('ip', 'netns', 'exec', placement.netns);
+  const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const node = new NodeProcess(child, port, confDir, name, prefix);
+  const node = new NodeProcess(child, port, confDir, name, prefix, placement);
   await waitHealthy(node);
   return node;
 }
@@ -171,7 +209,7 @@ export async function startNode(spec: NodeSpec & { name: string }): Promise<Node
   const port = spec.port ?? (await freePort());
   const confDir = writeConf({ ...spec, port, nodeId: spec.name });
   try {
-    return await startNodeFromConf(confDir, port, spec.name, {}, String(spec.props?.['http.path_prefix'] ?? ''));
+    return await startNodeFromConf(confDir, port, spec.name, {}, String(spec.props?.['http.path_prefix'] ?? ''), spec.netns);
   } catch (err) {
     // The node did not come up (it exited, or was killed after the health timeout): nobody uses the directory.
     confUsers.delete(confDir);
@@ -185,7 +223,8 @@ async function waitHealthy(node: NodeProcess, timeoutMs = 20000): Promise<void> 
   while (Date.now() < deadline) {
     if (node.exited) throw new Error(`node ${node.name} exited during start-up:\n${node.output()}`);
     try {
-      const res = await fetch(`${node.http}/healthz`);
+      // Bounded: a request through a forward (test/net) must not outlive the deadline.
+      const res = await fetch(`${node.http}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) return;
     } catch {
       // not listening yet

@@ -157,7 +157,13 @@ beforeAll(async () => {
   // waysIn.test's subject, not this file's. Caps stay at their defaults.
   node = await startNode({
     name: 'fuzz',
-    props: { 'limits.session.requests_per_s': 1_000_000, 'limits.session.request_burst': 1_000_000, 'ws.connect_timeout_ms': 60000 },
+    props: {
+      'limits.session.requests_per_s': 1_000_000,
+      'limits.session.request_burst': 1_000_000,
+      'ws.connect_timeout_ms': 60000,
+      // A standalone node, so the fuzzer reaches the publish path too (test nodes share a cdn_secret).
+      'publish.allow_direct': true,
+    },
   });
 });
 

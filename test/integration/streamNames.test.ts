@@ -187,6 +187,7 @@ class RefusingEdge {
       peer.setRequestHandler(async (req) => {
         if (req.method === 'challenge') return { nonce: 'any' }; // this fake edge admits any proof
         if (req.method === 'hello') return { nodeId: 'refuser', load: { players: 0, cpuLoad: 0, connections: 0 } };
+        if (req.method === 'ping') return {}; // the origin's heartbeat: a silent edge would be dropped and re-linked
         if (req.method === 'relayStream') {
           this.relayStreams.push(String(req.data.stream));
           throw new AppError('BAD_REQUEST', 'relayStream: stream: this edge does not take that name');

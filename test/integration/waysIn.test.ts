@@ -18,7 +18,14 @@ beforeAll(async () => {
   // Defaults everywhere else: they are what must stop the attacks.
   node = await startNode({
     name: 'waysin',
-    props: { 'ws.connect_timeout_ms': 400, 'limits.ip.exempt': '', 'limits.ip.connections': 6, 'limits.ip.webrtc_http_sessions': 1 },
+    props: {
+      'ws.connect_timeout_ms': 400,
+      'limits.ip.exempt': '',
+      'limits.ip.connections': 6,
+      'limits.ip.webrtc_http_sessions': 1,
+      // A standalone node: clients publish here (test nodes share a cdn_secret, which makes them edges).
+      'publish.allow_direct': true,
+    },
   });
 });
 
@@ -199,7 +206,7 @@ test('WHIP sessions beyond limits.ip.webrtc_http_sessions from one address are r
 });
 
 test('SIGTERM ends a node within a few seconds and exits 0, even with clients that never answer the close handshake', async () => {
-  const other = await startNode({ name: 'waysin-stop' });
+  const other = await startNode({ name: 'waysin-stop', props: { 'publish.allow_direct': true } });
   const stuck = await TestClient.connect(other.url);
   // Stop reading: the server's close frame is never answered.
   (stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause();

@@ -6,12 +6,30 @@ import { MEDIA_CODECS } from '../../src/media/codecs';
 import { buildAnswer, type AnsweredSection } from '../../src/sdp/answer';
 import { parseOffer } from '../../src/sdp/offer';
 import { planPlayerRouter, planWhep } from '../../src/sdp/whep';
+import { withRtxPayloadTypes } from '../../src/media/CodecRouters';
 import { planWhip } from '../../src/sdp/whip';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ortc = require('mediasoup/lib/ortc');
 const routerCaps: ms.RtpCapabilities = ortc.generateRouterRtpCapabilities(MEDIA_CODECS);
+
+/** A VP8 producer with RTX as a pipe from another router gives it (payload types 101/102). */
+function producerOf(): ms.RtpParameters {
+  return {
+    codecs: [
+      { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }] },
+      { mimeType: 'video/rtx', payloadType: 102, clockRate: 90000, parameters: { apt: 101 } },
+    ],
+    encodings: [{ ssrc: 1111, rtx: { ssrc: 2222 } }],
+    headerExtensions: [],
+    rtcp: { cname: 'x' },
+  };
+}
+
+function mappingOf(codecs: ms.RtpCodecCapability[]): unknown {
+  return ortc.getProducerRtpParametersMapping(producerOf(), { codecs, headerExtensions: [] });
+}
 
 const transport = {
   iceParameters: { usernameFragment: 'srvufrag', password: 'srvpassword', iceLite: true },
@@ -147,7 +165,7 @@ describe('malformed offers', () => {
 });
 
 describe('WHEP player routers', () => {
-  test("carry the offer's payload types for the tracks' codecs and leave RTX out", () => {
+  test("carry the offer's payload types for the tracks' codecs and for their RTX", () => {
     const plan = planWhep(parseOffer(offer([audio('recvonly'), video('recvonly', 'all')])));
     const r = planPlayerRouter(
       [
@@ -160,10 +178,46 @@ describe('WHEP player routers', () => {
       ['audio/opus', 111],
       ['video/VP8', 96],
     ]);
-    expect(r.rtpCapabilities.codecs!.map((c: ms.RtpCodecCapability) => c.mimeType)).toEqual(['audio/opus', 'video/VP8']);
-    // The router mediasoup builds from them keeps those payload types.
+    expect(r.rtpCapabilities.codecs!.map((c: ms.RtpCodecCapability) => `${c.mimeType}/${c.preferredPayloadType}`)).toEqual([
+      'audio/opus/111',
+      'video/VP8/96',
+      'video/rtx/97',
+    ]);
+    expect(r.rtx).toEqual([{ apt: 96, payloadType: 97 }]);
+    // The router mediasoup builds from them keeps the media payload types but numbers RTX itself;
+    // CodecRouters renumbers it to the offer's, so mediasoup's consumers send RTX as 97.
     const caps = ortc.generateRouterRtpCapabilities(r.mediaCodecs);
     expect(caps.codecs.find((c: ms.RtpCodecCapability) => c.mimeType === 'video/VP8').preferredPayloadType).toBe(96);
+    expect(caps.codecs.find((c: ms.RtpCodecCapability) => c.mimeType === 'video/rtx').preferredPayloadType).not.toBe(97);
+    const renumbered = withRtxPayloadTypes(caps.codecs, r.rtx);
+    expect(renumbered.map((c: ms.RtpCodecCapability) => `${c.mimeType}/${c.preferredPayloadType}/${c.parameters?.apt ?? ''}`)).toEqual([
+      'audio/opus/111/',
+      'video/VP8/96/',
+      'video/rtx/97/96',
+    ]);
+    const consumer = ortc.getConsumerRtpParameters(
+      ortc.getConsumableRtpParameters('video', producerOf(), { codecs: renumbered, headerExtensions: [] }, mappingOf(renumbered)),
+      r.rtpCapabilities,
+    );
+    expect(consumer.codecs.map((c: ms.RtpCodecParameters) => `${c.mimeType}/${c.payloadType}`)).toEqual(['video/VP8/96', 'video/rtx/97']);
+  });
+
+  test('RTX the offer has none for is dropped from the router, so its number cannot clash', () => {
+    const codecs = ortc.generateRouterRtpCapabilities([
+      { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 },
+      {
+        kind: 'video',
+        mimeType: 'video/H264',
+        clockRate: 90000,
+        preferredPayloadType: 102,
+        parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' },
+      },
+    ]).codecs;
+    expect(withRtxPayloadTypes(codecs, [{ apt: 102, payloadType: 101 }]).map((c: ms.RtpCodecCapability) => `${c.mimeType}/${c.preferredPayloadType}`)).toEqual([
+      'video/VP8/96',
+      'video/H264/102',
+      'video/rtx/101',
+    ]);
   });
 
   test('an H264 track needs an offered H264 of the same profile', () => {

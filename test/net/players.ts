@@ -1,0 +1,212 @@
+// Players in Chromium and what they report: the SDK's Embed Player (player.html, redirected by the
+// origin to an edge) and a bare WHEP player (RTCPeerConnection + fetch, following the origin's
+// 307). Both are measured from the browser's own getStats() of the inbound video: frames decoded,
+// freezes (freezeCount / totalFreezesDuration), NACKs sent, packets lost after recovery.
+import type { Browser, Page } from 'playwright-core';
+import type { NodeProcess } from '../helpers/nodes';
+import { waitPlayer } from '../helpers/pages';
+
+export type PlayerKind = 'sdk' | 'whep';
+
+export interface InboundVideo {
+  framesDecoded: number;
+  freezeCount: number;
+  totalFreezesDuration: number;
+  nackCount: number;
+  pliCount: number;
+  packetsLost: number;
+  packetsReceived: number;
+  frameWidth: number;
+}
+
+/** What a player did over a measuring window. */
+export interface PlayFigures {
+  kind: PlayerKind;
+  node: string;
+  /** Milliseconds from the answer (SDK: the node's PLAYING; WHEP: the 201 applied) to the first decoded frame. */
+  firstFrameMs: number;
+  fps: number;
+  freezes: number;
+  /** Seconds frozen in the window. */
+  freezeS: number;
+  nacks: number;
+  plis: number;
+  /** Packets never received, retransmissions counted: what recovery could not repair. */
+  lost: number;
+  received: number;
+  windowS: number;
+  width: number;
+  /**
+   * Frames per second the publisher sent of the layer the player got, in the same window: the
+   * publisher's encoder adapts its frame rate to the machine's load, so the player's frame rate
+   * is judged against it (`delivery` = fps / sentFps) rather than against another moment's.
+   */
+  sentFps: number;
+  delivery: number;
+}
+
+/** In the publisher page (two_way_streaming.html): frames sent per encoding, by frame width. */
+async function publisherSent(publisher: Page): Promise<{ width: number; framesSent: number }[]> {
+  return publisher.evaluate(async () => {
+    const out: { width: number; framesSent: number }[] = [];
+    const app = (window as unknown as { app: { publishStream: { getStats(): Promise<RTCStatsReport | null> } } }).app;
+    (await app.publishStream.getStats())?.forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') out.push({ width: r.frameWidth ?? 0, framesSent: r.framesSent ?? 0 });
+    });
+    return out;
+  });
+}
+
+export interface Player {
+  readonly kind: PlayerKind;
+  readonly page: Page;
+  /** The node it plays from. */
+  node(): Promise<string>;
+  inbound(): Promise<InboundVideo | null>;
+  /** Epoch ms of the answer and of the first decoded frame. */
+  firstFrame(): Promise<{ answerAt: number; frameAt: number }>;
+  close(): Promise<void>;
+}
+
+/** In the page: the inbound video entry of a stats report. */
+const READ_INBOUND = `(report) => {
+  let out = null;
+  report && report.forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') out = {
+      framesDecoded: r.framesDecoded || 0, freezeCount: r.freezeCount || 0, totalFreezesDuration: r.totalFreezesDuration || 0,
+      nackCount: r.nackCount || 0, pliCount: r.pliCount || 0, packetsLost: r.packetsLost || 0,
+      packetsReceived: r.packetsReceived || 0, frameWidth: r.frameWidth || 0 };
+  });
+  return out;
+}`;
+
+/** The SDK's Embed Player, given only the origin; resolves once it says PLAYING. */
+export async function sdkPlayer(browser: Browser, origin: NodeProcess, stream: string, query = ''): Promise<Player> {
+  const page = await browser.newPage();
+  await page.goto(
+    `${origin.netHttp}/player.html?urlServer=${encodeURIComponent(origin.netUrl)}&streamName=${encodeURIComponent(stream)}&autoplay=true${query}`,
+  );
+  await waitPlayer(page, (s) => s.status === 'PLAYING', 15000, 'SDK player PLAYING');
+  return {
+    kind: 'sdk',
+    page,
+    node: async () => (await page.evaluate(() => (window as unknown as { player: { nodeId: string } }).player.nodeId)) ?? '?',
+    inbound: () =>
+      page.evaluate(
+        async (read) => (0, eval)(read)(await (window as unknown as { player: { stream: { getStats(): Promise<RTCStatsReport> } } }).player.stream.getStats()),
+        READ_INBOUND,
+      ) as Promise<InboundVideo | null>,
+    firstFrame: () =>
+      page.evaluate(async (read) => {
+        const w = window as unknown as { player: { stream: { getStats(): Promise<RTCStatsReport> }; events: { at: number; event: string }[] } };
+        for (;;) {
+          const frames = (0, eval)(read)(await w.player.stream.getStats())?.framesDecoded ?? 0;
+          if (frames > 0) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const frameAt = Date.now();
+        const playing = w.player.events.filter((e) => e.event === 'PLAYING').pop()!;
+        return { answerAt: playing.at, frameAt };
+      }, READ_INBOUND),
+    close: () => page.close(),
+  };
+}
+
+/** A bare WHEP player: POST to the origin's /whep/<stream>, following its 307 to an edge. */
+export async function whepPlayer(browser: Browser, origin: NodeProcess, stream: string): Promise<Player> {
+  const page = await browser.newPage();
+  await page.goto(`${origin.netHttp}/index.html`);
+  const url = `${origin.netHttp}/whep/${encodeURIComponent(stream)}`;
+  await page.evaluate(async (whepUrl) => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    const video = document.createElement('video');
+    video.muted = true;
+    video.autoplay = true;
+    document.body.append(video);
+    pc.ontrack = (ev) => {
+      if (ev.track.kind === 'video') video.srcObject = new MediaStream([ev.track]);
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    const res = await fetch(whepUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
+    if (res.status !== 201) throw new Error(`WHEP ${res.status} ${await res.text()}`);
+    const answer = await res.text();
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    (window as unknown as { whep: object }).whep = { pc, answerAt: Date.now(), url: res.url, location: res.headers.get('Location'), answer };
+  }, url);
+  return {
+    kind: 'whep',
+    page,
+    node: async () => new URL(await page.evaluate(() => (window as unknown as { whep: { url: string } }).whep.url)).host,
+    inbound: () =>
+      page.evaluate(
+        async (read) => (0, eval)(read)(await (window as unknown as { whep: { pc: RTCPeerConnection } }).whep.pc.getStats()),
+        READ_INBOUND,
+      ) as Promise<InboundVideo | null>,
+    firstFrame: () =>
+      page.evaluate(async (read) => {
+        const w = (window as unknown as { whep: { pc: RTCPeerConnection; answerAt: number } }).whep;
+        for (;;) {
+          if (((0, eval)(read)(await w.pc.getStats())?.framesDecoded ?? 0) > 0) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return { answerAt: w.answerAt, frameAt: Date.now() };
+      }, READ_INBOUND),
+    close: async () => {
+      await page.evaluate(async () => {
+        const w = (window as unknown as { whep: { pc: RTCPeerConnection; location: string | null } }).whep;
+        w.pc.close();
+        if (w.location) await fetch(w.location, { method: 'DELETE' });
+      });
+      await page.close();
+    },
+  };
+}
+
+/**
+ * Waits for the player's first frame, then measures `windowMs` of playing. The first frame must
+ * come within `firstFrameTimeoutMs` of starting to wait, or this throws.
+ */
+export async function measure(player: Player, publisher: Page, windowMs: number, firstFrameTimeoutMs = 15000): Promise<PlayFigures> {
+  const first = await Promise.race([
+    player.firstFrame(),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${player.kind} player: no frame decoded within ${firstFrameTimeoutMs} ms`)), firstFrameTimeoutMs),
+    ),
+  ]);
+  const [a, sentA] = await Promise.all([player.inbound(), publisherSent(publisher)]);
+  const started = Date.now();
+  await player.page.waitForTimeout(windowMs);
+  const [b, sentB] = await Promise.all([player.inbound(), publisherSent(publisher)]);
+  const windowS = (Date.now() - started) / 1000;
+  if (!a || !b) throw new Error(`${player.kind} player: no inbound video in getStats`);
+  const layer = (list: { width: number; framesSent: number }[]) => list.find((l) => l.width === b.frameWidth)?.framesSent ?? 0;
+  const sentFps = (layer(sentB) - layer(sentA)) / windowS;
+  const fps = (b.framesDecoded - a.framesDecoded) / windowS;
+  return {
+    sentFps,
+    delivery: sentFps > 0 ? fps / sentFps : 0,
+    kind: player.kind,
+    node: await player.node(),
+    firstFrameMs: first.frameAt - first.answerAt,
+    fps,
+    freezes: b.freezeCount - a.freezeCount,
+    freezeS: b.totalFreezesDuration - a.totalFreezesDuration,
+    nacks: b.nackCount - a.nackCount,
+    plis: b.pliCount - a.pliCount,
+    lost: b.packetsLost - a.packetsLost,
+    received: b.packetsReceived - a.packetsReceived,
+    windowS,
+    width: b.frameWidth,
+  };
+}
+
+export function describe(f: PlayFigures): string {
+  return (
+    `${f.kind} from ${f.node}: first frame ${f.firstFrameMs} ms after the answer, ${f.fps.toFixed(1)} fps of ${f.sentFps.toFixed(1)} sent ` +
+    `(${(100 * f.delivery).toFixed(0)}%), ` +
+    `${f.freezes} freezes ${f.freezeS.toFixed(2)} s in ${f.windowS.toFixed(1)} s, ${f.nacks} NACKs, ${f.plis} PLIs, ` +
+    `${f.lost} lost of ${f.received + f.lost}, ${f.width} px wide`
+  );
+}
