@@ -74,7 +74,8 @@ test('a WCS flashphoner.properties and a loadbalancing.xml with randomize and <h
 test("stream/find_all and find take WCS filter bodies and answer WCS fields beside this product's", async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('wcs2', { audio: true }));
-  await until(() => relayedEverywhere(origin, 'wcs2'), 5000, 'wcs2 relayed to the edge');
+  // Both tracks relayed (`complete`), so the answers compared below cannot change in between.
+  await until(async () => (await post(origin, '/rest-api/stream/find', { name: 'wcs2' })).json[0]?.edges[0]?.complete === true, 5000, 'wcs2 relayed');
 
   const all = await post(origin, '/rest-api/stream/find_all', { published: true });
   expect(all.status).toBe(200);
