@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     stopping = true;
     print('\nstopping the local cluster...');
     control.close();
-    const all = [...nodes.values()];
+    const all = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
     const codes = await Promise.all(all.map((n) => n.stop()));
     print(`stopped (exit codes: ${all.map((n, i) => `${n.name}=${codes[i]}`).join(', ')})`);
     process.exit(code);
