@@ -1,109 +1,135 @@
-// `npm start`: a local demo cluster on loopback, one origin and two edges (conf/local/*), each a
-// separate node process. Prints the URLs a newcomer needs and stops all three on Ctrl-C.
-import { type ChildProcess, spawn } from 'node:child_process';
+// `npm start [-- --dir DIR]`: the local demo cluster, one node process per config directory of
+// DIR (default local-cluster/ in the checkout). On the first start DIR is a copy of conf/local/
+// (an origin and two edges on loopback); after that it is the admin's to edit: the shipped
+// conf/local/ stays as it is (docker-compose.yml and its test read it). Each node writes its pid
+// to DIR/<node>/node.pid, so `npm run reload -- --conf DIR/origin` applies an edited
+// loadbalancing.xml. `npm run restart -- <node>` restarts one node (or starts a new directory)
+// while the others run; a node that exits is reported and the others keep running. Ctrl-C stops all.
+import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { loadConfig } from '../config/load';
+import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors';
-import { formatLogLine } from './logLine';
+import { loadConfig } from '../config/load';
+import { ClusterNode } from './clusterNode';
+import { controlSocketPath, DEFAULT_WORK_DIR, serveControl } from './controlSocket';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const NODES = ['origin', 'edge1', 'edge2'];
+const USAGE = 'usage: npm start [-- --dir <dir>]   (default dir: local-cluster/, copied from conf/local/ on first start)';
 
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  exited: Promise<number | null>;
+const print = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
 }
 
-function startChild(name: string): Child {
-  const confDir = path.join(ROOT, 'conf', 'local', name);
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [proc.stdout!, proc.stderr!]) {
-    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(formatLogLine(name, line) + '\n'));
-  }
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { name, proc, exited };
-}
-
-async function waitHealthy(url: string, child: Child, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  while (Date.now() < deadline && !exited) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${child.name} did not become healthy at ${url}`);
+/** The node directories of the working directory: those holding a flashphoner.properties. */
+function nodeDirs(workDir: string): string[] {
+  return fs
+    .readdirSync(workDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(workDir, e.name, 'flashphoner.properties')))
+    .map((e) => e.name)
+    .sort();
 }
 
 async function main(): Promise<void> {
-  let origin;
+  let values;
   try {
-    origin = loadConfig(path.join(ROOT, 'conf', 'local', 'origin'));
+    ({ values } = parseArgs({ options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
+    fail(`${(err as Error).message}\n${USAGE}`, 2);
+  }
+  if (values.help) return void print(USAGE);
+  const workDir = path.resolve(values.dir ?? DEFAULT_WORK_DIR);
+  if (!fs.existsSync(workDir)) {
+    fs.cpSync(path.join(ROOT, 'conf', 'local'), workDir, { recursive: true });
+    print(`Copied conf/local/ to ${workDir}: edit the nodes' configuration there (delete it to start over).`);
+  }
+  const names = nodeDirs(workDir);
+  if (names.length === 0) fail(`${workDir} holds no node directory (a folder with a flashphoner.properties)`, 2);
+  let originName: string | undefined;
+  try {
+    originName = names.find((name) => loadConfig(path.join(workDir, name)).loadBalancingEnabled);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2);
     throw err;
   }
-  const children = NODES.map(startChild);
+
+  const nodes = new Map<string, ClusterNode>();
+  const onUnexpectedExit = (node: ClusterNode, code: number | null) =>
+    print(`${node.name} exited with code ${code}; the other nodes keep running. Start it again: npm run restart -- ${node.name}`);
+  const nodeOf = (name: string) => {
+    let node = nodes.get(name);
+    if (!node) nodes.set(name, (node = new ClusterNode(name, path.join(workDir, name), onUnexpectedExit, print)));
+    return node;
+  };
+
   let stopping = false;
+  const control = await serveControl(controlSocketPath(workDir), async (command, say) => {
+    const [verb, name] = command.split(/\s+/);
+    if (verb !== 'restart' || !name) throw new Error(`unknown command "${command}" (expected: restart <node>)`);
+    if (stopping) throw new Error('the cluster is stopping');
+    if (!nodeDirs(workDir).includes(name)) throw new Error(`no node "${name}": ${workDir} has ${nodeDirs(workDir).join(', ')}`);
+    const node = nodeOf(name);
+    if (node.running) {
+      say(`stopping ${name} (pid ${node.pid})...`);
+      print(`restarting ${name} (asked by npm run restart)`);
+      say(`${name} stopped with exit code ${await node.stop()}`);
+    }
+    node.start();
+    say(`${name} started (pid ${node.pid}); waiting for ${node.healthUrl()}`);
+    await node.waitHealthy();
+    say(`${name} is up`);
+    return true;
+  }).catch((err: Error) => fail(err.message, 1));
+
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write('\nstopping the local cluster...\n');
-    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGTERM');
-    const codes = await Promise.all(children.map((c) => c.exited));
-    process.stdout.write(`stopped (exit codes: ${children.map((c, i) => `${c.name}=${codes[i]}`).join(', ')})\n`);
+    print('\nstopping the local cluster...');
+    control.close();
+    const all = [...nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const codes = await Promise.all(all.map((n) => n.stop()));
+    print(`stopped (exit codes: ${all.map((n, i) => `${n.name}=${codes[i]}`).join(', ')})`);
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  for (const c of children) {
-    void c.exited.then((code) => {
-      if (stopping) return;
-      process.stderr.write(`${c.name} exited with code ${code}; stopping the others\n`);
-      void stopAll(1);
-    });
-  }
 
+  const started = names.map(nodeOf);
+  for (const node of started) node.start();
   try {
-    await Promise.all(
-      children.map((c) => {
-        const cfg = loadConfig(path.join(ROOT, 'conf', 'local', c.name));
-        return waitHealthy(`http://${cfg.ip}:${cfg.wsPort}${cfg.pathPrefix}/healthz`, c);
-      }),
-    );
+    await Promise.all(started.map((n) => n.waitHealthy()));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return stopAll(1);
   }
-  const base = `http://${origin.ip}:${origin.wsPort}${origin.pathPrefix}`;
-  const ws = `ws://${origin.ip}:${origin.wsPort}${origin.pathPrefix}/`;
-  process.stdout.write(
-    [
-      '',
-      'Local CDN cluster is up: origin + 2 edges on loopback.',
+  print(banner(workDir, names, originName));
+}
+
+function banner(workDir: string, names: string[], originName: string | undefined): string {
+  const lines = ['', `Local CDN cluster is up: ${names.join(', ')} (configuration in ${workDir}/<node>/).`];
+  if (originName) {
+    const origin = loadConfig(path.join(workDir, originName));
+    const base = `http://${origin.ip}:${origin.wsPort}${origin.pathPrefix}`;
+    const ws = `ws://${origin.ip}:${origin.wsPort}${origin.pathPrefix}/`;
+    lines.push(
       `  Publisher (Two Way Streaming): ${base}/two_way_streaming.html`,
       `  Player (Embed Player):         ${base}/player.html?urlServer=${encodeURIComponent(ws)}&streamName=test&autoplay=true`,
       `  Streams (REST):                curl -s -X POST ${base}/rest-api/stream/find_all`,
       `  Edges and their state:         curl -s ${base}/rest-api/cdn/show_routes`,
       `  Load balancer:                 curl -s '${base}/rtcloadbalance?stream=test'`,
       `  WHIP / WHEP:                   ${base}/whip/test  ${base}/whep/test`,
-      '  Publish as "test" on the publisher page, then open the player. Ctrl-C stops all three nodes.',
-      '',
-    ].join('\n') + '\n',
+      '  Publish as "test" on the publisher page, then open the player.',
+      `  Apply an edited ${originName}/loadbalancing.xml: npm run reload -- --conf ${path.join(workDir, originName)}`,
+    );
+  }
+  lines.push(
+    `  Restart one node (the others keep running), or start a new node directory: npm run restart -- <node>${workDir === DEFAULT_WORK_DIR ? '' : ` --dir ${workDir}`}`,
+    '  Ctrl-C stops every node. Operations, step by step: docs/operations.md',
+    '',
   );
+  return lines.join('\n');
 }
 
 void main();

@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
+import { edgeChange } from './edgeChange';
 import { hostForUrl } from './nodeUrls';
 import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
 import { LinkHeartbeat } from './LinkHeartbeat';
@@ -54,7 +55,7 @@ type Events = {
 };
 
 export class EdgeLink extends TypedEmitter<Events> {
-  readonly edge: EdgeNodeConfig;
+  #edge: EdgeNodeConfig;
   readonly #options: EdgeLinkOptions;
   readonly #logger: Logger;
   readonly #relays = new Map<string, StreamRelay>();
@@ -84,9 +85,19 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   constructor(options: EdgeLinkOptions) {
     super();
-    this.edge = options.edge;
+    this.#edge = options.edge;
     this.#options = options;
     this.#logger = options.logger.child({ edge: options.edge.id });
+  }
+
+  get edge(): EdgeNodeConfig {
+    return this.#edge;
+  }
+
+  /** New settings from a reload that keep the link's URL (see edgeChange.ts): the link stays up. */
+  updateEdge(edge: EdgeNodeConfig): void {
+    if (edge.id !== this.#edge.id || edgeChange(this.#edge, edge) === 'recreate') throw new Error(`edge ${edge.id}: a new address needs a new link`);
+    this.#edge = edge;
   }
 
   get state(): LinkState {

@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { PlayRedirect } from '../streams/PlayRedirect';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
+import { edgeChange } from './edgeChange';
 import { type ConnectEdge, EdgeLink, type LinkState } from './EdgeLink';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { selectEdge, type SelectionState } from './selection';
@@ -54,18 +55,24 @@ export class OriginCluster {
   }
 
   /**
-   * Applies an edited loadbalancing.xml without a restart: links to removed (or re-addressed)
-   * edges close, so those edges drop our streams; new edges are linked and get every live stream;
-   * untouched edges, and the players on them, carry on as they were.
+   * Applies an edited loadbalancing.xml without a restart: links to removed edges close, so those
+   * edges drop our streams; new edges are linked and get every live stream; kept edges, and the
+   * players on them, carry on. A kept edge whose address, port or prefix changed is re-linked
+   * (removed and added); one whose other settings changed (max_connections, cluster, wss) keeps
+   * its link and is listed in `updated` (src/cluster/edgeChange.ts).
    */
-  reload(next: LoadBalancingConfig): { added: string[]; removed: string[]; kept: string[] } {
+  reload(next: LoadBalancingConfig): { added: string[]; removed: string[]; kept: string[]; updated: string[] } {
     if (this.#closed) throw new Error('OriginCluster is closed');
-    const same = (a: EdgeNodeConfig, b: EdgeNodeConfig) => JSON.stringify(a) === JSON.stringify(b);
-    const result = { added: [] as string[], removed: [] as string[], kept: [] as string[] };
+    const result = { added: [] as string[], removed: [] as string[], kept: [] as string[], updated: [] as string[] };
     const kept = new Map<string, EdgeLink>();
     for (const link of this.links) {
       const wanted = next.nodes.find((n) => n.id === link.edge.id);
-      if (wanted && same(wanted, link.edge)) {
+      const change = wanted ? edgeChange(link.edge, wanted) : 'recreate';
+      if (wanted && change !== 'recreate') {
+        if (change === 'update') {
+          link.updateEdge(wanted);
+          result.updated.push(link.edge.id);
+        }
         kept.set(link.edge.id, link);
         result.kept.push(link.edge.id);
       } else {

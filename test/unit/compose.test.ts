@@ -1,18 +1,27 @@
-// No Docker engine runs on these machines, so docker-compose.yml is checked by construction: every
-// service's mounted configuration loads, the origin's edge list matches the edges' ports, the
-// healthchecks probe the right ports, and nodes sharing the host do not share ports.
+// No Docker engine runs on these machines, so docker-compose.yml and the Dockerfile are checked by
+// construction: every service's mounted configuration loads, the origin's edge list matches the
+// edges' ports, the healthchecks probe the right ports, nodes sharing the host do not share ports;
+// the image is built in a toolchain stage and run from a slim one that holds the worker binary and
+// the compiled JavaScript, as a non-root user, with `node` itself as the command.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load';
 import type { NodeConfig } from '../../src/config/types';
+import { argsOf, parseDockerfile } from '../helpers/dockerfile';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'));
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+const stages = parseDockerfile(dockerfile);
+const build = stages.find((s) => s.name === 'build')!;
+const runtime = stages.find((s) => s.name === 'runtime')!;
+/** The CMD of the image (the last stage's), in exec form. */
+const cmd = JSON.parse(argsOf(stages[stages.length - 1], 'CMD')[0] ?? 'null') as string[] | null;
+
 interface ComposeService {
   image?: string;
-  build?: unknown;
+  build?: { context: string; target?: string };
   network_mode?: string;
   volumes: string[];
   healthcheck: { test: string[] };
@@ -33,7 +42,7 @@ test('the compose file runs one origin and two edges from one image', () => {
 });
 
 test('every service mounts a config directory that loads without error at /conf, where the image reads it', () => {
-  expect(dockerfile).toMatch(/CMD \[.*"--conf", "\/conf"\]/);
+  expect(cmd!.join(' ')).toContain('--conf /conf');
   for (const name of Object.keys(services)) expect(() => configOf(name)).not.toThrow();
   expect(configOf('origin').loadBalancingEnabled).toBe(true);
   expect(configOf('edge1').loadBalancingEnabled).toBe(false);
@@ -66,10 +75,62 @@ test("each healthcheck probes its own node's /healthz port", () => {
   }
 });
 
-test('the image installs npm 11 (allowScripts) and the worker build tools before npm ci', () => {
-  const npm11 = dockerfile.indexOf('npm install -g npm@11');
-  const ci = dockerfile.indexOf('npm ci');
-  expect(npm11).toBeGreaterThan(0);
-  expect(ci).toBeGreaterThan(npm11);
-  expect(dockerfile).toMatch(/apt-get install .*python3 make g\+\+/);
+test('the image is built in a stage named build and runs from the last stage, named runtime, which the compose file builds', () => {
+  expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+  // The slim variant of the build image: the same Debian, so the worker finds the libraries it was linked with.
+  expect(runtime.image).toBe(`${build.image}-slim`);
+  const built = Object.values(services).find((s) => s.build)!;
+  expect(built.build).toEqual({ context: '.', target: 'runtime' });
+});
+
+test('the build stage installs npm 11 (allowScripts) and the worker build tools before npm ci, then builds the worker, the SDK and dist/', () => {
+  const runs = argsOf(build, 'RUN');
+  const at = (text: string) => runs.findIndex((r) => r.includes(text));
+  expect(runs[at('apt-get install')]).toMatch(/apt-get install .*python3 make g\+\+/);
+  expect(at('npm install -g npm@11')).toBeGreaterThan(at('apt-get install'));
+  expect(at('npm ci')).toBeGreaterThan(at('npm install -g npm@11'));
+  expect(at('scripts/build-worker.mjs')).toBeGreaterThanOrEqual(at('npm ci'));
+  expect(at('scripts/build-client.mjs')).toBeGreaterThan(at('npm ci'));
+  expect(at('npm run build')).toBeGreaterThan(at('npm ci'));
+  expect(at('npm prune --omit=dev')).toBeGreaterThan(at('npm run build'));
+  // `npm run build` is the tsc build whose output the runtime copies.
+  expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.build).toBe('tsc -p tsconfig.build.json');
+});
+
+test('the runtime stage has no toolchain, and copies from the build stage the worker binary that MEDIASOUP_WORKER_BIN names, dist/, web/, conf/ and node_modules', () => {
+  expect(argsOf(runtime, 'RUN').join(' ')).not.toMatch(/apt-get|g\+\+|npm ci/);
+  const env = argsOf(runtime, 'ENV').join(' ');
+  const workerBin = /MEDIASOUP_WORKER_BIN=(\S+)/.exec(env)?.[1];
+  expect(workerBin).toBeDefined();
+  const copies = argsOf(runtime, 'COPY').map((c) => c.split(' '));
+  const fromBuild = copies.filter((c) => c[0] === '--from=build').map((c) => ({ src: c[1], dest: c[2] }));
+  const worker = fromBuild.find((c) => c.src.endsWith('/mediasoup-worker'));
+  expect(worker?.dest).toBe(workerBin);
+  // The binary copied is the one the build stage set apart from the worker's build output.
+  expect(argsOf(build, 'RUN').join(' ')).toContain(`cp node_modules/mediasoup/worker/out/Release/mediasoup-worker ${worker!.src}`);
+  const workdir = argsOf(build, 'WORKDIR')[0];
+  for (const dir of ['dist', 'web', 'conf', 'node_modules']) expect(fromBuild.map((c) => c.src)).toContain(`${workdir}/${dir}`);
+  expect(copies.filter((c) => c[0] !== '--from=build')).toEqual([]);
+});
+
+test('the runtime runs as a user other than root', () => {
+  const users = argsOf(runtime, 'USER');
+  expect(users.length).toBeGreaterThan(0);
+  expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
+});
+
+test('the command is node running the compiled entry point (no npm, no TypeScript loader), with its pid file outside the read-only /conf', () => {
+  expect(cmd![0]).toBe('node');
+  const outDir = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')).compilerOptions.outDir;
+  expect(cmd).toContain(`${outDir}/index.js`);
+  expect(cmd!.join(' ')).not.toMatch(/tsx|\.ts\b|npm/);
+  const pidFile = cmd![cmd!.indexOf('--pid-file') + 1];
+  expect(cmd).toContain('--pid-file');
+  expect(pidFile.startsWith('/conf/')).toBe(false);
+  for (const s of Object.values(services)) expect(s.volumes.find((v) => v.endsWith(':/conf:ro'))).toBeDefined();
+});
+
+test('the build context leaves out what the build stage makes itself', () => {
+  const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
+  for (const entry of ['node_modules', 'dist', 'web/sdk', 'local-cluster']) expect(ignored).toContain(entry);
 });
