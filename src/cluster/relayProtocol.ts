@@ -56,7 +56,18 @@ export const loadNotification = z.strictObject({
   players: z.number().int().nonnegative(),
   cpuLoad: z.number().nonnegative(),
   connections: z.number().int().nonnegative().optional(),
+  // Console (docs/console.md): players per stream name here, always; the edge's traffic in bits/s,
+  // only while the origin asked for it with `watch` (measuring it costs a worker request per transport).
+  streams: z
+    .record(streamName, z.number().int().nonnegative())
+    .refine((o) => Object.keys(o).length <= 100_000, 'too many streams')
+    .optional(),
+  bitrateIn: z.number().nonnegative().optional(),
+  bitrateOut: z.number().nonnegative().optional(),
 });
+
+/** Origin -> edge notification: a console is (on) or is no longer (off) watching the cluster on the origin. */
+export const watchNotification = z.strictObject({ on: z.boolean() });
 
 /** Edge -> origin notification: a relayed stream was lost on the edge (e.g. its worker died). */
 export const relayStreamClosedNotification = z.strictObject({ stream: streamName, relayId });
