@@ -30,6 +30,15 @@ export class ConsoleHub {
   readonly #feeds = new Set<ServerResponse>();
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
+  /** Links whose state changes push a snapshot at once (a link going down shows without waiting for the tick). */
+  readonly #followed = new WeakSet<object>();
+  readonly #onLinkState = () => {
+    if (this.#feeds.size === 0) return;
+    if (this.#ticking) this.#again = true;
+    else void this.#tick();
+  };
+  /** A link changed state during a tick: tick again when it ends. */
+  #again = false;
 
   constructor(ctx: HttpContext) {
     this.#ctx = ctx;
@@ -71,6 +80,7 @@ export class ConsoleHub {
     // A slow gather (a busy worker) skips ticks rather than piling them up.
     if (this.#ticking || this.#feeds.size === 0) return;
     this.#ticking = true;
+    this.#followLinks();
     try {
       const text = `event: snapshot\ndata: ${JSON.stringify(await this.snapshot())}\n\n`;
       for (const res of this.#feeds) res.write(text);
@@ -78,6 +88,20 @@ export class ConsoleHub {
       this.#ctx.logger.warn({ err }, 'console snapshot failed; the next tick tries again');
     } finally {
       this.#ticking = false;
+    }
+    if (this.#again) {
+      this.#again = false;
+      void this.#tick();
+    }
+  }
+
+  // Links come and go with reloads: each tick follows the ones it has not seen; listeners on a
+  // removed link go with it.
+  #followLinks(): void {
+    for (const link of this.#ctx.origin?.links ?? []) {
+      if (this.#followed.has(link)) continue;
+      this.#followed.add(link);
+      link.on('state', this.#onLinkState);
     }
   }
 }

@@ -120,6 +120,7 @@ test('the console shows the relays, an edge going down within 2 s, and a third e
   expect(await consolePage.locator('#nodeList tr[data-edge="edge3"]').count()).toBe(1);
   const relayedMs = Date.now() - reloadAt;
   await consolePage.waitForTimeout(2000);
+  await ok.scrollIntoViewIfNeeded();
   await screenshot(consolePage, 'console-after-reload', DESKTOP);
   process.stdout.write(`console: ${dying.name} marked down ${downMs} ms after SIGKILL; edge3 relayed ${relayedMs} ms after Reload\n`);
 });

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RelaySample } from '../../src/cluster/RelayStats';
-import { createMetrics, type MetricsSource } from '../../src/http/metrics';
+import { createMetrics, type EdgeMetrics, type MetricsSource } from '../../src/http/metrics';
 
 const DASHBOARD = path.resolve(__dirname, '..', '..', 'docs', 'grafana-dashboard.json');
 
@@ -27,7 +27,7 @@ function originSource(): MetricsSource {
       { state: 'up', count: 1 },
       { state: 'down', count: 1 },
     ],
-    edges: () => [
+    edges: (): EdgeMetrics[] => [
       { id: 'edge1', cluster: 'default', state: 'up', players: 4, cpuLoad: 0.25, streamsRelayed: 1, redirects: 5, failures: {} },
       { id: 'edge2', cluster: 'default', state: 'down', players: 0, cpuLoad: 0, streamsRelayed: 0, redirects: 0, failures: { STREAM_NAME_TAKEN: 2 } },
     ],

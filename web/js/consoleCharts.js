@@ -23,6 +23,9 @@ window.ConsoleCharts = (() => {
         {
           size: 28,
           font: '10px system-ui',
+          // Whole seconds at least: finer ticks would print the same mm:ss twice.
+          space: 50,
+          incrs: [1, 5, 10, 15, 30, 60, 120, 300],
           values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { minute: '2-digit', second: '2-digit' })),
         },
         { scale: 'players', size: 34, font: '10px system-ui', stroke: '#2563eb' },

@@ -190,7 +190,7 @@ window.ConsoleView = (() => {
                       'tr',
                       { 'data-edge': r.id },
                       el('td', {}, r.id),
-                      el('td', { class: 'relay-' + r.relay }, r.relay + (r.reason ? ': ' + r.reason : '')),
+                      el('td', { class: 'relay-' + r.relay }, (r.relay === 'none' ? 'not relayed' : r.relay) + (r.reason ? ': ' + r.reason : '')),
                       el('td', {}, r.players === null ? '–' : r.players),
                       el('td', {}, bitrate(r.bitrate)),
                       el('td', {}, r.packetsLost === null ? '–' : r.packetsLost + ' (' + percent(r.lossRatio) + ')'),
