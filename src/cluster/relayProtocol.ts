@@ -51,6 +51,12 @@ export function parseRelayRequest(method: string, data: Record<string, unknown>)
   return { method, data: r.data } as RelayRequest;
 }
 
+/**
+ * Most streams one load report lists players of (those with the most players first): keeps the
+ * report far below the relay link's 1 MiB frame limit however many streams the edge holds.
+ */
+export const MAX_LOAD_STREAMS = 5_000;
+
 /** Edge -> origin notification, every `cdn.load_report_ms` (default 1 s): what LESS_LOADED_NODE and FEWESTCALLS use. */
 export const loadNotification = z.strictObject({
   players: z.number().int().nonnegative(),
@@ -60,7 +66,7 @@ export const loadNotification = z.strictObject({
   // only while the origin asked for it with `watch` (measuring it costs a worker request per transport).
   streams: z
     .record(streamName, z.number().int().nonnegative())
-    .refine((o) => Object.keys(o).length <= 100_000, 'too many streams')
+    .refine((o) => Object.keys(o).length <= MAX_LOAD_STREAMS, 'too many streams')
     .optional(),
   bitrateIn: z.number().nonnegative().optional(),
   bitrateOut: z.number().nonnegative().optional(),

@@ -22,6 +22,7 @@ import { ClientLog } from '../limits/ClientLog';
 import { securityWarnings } from '../auth/startupWarnings';
 import { TrafficMeter } from '../media/TrafficMeter';
 import { RelayStats } from '../cluster/RelayStats';
+import { MAX_LOAD_STREAMS } from '../cluster/relayProtocol';
 import { registerConsoleApi } from '../http/consoleApi';
 import { registerReloadApi } from '../http/reloadApi';
 
@@ -118,9 +119,17 @@ export class MediaNode {
     this.relayStats = origin ? new RelayStats(() => origin.links, logger.child({ component: 'cdn' })) : null;
   }
 
-  /** What an edge adds to its load reports for the origin's console: players per stream, and its traffic while watched. */
+  /**
+   * What an edge adds to its load reports for the origin's console: players per stream (streams
+   * without players are left out: the origin reads a missing one as 0), and its traffic while watched.
+   */
   #consoleLoad(): { streams: Record<string, number>; bitrateIn?: number; bitrateOut?: number } {
-    const streams = Object.fromEntries(this.streams.all().map((s) => [s.name, this.play.playersOf(s.name)]));
+    const counts = this.streams
+      .all()
+      .map((s) => [s.name, this.play.playersOf(s.name)] as const)
+      .filter(([, players]) => players > 0)
+      .sort((a, b) => b[1] - a[1]);
+    const streams = Object.fromEntries(counts.slice(0, MAX_LOAD_STREAMS));
     if (!this.relays.watched) return { streams };
     // Measured for the next report; this one carries the last measurement (a second old at most).
     this.traffic.read().catch((err: Error) => this.logger.warn({ err: err.message }, 'traffic measurement failed'));
