@@ -82,6 +82,16 @@ export class EdgeLink extends TypedEmitter<Events> {
   connections = 0;
   /** Players sent to this edge since its last report, so FEWESTCALLS sees them at once. */
   redirectsSinceReport = 0;
+  // For the console and /metrics (docs/console.md): totals since this link was made, the edge's
+  // players per stream and its traffic from its last load report, and when that report came.
+  redirects = 0;
+  readonly failuresByCode = new Map<string, number>();
+  streamPlayers: Record<string, number> = {};
+  bitrateIn: number | null = null;
+  bitrateOut: number | null = null;
+  loadAt: number | null = null;
+  #stateSince = Date.now();
+  #watched = false;
 
   constructor(options: EdgeLinkOptions) {
     super();
@@ -116,6 +126,19 @@ export class EdgeLink extends TypedEmitter<Events> {
     return this.#upSince;
   }
 
+  /** When the link entered its current state. */
+  get stateSince(): number {
+    return this.#stateSince;
+  }
+
+  /** Asks the edge for its traffic in load reports while a console watches (now and on every reconnect). */
+  watch(on: boolean): void {
+    if (this.#watched === on) return;
+    this.#watched = on;
+    if (!on) this.bitrateIn = this.bitrateOut = null;
+    if (this.#state === 'up') this.#peer?.notify('watch', { on });
+  }
+
   start(): void {
     if (this.#closed || this.#peer || this.#timer) return;
     this.#connect();
@@ -124,6 +147,11 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** The relay state of a stream on this edge, or null when it is not relayed here. */
   relayOf(stream: string): StreamRelay | null {
     return this.#relays.get(stream) ?? null;
+  }
+
+  /** Every relay of this link (pending, relayed or failed). */
+  relays(): StreamRelay[] {
+    return [...this.#relays.values()];
   }
 
   /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
@@ -158,6 +186,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     const name = stream.name;
     if (this.#closed || this.#relays.get(name) !== failed) return;
     const log = { stream: name, code: failure.code, err: failure.message };
+    this.failuresByCode.set(failure.code, (this.failuresByCode.get(failure.code) ?? 0) + 1);
     if (isPermanent(failure)) {
       this.#logger.warn(log, 'relay to edge failed; not retried: the edge refuses it for good');
       return;
@@ -208,6 +237,7 @@ export class EdgeLink extends TypedEmitter<Events> {
   #setState(state: LinkState): void {
     if (this.#state === state) return;
     this.#state = state;
+    this.#stateSince = Date.now();
     this.emit('state', state);
   }
 
@@ -242,6 +272,10 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.cpuLoad = load.data.cpuLoad;
       this.connections = load.data.connections ?? 0;
       this.redirectsSinceReport = 0;
+      this.streamPlayers = load.data.streams ?? {};
+      this.bitrateIn = load.data.bitrateIn ?? null;
+      this.bitrateOut = load.data.bitrateOut ?? null;
+      this.loadAt = Date.now();
     });
     peer.on('close', () => this.#onDown('connection closed'));
     ws.once('error', (err) => (this.#lastError = err.message));
@@ -262,12 +296,14 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.players = answer.load.players;
       this.cpuLoad = answer.load.cpuLoad;
       this.connections = answer.load.connections;
+      this.loadAt = Date.now();
       this.#attempt = 0;
       this.#lastError = '';
       this.#upSince = Date.now();
       this.#setState('up');
       this.#logger.info({ url: this.url }, 'edge link up');
       this.#watch(peer);
+      if (this.#watched) peer.notify('watch', { on: true });
       for (const stream of this.#options.streams()) this.relay(stream);
       this.#sendDigest();
     } catch (err) {

@@ -20,7 +20,7 @@ import type { Stream } from '../streams/Stream';
 import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
 import { SilenceWatch } from './LinkHeartbeat';
-import { parseRelayRequest, relayDigestNotification, type RelayRequest } from './relayProtocol';
+import { parseRelayRequest, relayDigestNotification, type RelayRequest, watchNotification } from './relayProtocol';
 import { HandshakeFailures } from './handshakeFailures';
 import { newNonce, proofMatches } from './secret';
 
@@ -30,7 +30,7 @@ export interface EdgeRelayServiceOptions {
   /** Makes the relayed streams (the same service every way of publishing goes through). */
   publish: PublishService;
   /** This node's load, reported to linked origins every `cdn.load_report_ms` (config.cdnLoadReportMs). */
-  load: () => { players: number; cpuLoad: number; connections: number };
+  load: () => { players: number; cpuLoad: number; connections: number; streams?: Record<string, number>; bitrateIn?: number; bitrateOut?: number };
 }
 
 interface Relayed {
@@ -57,6 +57,8 @@ class InboundLink {
   loadTimer: NodeJS.Timeout | null = null;
   /** Drops the link when the origin goes silent (started once the link is authenticated). */
   silence: SilenceWatch | null = null;
+  /** The origin has a console open and wants this edge's traffic in its load reports (`watch`). */
+  watched = false;
   constructor(
     readonly peer: Peer,
     readonly remote: string,
@@ -82,6 +84,11 @@ export class EdgeRelayService {
   /** True while an origin holds an authenticated link to this node. */
   get linked(): boolean {
     return [...this.#links].some((l) => l.authenticated);
+  }
+
+  /** True while a linked origin's console wants this node's traffic figures (see relayProtocol `watch`). */
+  get watched(): boolean {
+    return [...this.#links].some((l) => l.authenticated && l.watched);
   }
 
   links(): { originId: string; remote: string; since: string; streams: string[] }[] {
@@ -125,6 +132,11 @@ export class EdgeRelayService {
       if (!link.authenticated) return;
       link.silence?.heard();
       if (n.method === 'relayDigest') this.#reconcile(link, n.data);
+      if (n.method === 'watch') {
+        const watch = watchNotification.safeParse(n.data);
+        if (watch.success) link.watched = watch.data.on;
+        else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad watch notification');
+      }
     });
     peer.on('close', () => this.#dropLink(link, 'link closed'));
   }

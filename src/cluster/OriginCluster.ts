@@ -31,6 +31,7 @@ export class OriginCluster {
   readonly #selection: SelectionState = { next: 0 };
   readonly #onAdd: (stream: Stream) => void;
   #started = false;
+  #watched = false;
   #closed = false;
 
   constructor(options: OriginClusterOptions) {
@@ -97,7 +98,15 @@ export class OriginCluster {
   #newLink(edge: EdgeNodeConfig): EdgeLink {
     const { config, logger, streams, connect } = this.#options;
     const localStreams = () => streams.all().filter((s) => s.source.kind === 'local');
-    return new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect });
+    const link = new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect });
+    link.watch(this.#watched);
+    return link;
+  }
+
+  /** A console is (or is no longer) watching: every edge, and every edge added later, reports its traffic. */
+  watch(on: boolean): void {
+    this.#watched = on;
+    for (const link of this.links) link.watch(on);
   }
 
   /**
@@ -148,6 +157,7 @@ export class OriginCluster {
     }
     const link = candidates.find((l) => l.edge.id === choice.id)!;
     link.redirectsSinceReport++;
+    link.redirects++;
     const originSecure = originSecureAuthority(this.#options.config);
     return {
       nodeId: link.edge.id,

@@ -19,6 +19,18 @@ import type { RelayFailure } from './relayRetry';
 
 export type RelayState = 'pending' | 'relayed' | 'failed' | 'closed';
 
+/** What one relay has sent to its edge so far (counters since the pipe opened), for the console and /metrics. */
+export interface RelayTraffic {
+  bytesSent: number;
+  /** bits/s over the worker's last second. */
+  bitrate: number;
+  packetsSent: number;
+  /** Reported lost by the edge (RTCP receiver reports on the pipe). */
+  packetsLost: number;
+  /** Sent again after the edge's NACKs. */
+  packetsRetransmitted: number;
+}
+
 export class StreamRelay {
   readonly stream: Stream;
   /** This relay among every relay of the stream's name over the link (see relayProtocol.ts). */
@@ -33,6 +45,8 @@ export class StreamRelay {
   #edgeHolds = false;
   /** Producers whose pipe producer exists on the edge. */
   readonly #relayedProducers = new Set<string>();
+  /** Pipe consumers by producer id, read by stats(). */
+  readonly #consumers = new Map<string, ms.Consumer>();
   #queue: Promise<void> = Promise.resolve();
   readonly #peer: Peer;
   readonly #config: NodeConfig;
@@ -66,6 +80,30 @@ export class StreamRelay {
   /** The pipe is up and every current track of the stream is on the edge: players can go there. */
   get complete(): boolean {
     return this.#state === 'relayed' && this.stream.producers.every((p) => this.#relayedProducers.has(p.id));
+  }
+
+  /** The pipe's traffic to the edge, or null while there is no pipe (pending, failed, closed). */
+  async stats(): Promise<RelayTraffic | null> {
+    const pipe = this.#pipe;
+    if (!pipe || pipe.closed) return null;
+    const [transport] = await pipe.getStats();
+    const traffic: RelayTraffic = {
+      bytesSent: transport?.bytesSent ?? 0,
+      bitrate: transport?.sendBitrate ?? 0,
+      packetsSent: 0,
+      packetsLost: 0,
+      packetsRetransmitted: 0,
+    };
+    for (const consumer of this.#consumers.values()) {
+      if (consumer.closed) continue;
+      for (const stat of await consumer.getStats()) {
+        if (stat.type !== 'outbound-rtp') continue;
+        traffic.packetsSent += stat.packetCount;
+        traffic.packetsLost += stat.packetsLost;
+        traffic.packetsRetransmitted += stat.packetsRetransmitted;
+      }
+    }
+    return traffic;
   }
 
   /** The edge lost the stream on its side (its worker died): the relay failed, for a reason that passes. */
@@ -159,6 +197,7 @@ export class StreamRelay {
     this.#run(async () => {
       if (producer.closed || !this.#pipe) return;
       consumer = await this.#pipe.consume({ producerId: producer.id });
+      this.#consumers.set(producer.id, consumer);
       await this.#ask('relayProducer', {
         stream: name,
         relayId: this.id,
@@ -175,6 +214,7 @@ export class StreamRelay {
     const onClose = () =>
       this.#run(async () => {
         consumer?.close();
+        this.#consumers.delete(producer.id);
         this.#relayedProducers.delete(producer.id);
         await this.#ask('relayProducerClose', { stream: name, relayId: this.id, producerId: producer.id }).catch((err: Error) => {
           // The track is gone here either way; the edge closes its copy with the stream.

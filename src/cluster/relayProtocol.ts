@@ -51,12 +51,29 @@ export function parseRelayRequest(method: string, data: Record<string, unknown>)
   return { method, data: r.data } as RelayRequest;
 }
 
+/**
+ * Most streams one load report lists players of (those with the most players first): keeps the
+ * report far below the relay link's 1 MiB frame limit however many streams the edge holds.
+ */
+export const MAX_LOAD_STREAMS = 5_000;
+
 /** Edge -> origin notification, every `cdn.load_report_ms` (default 1 s): what LESS_LOADED_NODE and FEWESTCALLS use. */
 export const loadNotification = z.strictObject({
   players: z.number().int().nonnegative(),
   cpuLoad: z.number().nonnegative(),
   connections: z.number().int().nonnegative().optional(),
+  // Console (docs/console.md): players per stream name here, always; the edge's traffic in bits/s,
+  // only while the origin asked for it with `watch` (measuring it costs a worker request per transport).
+  streams: z
+    .record(streamName, z.number().int().nonnegative())
+    .refine((o) => Object.keys(o).length <= MAX_LOAD_STREAMS, 'too many streams')
+    .optional(),
+  bitrateIn: z.number().nonnegative().optional(),
+  bitrateOut: z.number().nonnegative().optional(),
 });
+
+/** Origin -> edge notification: a console is (on) or is no longer (off) watching the cluster on the origin. */
+export const watchNotification = z.strictObject({ on: z.boolean() });
 
 /** Edge -> origin notification: a relayed stream was lost on the edge (e.g. its worker died). */
 export const relayStreamClosedNotification = z.strictObject({ stream: streamName, relayId });

@@ -8,6 +8,7 @@ import type { PlayService } from '../streams/PlayService';
 import type { PublishService } from '../streams/PublishService';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import type { WebRtcHttpSessions } from './WebRtcHttpSessions';
+import type { NodeMonitor } from './consoleGather';
 
 /** A command-channel client, as `/rest-api/connection/find_all` lists it. */
 export interface ClientView {
@@ -46,4 +47,8 @@ export interface HttpContext {
   clients(): ClientView[];
   /** On an edge: the origins linked to it and the streams each relays here. */
   originLinks(): { originId: string; remote: string; since: string; streams: string[] }[];
+  /** The console's measurements: CPU load, traffic, the origin's relay stats (docs/console.md). */
+  readonly monitor: NodeMonitor;
+  /** SIGHUP's work (MediaNode.reload): throws the ConfigError of a broken file, changing nothing. */
+  reload(): { edges: { added: string[]; removed: string[]; kept: string[] } | null; needsRestart: string[] };
 }

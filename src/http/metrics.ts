@@ -1,13 +1,37 @@
 // Prometheus metrics of one node, read at scrape time from the live objects (no counters to keep
-// in sync by hand).
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+// in sync by hand). The relay's traffic is read from the pipes' mediasoup stats at scrape time
+// (RelayStats keeps the per-edge totals growing across relays). docs/grafana-dashboard.json
+// charts them; test/unit/grafanaDashboard.test.ts checks that every metric it queries exists.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RelaySample } from '../cluster/RelayStats';
+
+/** One edge of the origin's loadbalancing.xml, as /metrics shows it. */
+export interface EdgeMetrics {
+  id: string;
+  cluster: string;
+  state: string;
+  players: number;
+  cpuLoad: number;
+  /** Streams whose relay to the edge is complete. */
+  streamsRelayed: number;
+  /** Players sent to the edge since its link was made. */
+  redirects: number;
+  /** Failed relays to the edge since its link was made, by error code. */
+  failures: Record<string, number>;
+}
 
 export interface MetricsSource {
   sessions(): number;
   players(): number;
   streams(): { local: number; relayed: number };
   edgeLinks(): { state: string; count: number }[];
+  /** The origin's edges (empty elsewhere). */
+  edges(): EdgeMetrics[];
+  /** The origin's relay traffic (null elsewhere). */
+  relayTraffic(): Promise<RelaySample | null>;
 }
+
+const LINK_STATES = ['connecting', 'up', 'down'];
 
 export function createMetrics(source: MetricsSource, nodeId: string): Registry {
   const registry = new Registry();
@@ -50,5 +74,74 @@ export function createMetrics(source: MetricsSource, nodeId: string): Registry {
       for (const { state, count } of source.edgeLinks()) this.set({ state }, count);
     },
   });
+  registerEdgeMetrics(registry, source);
   return registry;
+}
+
+/** Per-edge series of the origin: link state, load, relays, redirects, failures and pipe traffic. */
+function registerEdgeMetrics(registry: Registry, source: MetricsSource): void {
+  const perEdge = (name: string, help: string, value: (e: EdgeMetrics) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['edge', 'cluster'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const e of source.edges()) this.set({ edge: e.id, cluster: e.cluster }, value(e));
+      },
+    });
+  new Gauge({
+    name: 'cdn_edge_link_state',
+    help: "1 for the state the origin's link to the edge is in (connecting, up, down), 0 for the others",
+    labelNames: ['edge', 'cluster', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of source.edges()) for (const state of LINK_STATES) this.set({ edge: e.id, cluster: e.cluster, state }, e.state === state ? 1 : 0);
+    },
+  });
+  perEdge('cdn_edge_players', 'Players on the edge (its last load report)', (e) => e.players);
+  perEdge('cdn_edge_cpu_load', "The edge's CPU load, 0..1 of its cores (its last load report)", (e) => e.cpuLoad);
+  perEdge('cdn_edge_streams_relayed', 'Streams whose relay to the edge is complete', (e) => e.streamsRelayed);
+  new Counter({
+    name: 'cdn_edge_redirects_total',
+    help: 'Players the origin sent to the edge',
+    labelNames: ['edge', 'cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of source.edges()) this.inc({ edge: e.id, cluster: e.cluster }, e.redirects);
+    },
+  });
+  new Counter({
+    name: 'cdn_edge_relay_failures_total',
+    help: 'Failed relays to the edge, by reason (the error code)',
+    labelNames: ['edge', 'cluster', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of source.edges()) for (const [reason, n] of Object.entries(e.failures)) this.inc({ edge: e.id, cluster: e.cluster, reason }, n);
+    },
+  });
+  const traffic = (name: string, help: string, key: 'bytesSent' | 'packetsSent' | 'packetsLost' | 'packetsRetransmitted') =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['edge', 'cluster'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const sample = await source.relayTraffic();
+        if (!sample) return;
+        for (const e of source.edges()) {
+          const t = sample.edges.get(e.id);
+          if (t) this.inc({ edge: e.id, cluster: e.cluster }, t[key]);
+        }
+      },
+    });
+  traffic('cdn_edge_relay_bytes_sent_total', 'Bytes the origin sent to the edge over its pipes (RTP, RTX, RTCP)', 'bytesSent');
+  traffic('cdn_edge_relay_packets_sent_total', 'RTP packets the origin sent to the edge over its pipes', 'packetsSent');
+  traffic('cdn_edge_relay_packets_lost_total', 'RTP packets the edge reported lost on the pipes (RTCP receiver reports)', 'packetsLost');
+  traffic('cdn_edge_relay_packets_retransmitted_total', 'RTP packets sent again to the edge after its NACKs', 'packetsRetransmitted');
 }

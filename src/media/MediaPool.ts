@@ -47,6 +47,7 @@ type Events = { workerdied: [index: number, error: Error] };
 
 export class MediaPool extends TypedEmitter<Events> {
   readonly #slots: MediaSlot[] = [];
+  readonly #tracked = new Set<ms.Transport>();
   #options: MediaPoolOptions;
   readonly #logger: Logger;
   #generatedCertificate: DtlsCertificate | null = null;
@@ -143,7 +144,16 @@ export class MediaPool extends TypedEmitter<Events> {
     const slot = this.#slots.find((s) => s.router === router);
     if (!slot) return;
     slot.transports++;
-    transport.observer.once('close', () => slot.transports--);
+    this.#tracked.add(transport);
+    transport.observer.once('close', () => {
+      slot.transports--;
+      this.#tracked.delete(transport);
+    });
+  }
+
+  /** The live transports counted by track() (publishers, players, relays in), for the traffic meter. */
+  get transports(): ms.Transport[] {
+    return [...this.#tracked];
   }
 
   /** Counts a consumer against the worker of `router` (its main router), until it closes. */

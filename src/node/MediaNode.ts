@@ -20,6 +20,11 @@ import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
 import { securityWarnings } from '../auth/startupWarnings';
+import { TrafficMeter } from '../media/TrafficMeter';
+import { RelayStats } from '../cluster/RelayStats';
+import { MAX_LOAD_STREAMS } from '../cluster/relayProtocol';
+import { registerConsoleApi } from '../http/consoleApi';
+import { registerReloadApi } from '../http/reloadApi';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -37,6 +42,9 @@ export class MediaNode {
   readonly webrtcHttp: WebRtcHttpSessions;
   /** Log lines clients cause, throttled per client address. */
   readonly clientLog: ClientLog;
+  /** Media traffic and the origin's relay traffic, measured only while a console watches or Prometheus scrapes. */
+  readonly traffic: TrafficMeter;
+  readonly relayStats: RelayStats | null;
   #http: HttpServer | null = null;
   #closed = false;
 
@@ -98,6 +106,7 @@ export class MediaNode {
         players: this.play.players,
         cpuLoad: this.load.current,
         connections: this.signaling.connections + this.webrtcHttp.size,
+        ...this.#consoleLoad(),
       }),
     });
     this.origin =
@@ -106,6 +115,26 @@ export class MediaNode {
         : null;
     const origin = this.origin;
     if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
+    this.traffic = new TrafficMeter(() => media.transports, logger);
+    this.relayStats = origin ? new RelayStats(() => origin.links, logger.child({ component: 'cdn' })) : null;
+  }
+
+  /**
+   * What an edge adds to its load reports for the origin's console: players per stream (streams
+   * without players are left out: the origin reads a missing one as 0), and its traffic while watched.
+   */
+  #consoleLoad(): { streams: Record<string, number>; bitrateIn?: number; bitrateOut?: number } {
+    const counts = this.streams
+      .all()
+      .map((s) => [s.name, this.play.playersOf(s.name)] as const)
+      .filter(([, players]) => players > 0)
+      .sort((a, b) => b[1] - a[1]);
+    const streams = Object.fromEntries(counts.slice(0, MAX_LOAD_STREAMS));
+    if (!this.relays.watched) return { streams };
+    // Measured for the next report; this one carries the last measurement (a second old at most).
+    this.traffic.read().catch((err: Error) => this.logger.warn({ err: err.message }, 'traffic measurement failed'));
+    const last = this.traffic.last;
+    return last ? { streams, bitrateIn: last.in, bitrateOut: last.out } : { streams };
   }
 
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
@@ -139,12 +168,26 @@ export class MediaNode {
           return { local: all.length - relayed, relayed };
         },
         edgeLinks: () => this.origin?.linkStateCounts() ?? [],
+        edges: () =>
+          (this.origin?.links ?? []).map((l) => ({
+            id: l.edge.id,
+            cluster: l.edge.cluster,
+            state: l.state,
+            players: l.players,
+            cpuLoad: l.cpuLoad,
+            streamsRelayed: l.relays().filter((r) => r.complete).length,
+            redirects: l.redirects,
+            failures: Object.fromEntries(l.failuresByCode),
+          })),
+        relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
       },
       config.nodeId,
     );
     const ctx = this.#httpContext();
     registerRestApi(router, ctx, metrics);
     registerStandardApi(router, ctx);
+    registerReloadApi(router, ctx);
+    registerConsoleApi(router, ctx);
     this.#http = await HttpServer.create({
       host: config.ipLocal,
       port: config.wsPort,
@@ -187,6 +230,8 @@ export class MediaNode {
           playing: s.playedStreams,
         })),
       originLinks: () => this.relays.links(),
+      monitor: { cpuLoad: () => this.load.current, traffic: this.traffic, relayStats: this.relayStats },
+      reload: () => this.reload(),
     };
   }
 
