@@ -240,7 +240,7 @@ export class MediaNode {
    * list and mode (loadbalancing.xml). Keys that need a restart are reported, not applied. A
    * broken file changes nothing (the ConfigError is thrown, naming file, line and key).
    */
-  reload(): { edges: { added: string[]; removed: string[]; kept: string[] } | null; needsRestart: string[] } {
+  reload(): { edges: { added: string[]; removed: string[]; kept: string[]; updated: string[] } | null; needsRestart: string[] } {
     if (this.#closed) throw new Error('node is closed');
     const next = loadConfig(this.config.confDir);
     const needsRestart = (Object.keys(next) as (keyof NodeConfig)[]).filter(

@@ -49,7 +49,7 @@ test('reload, the console snapshot and its feed answer 401 without the admin tok
 test('POST /rest-api/cdn/reload with nothing changed keeps every edge', async () => {
   const res = await reload();
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ edges: { added: [], removed: [], kept: ['edge1'] }, needsRestart: [] });
+  expect(await res.json()).toEqual({ edges: { added: [], removed: [], kept: ['edge1'], updated: [] }, needsRestart: [] });
 });
 
 test('a broken loadbalancing.xml is answered 422 with its file, line and key, and changes nothing', async () => {
@@ -74,11 +74,11 @@ test('an edge added to the XML and reloaded over REST is linked and gets the liv
   const good = fs.readFileSync(xmlFile(), 'utf8');
   fs.writeFileSync(xmlFile(), edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))));
   const res = await reload();
-  expect(await res.json()).toEqual({ edges: { added: ['edge2'], removed: [], kept: ['edge1'] }, needsRestart: [] });
+  expect(await res.json()).toEqual({ edges: { added: ['edge2'], removed: [], kept: ['edge1'], updated: [] }, needsRestart: [] });
   await until(() => relayedEverywhere(origin, 'api-cam'), 10000, 'api-cam relayed to both edges');
   // Back to one edge: edge2 is removed and drops the stream.
   fs.writeFileSync(xmlFile(), good);
-  expect(await (await reload()).json()).toEqual({ edges: { added: [], removed: ['edge2'], kept: ['edge1'] }, needsRestart: [] });
+  expect(await (await reload()).json()).toEqual({ edges: { added: [], removed: ['edge2'], kept: ['edge1'], updated: [] }, needsRestart: [] });
 });
 
 test('the live feed sends a snapshot a second with the relays per edge, and the metrics count the pipe traffic', async () => {
