@@ -1,16 +1,55 @@
 // Notices a mediasoup worker that stopped answering (stopped with SIGSTOP, stuck in a loop,
 // starved): a worker that is alive but hung never emits 'died', so its streams would freeze with
 // nobody told. Every `probeMs` it asks the worker a cheap question over its channel (its resource
-// usage) when no probe is in flight; a probe left unanswered for `timeoutMs` makes it call onHung.
+// usage) when no probe is in flight; a probe left unanswered for `timeoutMs` makes it call onHung
+// — unless the worker is visibly working. A worker forwarding for a thousand viewers can answer a
+// probe seconds late on a loaded machine; killing it would cut every one of them off. So at the
+// deadline the watchdog reads the worker's state and CPU time from /proc: a stopped worker (SIGSTOP,
+// state T) or one whose CPU time has not moved since the probe was sent is hung; one that is
+// running and burning CPU gets more time, up to `hardTimeoutMs` (a worker spinning in a loop for
+// that long is killed anyway). Where /proc cannot be read, the deadline alone decides.
+import fs from 'node:fs';
 import type * as ms from 'mediasoup/lib/types';
 import type { Logger } from '../log';
+
+/** What /proc/<pid>/stat says of a process: its state letter and its CPU time in clock ticks. */
+export interface ProcSample {
+  state: string;
+  cpuTicks: number;
+}
+
+/** Reads /proc/<pid>/stat; null where it cannot (not Linux, process gone). */
+export function readProcSample(pid: number): ProcSample | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: split after its last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return { state: fields[0], cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pure: is a worker whose probe has waited `waitedMs` (past its timeout) hung, or busy and worth
+ * waiting for? `before` was sampled when the probe was sent, `now` at the deadline.
+ */
+export function probeVerdict(before: ProcSample | null, now: ProcSample | null, waitedMs: number, hardTimeoutMs: number): 'hung' | 'busy' {
+  if (waitedMs >= hardTimeoutMs) return 'hung';
+  if (!before || !now) return 'hung';
+  if (now.state === 'T' || now.state === 't' || now.state === 'Z') return 'hung';
+  return now.cpuTicks > before.cpuTicks ? 'busy' : 'hung';
+}
 
 export interface WorkerWatchdogOptions {
   worker: ms.Worker;
   /** Probe interval. */
   probeMs: number;
-  /** How long a probe may stay unanswered. */
+  /** How long a probe may stay unanswered by a worker that is stopped or makes no progress. */
   timeoutMs: number;
+  /** How long a probe may stay unanswered by a worker that is running and using CPU. Default 10 x timeoutMs. */
+  hardTimeoutMs?: number;
   /** Called once, with how long the probe has waited; the watchdog is stopped by then. */
   onHung: (unansweredMs: number) => void;
   logger: Logger;
@@ -21,6 +60,9 @@ export class WorkerWatchdog {
   readonly #interval: NodeJS.Timeout;
   /** When the probe in flight was sent; null when none is. */
   #sentAt: number | null = null;
+  /** The worker's state and CPU time when the probe in flight was sent (or last judged busy). */
+  #sample: ProcSample | null = null;
+  #busyLogged = false;
   #deadline: NodeJS.Timeout | null = null;
   #stopped = false;
 
@@ -46,11 +88,13 @@ export class WorkerWatchdog {
     if (this.#stopped || this.#sentAt !== null || worker.closed) return;
     const sentAt = Date.now();
     this.#sentAt = sentAt;
+    this.#sample = readProcSample(worker.pid);
     this.#arm(timeoutMs);
     worker.getResourceUsage().then(
       () => {
         if (this.#sentAt !== sentAt) return;
         this.#sentAt = null;
+        this.#busyLogged = false;
         if (this.#deadline) clearTimeout(this.#deadline);
       },
       // The worker closed (died, or the node is closing): its 'died' path or close() takes over.
@@ -76,6 +120,15 @@ export class WorkerWatchdog {
       if (firedLateBy > timeoutMs / 3) return this.#arm(timeoutMs);
       const waited = this.unansweredMs;
       if (waited < timeoutMs) return this.#arm(timeoutMs - waited);
+      const { worker, logger, hardTimeoutMs = timeoutMs * 10 } = this.#options;
+      const now = readProcSample(worker.pid);
+      if (probeVerdict(this.#sample, now, waited, hardTimeoutMs) === 'busy') {
+        if (!this.#busyLogged) logger.warn({ pid: worker.pid, unansweredMs: waited }, 'mediasoup worker answers its probe late but is running: waiting for it');
+        this.#busyLogged = true;
+        // Judged again a timeout later against this sample: it must keep making progress.
+        this.#sample = now;
+        return this.#arm(timeoutMs);
+      }
       this.stop();
       onHung(waited);
     });
