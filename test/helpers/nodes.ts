@@ -152,9 +152,19 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
   return dir;
 }
 
-/** Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. */
-export async function startNodeFromConf(confDir: string, port: number, name: string, env: NodeJS.ProcessEnv = {}, prefix = ''): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], {
+/**
+ * Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. `nodeArgs` go to
+ * node itself (the benchmarks' `--cpu-prof`, which NODE_OPTIONS refuses).
+ */
+export async function startNodeFromConf(
+  confDir: string,
+  port: number,
+  name: string,
+  env: NodeJS.ProcessEnv = {},
+  prefix = '',
+  nodeArgs: string[] = [],
+): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir], {
     cwd: ROOT,
     env: { ...process.env, LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
