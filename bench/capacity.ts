@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Generator, type Source } from './generator';
 import { CpuWindow, loadAverage, prioritise, rssBytes } from './proc';
-import { type RtpSink } from './sink';
+import type { RtpSink, SinkCount } from './sink';
 import { median } from './stats';
 import { inBatches, joinViewer, type Viewer } from './viewers';
 import type { BareRequest, Variant } from './bareRouter';
@@ -23,7 +23,7 @@ const WINDOW_MS = Number(process.env.BENCH_CAPACITY_WINDOW_MS ?? 1500);
 // Every window of a step is taken with the set-ups in turn, so a burst of load from other jobs
 // falls on one window of one set-up, not on a whole ladder.
 const ROUNDS = Number(process.env.BENCH_CAPACITY_ROUNDS ?? 3);
-const DRAIN_MS = 300;
+const DRAIN_MS = 150;
 const MIN_DELIVERY = 0.99;
 const MAX_WORKER_CPU = 0.9;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,6 +48,8 @@ export interface StepRow {
   /** Cores used meanwhile by the receiving sink, and by the bench process (generator, clients). */
   sinkCpu: number;
   benchCpu: number;
+  /** Cores used by the set-up's Node.js process (the node's, or the bare router's) meanwhile. */
+  processCpu: number;
   loadAvg: number;
   /** Bare router only: its worker's slowest answer to a probe like the node watchdog's, ms. */
   slowestProbeMs: number | null;
@@ -61,6 +63,8 @@ export interface Ladder {
   viewers: number;
   /** Why the ladder stopped. */
   stoppedBy: string;
+  /** The measuring windows, CLOCK_MONOTONIC µs (to cut a CPU profile of the node down to them). */
+  windows: [number, number][];
 }
 
 /** One set-up being measured: where its generator source sends, whose CPU and memory count. */
@@ -121,12 +125,15 @@ async function nodeTarget(
     viewers: 0,
     ssrcs: [],
     baseline: { worker: 0, process: 0 },
-    ladder: { name, rows: [], viewers: 0, stoppedBy: '' },
+    ladder: { name, rows: [], viewers: 0, stoppedBy: '', windows: [] },
     done: false,
     async add(count) {
       const from = target.viewers;
       const joined: Viewer[] = await inBatches(count, 16, (i) => joinViewer(node.url, 'capacity', sink.portFor(from + i)));
-      for (const v of joined) (clients.push(v.client), target.ssrcs.push(v.ssrcs[0]));
+      for (const v of joined) {
+        clients.push(v.client);
+        target.ssrcs.push(v.ssrcs[0]);
+      }
       target.viewers += count;
     },
   };
@@ -196,7 +203,7 @@ async function bareTarget(bare: BareRouter, variant: Variant, generator: Generat
     viewers: 0,
     ssrcs: [],
     baseline: { worker: rssBytes(desc.workerPid), process: rssBytes(bare.pid) },
-    ladder: { name, rows: [], viewers: 0, stoppedBy: '' },
+    ladder: { name, rows: [], viewers: 0, stoppedBy: '', windows: [] },
     done: false,
     slowestProbe: () => bare.request<number>({ op: 'probes', variant }),
     async add(count) {
@@ -215,6 +222,7 @@ interface Window {
   workerCpu: number[];
   sinkCpu: number;
   benchCpu: number;
+  processCpu: number;
 }
 
 /**
@@ -229,19 +237,44 @@ async function measure(target: Target, all: Target[], sink: RtpSink): Promise<Wi
   for (const pid of pids) prioritise(pid);
   const s0 = await sink.snapshot();
   const sent0 = target.source.sent;
-  const cpu = new CpuWindow([...pids, sink.pid, process.pid]);
+  const cpu = new CpuWindow([...pids, sink.pid, process.pid, target.processPid]);
   const t0 = performance.now();
+  const from = Number(process.hrtime.bigint() / 1000n);
   target.source.restart();
   target.source.active = true;
   await sleep(WINDOW_MS);
   target.source.active = false;
   const secs = (performance.now() - t0) / 1000;
   const sent = target.source.sent - sent0;
-  await sleep(DRAIN_MS);
-  const cores = cpu.end().map((c) => (c * (secs * 1000 + DRAIN_MS)) / (secs * 1000));
-  const s1 = await sink.snapshot();
+  const { counts: s1, ms: drainMs } = await drained(sink);
+  target.ladder.windows.push([from, Number(process.hrtime.bigint() / 1000n)]);
+  const cores = cpu.end().map((c) => (c * (secs * 1000 + drainMs)) / (secs * 1000));
   const received = target.ssrcs.map((ssrc) => (s1.get(ssrc)?.packets ?? 0) - (s0.get(ssrc)?.packets ?? 0));
-  return { sent, received, secs, workerCpu: cores.slice(0, pids.length), sinkCpu: cores[pids.length], benchCpu: cores[pids.length + 1] };
+  return {
+    sent,
+    received,
+    secs,
+    workerCpu: cores.slice(0, pids.length),
+    sinkCpu: cores[pids.length],
+    benchCpu: cores[pids.length + 1],
+    processCpu: cores[pids.length + 2],
+  };
+}
+
+/**
+ * Waits until the sink's total stops growing (two polls DRAIN_MS apart agree, at most 5 s): a
+ * worker starved by other jobs can still be forwarding a backlog well after its source stopped.
+ */
+async function drained(sink: RtpSink): Promise<{ counts: Map<number, SinkCount>; ms: number }> {
+  const t0 = performance.now();
+  const total = (m: Map<number, SinkCount>) => [...m.values()].reduce((s, c) => s + c.packets, 0);
+  let last = await sink.snapshot();
+  for (;;) {
+    await sleep(DRAIN_MS);
+    const next = await sink.snapshot();
+    if (total(next) === total(last) || performance.now() - t0 > 5000) return { counts: next, ms: performance.now() - t0 };
+    last = next;
+  }
 }
 
 async function memoryPerViewer(target: Target): Promise<{ worker: number; process: number }> {
@@ -261,6 +294,8 @@ export async function ladder(targets: Target[], sink: RtpSink, steps: number[], 
     for (const t of running) {
       const t0 = performance.now();
       if (t.viewers < n) await t.add(n - t.viewers);
+      // One window not counted: every new consumer gets its first keyframe and is forwarding.
+      await measure(t, targets, sink);
       log(`capacity ${t.name}: ${n} viewers joined (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
     for (const t of running) await t.slowestProbe?.();
@@ -298,13 +333,14 @@ export async function ladder(targets: Target[], sink: RtpSink, steps: number[], 
         processKbPerViewer: mem.process,
         sinkCpu: median(ws.map((w) => w.sinkCpu)),
         benchCpu: median(ws.map((w) => w.benchCpu)),
+        processCpu: median(ws.map((w) => w.processCpu)),
         loadAvg: median(loads),
         slowestProbeMs: t.slowestProbe ? await t.slowestProbe() : null,
         held,
       };
       t.ladder.rows.push(row);
       log(
-        `capacity ${t.name} ${n} viewers: delivery ${(delivery * 100).toFixed(2)}%, worker ${workerCpu.map((c) => (c * 100).toFixed(0) + '%').join('+')}, ${us.toFixed(2)} µs/packet, sink ${(row.sinkCpu * 100).toFixed(0)}%, worker ${mem.worker.toFixed(0)} KB + process ${mem.process.toFixed(0)} KB per viewer, windows ${ws.map((w) => `${((w.received.reduce((a, x) => a + x, 0) / (w.sent * w.received.length)) * 100).toFixed(0)}%/${(w.workerCpu[0] * 100).toFixed(0)}%/${w.received.filter((x) => x === 0).length}z`).join(' ')}, load ${row.loadAvg}${row.slowestProbeMs === null ? '' : `, slowest probe ${row.slowestProbeMs.toFixed(0)} ms`}`,
+        `capacity ${t.name} ${n} viewers: delivery ${(delivery * 100).toFixed(2)}%, worker ${workerCpu.map((c) => (c * 100).toFixed(0) + '%').join('+')}, ${us.toFixed(2)} µs/packet, sink ${(row.sinkCpu * 100).toFixed(0)}%, process ${(row.processCpu * 100).toFixed(1)}%, worker ${mem.worker.toFixed(0)} KB + process ${mem.process.toFixed(0)} KB per viewer, windows ${ws.map((w) => `${((w.received.reduce((a, x) => a + x, 0) / (w.sent * w.received.length)) * 100).toFixed(0)}%/${(w.workerCpu[0] * 100).toFixed(0)}%/${w.received.filter((x) => x === 0).length}z`).join(' ')}, load ${row.loadAvg}${row.slowestProbeMs === null ? '' : `, slowest probe ${row.slowestProbeMs.toFixed(0)} ms`}`,
       );
       if (held) t.ladder.viewers = n;
       else {
@@ -332,11 +368,14 @@ export interface CapacityResult {
   srtp: Ladder;
   /** The node with every core's worker, stepped up from the one-worker figure. */
   scaled: Ladder & { workers: number };
+  rounds: number;
+  windowMs: number;
 }
 
 /** The one-worker ladders (node, bare, bare SRTP), then the node with all workers. */
 export async function capacity(sink: RtpSink, log: (m: string) => void, workersAll: number, profileDir: string | null = null): Promise<CapacityResult> {
-  const generator = new Generator();
+  // A keyframe every second, so a window always holds one even for a consumer that missed the first.
+  const generator = new Generator(5, 1000);
   const bare = await BareRouter.start();
   const nodes: NodeProcess[] = [];
   const clients: TestClient[] = [];
@@ -359,10 +398,20 @@ export async function capacity(sink: RtpSink, log: (m: string) => void, workersA
     const start = Math.max(250, node1);
     const scaledSteps = [start, ...[1.25, 1.5, 1.75, 2].map((f) => Math.round((start * f) / 250) * 250)].filter((n, i, a) => a.indexOf(n) === i);
     await ladder([all.target], sink, scaledSteps, log);
-    return { node: one.target.ladder, bare: plain.ladder, srtp: srtp.ladder, scaled: { ...all.target.ladder, workers: workersAll } };
+    return {
+      node: one.target.ladder,
+      bare: plain.ladder,
+      srtp: srtp.ladder,
+      scaled: { ...all.target.ladder, workers: workersAll },
+      rounds: ROUNDS,
+      windowMs: WINDOW_MS,
+    };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
-    for (const n of nodes) (reportTrouble(n, log), await n.stop());
+    for (const n of nodes) {
+      reportTrouble(n, log);
+      await n.stop();
+    }
     await bare.stop();
     await generator.close();
   }

@@ -24,7 +24,14 @@ export interface FlashCrowdResult {
   /** Ask -> first packet, ms, over the players that got one. */
   firstPacketMs: { p50: number; p99: number; max: number };
   /** The origin's answer (connect + play request -> redirect), ms, first and last tenth of the crowd. */
-  answerMs: { firstTenthP50: number; lastTenthP50: number; all: { p50: number; p99: number } };
+  answerMs: {
+    /** Median of ANSWER_SAMPLES sequential asks before the crowd (nobody watching) and after (the crowd watching). */
+    nobodyWatching: number;
+    crowdWatching: number;
+    firstTenthP50: number;
+    lastTenthP50: number;
+    all: { p50: number; p99: number };
+  };
   /** Cores used during the crowd (first ask to last first packet): origin Node.js process, its worker. */
   originProcessCpu: number;
   originWorkerCpu: number;
@@ -35,6 +42,7 @@ export interface FlashCrowdResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ANSWER_SAMPLES = 40;
 
 interface Outcome {
   askedAt: bigint;
@@ -44,6 +52,25 @@ interface Outcome {
   nodeId: string | null;
   error?: string;
   client?: TestClient;
+}
+
+/**
+ * The origin's answer alone: `count` players one after the other, each connecting, asking to play
+ * and leaving with its redirect. Taken with nobody watching and again with the crowd watching:
+ * work per answer that grew with the players watching would show as the second median above the first.
+ */
+async function answerTimes(originUrl: string, stream: string, count: number): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const c = await TestClient.connect(originUrl);
+    const { rtpCapabilities } = await c.request('getRouterRtpCapabilities');
+    const answer = await c.request('play', { stream, rtpCapabilities, transport: 'plain' });
+    ms.push(performance.now() - t0);
+    await c.close();
+    if (!answer.redirect) throw new Error('the origin served a player itself');
+  }
+  return median(ms);
 }
 
 async function onePlayer(originUrl: string, stream: string, sinkPort: number): Promise<Outcome> {
@@ -95,6 +122,7 @@ export async function flashCrowd(
     generator.add({ target: { ip: transport.ip, port: transport.port }, videoSsrc: 0x5555, audioSsrc: 0x5556, rate: 10, packetBytes: 1000, audioRate: 10 });
     await until(async () => (await Promise.all(edges.map((e) => publishingStreams(e, 2)))).every((s) => s.has('crowd')), 10000, 'crowd on every edge');
 
+    const answerIdleMs = await answerTimes(origin.url, 'crowd', ANSWER_SAMPLES);
     const originPids = [origin.child.pid!, ...(await workerPids(origin))];
     const cpu0 = originPids.map(cpuSeconds);
     const edgePids = edges.map((e) => e.child.pid!);
@@ -119,6 +147,7 @@ export async function flashCrowd(
     const benchUsage = process.cpuUsage(bench0);
     const benchCpu = (benchUsage.user + benchUsage.system) / 1e6 / secs;
     const counts = await sink.snapshot();
+    const answerWatchedMs = await answerTimes(origin.url, 'crowd', ANSWER_SAMPLES);
 
     const firstMs: number[] = [];
     let within = 0;
@@ -143,6 +172,8 @@ export async function flashCrowd(
       firstErrors: [...new Set(errors)].slice(0, 3),
       firstPacketMs: { p50: median(firstMs), p99: percentile(firstMs, 99), max: Math.max(...firstMs) },
       answerMs: {
+        nobodyWatching: answerIdleMs,
+        crowdWatching: answerWatchedMs,
         firstTenthP50: median(answers.slice(0, tenth)),
         lastTenthP50: median(answers.slice(-tenth)),
         all: { p50: median(answers), p99: percentile(answers, 99) },
@@ -154,12 +185,20 @@ export async function flashCrowd(
       benchCpu,
     };
     log(
-      `flash crowd: ${result.redirected}/${players} redirected, ${within} playing within 5 s, first packet p50 ${result.firstPacketMs.p50.toFixed(0)} ms p99 ${result.firstPacketMs.p99.toFixed(0)} ms; origin ${(processCpu * 100).toFixed(0)}% + worker ${(result.originWorkerCpu * 100).toFixed(0)}%, edges ${edgeCpu.map((c) => (c * 100).toFixed(0) + '%').join(' ')}, bench ${(benchCpu * 100).toFixed(0)}%; answer p50 first tenth ${result.answerMs.firstTenthP50.toFixed(0)} ms, last tenth ${result.answerMs.lastTenthP50.toFixed(0)} ms`,
+      `flash crowd: ${result.redirected}/${players} redirected, ${within} playing within 5 s, first packet p50 ${result.firstPacketMs.p50.toFixed(0)} ms p99 ${result.firstPacketMs.p99.toFixed(0)} ms; origin ${(processCpu * 100).toFixed(0)}% + worker ${(result.originWorkerCpu * 100).toFixed(0)}%, edges ${edgeCpu.map((c) => (c * 100).toFixed(0) + '%').join(' ')}, bench ${(benchCpu * 100).toFixed(0)}%; answer p50 first tenth ${result.answerMs.firstTenthP50.toFixed(0)} ms, last tenth ${result.answerMs.lastTenthP50.toFixed(0)} ms; alone: nobody watching ${answerIdleMs.toFixed(1)} ms, crowd watching ${answerWatchedMs.toFixed(1)} ms`,
     );
     return result;
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await generator.close();
+    // What the nodes logged at warn and above explains failed players (a link dropped, say).
+    for (const n of [cluster.origin, ...cluster.edges]) {
+      const lines = n
+        .output()
+        .split('\n')
+        .filter((l) => /"level":(40|50|60)/.test(l));
+      for (const l of lines.slice(0, 3)) log(`flash crowd, ${n.name} logged: ${l.slice(0, 240)}`);
+    }
     await cluster.stop();
   }
 }

@@ -54,7 +54,10 @@ export class Source {
     while (this.#paced < Math.floor(elapsed * rate)) {
       const now = performance.now();
       const key = this.keyRequested || now - this.#lastKeyAt >= keyframeEveryMs;
-      if (key) ((this.keyRequested = false), (this.#lastKeyAt = now));
+      if (key) {
+        this.keyRequested = false;
+        this.#lastKeyAt = now;
+      }
       const seq = this.#seq++;
       // Each packet is a whole frame (marker set), so any packet can start a keyframe.
       const descriptor = Buffer.from([0x90, 0x80, 0x80 | ((this.#pictureId >> 8) & 0x7f), this.#pictureId & 0xff]);

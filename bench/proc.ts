@@ -1,6 +1,7 @@
 // What Linux's /proc says about a process: CPU time (utime + stime) and resident memory. Reading
 // them from outside costs the measured process nothing, and works for mediasoup workers too.
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -60,4 +61,17 @@ export function prioritise(pid: number): void {
 /** The nice value a process runs at (to report what prioritise achieved). */
 export function niceOf(pid: number): number {
   return os.getPriority(pid);
+}
+
+/**
+ * A fixed amount of CPU work (SHA-256 over 32 MB), timed: repeated through a run, its spread says
+ * how much the machine's other jobs slowed everything down meanwhile.
+ */
+export function calibrate(): number {
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const t0 = performance.now();
+  const hash = createHash('sha256');
+  for (let i = 0; i < 512; i++) hash.update(chunk);
+  hash.digest();
+  return performance.now() - t0;
 }

@@ -47,11 +47,21 @@ function pkg(url: string): string {
   return m ? m[1] : 'packages';
 }
 
-export function summarise(file: string, topN = 12): ProfileSummary {
+/**
+ * Sums a profile; with `ranges` (CLOCK_MONOTONIC µs, the clock of both V8's sample timestamps and
+ * process.hrtime), only the samples inside them, so a steady phase can be told from set-up.
+ */
+export function summarise(file: string, ranges: [number, number][] | null = null, topN = 12): ProfileSummary {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  let at = p.startTime;
+  const inRange = (t: number) => !ranges || ranges.some(([a, b]) => t >= a && t <= b);
+  p.samples.forEach((id, i) => {
+    const delta = p.timeDeltas[i] ?? 0;
+    at += delta;
+    if (inRange(at)) self.set(id, (self.get(id) ?? 0) + delta / 1000);
+  });
   const areas = new Map<string, number>();
   const fns = new Map<string, { fn: string; where: string; ms: number; ours: boolean }>();
   let idle = 0;
@@ -70,7 +80,7 @@ export function summarise(file: string, topN = 12): ProfileSummary {
     e.ms += ms;
     fns.set(key, e);
   }
-  const totalMs = (p.endTime - p.startTime) / 1000;
+  const totalMs = ranges ? ranges.reduce((sum, [a, b]) => sum + (b - a), 0) / 1000 : (p.endTime - p.startTime) / 1000;
   const sorted = [...fns.values()].sort((a, b) => b.ms - a.ms);
   return {
     file: path.basename(file),

@@ -273,9 +273,6 @@ export class Session {
   async #play(data: { stream: string; rtpCapabilities: Record<string, unknown>; transport: TransportKind; noRedirect: boolean; maxBitrate?: number }) {
     const { stream: name } = data;
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
-    // mediasoup's own check (its TypeErrors become BAD_REQUEST): otherwise malformed capabilities
-    // reach Router.canConsume, which logs them at error level as "unexpected".
-    validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     if (!data.noRedirect) {
       const redirect = await this.#ctx.play.redirect(name, this.secure);
       if (redirect) {
@@ -283,6 +280,12 @@ export class Session {
         return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
       }
     }
+    // mediasoup's own check (its TypeErrors become BAD_REQUEST): otherwise malformed capabilities
+    // reach Router.canConsume, which logs them at error level as "unexpected". Only for a player
+    // served here: a redirected one gives its capabilities to the edge, which checks them, and
+    // the copy and the check were the origin's largest own cost per player in a flash crowd
+    // (BENCHMARKS.md, "Where the time goes").
+    validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     const release = this.#caps.reserve('play');
     let played;
     try {
