@@ -133,7 +133,7 @@ on it) in trial runs; the bench's nodes run with 10 000 ms.
 
 The node with ${scaled.workers} workers (one per core), players spread over them and the stream piped into the second
 worker's router, stepped up from the one-worker figure: **${scaled.viewers} viewers** held (stopped by: ${scaled.stoppedBy}).
-Scaling efficiency ${scaled.viewers} / (${scaled.workers} x ${node.viewers}) = **${fmt(efficiency)}** (target 0.8). Beside it, the load generator's
+Scaling efficiency ${scaled.viewers} / (${scaled.workers} x ${node.viewers}) = **${fmt(efficiency)}** (target 0.8; the steps go up to ${scaled.workers} x the one-worker figure, so 1.00 means at least that). Beside it, the load generator's
 own CPU at the last step held: the sink ${pct(scaledTop?.sinkCpu ?? NaN)} and the bench process (generator and
 ${scaledTop?.viewers ?? 0} WebSocket clients) ${pct(scaledTop?.benchCpu ?? NaN)} of a core, on the same 2 cores as the 2 workers.
 
@@ -158,15 +158,18 @@ set-up and upkeep are measured, not forwarding), 16 at a time, on an origin with
 | UDP ports held by each edge's worker: before / relaying | ${m.edgePorts.map((e) => `${e.before} / ${e.relaying}`).join(', ')} |
 | publishers leave -> no stream listed anywhere | ${fmt(m.dropMs / 1000, 2)} s |
 
-**Pipe sharing: not done, on these numbers.** One PipeTransport pair per stream per edge holds
-${m.originPorts.relaying - m.originPorts.before - m.streams} ports on the origin for ${m.streams} x ${m.edges} relays (one per relay, beside
-the ${m.streams} publishers' own) and one per stream on each edge: a few percent of a default
-media port range, counted in advance as streams x edges. The relays reach every edge
-${fmt((m.allOnEdgesMs - m.publishMs) / 1000, 2)} s after the last publish; the cost that would shrink with
-shared pipes (a port, a socket and an SRTP context per relay) did not show as time or CPU here; the
-origin's CPU while relaying is forwarding (per packet and per edge, the same with shared pipes).
-Shared pipes would also tie every stream on an edge to one transport's fate. Worth revisiting
-for origins with thousands of streams per edge, where the port range is what runs out first.
+**Pipe sharing: not done; what the numbers show.** One PipeTransport pair per stream per edge
+holds ${m.originPorts.relaying - m.originPorts.before - m.streams} ports on the origin for ${m.streams} x ${m.edges} relays (beside the ${m.streams} publishers' own) and one
+per stream on each edge. Time and CPU do not argue for sharing: the relays reach every edge
+${fmt((m.allOnEdgesMs - m.publishMs) / 1000, 2)} s after the last publish, and the origin's CPU while relaying is forwarding, per
+packet and per edge, the same with shared pipes. **Ports do**: the origin needs streams x (edges + 1)
+ports, and the default \`media_port_from\`-\`media_port_to\` (31001-32000, 1000 ports) holds only
+${Math.floor(1000 / (m.edges + 1))} streams with ${m.edges} edges (this bench gives the origin 3000 ports); each edge spends one port per
+relayed stream out of the same range as its players. Shared pipes (one pair per router and edge,
+as \`pipeToRouter\` does between routers) would need streams + edges ports on the origin and would
+tie every stream on an edge to one transport's fate. Left as a follow-up: until then an origin
+must be given a media port range of at least streams x (edges + 1) (\`conf/flashphoner.properties\`
+does not say so yet).
 
 ## Flash crowd: ${c.players} players ask the origin within ${c.spreadMs / 1000} s
 

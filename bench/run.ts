@@ -122,9 +122,10 @@ async function runCapacity(): Promise<CapacityReport> {
       crowd,
       profiles: [
         {
-          what: "Fan-out: the one-worker node of the capacity ladder (its whole life: every step's joins, then the measuring windows)",
-          summary: profile('capacity-1w'),
+          what: 'Fan-out, steady: the one-worker node of the capacity ladder, its measuring windows only (forwarding, no signalling)',
+          summary: profile('capacity-1w', cap.node.windows),
         },
+        { what: "Fan-out, whole life: the same node from start to stop (every step's joins included)", summary: profile('capacity-1w') },
         { what: 'Flash crowd: the origin (its whole life: start, the relay to 4 edges, the crowd)', summary: profile('origin') },
       ],
       calibrationMs,
