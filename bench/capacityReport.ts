@@ -223,6 +223,13 @@ capabilities before deciding to redirect it: the largest own item of the origin'
 flash crowd (\`#play\`, about 0.7 ms a player), for capabilities a redirected player takes to the
 edge, which checks them. \`Session.#play\` now checks them only for a player it serves itself.
 
+**Left on the steady path: \`consumerScore\`.** The Playback listener and \`Peer.#send\` in the steady
+profile are consumer score notifications: whenever the stream's score changes (here at each
+window's start and stop, as the source goes silent and comes back) every viewer gets one, a JSON
+frame of its own (checked apart: 200 viewers, the source stopped and restarted 3 times: 1200
+\`consumerScore\` frames). The SDK does not use them; coalescing them, or sending them only to
+clients that ask, changes the protocol (\`docs/protocol.md\`) and is left for a follow-up.
+
 ## How noisy the machine was
 
 The run took ${Math.round(r.seconds)} s of these sections. A fixed CPU task (SHA-256 over 32 MB, \`calibrate\` in \`bench/proc.ts\`)
