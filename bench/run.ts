@@ -3,8 +3,11 @@
 //   propagation: publish on the origin -> stream listed PUBLISHING on every one of N edges
 //   relay hop:   a packet's arrival at a player on an edge minus at a player on the origin
 //   join time:   player asks the origin -> first RTP packet from the edge, vs playing on the origin
+//   capacity:    viewers per worker at 1 Mbit/s, node vs bare mediasoup router; all workers;
+//                many streams over 4 edges; a flash crowd; CPU profiles of the node (bench/capacity*.ts)
 //   soak:        hundreds of churning users for minutes; memory and counts before, during, after
-// BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md.
+// BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md;
+// BENCH_ONLY=capacity does the same for the capacity sections.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +18,21 @@ import { fmt, median, percentile } from './stats';
 import { fanout, type FanoutResult } from './fanout';
 import { soak, soakMarkdown, type SoakResult } from './soak';
 import { netLoss, netLossSection } from './netLoss';
+import { capacity } from './capacity';
+import { capacityMarkdown, CAPACITY_HEADINGS, type CapacityReport } from './capacityReport';
+import { flashCrowd } from './flashCrowd';
+import { manyStreams } from './manyStreams';
+import { mainProfile } from './node';
+import { calibrate, loadAverage, BENCH_NICE, prioritise } from './proc';
+import { summarise } from './profile';
+import { RtpSink } from './sink';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FANOUT_PLAYERS = Number(process.env.BENCH_FANOUT_PLAYERS ?? 500);
 const SOAK_USERS = Number(process.env.BENCH_SOAK_USERS ?? 300);
 const SOAK_MS = Number(process.env.BENCH_SOAK_S ?? 180) * 1000;
+const MANY_STREAMS = Number(process.env.BENCH_MANY_STREAMS ?? 300);
+const CROWD_PLAYERS = Number(process.env.BENCH_CROWD_PLAYERS ?? 1000);
 const BENCHMARKS_MD = path.join(__dirname, '..', 'BENCHMARKS.md');
 const nodes: NodeProcess[] = [];
 const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
@@ -84,7 +97,72 @@ function writeSoakOnly(r: SoakResult): void {
   fs.writeFileSync(BENCHMARKS_MD, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next)));
 }
 
+/** The capacity benchmarks (bench/capacity.ts and the rest), with CPU profiles of the node. */
+async function runCapacity(): Promise<CapacityReport> {
+  const started = Date.now();
+  const calibrationMs = [calibrate()];
+  const loadAverages = [loadAverage()];
+  const note = () => (calibrationMs.push(calibrate()), loadAverages.push(loadAverage()));
+  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-prof-'));
+  const sink = await RtpSink.start(4);
+  prioritise(sink.pid);
+  try {
+    const cap = await capacity(sink, log, os.cpus().length, profileDir);
+    note();
+    const many = await manyStreams(4, MANY_STREAMS, log);
+    note();
+    const crowd = await flashCrowd(sink, CROWD_PLAYERS, 10000, 4, log, profileDir);
+    note();
+    const profile = (name: string, ranges: [number, number][] | null = null) => {
+      const file = mainProfile(profileDir, name);
+      return file ? summarise(file, ranges) : null;
+    };
+    return {
+      capacity: cap,
+      many,
+      crowd,
+      profiles: [
+        {
+          what: 'Fan-out, steady: the one-worker node of the capacity ladder, its measuring windows only (forwarding, no signalling)',
+          summary: profile('capacity-1w', cap.node.windows),
+        },
+        { what: "Fan-out, whole life: the same node from start to stop (every step's joins included)", summary: profile('capacity-1w') },
+        { what: 'Flash crowd: the origin (its whole life: start, the relay to 4 edges, the crowd)', summary: profile('origin') },
+      ],
+      calibrationMs,
+      loadAverages,
+      nice: BENCH_NICE,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await sink.stop();
+    fs.rmSync(profileDir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces the capacity sections of an existing BENCHMARKS.md (up to the next section not theirs), or appends them. */
+function writeCapacityOnly(r: CapacityReport): void {
+  const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  const start = text.indexOf(`## ${CAPACITY_HEADINGS[0]}`);
+  const section = capacityMarkdown(r);
+  if (start < 0) return fs.writeFileSync(BENCHMARKS_MD, `${text.trimEnd()}\n\n${section}`);
+  let end = start;
+  for (;;) {
+    const next = text.indexOf('\n## ', end + 1);
+    if (next < 0) return fs.writeFileSync(BENCHMARKS_MD, text.slice(0, start) + section);
+    if (!CAPACITY_HEADINGS.some((h) => text.startsWith(`## ${h}`, next + 1))) {
+      return fs.writeFileSync(BENCHMARKS_MD, text.slice(0, start) + section + text.slice(next + 1));
+    }
+    end = next;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'capacity') {
+    writeCapacityOnly(await runCapacity());
+    log('wrote the capacity sections of BENCHMARKS.md');
+    return;
+  }
   if (process.env.BENCH_ONLY === 'soak') {
     writeSoakOnly(await runSoak());
     log('wrote the soak section of BENCHMARKS.md');
@@ -182,6 +260,7 @@ async function main(): Promise<void> {
     );
   }
 
+  const capacityReport = await runCapacity();
   const soaked = await runSoak();
   // Needs root (network namespaces): see docs/networks.md.
   const lossWindowMs = 10000;
@@ -243,6 +322,7 @@ connection count the seed's load balancer plans for (\`max_connections\` default
 | --- | --- | --- | --- | --- | --- |
 ${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.medianDelivery * 100, 1)}% | ${fmt(r.minDelivery * 100, 1)}% | ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')} |`).join('\n')}
 
+${capacityMarkdown(capacityReport)}
 ${soakMarkdown(soaked)}
 ${netLossSection(loss, lossWindowMs)}
 ## Reading the figures

@@ -295,9 +295,6 @@ export class Session {
     const { stream: name } = data;
     const credentials = { token: data.token, ip: this.remoteAddress };
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
-    // mediasoup's own check (its TypeErrors become BAD_REQUEST): otherwise malformed capabilities
-    // reach Router.canConsume, which logs them at error level as "unexpected".
-    validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     if (!data.noRedirect) {
       const redirect = await this.#ctx.play.redirect(name, this.secure, credentials);
       if (redirect) {
@@ -305,6 +302,12 @@ export class Session {
         return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
       }
     }
+    // mediasoup's own check (its TypeErrors become BAD_REQUEST): otherwise malformed capabilities
+    // reach Router.canConsume, which logs them at error level as "unexpected". Only for a player
+    // served here: a redirected one gives its capabilities to the edge, which checks them, and
+    // the copy and the check were the origin's largest own cost per player in a flash crowd
+    // (BENCHMARKS.md, "Where the time goes").
+    validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     const release = this.#caps.reserve('play');
     let played;
     try {

@@ -184,6 +184,7 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
 /**
  * Spawns `node --import tsx src/index.ts --conf <dir>` and waits for /healthz. In a namespace it is
  * `ip netns exec <ns> node ...`, which execs node in place: the child's pid is the node's.
+ * `nodeArgs` go to node itself (the benchmarks' `--cpu-prof`, which NODE_OPTIONS refuses).
  */
 export async function startNodeFromConf(
   confDir: string,
@@ -192,8 +193,9 @@ export async function startNodeFromConf(
   env: NodeJS.ProcessEnv = {},
   prefix = '',
   placement?: NetnsPlacement,
+  nodeArgs: string[] = [],
 ): Promise<NodeProcess> {
-  const argv = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir];
+  const argv = [process.execPath, ...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src', 'index.ts'), '--conf', confDir];
   if (placement) argv.unshift('ip', 'netns', 'exec', placement.netns);
   const child = spawn(argv[0], argv.slice(1), {
     cwd: ROOT,
