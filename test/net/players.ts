@@ -165,16 +165,20 @@ export async function whepPlayer(browser: Browser, origin: NodeProcess, stream: 
 }
 
 /**
- * Waits for the player's first frame, then measures `windowMs` of playing. The first frame must
- * come within `firstFrameTimeoutMs` of starting to wait, or this throws.
+ * Waits for the player's first frame, lets it settle for `warmupMs`, then measures `windowMs` of
+ * playing. The first frame must come within `firstFrameTimeoutMs` of starting to wait, or this
+ * throws. Why the warm-up: a new player starts on a low simulcast layer and climbs as the node's
+ * bandwidth estimate grows; each climb waits for a keyframe of the new layer. That start-up is
+ * judged by the first-frame time; the window judges steady playback, clean and lossy alike.
  */
-export async function measure(player: Player, publisher: Page, windowMs: number, firstFrameTimeoutMs = 15000): Promise<PlayFigures> {
+export async function measure(player: Player, publisher: Page, windowMs: number, firstFrameTimeoutMs = 15000, warmupMs = 3000): Promise<PlayFigures> {
   const first = await Promise.race([
     player.firstFrame(),
     new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error(`${player.kind} player: no frame decoded within ${firstFrameTimeoutMs} ms`)), firstFrameTimeoutMs),
     ),
   ]);
+  await player.page.waitForTimeout(warmupMs);
   const [a, sentA] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const started = Date.now();
   await player.page.waitForTimeout(windowMs);
