@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import type { StreamSource, StreamStatus } from '../streams/Stream';
 import { streamNameSchema } from '../streams/streamName';
+import type { ClientView } from './HttpContext';
 
 /** One track of a stream, as find_all lists it. */
 export interface TrackFacts {
@@ -156,16 +157,8 @@ export function routeMap(links: { node: string; streams: string[] }[]): Record<s
 
 // ---- /rest-api/connection/find_all ----
 
-/** A command-channel client as this product lists it (HttpContext's ClientView). */
-export interface ConnectionFacts {
-  id: string;
-  clientName: string;
-  remoteAddress: string;
-  secure: boolean;
-  connectedAt: string;
-  publishing: string[];
-  playing: string[];
-}
+/** A command-channel client as this product lists it. */
+export type ConnectionFacts = ClientView;
 
 export function connectionEntry(nodeId: string, c: ConnectionFacts): Record<string, unknown> {
   return {
