@@ -128,7 +128,12 @@ test('when the publisher stops, the player gets STOPPED "Stopped by publisher st
     const { t } = window as unknown as { t: Probe };
     return { status: t.stream!.status(), log: t.log };
   });
-  expect(after).toEqual({ status: 'STOPPED', log: ['PENDING video', 'PLAYING', 'STOPPED Stopped by publisher stop'] });
+  expect(after.status).toBe('STOPPED');
+  // Before the stop the log may hold PLAYING again after a brief NOT_ENOUGH_BANDWIDTH (not logged
+  // by this page) on a loaded machine; what matters here is that STOPPED is the last word, once.
+  expect(after.log.slice(0, 2)).toEqual(['PENDING video', 'PLAYING']);
+  expect(after.log.filter((l) => l !== 'PLAYING').slice(1)).toEqual(['STOPPED Stopped by publisher stop']);
+  expect(after.log.at(-1)).toBe('STOPPED Stopped by publisher stop');
 });
 
 test('a stream nobody publishes fails with getInfo() "CDN stream not found", and available() says it is not there', async () => {
