@@ -132,8 +132,10 @@ export class Session {
         await this.#findConsumer(request.data.consumerId).consumer.pause();
         return {};
       case 'setPreferredLayers': {
-        const { consumer } = this.#findConsumer(request.data.consumerId);
-        await consumer.setPreferredLayers({
+        const { consumer, playback } = this.#findConsumer(request.data.consumerId);
+        // Through the playback: a simulcast consumer held below a layer it had to leave keeps the
+        // hold (the lower of the two applies) and gets the client's layers once it is lifted.
+        await playback.setPreferredLayers(consumer, {
           spatialLayer: request.data.spatialLayer,
           temporalLayer: request.data.temporalLayer,
         });

@@ -15,6 +15,16 @@ import type { PipeCache } from '../media/PipeCache';
 import { describeTransport, type TransportKind } from '../media/transports';
 import type { Stream } from './Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
+import {
+  DEFAULT_LAYER_HOLD,
+  effectiveLayers,
+  initialLayerHold,
+  liftLayerHold,
+  onLayerChange,
+  type LayerHoldOptions,
+  type LayerHoldState,
+  type PreferredLayers,
+} from './layerHold';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
 
@@ -64,6 +74,8 @@ export interface PlaybackParts {
   logger: Logger;
   /** Told of every consumer made (the pool counts them per worker). */
   onConsumer: (consumer: ms.Consumer) => void;
+  /** Hold-down of simulcast upswitches after a bandwidth drop (see layerHold.ts); defaults if absent. */
+  layerHold?: LayerHoldOptions;
 }
 
 export class Playback extends TypedEmitter<Events> {
@@ -74,6 +86,7 @@ export class Playback extends TypedEmitter<Events> {
   readonly #parts: PlaybackParts;
   #maxBitrate: number | null;
   readonly #consumers = new Map<string, ms.Consumer>();
+  readonly #holds = new Map<string, LayerHolder>();
   readonly #detach: () => void;
   #resumedOnce = false;
   #closed = false;
@@ -116,6 +129,20 @@ export class Playback extends TypedEmitter<Events> {
 
   findConsumer(consumerId: string): ms.Consumer | undefined {
     return this.#consumers.get(consumerId);
+  }
+
+  /**
+   * The client's own preferred layers for one of this playback's consumers. While a simulcast
+   * consumer is held below a layer it had to leave, the lower of the two applies; the client's
+   * layers apply in full once the hold is lifted.
+   */
+  async setPreferredLayers(consumer: ms.Consumer, layers: PreferredLayers): Promise<void> {
+    const holder = this.#holds.get(consumer.id);
+    if (!holder) {
+      await consumer.setPreferredLayers(layers);
+      return;
+    }
+    await holder.setClientLayers(layers);
   }
 
   /** Consumes every current track (by slot for WHEP); CANNOT_CONSUME when none fits. */
@@ -162,6 +189,8 @@ export class Playback extends TypedEmitter<Events> {
     if (this.#closed) return;
     this.#closed = true;
     this.#detach();
+    for (const holder of this.#holds.values()) holder.stop();
+    this.#holds.clear();
     this.transport.close();
     this.#parts.lease?.release();
     this.removeAllListeners();
@@ -213,11 +242,20 @@ export class Playback extends TypedEmitter<Events> {
       await this.transport.setMaxOutgoingBitrate(cap);
     }
     const ids = { stream: this.name, consumerId: consumer.id };
-    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    const holder = consumer.type === 'simulcast' ? new LayerHolder(consumer, this.#parts.layerHold ?? DEFAULT_LAYER_HOLD, this.#parts.logger) : null;
+    if (holder) this.#holds.set(consumer.id, holder);
+    consumer.observer.once('close', () => {
+      this.#consumers.delete(consumer.id);
+      holder?.stop();
+      this.#holds.delete(consumer.id);
+    });
     consumer.on('producerclose', () => this.emit('notify', 'consumerClosed', ids));
     consumer.on('producerpause', () => this.emit('notify', 'consumerPaused', ids));
     consumer.on('producerresume', () => this.emit('notify', 'consumerResumed', ids));
-    consumer.on('layerschange', (layers) => this.emit('notify', 'consumerLayersChanged', { ...ids, layers: layers ?? null }));
+    consumer.on('layerschange', (layers) => {
+      holder?.onLayers(layers);
+      this.emit('notify', 'consumerLayersChanged', { ...ids, layers: layers ?? null });
+    });
     consumer.on('score', (score) => this.emit('notify', 'consumerScore', { ...ids, score }));
     return {
       id: consumer.id,
@@ -228,5 +266,86 @@ export class Playback extends TypedEmitter<Events> {
       producerPaused: consumer.producerPaused,
       ...(mid ? { mid } : {}),
     };
+  }
+}
+
+/**
+ * The layer hold of one simulcast consumer (the policy is layerHold.ts): watches its spatial layer,
+ * caps it with setPreferredLayers when the bandwidth estimate moves it down while the producer still
+ * sends the layer it left, lifts the cap when the hold is up, and keeps the client's own preferred
+ * layers. One timer at most, cleared by stop().
+ */
+class LayerHolder {
+  readonly #consumer: ms.Consumer;
+  readonly #options: LayerHoldOptions;
+  readonly #logger: Logger;
+  /** The consumer's preferred layers as made (the highest it has): what applies without client or cap. */
+  readonly #defaults: PreferredLayers;
+  #client: PreferredLayers | null = null;
+  #state: LayerHoldState = initialLayerHold();
+  #spatial: number | null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(consumer: ms.Consumer, options: LayerHoldOptions, logger: Logger) {
+    this.#consumer = consumer;
+    this.#options = options;
+    this.#logger = logger;
+    this.#defaults = consumer.preferredLayers ?? { spatialLayer: 255 };
+    this.#spatial = consumer.currentLayers?.spatialLayer ?? null;
+  }
+
+  onLayers(layers: ms.ConsumerLayers | undefined): void {
+    if (this.#stopped) return;
+    const previous = this.#spatial;
+    const current = layers?.spatialLayer ?? null;
+    this.#spatial = current;
+    if (previous === null || current === null || current >= previous) return;
+    const now = Date.now();
+    const before = this.#state;
+    const allowed = effectiveLayers(before, this.#client, this.#defaults).spatialLayer;
+    // The consumer's score carries the producer's per-layer scores: 0 once the publisher stopped
+    // sending a layer (1.5 s without its packets).
+    const producerSendsPrevious = (this.#consumer.score?.producerScores?.[previous] ?? 0) > 0;
+    this.#state = onLayerChange(before, { previous, current, allowed, producerSendsPrevious, now }, this.#options);
+    if (this.#state === before) return;
+    this.#logger.info(
+      { consumer: this.#consumer.id, from: previous, to: current, holdMs: this.#state.holdMs },
+      'simulcast consumer moved down on bandwidth: held at its new layer',
+    );
+    this.#arm(this.#state.until - now);
+    if (this.#state.cap !== before.cap) this.#apply();
+  }
+
+  async setClientLayers(layers: PreferredLayers): Promise<void> {
+    this.#client = layers;
+    await this.#consumer.setPreferredLayers(effectiveLayers(this.#state, this.#client, this.#defaults));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #arm(ms: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        if (this.#stopped) return;
+        this.#state = liftLayerHold(this.#state, Date.now());
+        this.#logger.info({ consumer: this.#consumer.id }, 'simulcast consumer hold lifted');
+        this.#apply();
+      },
+      Math.max(0, ms),
+    );
+  }
+
+  #apply(): void {
+    if (this.#stopped || this.#consumer.closed) return;
+    this.#consumer.setPreferredLayers(effectiveLayers(this.#state, this.#client, this.#defaults)).catch((err: Error) => {
+      if (!this.#consumer.closed) this.#logger.warn({ consumer: this.#consumer.id, err: err.message }, "could not set a held consumer's preferred layers");
+    });
   }
 }

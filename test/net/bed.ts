@@ -283,9 +283,11 @@ export class NetBed {
 
   /** Limits what reaches `host` (its downlink) to `kbit` kbit/s with a token bucket. */
   limit(host: string, kbit: number): void {
-    // A bucket of ~50 ms at the rate (at least two full packets) and 200 ms of queue: like a
-    // narrow access link, which queues a little and then drops.
-    const burst = Math.max(3200, Math.round((kbit * 1000) / 8 / 20));
+    // A bucket of one full packet and 200 ms of queue: like a narrow access link, which sends each
+    // packet at its rate, queues a little and then drops. A bigger bucket lets a short burst pass at
+    // the bridge's speed, and a bandwidth probe (a few padding packets sent back to back) then
+    // measures the bridge, not the limit.
+    const burst = 1600;
     inNs(this.#bridgeNs, 'tc', [
       'qdisc',
       'replace',

@@ -68,11 +68,15 @@ export interface Player {
   close(): Promise<void>;
 }
 
-/** In the page: the inbound video entry of a stats report. */
+/**
+ * In the page: the inbound video entry of a stats report. An SDK player has a second one once the
+ * node probes the link's bandwidth: mediasoup-client's "probator" receiver (mid "probator", SSRC
+ * 1234) that takes the node's padding probes and never decodes a frame; it is not the video.
+ */
 const READ_INBOUND = `(report) => {
   let out = null;
   report && report.forEach((r) => {
-    if (r.type === 'inbound-rtp' && r.kind === 'video') out = {
+    if (r.type === 'inbound-rtp' && r.kind === 'video' && r.mid !== 'probator' && r.ssrc !== 1234) out = {
       framesDecoded: r.framesDecoded || 0, freezeCount: r.freezeCount || 0, totalFreezesDuration: r.totalFreezesDuration || 0,
       nackCount: r.nackCount || 0, pliCount: r.pliCount || 0, packetsLost: r.packetsLost || 0,
       packetsReceived: r.packetsReceived || 0, frameWidth: r.frameWidth || 0 };
