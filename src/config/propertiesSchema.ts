@@ -233,6 +233,9 @@ export const PROPERTY_SPECS: PropertySpecs = {
     default: 5000,
     parse: (raw) => parseInteger(raw, 100, 600_000),
   },
+  // ---- narrow links: the simulcast layer hold (src/streams/layerHold.ts, docs/networks.md) ----
+  playLayerHoldMs: { key: 'play.layer_hold_ms', env: ['PLAY_LAYER_HOLD_MS'], default: 20000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  playLayerHoldMaxMs: { key: 'play.layer_hold_max_ms', env: ['PLAY_LAYER_HOLD_MAX_MS'], default: 60000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];

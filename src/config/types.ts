@@ -136,6 +136,13 @@ export interface NodeConfig {
   readonly rtpPlainAllowedDestinations: readonly string[];
   /** `cdn.handshake_timeout_ms`: a relay socket that has not completed its handshake by then is closed. Default 5000. */
   readonly cdnHandshakeTimeoutMs: number;
+  /**
+   * `play.layer_hold_ms`: how long a simulcast consumer that the bandwidth estimate moved down stays
+   * capped at its new layer (0: never). Default 20000.
+   */
+  readonly playLayerHoldMs: number;
+  /** `play.layer_hold_max_ms`: the longest hold, reached by doubling on drops soon after a lift. Default 60000. */
+  readonly playLayerHoldMaxMs: number;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

@@ -161,6 +161,9 @@ export class Session {
             `setMaxOutgoingBitrate: ${request.data.bitrate} bits/s refused: the cap must be at least 30000 and at least the transport's initial estimate (use play's maxBitrate for a lower cap from the start)`,
           );
         });
+        // The client's own cap now says what fits: layer holds from before it would only slow a
+        // raised cap's climb.
+        for (const playback of this.#playing.values()) if (playback.transport.id === transport.id) playback.liftLayerHolds();
         return {};
       }
       case 'requestKeyFrame':

@@ -10,6 +10,7 @@ import type { CodecRouterLease } from '../media/CodecRouters';
 import { createClientTransport, DEFAULT_INITIAL_BITRATE, type TransportKind } from '../media/transports';
 import { isMediaCodec } from '../sdp/codecs';
 import { planPlayerRouter, type PlayerRouterPlan, type WhepPlan } from '../sdp/whep';
+import { layerHoldOptions } from './layerHold';
 import { Playback, type ConsumerInfo, type PlaySlot } from './Playback';
 import type { PlayRedirect } from './PlayRedirect';
 import { checkPlainAllowed, type StreamServiceOptions } from './PublishService';
@@ -124,6 +125,7 @@ export class PlayService {
       maxBitrate,
       logger: logger.child({ stream: name }),
       onConsumer: (consumer) => media.trackConsumer(home, consumer),
+      layerHold: layerHoldOptions(config.playLayerHoldMs, config.playLayerHoldMaxMs),
     });
     try {
       if (stream.closed) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);

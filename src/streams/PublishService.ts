@@ -16,7 +16,7 @@ import type { Stream } from './Stream';
 import type { StreamRegistry } from './StreamRegistry';
 
 export interface StreamServiceOptions {
-  config: Pick<NodeConfig, 'ip' | 'ipLocal' | 'rtpPlainEnabled'> & AccessConfig;
+  config: Pick<NodeConfig, 'ip' | 'ipLocal' | 'rtpPlainEnabled' | 'playLayerHoldMs' | 'playLayerHoldMaxMs'> & AccessConfig;
   logger: Logger;
   media: MediaPool;
   streams: StreamRegistry;

@@ -22,6 +22,15 @@ export interface LayerHoldOptions {
 
 export const DEFAULT_LAYER_HOLD: LayerHoldOptions = { holdMs: 20_000, maxHoldMs: 60_000, stableMs: 60_000 };
 
+/**
+ * The options from `play.layer_hold_ms` and `play.layer_hold_max_ms`: a drop within the longest hold
+ * of a lift counts as "soon after"; 0 turns holding off (onLayerChange then never holds).
+ */
+export function layerHoldOptions(holdMs: number, maxHoldMs: number): LayerHoldOptions {
+  const longest = Math.max(holdMs, maxHoldMs);
+  return { holdMs, maxHoldMs: longest, stableMs: longest };
+}
+
 export interface LayerHoldState {
   /** The spatial layer the consumer is held at, or null when not held. */
   cap: number | null;
@@ -55,6 +64,7 @@ export interface LayerChange {
  */
 export function onLayerChange(state: LayerHoldState, change: LayerChange, options: LayerHoldOptions = DEFAULT_LAYER_HOLD): LayerHoldState {
   const { previous, current, allowed, producerSendsPrevious, now } = change;
+  if (options.holdMs <= 0) return state;
   if (previous === null || current === null || current >= previous) return state;
   // Moved down because the client (or an earlier cap) asked for less, or the publisher stopped
   // sending that layer: not the estimate's doing.

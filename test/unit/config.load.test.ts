@@ -124,13 +124,16 @@ describe('loadConfig', () => {
       'rtp.plain_enabled',
       'rtp.plain_allowed_destinations',
       'cdn.handshake_timeout_ms',
+      // narrow links
+      'play.layer_hold_ms',
+      'play.layer_hold_max_ms',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(41); // 45 keys, four documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(42); // 47 keys, five documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -239,6 +242,8 @@ describe('loadConfig', () => {
       rtpPlainEnabled: true,
       rtpPlainAllowedDestinations: [],
       cdnHandshakeTimeoutMs: 5000,
+      playLayerHoldMs: 20000,
+      playLayerHoldMaxMs: 60000,
       loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });

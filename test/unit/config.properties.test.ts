@@ -154,6 +154,8 @@ describe('the property table', () => {
         'rtp.plain_enabled',
         'rtp.plain_allowed_destinations',
         'cdn.handshake_timeout_ms',
+        'play.layer_hold_ms',
+        'play.layer_hold_max_ms',
       ].sort(),
     );
   });
@@ -221,6 +223,8 @@ describe('the property table', () => {
       rtpPlainEnabled: true,
       rtpPlainAllowedDestinations: [],
       cdnHandshakeTimeoutMs: 5000,
+      playLayerHoldMs: 20000,
+      playLayerHoldMaxMs: 60000,
     });
   });
 

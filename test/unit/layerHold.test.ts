@@ -1,7 +1,9 @@
 // The layer hold policy (src/streams/layerHold.ts): which drops are held, for how long, how the hold
 // grows on repeated drops and resets after a stable period, and which layers the consumer is given.
 import {
+  DEFAULT_LAYER_HOLD,
   effectiveLayers,
+  layerHoldOptions,
   initialLayerHold,
   liftLayerHold,
   onLayerChange,
@@ -101,4 +103,11 @@ test('a further drop while held lowers the cap and holds as long again from then
 test('the defaults apply', () => {
   const s = onLayerChange(initialLayerHold(), drop(0));
   expect(s.holdMs).toBe(20_000);
+});
+
+test('the settings: play.layer_hold_ms 0 never holds; the longest hold is at least the first one and bounds "soon after a lift"', () => {
+  const off = layerHoldOptions(0, 60_000);
+  expect(onLayerChange(initialLayerHold(), drop(0), off)).toEqual(initialLayerHold());
+  expect(layerHoldOptions(30_000, 10_000)).toEqual({ holdMs: 30_000, maxHoldMs: 30_000, stableMs: 30_000 });
+  expect(layerHoldOptions(20_000, 60_000)).toEqual(DEFAULT_LAYER_HOLD);
 });

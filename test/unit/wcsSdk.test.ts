@@ -1,8 +1,10 @@
 // The pure parts of the WCS layer of the browser SDK (src/client/wcs/): reading a load balancer's
-// answer, the info string of a failure, and the simulcast layer that stands in for playWidth/playHeight.
+// answer, the info string of a failure, the simulcast layer that stands in for playWidth/playHeight,
+// and the getStats summary.
 import { urlFromBalancer } from '../../src/client/wcs/loadBalancer';
 import { layerForSize, sizeOption } from '../../src/client/wcs/playSize';
 import { failureInfo } from '../../src/client/wcs/statusInfo';
+import { bytesReceived, summarizeStats } from '../../src/client/wcs/stats';
 
 describe('urlFromBalancer', () => {
   test("WCS's JSON {server, ws, wss} gives ws://server:ws/, or wss://server:wss/ for a secure page", () => {
@@ -51,5 +53,29 @@ describe('layerForSize', () => {
     expect(sizeOption(360)).toBe(360);
     expect(sizeOption(undefined)).toBeUndefined();
     expect(sizeOption('auto')).toBeUndefined();
+  });
+});
+
+describe('summarizeStats and bytesReceived', () => {
+  // A player's report as Chromium gives it once the node probes the bandwidth: mediasoup-client's
+  // probator receiver is a second inbound video that never decodes a frame.
+  const report = (): RTCStatsReport => {
+    const entries: Record<string, unknown>[] = [
+      { id: 'v', type: 'inbound-rtp', kind: 'video', mid: '1', ssrc: 31415926, framesDecoded: 240, frameWidth: 1280, bytesReceived: 900_000 },
+      { id: 'a', type: 'inbound-rtp', kind: 'audio', mid: '0', ssrc: 27182818, bytesReceived: 40_000 },
+      { id: 'p', type: 'inbound-rtp', kind: 'video', mid: 'probator', ssrc: 1234, framesDecoded: 0, frameWidth: 0, bytesReceived: 120_000 },
+    ];
+    return new Map(entries.map((e) => [e.id as string, e])) as unknown as RTCStatsReport;
+  };
+
+  test("a player's video summary is the stream's video, not the bandwidth probes' receiver", () => {
+    const video = summarizeStats(report(), false).inboundStream?.video;
+    expect(video?.framesDecoded).toBe(240);
+    expect(video?.frameWidth).toBe(1280);
+    expect(video?.bytesReceived).toBe(900_000);
+  });
+
+  test('bytes received count the audio and video, not the padding of the probes', () => {
+    expect(bytesReceived(report())).toBe(940_000);
   });
 });

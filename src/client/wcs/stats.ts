@@ -10,11 +10,18 @@ export interface WcsStats {
   outboundStream?: { audio?: KindStats; video?: KindStats };
 }
 
+/**
+ * mediasoup-client's "probator" receiver (mid "probator", SSRC 1234): it takes the node's bandwidth
+ * probes, padding only, and shows up in a player's stats as a second inbound video that never
+ * decodes a frame. Not one of the stream's tracks.
+ */
+export const isProbator = (entry: Record<string, unknown>): boolean => entry.mid === 'probator' || entry.ssrc === 1234;
+
 export function summarizeStats(report: RTCStatsReport, published: boolean): WcsStats {
   const wanted = published ? 'outbound-rtp' : 'inbound-rtp';
   const byKind: { audio?: KindStats; video?: KindStats } = {};
   report.forEach((entry: Record<string, unknown>) => {
-    if (entry.type !== wanted) return;
+    if (entry.type !== wanted || isProbator(entry)) return;
     const kind = entry.kind === 'audio' ? 'audio' : 'video';
     const codec = typeof entry.codecId === 'string' ? (report.get(entry.codecId) as { mimeType?: string } | undefined) : undefined;
     const summary: KindStats = { ...entry, codec: codec?.mimeType?.replace(/^\w+\//, '') ?? null };
@@ -43,11 +50,11 @@ export function availableIncomingBitrate(report: RTCStatsReport): number {
   return bitrate;
 }
 
-/** Total bytes received on inbound RTP streams. */
+/** Total bytes received on the stream's inbound RTP streams (not the bandwidth probes). */
 export function bytesReceived(report: RTCStatsReport): number {
   let bytes = 0;
   report.forEach((entry: Record<string, unknown>) => {
-    if (entry.type === 'inbound-rtp' && typeof entry.bytesReceived === 'number') bytes += entry.bytesReceived;
+    if (entry.type === 'inbound-rtp' && !isProbator(entry) && typeof entry.bytesReceived === 'number') bytes += entry.bytesReceived;
   });
   return bytes;
 }
