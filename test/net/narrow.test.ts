@@ -40,7 +40,14 @@ let cluster: BedCluster;
 beforeAll(async () => {
   const why = bedUnavailable();
   if (why) throw new Error(why);
-  cluster = await startBedCluster({ stream: STREAM, props: { 'log.level': process.env.NARROW_LOG ?? 'warn' } });
+  cluster = await startBedCluster({
+    stream: STREAM,
+    props: {
+      'log.level': process.env.NARROW_LOG ?? 'warn',
+      // NARROW_HOLD_MS=0 runs the test without the layer hold, to see what it is for.
+      ...(process.env.NARROW_HOLD_MS ? { 'play.layer_hold_ms': process.env.NARROW_HOLD_MS } : {}),
+    },
+  });
   await until(async () => (await holds(cluster.edges[0], STREAM)) && (await holds(cluster.edges[1], STREAM)), 15000, 'both edges to hold the stream');
 }, 90000);
 
@@ -121,12 +128,12 @@ const line = (s: Sample, from: number): string =>
 
 test(`limited to ${LIMIT_KBIT} kbit/s, an SDK player on an edge moves below the top layer within a few seconds, plays on without freezing, and climbs back once the limit goes`, async () => {
   // The encoder starts low and brings up its layers over a few seconds: wait for the top one to
-  // run above the limit, so that it cannot fit.
+  // run well above the limit (1.5 times: it settles near 750 kbit/s), so that it cannot fit.
   let layers = await publisherLayers(cluster.publisher);
   await until(
-    async () => ((layers = await publisherLayers(cluster.publisher)).get('r2')?.kbps ?? 0) > 2 * LIMIT_KBIT,
+    async () => ((layers = await publisherLayers(cluster.publisher)).get('r2')?.kbps ?? 0) > 1.5 * LIMIT_KBIT,
     20000,
-    'the top layer above twice the limit',
+    'the top layer above 1.5 times the limit',
   );
   console.log(`narrow: the publisher sends ${describeLayers(layers)}`);
   const topWidth = layers.get('r2')!.width;
