@@ -77,6 +77,12 @@ export const PATCHES = [
       '        }',
     ].join('\n'),
   },
+  {
+    file: 'src/RTC/KeyFrameRequestManager.cpp',
+    why: 'a keyframe request the browser ignored (libwebrtc sends at most one keyframe per 300 ms) is repeated after 400 ms, not 1 s',
+    from: 'static constexpr uint32_t KeyFrameRetransmissionWaitTime{ 1000 };',
+    to: 'static constexpr uint32_t KeyFrameRetransmissionWaitTime{ 400 };',
+  },
 ];
 
 const log = (msg) => process.stdout.write(`[mediasoup-worker] ${msg}\n`);

@@ -1,13 +1,15 @@
 // A partition between the origin and an edge: every packet between their hosts dropped, both
 // processes alive. The origin must stop sending players to that edge and the edge must drop the
-// streams it relayed (its players then move on by themselves); once healed, the edge must get the
-// stream again. The times are printed. The targets are 2 s to exclude and 5 s to heal; the relay
+// streams it relayed (its players then move on by themselves: an SDK player is watched doing so);
+// once healed, the edge must get the stream again. The times are printed. The targets are 2 s to exclude and 5 s to heal; the relay
 // link's own heartbeat (cdn.heartbeat_ms 500, cdn.heartbeat_timeout_ms 1500) is what notices the
 // silence on both sides. Each bound below adds the polling step to its target.
 import { bedUnavailable } from './shell';
 import { until } from './bed';
 import { type BedCluster, holds, startBedCluster } from './bedCluster';
 import { audio, offer, video } from '../helpers/sdpOffers';
+import { playerState } from '../helpers/pages';
+import { sdkPlayer } from './players';
 
 const STREAM = 'net-part';
 /** Target 2000 ms, plus one round of redirect probes (4 requests). */
@@ -15,6 +17,12 @@ const EXCLUDE_MS = 2500;
 /** The edge's silence watch has the same 1.5 s timeout; 3 s leaves room for the event loop. */
 const DROP_MS = 3000;
 const HEAL_MS = 5000;
+/**
+ * An SDK player on the cut-off edge: the edge drops the stream after ~1.5 s, the player is told
+ * UNPUBLISHED and retries through the origin a second later (its retryIntervalMs), which by then
+ * sends it to the other edge. 10 s leaves room for a second retry.
+ */
+const MOVE_MS = 10000;
 let cluster: BedCluster;
 
 beforeAll(async () => {
@@ -76,3 +84,36 @@ test('partitioned from the origin, an edge gets no more players and drops the re
   // edge2 was never affected.
   expect(await holds(cluster.edges[1], STREAM)).toBe(true);
 }, 90000);
+
+test('an SDK player whose edge is cut off from the origin moves to the other edge by itself and plays on', async () => {
+  const player = await sdkPlayer(cluster.browser, cluster.origin, STREAM);
+  try {
+    const first = await player.node();
+    expect(['edge1', 'edge2']).toContain(first);
+    const other = first === 'edge1' ? 'edge2' : 'edge1';
+    await until(async () => ((await player.inbound())?.framesDecoded ?? 0) > 0, 15000, 'a first decoded frame');
+    const cut = Date.now();
+    cluster.bed.partition('origin', first);
+    try {
+      const movedMs = await until(
+        async () => (await player.node()) === other && (await playerState(player.page)).status === 'PLAYING',
+        MOVE_MS,
+        `the player to play from ${other}`,
+        100,
+      );
+      // Frames decoded from the other edge (its transport's stats), and more keep coming: 20 more
+      // (a second's worth) within 5 s, room for the climb up the simulcast layers a new player makes.
+      await until(async () => ((await player.inbound())?.framesDecoded ?? 0) > 0, 5000, `a first frame from ${other}`);
+      const frameMs = Date.now() - cut;
+      const a = (await player.inbound())?.framesDecoded ?? 0;
+      const moreMs = await until(async () => ((await player.inbound())?.framesDecoded ?? 0) >= a + 20, 5000, `20 more frames from ${other}`, 100);
+      console.log(
+        `partition origin<->${first}: its SDK player PLAYING from ${other} after ${movedMs} ms, first frame there after ${frameMs} ms, 20 more frames in ${moreMs} ms`,
+      );
+    } finally {
+      cluster.bed.heal('origin', first);
+    }
+  } finally {
+    await player.close();
+  }
+}, 60000);

@@ -4,7 +4,7 @@
 // freezes (freezeCount / totalFreezesDuration), NACKs sent, packets lost after recovery.
 import type { Browser, Page } from 'playwright-core';
 import type { NodeProcess } from '../helpers/nodes';
-import { waitPlayer } from '../helpers/pages';
+import { playerState, waitPlayer } from '../helpers/pages';
 
 export type PlayerKind = 'sdk' | 'whep';
 
@@ -43,6 +43,11 @@ export interface PlayFigures {
    */
   sentFps: number;
   delivery: number;
+  /**
+   * The window every 500 ms, for when a figure is off: time, frames decoded, frozen seconds, NACKs,
+   * PLIs, packets lost, width, and for an SDK player the simulcast layers the node says it sends.
+   */
+  timeline: string[];
 }
 
 /** In the publisher page (two_way_streaming.html): frames sent per encoding, by frame width. */
@@ -185,7 +190,17 @@ export async function measure(player: Player, publisher: Page, windowMs: number,
   await player.page.waitForTimeout(warmupMs);
   const [a, sentA] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const started = Date.now();
-  await player.page.waitForTimeout(windowMs);
+  const timeline: string[] = [];
+  while (Date.now() - started < windowMs) {
+    await player.page.waitForTimeout(Math.min(500, windowMs - (Date.now() - started)));
+    const [v, state] = await Promise.all([player.inbound(), player.kind === 'sdk' ? playerState(player.page) : null]);
+    const layers = state ? ` layer ${state.layers ? `${state.layers.spatialLayer}.${state.layers.temporalLayer}` : '-'} ${state.status}` : '';
+    if (v)
+      timeline.push(
+        `${((Date.now() - started) / 1000).toFixed(1)} s: ${v.framesDecoded} frames, frozen ${v.totalFreezesDuration.toFixed(2)} s, ` +
+          `${v.nackCount} NACKs, ${v.pliCount} PLIs, ${v.packetsLost} lost, ${v.frameWidth} px${layers}`,
+      );
+  }
   const [b, sentB] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const windowS = (Date.now() - started) / 1000;
   if (!a || !b) throw new Error(`${player.kind} player: no inbound video in getStats`);
@@ -207,6 +222,7 @@ export async function measure(player: Player, publisher: Page, windowMs: number,
     received: b.packetsReceived - a.packetsReceived,
     windowS,
     width: b.frameWidth,
+    timeline,
   };
 }
 
