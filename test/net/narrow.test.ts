@@ -43,7 +43,8 @@ beforeAll(async () => {
   cluster = await startBedCluster({
     stream: STREAM,
     props: {
-      'log.level': process.env.NARROW_LOG ?? 'warn',
+      // info: the edges' layer holds are printed when the test fails.
+      'log.level': process.env.NARROW_LOG ?? 'info',
       // NARROW_HOLD_MS=0 runs the test without the layer hold, to see what it is for.
       ...(process.env.NARROW_HOLD_MS ? { 'play.layer_hold_ms': process.env.NARROW_HOLD_MS } : {}),
     },
@@ -141,6 +142,7 @@ test(`limited to ${LIMIT_KBIT} kbit/s, an SDK player on an edge moves below the 
   const story: string[] = [];
   const t0 = Date.now();
   let limited = false;
+  let passed = false;
   try {
     expect(['edge1', 'edge2']).toContain(await player.node());
     await until(async () => ((await player.inbound())?.framesDecoded ?? 0) > 0, 15000, 'a first decoded frame');
@@ -189,7 +191,7 @@ test(`limited to ${LIMIT_KBIT} kbit/s, an SDK player on an edge moves below the 
       `narrow (${LIMIT_KBIT} kbit/s to the player): switched down to layer ${switched.layer} (${switched.video.frameWidth} px) ${switchMs} ms after the limit ` +
         `(while switching and settling ${SETTLE_MS / 1000} s: frozen ${frozenSwitching.toFixed(2)} s by getStats, no new frame for ${stallSwitching} ms at most); then ${fps.toFixed(1)} fps of the ${layerSent?.fps.toFixed(1) ?? '?'} sent of that layer (sent: ${describeLayers(sent)}), ` +
         `frozen ${frozenLimited.toFixed(2)} s in ${windowS.toFixed(1)} s (longest stall ${longestStall(held)} ms), layers ${[...new Set(held.map((s) => s.layer))].join('/')}; ` +
-        `limit gone: back on layer ${up.at(-1)!.layer} (${up.at(-1)!.video.frameWidth} px) after ${climbMs} ms\n${story.join('\n')}`,
+        `limit gone: back on layer ${up.at(-1)!.layer} (${up.at(-1)!.video.frameWidth} px) after ${climbMs} ms`,
     );
     expect(switchMs).toBeLessThanOrEqual(SWITCH_DOWN_MS + 1000);
     expect(switched.layer).not.toBeNull();
@@ -205,19 +207,21 @@ test(`limited to ${LIMIT_KBIT} kbit/s, an SDK player on an edge moves below the 
     expect(fps).toBeGreaterThan(0.2 * layerSent!.fps);
     expect(up.at(-1)!.layer).toBe(TOP);
     expect(up.at(-1)!.video.frameWidth).toBe(topWidth);
+    passed = true;
   } finally {
     if (limited) cluster.bed.unlimit('client');
     await player.close();
-    // NARROW_LOG=info: the edges' layer holds (src/streams/layerHold.ts), times from the player's start.
-    if (process.env.NARROW_LOG) {
+    // On a failure (or with NARROW_LOG set): the player's story and the edges' layer holds
+    // (src/streams/LayerHolder.ts), times from the player's start.
+    if (!passed || process.env.NARROW_LOG) {
       const holds = cluster.edges
         .flatMap((e) => e.output().split('\n'))
-        .filter((l) => l.startsWith('{') && /held|lifted/.test(l))
+        .filter((l) => l.startsWith('{') && /held at|hold lifted/.test(l))
         .map((l) => {
           const j = JSON.parse(l) as { time: number; msg: string; from?: number; to?: number; holdMs?: number };
           return `${((j.time - t0) / 1000).toFixed(2)} s: ${j.msg} ${j.from ?? ''}->${j.to ?? ''} ${j.holdMs ?? ''}`;
         });
-      console.log(`DIAG holds\n${holds.join('\n')}`);
+      console.log(`narrow: the player's story\n${story.join('\n')}\nlayer holds on the edges:\n${holds.join('\n') || '(none)'}`);
     }
   }
 }, 120000);
