@@ -286,6 +286,13 @@ test(`fuzzing the command channel, the relay channel and HTTP leaves the node al
       '/rest-api/stream/find_all',
       '/rest-api/connection/find_all',
       '/rest-api/cdn/show_routes',
+      // The WCS REST surface, the console's snapshot and the reload call (the console's event
+      // stream is left out: it never ends by design).
+      '/rest-api/stream/find',
+      '/rest-api/stream/terminate',
+      '/rest-api/console/snapshot',
+      '/rest-api/cdn/reload',
+      '/console.html',
       '/rtcloadbalance',
       '/rtcloadbalance?stream=%zz',
       '/rtcloadbalance?cluster=x&machine=y&stream=fuzzed&secure=maybe',
@@ -331,7 +338,10 @@ test(`fuzzing the command channel, the relay channel and HTTP leaves the node al
           '*',
           'x'.repeat(2000),
         ]);
-      const body = method === 'GET' || method === 'HEAD' ? undefined : pick([sdp(), JSON.stringify(value()), '']);
+      // WCS-shaped filters too, so the REST handlers see their own keys with hostile values.
+      const filter = () =>
+        JSON.stringify(pick([{ name: value() }, { mediaSessionId: value() }, { name: 'fuzzed', published: value() }, { name: value(), limit: value() }]));
+      const body = method === 'GET' || method === 'HEAD' ? undefined : pick([sdp(), JSON.stringify(value()), filter(), '']);
       try {
         const res = await fetch(`${node.http}${path}`, { method, headers, body, redirect: 'manual' });
         await res.arrayBuffer();
