@@ -5,8 +5,9 @@
 // layer does not fit in. The player must move to a lower layer within a few seconds (the SDK's
 // layer event and the decoded frame width both say so), keep playing there without freezing
 // (every sample below the top layer from then on; after 3 s of settling, under 0.5 s frozen per
-// 10 s and at least the layer's base temporal layer decoded), and, once the limit goes, climb back to the top layer within a bounded time. The
-// times are printed: to switch down, frozen while limited, to climb back.
+// 10 s and at least the layer's base temporal layer decoded), and, once the limit goes, climb back
+// to the top layer within a bounded time. The times are printed: to switch down, frozen while
+// limited, to climb back. NARROW_HOLD_MS=0 runs it without the node's layer hold.
 import type { Page } from 'playwright-core';
 import { playerState } from '../helpers/pages';
 import { until } from './bed';
