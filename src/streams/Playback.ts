@@ -15,7 +15,7 @@ import type { PipeCache } from '../media/PipeCache';
 import { describeTransport, type TransportKind } from '../media/transports';
 import type { Stream } from './Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
-import { DEFAULT_LAYER_HOLD, type LayerHoldOptions, type PreferredLayers } from './layerHold';
+import type { LayerHoldOptions, PreferredLayers } from './layerHold';
 import { LayerHolder } from './LayerHolder';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
@@ -66,8 +66,8 @@ export interface PlaybackParts {
   logger: Logger;
   /** Told of every consumer made (the pool counts them per worker). */
   onConsumer: (consumer: ms.Consumer) => void;
-  /** Hold-down of simulcast upswitches after a bandwidth drop (see layerHold.ts); defaults if absent. */
-  layerHold?: LayerHoldOptions;
+  /** Hold-down of simulcast upswitches after a bandwidth drop (see layerHold.ts). */
+  layerHold: LayerHoldOptions;
 }
 
 export class Playback extends TypedEmitter<Events> {
@@ -239,7 +239,7 @@ export class Playback extends TypedEmitter<Events> {
       await this.transport.setMaxOutgoingBitrate(cap);
     }
     const ids = { stream: this.name, consumerId: consumer.id };
-    const hold = this.#parts.layerHold ?? DEFAULT_LAYER_HOLD;
+    const hold = this.#parts.layerHold;
     const holder = consumer.type === 'simulcast' && hold.holdMs > 0 ? new LayerHolder(consumer, hold, this.#parts.logger) : null;
     if (holder) this.#holds.set(consumer.id, holder);
     consumer.observer.once('close', () => {

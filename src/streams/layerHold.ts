@@ -8,6 +8,8 @@
 // while, then lifts the cap. A drop again soon after a lift doubles the hold, up to a maximum; a long
 // stable period since the last lift brings it back to the first hold.
 
+import { PROPERTY_SPECS } from '../config/propertiesSchema';
+
 export interface LayerHoldOptions {
   /**
    * The first hold after a drop, in ms. 20 s: the climbs seen came 9-20 s after the drop, and with
@@ -20,8 +22,6 @@ export interface LayerHoldOptions {
   stableMs: number;
 }
 
-export const DEFAULT_LAYER_HOLD: LayerHoldOptions = { holdMs: 20_000, maxHoldMs: 60_000, stableMs: 60_000 };
-
 /**
  * The options from `play.layer_hold_ms` and `play.layer_hold_max_ms`: a drop within the longest hold
  * of a lift counts as "soon after"; 0 turns holding off (onLayerChange then never holds).
@@ -30,6 +30,9 @@ export function layerHoldOptions(holdMs: number, maxHoldMs: number): LayerHoldOp
   const longest = Math.max(holdMs, maxHoldMs);
   return { holdMs, maxHoldMs: longest, stableMs: longest };
 }
+
+/** The options of the settings' defaults (20 s, at most 60 s). */
+export const DEFAULT_LAYER_HOLD: LayerHoldOptions = layerHoldOptions(PROPERTY_SPECS.playLayerHoldMs.default, PROPERTY_SPECS.playLayerHoldMaxMs.default);
 
 export interface LayerHoldState {
   /** The spatial layer the consumer is held at, or null when not held. */

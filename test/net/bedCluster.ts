@@ -74,3 +74,18 @@ export async function holds(node: NodeProcess, stream: string): Promise<boolean>
   const list = (await (await fetch(`${node.http}/rest-api/stream/find_all`, { method: 'POST' })).json()) as { name: string; status: string }[];
   return list.some((s) => s.name === stream && s.status === 'PUBLISHING');
 }
+
+/**
+ * The edges' layer-hold log lines (src/streams/LayerHolder.ts; the nodes must log at info), one
+ * line each, timed in seconds from `t0`: for a test to print when a check fails.
+ */
+export function layerHoldLog(cluster: BedCluster, t0: number): string {
+  const lines = cluster.edges
+    .flatMap((e) => e.output().split('\n'))
+    .filter((l) => l.startsWith('{') && /held at|hold lifted/.test(l))
+    .map((l) => {
+      const j = JSON.parse(l) as { time: number; msg: string; from?: number; to?: number; holdMs?: number };
+      return `${((j.time - t0) / 1000).toFixed(2)} s: ${j.msg} ${j.from ?? ''}->${j.to ?? ''} ${j.holdMs ?? ''}`;
+    });
+  return lines.join('\n') || '(none)';
+}

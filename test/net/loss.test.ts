@@ -6,7 +6,7 @@
 // 1.5 s of the answer. (5% loss is measured by `npm run bench`, see BENCHMARKS.md.)
 import { bedUnavailable } from './shell';
 import { until } from './bed';
-import { type BedCluster, holds, startBedCluster } from './bedCluster';
+import { type BedCluster, holds, layerHoldLog, startBedCluster } from './bedCluster';
 import { describe as describeFigures, measure, type PlayerKind, type PlayFigures, sdkPlayer, whepPlayer } from './players';
 
 const STREAM = 'net-loss';
@@ -50,6 +50,7 @@ test.each<PlayerKind>(['sdk', 'whep'])(
   async (kind) => {
     for (const edge of ['edge1', 'edge2']) cluster.bed.loss(edge, 20);
     try {
+      const started = Date.now();
       const f = await play(kind);
       const base = clean.get(kind)!;
       console.log(`2% loss: ${describeFigures(f)} (clean: ${(100 * base.delivery).toFixed(0)}% of the frames sent)`);
@@ -62,8 +63,9 @@ test.each<PlayerKind>(['sdk', 'whep'])(
         // The loss happened and was repaired: the player asked for packets again.
         expect(f.nacks).toBeGreaterThan(0);
       } catch (err) {
-        const holds = cluster.edges.flatMap((e) => e.output().split('\n')).filter((l) => /held at|hold lifted/.test(l));
-        console.log(`2% loss, ${kind} player's window:\n${f.timeline.join('\n')}\nlayer holds on the edges:\n${holds.join('\n') || '(none)'}`);
+        console.log(
+          `2% loss, ${kind} player's window:\n${f.timeline.join('\n')}\nlayer holds on the edges (s from the player's start):\n${layerHoldLog(cluster, started)}`,
+        );
         throw err;
       }
     } finally {

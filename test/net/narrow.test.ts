@@ -11,7 +11,7 @@
 import type { Page } from 'playwright-core';
 import { playerState } from '../helpers/pages';
 import { until } from './bed';
-import { type BedCluster, holds, startBedCluster } from './bedCluster';
+import { type BedCluster, holds, layerHoldLog, startBedCluster } from './bedCluster';
 import { type InboundVideo, type Player, sdkPlayer } from './players';
 import { bedUnavailable } from './shell';
 
@@ -215,14 +215,7 @@ test(`limited to ${LIMIT_KBIT} kbit/s, an SDK player on an edge moves below the 
     // On a failure (or with NARROW_LOG set): the player's story and the edges' layer holds
     // (src/streams/LayerHolder.ts), times from the player's start.
     if (!passed || process.env.NARROW_LOG) {
-      const holds = cluster.edges
-        .flatMap((e) => e.output().split('\n'))
-        .filter((l) => l.startsWith('{') && /held at|hold lifted/.test(l))
-        .map((l) => {
-          const j = JSON.parse(l) as { time: number; msg: string; from?: number; to?: number; holdMs?: number };
-          return `${((j.time - t0) / 1000).toFixed(2)} s: ${j.msg} ${j.from ?? ''}->${j.to ?? ''} ${j.holdMs ?? ''}`;
-        });
-      console.log(`narrow: the player's story\n${story.join('\n')}\nlayer holds on the edges:\n${holds.join('\n') || '(none)'}`);
+      console.log(`narrow: the player's story\n${story.join('\n')}\nlayer holds on the edges:\n${layerHoldLog(cluster, t0)}`);
     }
   }
 }, 120000);

@@ -20,6 +20,19 @@ window.ConsoleView = (() => {
     return el('div', { class: 'figure' }, el('span', { class: 'label' }, label), el('span', { class: 'value' }, value));
   }
 
+  /** A node's load figures (the origin's box and each edge's card show the same five). */
+  function nodeFigures(node) {
+    return el(
+      'div',
+      { class: 'figures' },
+      figure('CPU', Math.round(node.cpuLoad * 100) + ' %'),
+      figure('players', node.players),
+      figure('streams', node.streams),
+      figure('in', bitrate(node.bitrateIn)),
+      figure('out', bitrate(node.bitrateOut)),
+    );
+  }
+
   function renderOrigin(snap) {
     const n = snap.node;
     const box = document.getElementById('originBox');
@@ -27,15 +40,7 @@ window.ConsoleView = (() => {
     fill(
       box,
       el('div', { class: 'node-head' }, el('strong', {}, n.id), el('span', { class: 'role' }, title + (n.mode ? ' · ' + n.mode : ''))),
-      el(
-        'div',
-        { class: 'figures' },
-        figure('CPU', Math.round(n.cpuLoad * 100) + ' %'),
-        figure('players', n.players),
-        figure('streams', n.streams),
-        figure('in', bitrate(n.bitrateIn)),
-        figure('out', bitrate(n.bitrateOut)),
-      ),
+      nodeFigures(n),
       n.origins.length ? el('div', { class: 'info' }, 'linked origins: ', n.origins.map((o) => o.originId + ' (' + o.streams + ' streams)').join(', ')) : null,
     );
     document.getElementById('nodeTitle').textContent = n.id + ' · ' + title;
@@ -69,15 +74,7 @@ window.ConsoleView = (() => {
       ),
       el('div', { class: 'since' }, edge.state + ' since ' + clock(edge.since) + ' (' + ago(edge.since, snap.at) + ')'),
       edge.lastError ? el('div', { class: 'info bad' }, edge.lastError) : null,
-      el(
-        'div',
-        { class: 'figures' },
-        figure('CPU', Math.round(edge.cpuLoad * 100) + ' %'),
-        figure('players', edge.players),
-        figure('streams', edge.streams),
-        figure('in', bitrate(edge.bitrateIn)),
-        figure('out', bitrate(edge.bitrateOut)),
-      ),
+      nodeFigures(edge),
     );
     fill(
       card.relays,
