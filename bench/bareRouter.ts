@@ -12,9 +12,9 @@
 // Driven over IPC by bench/capacity.ts: {op:'viewers', variant, ports, count} adds viewers sending
 // to the sink's ports and answers their consumers' SSRCs.
 import * as mediasoup from 'mediasoup';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { MEDIA_CODECS } from '../src/media/codecs';
-import { createClientTransport } from '../src/media/transports';
+import { createClientTransport, listenInfoOf, type ListenConfig } from '../src/media/transports';
 import { VIDEO_RTP_PARAMETERS } from '../test/helpers/rtp';
 
 export type Variant = 'plain' | 'srtp';
@@ -24,31 +24,33 @@ export type BareRequest =
   /** The slowest answer of each worker to a probe like the node's watchdog's, since the last ask. */
   | { id: number; op: 'probes'; variant: Variant };
 
-const listen = { ip: '127.0.0.1', ipLocal: '127.0.0.1' };
 // A fixed SRTP key for the viewers' (unused) incoming direction: they send nothing back.
 const SRTP = { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const, keyBase64: Buffer.alloc(30, 7).toString('base64') };
 
 interface Setup {
   worker: ms.Worker;
   router: ms.Router;
+  /** The variant's own port range, as a node's configuration gives it. */
+  listen: ListenConfig;
   publisher: ms.PlainTransport;
   producer: ms.Producer;
   viewers: { transport: ms.Transport; consumer: ms.Consumer }[];
 }
 
 async function setUp(ssrc: number, ports: [number, number]): Promise<Setup> {
-  const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: ports[0], rtcMaxPort: ports[1] });
+  const worker = await mediasoup.createWorker({ logLevel: 'warn' });
   const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  const listen: ListenConfig = { ip: '127.0.0.1', ipLocal: '127.0.0.1', mediaPortFrom: ports[0], mediaPortTo: ports[1] };
   const publisher = (await createClientTransport(router, 'plain', listen, 'send')) as ms.PlainTransport;
   const producer = await publisher.produce({ kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(ssrc) as ms.RtpParameters });
-  return { worker, router, publisher, producer, viewers: [] };
+  return { worker, router, listen, publisher, producer, viewers: [] };
 }
 
 async function addViewer(setup: Setup, variant: Variant, port: number): Promise<number> {
   const transport =
     variant === 'plain'
-      ? ((await createClientTransport(setup.router, 'plain', listen, 'recv')) as ms.PlainTransport)
-      : await setup.router.createPlainTransport({ listenIp: { ip: listen.ipLocal }, rtcpMux: true, comedia: false, enableSrtp: true });
+      ? ((await createClientTransport(setup.router, 'plain', setup.listen, 'recv')) as ms.PlainTransport)
+      : await setup.router.createPlainTransport({ listenInfo: listenInfoOf(setup.listen, 'udp'), rtcpMux: true, comedia: false, enableSrtp: true });
   await transport.connect({ ip: '127.0.0.1', port, ...(variant === 'srtp' ? { srtpParameters: SRTP } : {}) });
   const consumer = await transport.consume({ producerId: setup.producer.id, rtpCapabilities: setup.router.rtpCapabilities, paused: true });
   await consumer.resume();
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   };
   const describe = (v: Variant) => ({
     workerPid: setups[v].worker.pid,
-    publisher: { ip: setups[v].publisher.tuple.localIp, port: setups[v].publisher.tuple.localPort },
+    publisher: { ip: setups[v].publisher.tuple.localAddress, port: setups[v].publisher.tuple.localPort },
     videoSsrc: v === 'plain' ? 0x1111 : 0x2222,
   });
   // The node's watchdog asks its worker for its resource usage every 500 ms; ask the same here,

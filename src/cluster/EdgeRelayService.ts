@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { WebSocketServer } from 'ws';
 import type { NodeConfig } from '../config/types';
 import { AppError, peerMistake } from '../errors';
@@ -345,7 +345,7 @@ export class EdgeRelayService {
       }
     });
     logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream added');
-    return { ip: pipe.tuple.localIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
+    return { ip: pipe.tuple.localAddress, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
   }
 
   /**

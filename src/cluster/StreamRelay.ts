@@ -9,9 +9,10 @@
 // (`relayUnpublish`) as soon as the relay ends, even when the edge has not answered `relayStream`
 // yet, and a late command about an earlier relay of the same name cannot touch a newer one.
 import { randomUUID } from 'node:crypto';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import type { NodeConfig } from '../config/types';
 import { toWireError } from '../errors';
+import { listenInfoOf } from '../media/transports';
 import type { Logger } from '../log';
 import type { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
@@ -165,7 +166,7 @@ export class StreamRelay {
 
   async #open(): Promise<void> {
     const pipe = await this.stream.router.createPipeTransport({
-      listenIp: { ip: this.#config.ipLocal, announcedIp: this.#config.ip === this.#config.ipLocal ? undefined : this.#config.ip },
+      listenInfo: listenInfoOf(this.#config, 'udp'),
       enableSrtp: true,
       enableRtx: true,
     });
@@ -175,7 +176,7 @@ export class StreamRelay {
     const answer = this.#ask<{ ip: string; port: number; srtpParameters: ms.SrtpParameters }>('relayStream', {
       stream: this.stream.name,
       relayId: this.id,
-      ip: pipe.tuple.localIp,
+      ip: pipe.tuple.localAddress,
       port: pipe.tuple.localPort,
       srtpParameters: pipe.srtpParameters as unknown as Record<string, unknown>,
     });

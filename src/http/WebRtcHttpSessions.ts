@@ -2,7 +2,7 @@
 // ends. A session owns one WebRTC transport; closing it closes the transport (and, for WHIP, the
 // stream). Counted with the command-channel sessions in the node's load reports.
 import { randomUUID } from 'node:crypto';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import { AddressCounter } from '../limits/AddressCounter';

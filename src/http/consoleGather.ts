@@ -1,7 +1,7 @@
 // Gathers the console's figures from the live node (links, streams, mediasoup stats) into the plain
 // inputs consoleModel.ts turns into a snapshot. Called at most once a second and only while a
 // console is connected (consoleHub.ts); the stats readers memoise for a second besides.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import type { RelayStats } from '../cluster/RelayStats';
 import type { TrafficMeter } from '../media/TrafficMeter';
 import type { HttpContext } from './HttpContext';

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { version as mediasoupVersion } from 'mediasoup';
 import { AppError } from '../errors';
 import { readBody } from './body';
 import type { HttpContext } from './HttpContext';
@@ -20,13 +21,13 @@ const STARTED_AT = Date.now();
 let version: string | null = null;
 
 /**
- * `cdn-relay-<version> (mediasoup <version>)`, read from the package files on first use: src/
- * imports nothing outside itself (test/unit/layers.test.ts), and importing mediasoup here would
- * load it before its log lines are routed into pino (media/mediasoupLogs.ts).
+ * `cdn-relay-<version> (mediasoup <version>)`. Ours is read from package.json on first use (src/
+ * imports nothing outside itself, test/unit/layers.test.ts); mediasoup's is its exported `version`
+ * (its `exports` map does not export its package.json).
  */
 function versionText(): string {
   const read = (file: string): string => (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  version ??= `cdn-relay-${read(path.join(__dirname, '..', '..', 'package.json'))} (mediasoup ${read(require.resolve('mediasoup/package.json'))})`;
+  version ??= `cdn-relay-${read(path.join(__dirname, '..', '..', 'package.json'))} (mediasoup ${mediasoupVersion})`;
   return version;
 }
 

@@ -4,7 +4,7 @@
 // re-posts the offer there. Otherwise the stream plays here, on the same workers a command-channel
 // player would get: 201, the SDP answer, and a Location to DELETE.
 import { randomUUID } from 'node:crypto';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { buildAnswer, type AnsweredSection } from '../sdp/answer';
 import { planWhep } from '../sdp/whep';
 import type { HttpContext } from './HttpContext';

@@ -2,7 +2,7 @@
 // SDP answer and a Location to DELETE. The stream is made by the publish service like one published
 // over the command channel, so on the origin it is relayed to every edge the same way.
 import { randomUUID } from 'node:crypto';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
 import { buildAnswer, type AnsweredSection } from '../sdp/answer';
 import { planWhip } from '../sdp/whip';

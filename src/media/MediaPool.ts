@@ -3,25 +3,30 @@
 // their owners are told through the routers' close events). A worker that stops answering its
 // watchdog's probes (WorkerWatchdog) is killed with SIGKILL, which sends it down the same path.
 import os from 'node:os';
+import * as mediasoup from 'mediasoup';
 import type { Logger } from '../log';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { MEDIA_CODECS } from './codecs';
 import { routeMediasoupLogs } from './mediasoupLogs';
-import { createDtlsCertificate, type DtlsCertificate } from './dtlsCertificate';
 import { CodecRouters } from './CodecRouters';
 import { PipeCache } from './PipeCache';
 import { WorkerWatchdog } from './WorkerWatchdog';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 
 export interface MediaPoolOptions {
   /** Number of workers; 0 = one per CPU core. */
   workers: number;
-  /** RTC port range, split evenly between workers. */
-  rtcMinPort: number;
-  rtcMaxPort: number;
+  /**
+   * The media port range (`media_port_from`-`media_port_to`), shared by every worker. The node's
+   * transports are given it (media/transports.ts), and so are the pipes between its routers.
+   */
+  portRange: ms.TransportPortRange;
   /** Worker log level. Default 'warn'. */
   logLevel?: 'debug' | 'warn' | 'error' | 'none';
-  /** PEM certificate and key for DTLS; default: a SHA-256 ECDSA one made at start-up. */
+  /**
+   * PEM certificate and key for DTLS (`dtls.cert_file` / `dtls.key_file`). Default: each worker's
+   * own, which mediasoup makes at its start: ECDSA P-256, signed with SHA-256.
+   */
   dtlsCertificateFile?: string | null;
   dtlsPrivateKeyFile?: string | null;
   /** Watchdog probe interval (`worker.probe_ms`); 0 = no watchdog. Default 0. */
@@ -48,28 +53,20 @@ type Events = { workerdied: [index: number, error: Error] };
 export class MediaPool extends TypedEmitter<Events> {
   readonly #slots: MediaSlot[] = [];
   readonly #tracked = new Set<ms.Transport>();
-  #options: MediaPoolOptions;
+  readonly #options: MediaPoolOptions;
   readonly #logger: Logger;
-  #generatedCertificate: DtlsCertificate | null = null;
   /** Producers piped between routers, once per producer and destination. */
-  readonly pipes = new PipeCache();
+  readonly pipes: PipeCache;
   /** Routers with a player's own payload types (WHEP), shared per worker and codec list. */
-  readonly codecRouters = new CodecRouters(this.pipes);
+  readonly codecRouters: CodecRouters;
   #closed = false;
 
   static async create(options: MediaPoolOptions): Promise<MediaPool> {
     routeMediasoupLogs(options.logger);
     const pool = new MediaPool(options);
-    if (!options.dtlsCertificateFile) {
-      // mediasoup 3.8.4's own default certificate is SHA-1 signed.
-      pool.#generatedCertificate = await createDtlsCertificate('cdn-relay');
-      pool.#options = { ...options, dtlsCertificateFile: pool.#generatedCertificate.certFile, dtlsPrivateKeyFile: pool.#generatedCertificate.keyFile };
-    }
     const count = options.workers > 0 ? options.workers : os.cpus().length;
-    const span = options.rtcMaxPort - options.rtcMinPort + 1;
-    if (span < count) throw new Error(`media port range ${options.rtcMinPort}-${options.rtcMaxPort} is smaller than the ${count} workers need`);
     try {
-      for (let i = 0; i < count; i++) pool.#slots.push(await pool.#startSlot(i, count));
+      for (let i = 0; i < count; i++) pool.#slots.push(await pool.#startSlot(i));
     } catch (err) {
       pool.close();
       throw err;
@@ -81,6 +78,9 @@ export class MediaPool extends TypedEmitter<Events> {
     super();
     this.#options = options;
     this.#logger = options.logger.child({ component: 'media' });
+    // Pipes between two routers of this node go over loopback, with ports from the media range.
+    this.pipes = new PipeCache({ protocol: 'udp', ip: '127.0.0.1', portRange: options.portRange });
+    this.codecRouters = new CodecRouters(this.pipes);
   }
 
   get closed(): boolean {
@@ -89,11 +89,6 @@ export class MediaPool extends TypedEmitter<Events> {
 
   get size(): number {
     return this.#slots.length;
-  }
-
-  /** The DTLS certificate the workers use. */
-  get dtlsCertificateFile(): string | null {
-    return this.#options.dtlsCertificateFile ?? null;
   }
 
   /** Transports and consumers per worker, for /healthz and operators. */
@@ -189,7 +184,6 @@ export class MediaPool extends TypedEmitter<Events> {
       slot.worker.close();
     }
     this.#slots.length = 0;
-    this.#generatedCertificate?.dispose();
   }
 
   #live(): MediaSlot[] {
@@ -197,21 +191,17 @@ export class MediaPool extends TypedEmitter<Events> {
     return this.#slots;
   }
 
-  async #startSlot(index: number, count: number): Promise<MediaSlot> {
-    // mediasoup is loaded here, after routeMediasoupLogs() installed its logging hook.
-    const mediasoup = await import('mediasoup');
-    const { rtcMinPort, rtcMaxPort } = this.#options;
-    const per = Math.floor((rtcMaxPort - rtcMinPort + 1) / count);
+  async #startSlot(index: number): Promise<MediaSlot> {
+    // No rtcMinPort/rtcMaxPort (deprecated since mediasoup 3.13): every transport is given the
+    // node's port range itself (media/transports.ts, PipeCache).
     const worker = await mediasoup.createWorker({
       logLevel: this.#options.logLevel ?? 'warn',
-      rtcMinPort: rtcMinPort + index * per,
-      rtcMaxPort: index === count - 1 ? rtcMaxPort : rtcMinPort + (index + 1) * per - 1,
       dtlsCertificateFile: this.#options.dtlsCertificateFile ?? undefined,
       dtlsPrivateKeyFile: this.#options.dtlsPrivateKeyFile ?? undefined,
     });
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     const slot: MediaSlot = { index, worker, router, transports: 0, consumers: 0, watchdog: null };
-    worker.on('died', (error: Error) => void this.#onDied(slot, count, error));
+    worker.on('died', (error: Error) => void this.#onDied(slot, error));
     const { probeMs = 0, probeTimeoutMs = 1500 } = this.#options;
     if (probeMs > 0) {
       slot.watchdog = new WorkerWatchdog({
@@ -239,13 +229,13 @@ export class MediaPool extends TypedEmitter<Events> {
     }
   }
 
-  async #onDied(slot: MediaSlot, count: number, error: Error): Promise<void> {
+  async #onDied(slot: MediaSlot, error: Error): Promise<void> {
     slot.watchdog?.stop();
     if (this.#closed) return;
     this.#logger.error({ worker: slot.index, pid: slot.worker.pid, err: error }, 'mediasoup worker died; replacing it');
     this.emit('workerdied', slot.index, error);
     try {
-      const fresh = await this.#startSlot(slot.index, count);
+      const fresh = await this.#startSlot(slot.index);
       if (this.#closed) return void fresh.worker.close();
       this.#slots[this.#slots.indexOf(slot)] = fresh;
     } catch (err) {

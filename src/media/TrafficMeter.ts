@@ -2,7 +2,7 @@
 // (players). Reading it costs one worker request per transport, so it is read only while someone
 // looks (a console here, or the origin's console through `watch`), and at most once a second: a
 // read within a second of the last returns the last figures.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import type { Logger } from '../log';
 
 export interface Traffic {

@@ -9,7 +9,7 @@
 // running and burning CPU gets more time, up to `hardTimeoutMs` (a worker spinning in a loop for
 // that long is killed anyway). Where /proc cannot be read, the deadline alone decides.
 import fs from 'node:fs';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import type { Logger } from '../log';
 
 /** What /proc/<pid>/stat says of a process: its state letter and its CPU time in clock ticks. */

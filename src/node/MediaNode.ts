@@ -51,8 +51,7 @@ export class MediaNode {
   static async create(config: NodeConfig, logger: Logger): Promise<MediaNode> {
     const media = await MediaPool.create({
       workers: config.workers,
-      rtcMinPort: config.mediaPortFrom,
-      rtcMaxPort: config.mediaPortTo,
+      portRange: { min: config.mediaPortFrom, max: config.mediaPortTo },
       logLevel: config.mediasoupLogLevel,
       dtlsCertificateFile: config.dtlsCertFile,
       dtlsPrivateKeyFile: config.dtlsKeyFile,

@@ -2,7 +2,7 @@
 // fingerprint and setup, BUNDLE and rtcp-mux (mediasoup-client's RemoteSdp writes those), the
 // agreed codecs per section, and port 0 for every section the server does not take.
 import * as sdpTransform from 'sdp-transform';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { RemoteSdp } from './mediasoupClientSdp';
 import type { ParsedOffer } from './offer';
 

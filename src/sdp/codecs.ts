@@ -1,6 +1,6 @@
 // Choosing a codec of an offered m= section that the router accepts, and shaping its feedback and
 // header extensions to what mediasoup supports. Pure; the router's capabilities are an argument.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 
 const FEATURE_CODECS = /\/(rtx|red|ulpfec|flexfec-03|cn|telephone-event)$/i;
 

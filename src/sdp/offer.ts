@@ -1,7 +1,7 @@
 // Parsing and validating a WHIP/WHEP SDP offer: everything the rest of the code reads from it is
 // checked here, so a malformed offer is a BAD_SDP (400) with a reason, never a crash later on.
 import * as sdpTransform from 'sdp-transform';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
 import { commonUtils } from './mediasoupClientSdp';
 

@@ -1,8 +1,8 @@
 // WHEP, pure: what a player's offer can receive. Every receiving audio/video m= section (one per
 // kind) is a slot for one consumer, created with the offer's payload types and extension ids as
 // the player's RTP capabilities, and with the section's mid so the browser demuxes by it.
-import type * as ms from 'mediasoup/lib/types';
-import { isMediaCodec, rtxFor } from './codecs';
+import type * as ms from 'mediasoup/types';
+import { isMediaCodec } from './codecs';
 import { commonUtils } from './mediasoupClientSdp';
 import { badSdp, type OfferSection, type ParsedOffer } from './offer';
 
@@ -49,38 +49,37 @@ export interface TrackCodec {
   parameters?: Record<string, unknown>;
 }
 
-/** A media payload type (`apt`) and the payload type of its RTX codec. */
-export interface RtxPayloadType {
-  apt: number;
-  payloadType: number;
-}
-
 export interface PlayerRouterPlan {
-  /** Codecs of the player's router: the tracks' codecs with the offer's payload types. */
-  mediaCodecs: ms.RtpCodecCapability[];
-  /** The offer's RTX payload types of those codecs, which the router's RTX must carry. */
-  rtx: RtxPayloadType[];
-  /** Capabilities to consume with: the matched offered codecs and their offered RTX. */
+  /** Codecs of the player's router: the tracks' codecs with the offer's payload types, video last. */
+  mediaCodecs: ms.RouterRtpCodecCapability[];
+  /** Capabilities to consume with: the matched offered media codecs, without RTX. */
   rtpCapabilities: ms.RtpCapabilities;
   /** Kinds that have a codec in common with the offer. */
   kinds: ms.MediaKind[];
 }
 
 /**
- * mediasoup 3.8.4 consumers send with their router's payload types, but a WHEP answer must use
- * the ones of the offer (RFC 3264 6.1; Chromium decodes nothing otherwise). So a player is served
- * from a router whose codecs carry the offer's payload types, fed by pipeToRouter and shared by
- * players whose offers agree (media/CodecRouters.ts). mediasoup numbers a router's RTX codecs
- * itself, so `rtx` lists the offer's RTX payload types for CodecRouters to give the router's RTX
- * codecs: without RTX, a WHEP player behind a lossy link NACKs packets that come back on the media
- * SSRC, and Chromium plays a few frames a second where the same loss costs an SDK player (which has
- * RTX) nothing. Header extensions survive only where the offer's id equals mediasoup's (mediasoup
- * writes its own ids into every packet).
+ * mediasoup's consumers send with their router's payload types, but a WHEP answer must use the
+ * ones of the offer (RFC 3264 6.1; Chromium decodes nothing otherwise). So a player is served from
+ * a router whose codecs carry the offer's payload types, fed by pipeToRouter and shared by players
+ * whose offers agree (media/CodecRouters.ts).
+ *
+ * RTX is not negotiated: mediasoup gives each video codec of a router an RTX codec whose payload
+ * type it takes itself (the first free one of 100-127, 96-99: 100 for Chromium's VP8 96, whose RTX
+ * the offer has at 97), and since 3.20.1 router.rtpCapabilities is a copy, so it can no longer be
+ * renumbered to the offer's. An RTX stream on a payload type the player did not offer would be
+ * dropped, or decoded as another codec. Without RTX the consumer still answers the player's NACKs,
+ * resending the lost packets on the media SSRC, which browsers take as late packets
+ * (docs/networks.md, loss).
+ *
+ * Video codecs go last in `mediaCodecs`: mediasoup takes each video codec's RTX payload type as it
+ * meets the codec, and refuses a router whose list names, after that, the same number for
+ * another codec ("duplicated codec.preferredPayloadType"). Header extensions survive only where the
+ * offer's id equals mediasoup's (mediasoup writes its own ids into every packet).
  */
 export function planPlayerRouter(tracks: TrackCodec[], offerCaps: ms.RtpCapabilities): PlayerRouterPlan {
-  const mediaCodecs: ms.RtpCodecCapability[] = [];
+  const mediaCodecs: ms.RouterRtpCodecCapability[] = [];
   const codecs: ms.RtpCodecCapability[] = [];
-  const rtx: RtxPayloadType[] = [];
   const kinds: ms.MediaKind[] = [];
   for (const track of tracks) {
     const offered = (offerCaps.codecs ?? []).find((c) => c.kind === track.kind && isMediaCodec(c.mimeType) && sameCodec(c, track));
@@ -95,14 +94,9 @@ export function planPlayerRouter(tracks: TrackCodec[], offerCaps: ms.RtpCapabili
     });
     codecs.push(offered);
     kinds.push(track.kind);
-    // mediasoup makes RTX for video codecs only.
-    const offeredRtx = track.kind === 'video' ? rtxFor(offerCaps, offered.preferredPayloadType) : undefined;
-    if (offeredRtx?.preferredPayloadType !== undefined) {
-      rtx.push({ apt: offered.preferredPayloadType, payloadType: offeredRtx.preferredPayloadType });
-      codecs.push(offeredRtx);
-    }
   }
-  return { mediaCodecs, rtx, rtpCapabilities: { codecs, headerExtensions: offerCaps.headerExtensions ?? [] }, kinds };
+  mediaCodecs.sort((a, b) => Number(a.kind === 'video') - Number(b.kind === 'video'));
+  return { mediaCodecs, rtpCapabilities: { codecs, headerExtensions: offerCaps.headerExtensions ?? [] }, kinds };
 }
 
 function sameCodec(offered: ms.RtpCodecCapability, track: TrackCodec): boolean {

@@ -1,16 +1,12 @@
 // WHIP, pure: which producers an offer asks for. Each sending audio/video m= section becomes one
 // producer with the first offered codec the router accepts (mediasoup's own ortc check decides),
 // its RTX, the client's payload types, SSRCs (or RIDs) and header extension ids.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
+// mediasoup's own producer-parameter check, the same one transport.produce() runs.
+import { getProducerRtpParametersMapping } from 'mediasoup/ortc';
 import { agreedFeedback, agreedHeaderExtensions, offeredMediaCodecs, rtxFor, toCodecParameters } from './codecs';
 import { commonUtils, unifiedPlanUtils } from './mediasoupClientSdp';
 import { badSdp, sectionCapabilities, type OfferSection, type ParsedOffer } from './offer';
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-// mediasoup's own producer-parameter check, the same one transport.produce() runs.
-const ortc = require('mediasoup/lib/ortc') as {
-  getProducerRtpParametersMapping(params: ms.RtpParameters, caps: ms.RtpCapabilities): unknown;
-};
 
 export interface ProducerPlan {
   mid: string;
@@ -73,10 +69,10 @@ function planSection(section: OfferSection, routerCaps: ms.RtpCapabilities): Pro
       codecs,
       headerExtensions,
       encodings: encodingsOf(section, codecs),
-      rtcp: { cname: cnameOf(section), reducedSize: true, mux: true },
+      rtcp: { cname: cnameOf(section), reducedSize: true },
     };
     try {
-      ortc.getProducerRtpParametersMapping(rtpParameters, routerCaps);
+      getProducerRtpParametersMapping(rtpParameters, routerCaps);
     } catch {
       continue; // the router has no such codec (or profile): try the client's next choice
     }

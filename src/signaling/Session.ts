@@ -2,9 +2,9 @@
 // Closing the session closes all of them. Handlers switch over the validated request union and
 // end in an exhaustive check.
 import { randomUUID } from 'node:crypto';
-import type * as ms from 'mediasoup/lib/types';
-import { UnsupportedError } from 'mediasoup/lib/errors';
-import { validateRtpCapabilities } from 'mediasoup/lib/ortc';
+import type * as ms from 'mediasoup/types';
+import { UnsupportedError } from 'mediasoup/errors';
+import { validateAndNormalizeRtpCapabilities } from 'mediasoup/ortc';
 import { AppError, peerMistake } from '../errors';
 import { SessionCaps, type SessionCapsOptions } from '../limits/SessionCaps';
 import type { Logger } from '../log';
@@ -150,20 +150,13 @@ export class Session {
       case 'setMaxOutgoingBitrate': {
         const { transport, kind } = this.#findTransport(request.data.transportId);
         if (kind !== 'webrtc') throw new AppError('BAD_REQUEST', 'not a WebRTC transport');
-        // mediasoup 3.8.4's worker refuses caps below 30 kbps or below the transport's initial
-        // available outgoing bitrate with a plain Error whose reason is lost on the way to Node: on
-        // a live transport, that refusal is the only way this call fails, and it is the client's
-        // mistake, not INTERNAL.
-        await transport.setMaxOutgoingBitrate(request.data.bitrate).catch((err: Error) => {
-          if (transport.closed) throw err;
-          throw new AppError(
-            'BAD_REQUEST',
-            `setMaxOutgoingBitrate: ${request.data.bitrate} bits/s refused: the cap must be at least 30000 and at least the transport's initial estimate (use play's maxBitrate for a lower cap from the start)`,
-          );
+        // A player's transport goes through its playback, which keeps the estimate's floor under
+        // the cap and lifts its layer holds. mediasoup refuses a cap below 30 kbps (a TypeError
+        // saying so): the client's mistake.
+        const playback = [...this.#playing.values()].find((p) => p.transport.id === transport.id);
+        await (playback ? playback.setMaxBitrate(request.data.bitrate) : transport.setMaxOutgoingBitrate(request.data.bitrate)).catch((err: unknown) => {
+          throw peerMistake(err, 'setMaxOutgoingBitrate');
         });
-        // The client's own cap now says what fits: layer holds from before it would only slow a
-        // raised cap's climb.
-        for (const playback of this.#playing.values()) if (playback.transport.id === transport.id) playback.liftLayerHolds();
         return {};
       }
       case 'requestKeyFrame':
@@ -312,7 +305,7 @@ export class Session {
     // served here: a redirected one gives its capabilities to the edge, which checks them, and
     // the copy and the check were the origin's largest own cost per player in a flash crowd
     // (BENCHMARKS.md, "Where the time goes").
-    validateRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
+    validateAndNormalizeRtpCapabilities(structuredClone(data.rtpCapabilities) as unknown as ms.RtpCapabilities);
     const release = this.#caps.reserve('play');
     let played;
     try {

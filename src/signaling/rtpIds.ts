@@ -1,7 +1,7 @@
 // The identifiers by which a mediasoup transport tells one producer's packets from another's:
 // SSRCs (RTX ones included), the MID and RIDs. Two producers on one transport must not share any.
 // Pure; read defensively, since the parameters come from the client.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 
 export function usedRtpIds(list: readonly ms.RtpParameters[]): string[] {
   const ids: string[] = [];

@@ -1,6 +1,6 @@
 // The layer hold applied to one simulcast consumer: the I/O side (mediasoup events, a timer,
 // setPreferredLayers) of the pure policy in layerHold.ts.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import type { Logger } from '../log';
 import { effectiveLayers, initialLayerHold, liftLayerHold, onLayerChange, type LayerHoldOptions, type LayerHoldState, type PreferredLayers } from './layerHold';
 

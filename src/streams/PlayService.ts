@@ -3,11 +3,11 @@
 // busy, the stream's own on a tie), the router on it (the worker's own, or for WHEP a codec router
 // with the offer's payload types), pipes between workers, and the consumers. Access checks belong
 // here too, so no way in can go around them.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { checkToken, type Credentials } from '../auth/access';
 import { AppError } from '../errors';
 import type { CodecRouterLease } from '../media/CodecRouters';
-import { createClientTransport, DEFAULT_INITIAL_BITRATE, type TransportKind } from '../media/transports';
+import { createClientTransport, DEFAULT_INITIAL_BITRATE, onTransportClose, type TransportKind } from '../media/transports';
 import { isMediaCodec } from '../sdp/codecs';
 import { planPlayerRouter, type PlayerRouterPlan, type WhepPlan } from '../sdp/whep';
 import { layerHoldOptions } from './layerHold';
@@ -96,7 +96,7 @@ export class PlayService {
       rtpCapabilities = whep.rtpCapabilities;
       const worker = media.workerOf(home);
       if (!worker) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);
-      lease = await media.codecRouters.acquire(worker, whep.mediaCodecs, whep.rtx);
+      lease = await media.codecRouters.acquire(worker, whep.mediaCodecs);
       router = lease.router;
     } else {
       rtpCapabilities = request.rtpCapabilities;
@@ -131,7 +131,7 @@ export class PlayService {
       if (stream.closed) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);
       const consumers = await playback.consumeAll();
       this.#playbacks.add(playback);
-      playback.transport.observer.once('close', () => this.#playbacks.delete(playback));
+      onTransportClose(playback.transport, () => this.#playbacks.delete(playback));
       return { playback, consumers };
     } catch (err) {
       playback.close();
@@ -152,7 +152,6 @@ function planWhepRouter(stream: Stream, plan: WhepPlan): Omit<PlayerRouterPlan, 
   return {
     slots: plan.slots.filter((s) => routerPlan.kinds.includes(s.kind)),
     mediaCodecs: routerPlan.mediaCodecs,
-    rtx: routerPlan.rtx,
     rtpCapabilities: routerPlan.rtpCapabilities,
   };
 }

@@ -7,12 +7,12 @@
 // the stream's tracks piped there (once per router, shared by all its players), so a popular
 // stream uses every core instead of one. A WHEP player needs the payload types of its own offer:
 // it plays from a codec router of the chosen worker (shared by every player whose offer agrees).
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { AppError, toWireError } from '../errors';
 import type { Logger } from '../log';
 import type { CodecRouterLease } from '../media/CodecRouters';
 import type { PipeCache } from '../media/PipeCache';
-import { describeTransport, type TransportKind } from '../media/transports';
+import { describeTransport, onTransportClose, type TransportKind } from '../media/transports';
 import type { Stream } from './Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import type { LayerHoldOptions, PreferredLayers } from './layerHold';
@@ -61,7 +61,7 @@ export interface PlaybackParts {
   lease: CodecRouterLease | null;
   /** WHEP: consume by section; later tracks are not offered (the SDP is fixed). */
   slots: PlaySlot[] | null;
-  /** Cap applied once the first video consumer exists (see #consume). */
+  /** The client's cap on what the node sends it, bits/s (WebRTC; applied by consumeAll), or null. */
   maxBitrate: number | null;
   logger: Logger;
   /** Told of every consumer made (the pool counts them per worker). */
@@ -76,7 +76,14 @@ export class Playback extends TypedEmitter<Events> {
   readonly transport: AnyTransport;
   readonly kind: TransportKind;
   readonly #parts: PlaybackParts;
-  #maxBitrate: number | null;
+  /** The client's cap (WebRTC only), or null. */
+  #cap: number | null;
+  /** The bitrate of the lowest simulcast layer of the video played (its encoder's cap), once known. */
+  #lowestLayer: number | null = null;
+  /** What the transport's estimate is held to now (0: not set). */
+  #applied = { cap: 0, floor: 0 };
+  /** Limit changes run one after another (a client's setMaxOutgoingBitrate can come during consume). */
+  #limits: Promise<void> = Promise.resolve();
   readonly #consumers = new Map<string, ms.Consumer>();
   readonly #holds = new Map<string, LayerHolder>();
   readonly #detach: () => void;
@@ -91,7 +98,7 @@ export class Playback extends TypedEmitter<Events> {
     this.router = parts.router;
     this.transport = parts.transport;
     this.kind = parts.kind;
-    this.#maxBitrate = parts.kind === 'webrtc' ? parts.maxBitrate : null;
+    this.#cap = parts.kind === 'webrtc' ? parts.maxBitrate : null;
     const onProducer = (producer: ms.Producer) => void this.#consumeLater(producer);
     const onClose = () => this.#end('unpublished');
     this.stream.on('producer', onProducer);
@@ -100,7 +107,7 @@ export class Playback extends TypedEmitter<Events> {
       this.stream.off('producer', onProducer);
       this.stream.off('close', onClose);
     };
-    this.transport.observer.once('close', () => this.#end('failed'));
+    onTransportClose(this.transport, () => this.#end('failed'));
   }
 
   get name(): string {
@@ -137,13 +144,22 @@ export class Playback extends TypedEmitter<Events> {
     await holder.setClientLayers(layers);
   }
 
-  /** Lifts every layer hold of this playback and forgets its history (the client changed its bitrate cap). */
-  liftLayerHolds(): void {
+  /**
+   * The client's new cap on what the node sends it (setMaxOutgoingBitrate; WebRTC). It lifts every
+   * layer hold of this playback and forgets their history: the client's own cap now says what fits,
+   * and holds from before it would only slow a raised cap's climb.
+   */
+  async setMaxBitrate(bitrate: number): Promise<void> {
+    this.#cap = bitrate;
+    await this.#applyLimits();
     for (const holder of this.#holds.values()) holder.reset();
   }
 
-  /** Consumes every current track (by slot for WHEP); CANNOT_CONSUME when none fits. */
+  /** Applies the client's cap, then consumes every current track (by slot for WHEP); CANNOT_CONSUME when none fits. */
   async consumeAll(): Promise<ConsumerInfo[]> {
+    // Before the first consumer: the cap holds from the first packet (mediasoup >= 3.9 keeps a
+    // cap set before the transport's bandwidth estimator exists; 3.8.4 dropped it, mediasoup#831).
+    await this.#applyLimits();
     const { slots } = this.#parts;
     const infos: ConsumerInfo[] = [];
     const wanted = slots
@@ -221,22 +237,21 @@ export class Playback extends TypedEmitter<Events> {
 
   async #consume(producer: ms.Producer, mid?: string): Promise<ConsumerInfo | null> {
     const { pipes, rtpCapabilities } = this.#parts;
-    await pipes.pipe(this.stream.router, producer, this.router);
+    // The producer to consume on this playback's router: the stream's own, or its pipe producer.
+    const local = await pipes.pipe(this.stream.router, producer, this.router);
     if (this.#closed) return null;
-    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) return null;
-    const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities, paused: true, ...(mid ? { mid } : {}) });
+    if (!this.router.canConsume({ producerId: local.id, rtpCapabilities })) return null;
+    const consumer = await this.transport.consume({ producerId: local.id, rtpCapabilities, paused: true, ...(mid ? { mid } : {}) });
     if (this.#closed) {
       consumer.close();
       return null;
     }
     this.#consumers.set(consumer.id, consumer);
     this.#parts.onConsumer(consumer);
-    // mediasoup 3.8.4 creates the transport's bandwidth estimator with its first video consumer
-    // and ignores a cap set before it (mediasoup#831): cap now, before the client resumes.
-    if (consumer.kind === 'video' && this.#maxBitrate) {
-      const cap = this.#maxBitrate;
-      this.#maxBitrate = null;
-      await this.transport.setMaxOutgoingBitrate(cap);
+    if (consumer.type === 'simulcast' && this.#lowestLayer === null) {
+      // Before the client resumes the consumer, so the floor is there before the first estimate.
+      this.#lowestLayer = lowestLayerBitrate(producer);
+      await this.#applyLimits();
     }
     const ids = { stream: this.name, consumerId: consumer.id };
     const hold = this.#parts.layerHold;
@@ -257,6 +272,7 @@ export class Playback extends TypedEmitter<Events> {
     consumer.on('score', (score) => this.emit('notify', 'consumerScore', { ...ids, score }));
     return {
       id: consumer.id,
+      // The stream's producer, as the client knows it (a pipe producer has an id of its own).
       producerId: producer.id,
       kind: consumer.kind,
       type: consumer.type,
@@ -265,4 +281,52 @@ export class Playback extends TypedEmitter<Events> {
       ...(mid ? { mid } : {}),
     };
   }
+
+  /**
+   * Holds the transport's bandwidth estimate between a floor and the client's cap (WebRTC). The
+   * floor is the lowest simulcast layer of the video it plays (never above the cap): on a narrow
+   * link the estimate overshoots, falls back, and could fall below even that layer, and mediasoup
+   * would then pause the video (NOT_ENOUGH_BANDWIDTH) until it climbed back, for seconds, although
+   * the link carries that layer (docs/networks.md, narrow links). A client whose cap is below the
+   * lowest layer asked for less than it, and gets no layer. mediasoup refuses a cap below the
+   * floor and a floor above the cap, so the floor comes down first and goes up last.
+   */
+  #applyLimits(): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.kind !== 'webrtc' || this.#closed) return;
+      const cap = this.#cap ?? 0;
+      const lowest = this.#lowestLayer ?? 0;
+      const wanted = cap > 0 ? Math.min(lowest, cap) : lowest;
+      // mediasoup's estimate never goes below 30 kbps anyway, and refuses a floor under it.
+      const floor = wanted >= MIN_OUTGOING_BITRATE ? wanted : 0;
+      if (floor < this.#applied.floor) await this.#setFloor(floor);
+      if (cap !== this.#applied.cap) {
+        await this.transport.setMaxOutgoingBitrate(cap);
+        this.#applied.cap = cap;
+      }
+      if (floor > this.#applied.floor) await this.#setFloor(floor);
+    };
+    const next = this.#limits.then(run);
+    // One failed change does not stop the next; the caller gets this one's failure.
+    this.#limits = next.catch(() => undefined);
+    return next;
+  }
+
+  async #setFloor(floor: number): Promise<void> {
+    await (this.transport as ms.WebRtcTransport).setMinOutgoingBitrate(floor);
+    this.#applied.floor = floor;
+  }
+}
+
+/** The lowest bitrate mediasoup lets a transport's estimate fall to (Transport.cpp, AbsoluteMinOutgoingBitrate). */
+const MIN_OUTGOING_BITRATE = 30_000;
+
+/**
+ * The bitrate of a simulcast producer's lowest layer: the smallest `maxBitrate` its encodings
+ * state (the SDK's `r0` is 150 kbps), or null when they state none (WHIP offers have no per-layer
+ * bitrate); relayed streams keep their publisher's encodings.
+ */
+export function lowestLayerBitrate(producer: Pick<ms.Producer, 'rtpParameters'>): number | null {
+  const stated = (producer.rtpParameters.encodings ?? []).flatMap((e) => (typeof e.maxBitrate === 'number' && e.maxBitrate > 0 ? [e.maxBitrate] : []));
+  return stated.length > 0 ? Math.min(...stated) : null;
 }

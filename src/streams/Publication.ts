@@ -2,9 +2,9 @@
 // (WebRTC for the command channel and WHIP, plain RTP for ffmpeg/GStreamer-style senders). Made by
 // PublishService whatever the way in; the caller (a command-channel session, a WHIP session) owns it
 // and closes it.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
-import { describeTransport, type TransportKind } from '../media/transports';
+import { describeTransport, onTransportClose, type TransportKind } from '../media/transports';
 import { TypedEmitter } from '../util/TypedEmitter';
 import type { Stream } from './Stream';
 
@@ -32,7 +32,7 @@ export class Publication extends TypedEmitter<Events> {
     this.stream = stream;
     this.transport = transport;
     this.kind = kind;
-    transport.observer.once('close', () => {
+    onTransportClose(transport, () => {
       if (this.#closed) return;
       this.emit('failed');
       this.close();

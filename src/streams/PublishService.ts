@@ -3,20 +3,20 @@
 // registry (the single place that decides whether a name is free), places the stream on the least
 // busy worker, and opens the transport its tracks arrive on. Access checks belong here too, so no
 // way in can go around them.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { type AccessConfig, checkDirectPublish, checkToken, type Credentials } from '../auth/access';
 import type { NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
-import { createClientTransport, listenIpOf, type TransportKind } from '../media/transports';
+import { createClientTransport, listenInfoOf, onTransportClose, type TransportKind } from '../media/transports';
 import { Publication } from './Publication';
 import { parseStreamName } from './streamName';
 import type { Stream } from './Stream';
 import type { StreamRegistry } from './StreamRegistry';
 
 export interface StreamServiceOptions {
-  config: Pick<NodeConfig, 'ip' | 'ipLocal' | 'rtpPlainEnabled' | 'playLayerHoldMs' | 'playLayerHoldMaxMs'> & AccessConfig;
+  config: Pick<NodeConfig, 'ip' | 'ipLocal' | 'mediaPortFrom' | 'mediaPortTo' | 'rtpPlainEnabled' | 'playLayerHoldMs' | 'playLayerHoldMaxMs'> & AccessConfig;
   logger: Logger;
   media: MediaPool;
   streams: StreamRegistry;
@@ -113,7 +113,7 @@ export class PublishService {
     const name = parseStreamName(rawName);
     if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
     const router = media.pickRouter();
-    const pipe = await router.createPipeTransport({ listenIp: listenIpOf(config), enableSrtp: true, enableRtx: true });
+    const pipe = await router.createPipeTransport({ listenInfo: listenInfoOf(config, 'udp'), enableSrtp: true, enableRtx: true });
     media.track(router, pipe);
     let stream: Stream;
     try {
@@ -123,7 +123,7 @@ export class PublishService {
       pipe.close();
       throw err;
     }
-    pipe.observer.once('close', () => stream.close());
+    onTransportClose(pipe, () => stream.close());
     stream.once('close', () => pipe.close());
     return { stream, pipe };
   }

@@ -1,7 +1,7 @@
 // A named stream held by this node: the producers of one publisher (local) or of one relay from
 // the origin (relayed). Players consume its producers on the same router.
 import { randomUUID } from 'node:crypto';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { TypedEmitter } from '../util/TypedEmitter';
 
 /** WCS stream statuses used on the wire. */

@@ -1,6 +1,6 @@
 // The streams of this node by name. The only place that decides whether a name is free; the
 // cluster layer listens to its events to relay streams out (origin) and the REST API reads it.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { Stream, type StreamSource } from './Stream';

@@ -4,7 +4,7 @@
 // names the only source the node takes RTP from. Either way the address must be the one the
 // session comes from, or one of `rtp.plain_allowed_destinations` (IPs and CIDR blocks).
 import { BlockList, isIP } from 'node:net';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { normalizeIp } from '../auth/tokens';
 import { AppError } from '../errors';
 

@@ -3,7 +3,7 @@
 // pairs instead of the network. Media still crosses real SRTP pipe transports on loopback.
 import os from 'node:os';
 import pino from 'pino';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { EdgeRelayService } from '../../src/cluster/EdgeRelayService';
 import { OriginCluster } from '../../src/cluster/OriginCluster';
 import { defaultSettings } from '../../src/config/propertiesSchema';
@@ -19,13 +19,18 @@ import { AUDIO_RTP_PARAMETERS, VIDEO_RTP_PARAMETERS } from './rtp';
 
 export const logger = pino({ level: process.env.RELAY_CORE_LOG ?? 'silent' });
 
-/** Media ports per pool, away from the ranges of the process-based tests (42000-52199). */
-let nextPort = 52400 + (process.pid % 20) * 300;
+/**
+ * The media ports of every pool and node of this process, away from the ranges of the
+ * process-based tests (42000-52199). Shared, as a node's workers share its range: a worker that
+ * finds a port taken by another one takes the next.
+ */
+const PORTS = { min: 52400 + (process.pid % 20) * 300, max: 52400 + (process.pid % 20) * 300 + 299 };
+
+/** Where a test's own transports listen: loopback, in the same range. */
+export const LOOPBACK: ms.TransportListenInfo = { protocol: 'udp', ip: '127.0.0.1', portRange: PORTS };
 
 export function mediaPool(): Promise<MediaPool> {
-  const from = nextPort;
-  nextPort += 100;
-  return MediaPool.create({ workers: 1, rtcMinPort: from, rtcMaxPort: from + 99, logger });
+  return MediaPool.create({ workers: 1, portRange: PORTS, logger });
 }
 
 /** A node's settings: short reconnect and load-report intervals, so tests wait on conditions briefly. */
@@ -36,6 +41,8 @@ export function nodeConfig(nodeId: string, overrides: Partial<NodeConfig> = {}):
     loadBalancing: null,
     nodeId,
     cdnSecret: 'core-secret',
+    mediaPortFrom: PORTS.min,
+    mediaPortTo: PORTS.max,
     cdnReconnectMs: 50,
     cdnLoadReportMs: 20,
     ...overrides,
@@ -198,6 +205,6 @@ export class Published {
   /** Where RtpSender sends to (the plain transport learns the sender's address from its first packet). */
   get target(): { ip: string; port: number } {
     const { tuple } = this.publication.transport as ms.PlainTransport;
-    return { ip: tuple.localIp, port: tuple.localPort };
+    return { ip: tuple.localAddress, port: tuple.localPort };
   }
 }

@@ -1,16 +1,25 @@
 // close() is idempotent, closes what the object owns, and calls after close fail clearly.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type * as ms from 'mediasoup/types';
 import pino from 'pino';
 import { MediaPool } from '../../src/media/MediaPool';
 import { StreamRegistry } from '../../src/streams/StreamRegistry';
 
 const logger = pino({ level: 'silent' });
 
+/** A pool's port range (100 ports from `from`), and where this file's own transports listen in it. */
+function ports(from: number): { portRange: ms.TransportPortRange; listenInfo: ms.TransportListenInfo } {
+  const portRange = { min: from, max: from + 99 };
+  return { portRange, listenInfo: { protocol: 'udp', ip: '127.0.0.1', portRange } };
+}
+
 test('a media pool closes its workers once, and refuses work after close', async () => {
-  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47000, rtcMaxPort: 47099, logger });
+  const pool = await MediaPool.create({ workers: 1, portRange: ports(47000).portRange, logger });
   const router = pool.pickRouter();
-  const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' } });
+  const transport = await router.createPlainTransport({ listenInfo: ports(47000).listenInfo });
   pool.track(router, transport);
   pool.close();
   pool.close();
@@ -21,13 +30,13 @@ test('a media pool closes its workers once, and refuses work after close', async
 });
 
 test('closing a stream closes its producers, tells listeners once, and frees the name', async () => {
-  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47100, rtcMaxPort: 47199, logger });
+  const pool = await MediaPool.create({ workers: 1, portRange: ports(47100).portRange, logger });
   try {
     const registry = new StreamRegistry();
     const router = pool.pickRouter();
     const stream = registry.create('s', router, { kind: 'local', sessionId: 'x' });
     expect(() => registry.create('s', router, { kind: 'local', sessionId: 'y' })).toThrow(expect.objectContaining({ code: 'STREAM_NAME_TAKEN' }));
-    const transport = await router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, comedia: true, rtcpMux: true });
+    const transport = await router.createPlainTransport({ listenInfo: ports(47100).listenInfo, comedia: true, rtcpMux: true });
     const producer = await transport.produce({
       kind: 'video',
       rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1 }] },
@@ -51,7 +60,7 @@ test('closing a stream closes its producers, tells listeners once, and frees the
 
 test('a listener that throws is logged and does not stop the other listeners', async () => {
   const registry = new StreamRegistry();
-  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47200, rtcMaxPort: 47299, logger });
+  const pool = await MediaPool.create({ workers: 1, portRange: ports(47200).portRange, logger });
   const errors = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     const seen: string[] = [];
@@ -68,28 +77,53 @@ test('a listener that throws is logged and does not stop the other listeners', a
   }
 });
 
-test('without a configured DTLS certificate the workers use a SHA-256-signed ECDSA one, removed on close', async () => {
-  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47300, rtcMaxPort: 47399, logger });
-  const file = pool.dtlsCertificateFile!;
+test('a configured DTLS certificate (dtls.cert_file / dtls.key_file) is the one the workers use', async () => {
+  // Without one, each worker uses its own (mediasoup makes an ECDSA P-256 one signed with SHA-256;
+  // test/e2e/whipWhep.test.ts reads it from Chromium's side of the handshake).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-dtls-test-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=dtls-test',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const pool = await MediaPool.create({ workers: 1, portRange: ports(47300).portRange, dtlsCertificateFile: certFile, dtlsPrivateKeyFile: keyFile, logger });
   try {
-    const text = execFileSync('openssl', ['x509', '-in', file, '-noout', '-text']).toString();
-    expect(text).toMatch(/Signature Algorithm: ecdsa-with-SHA256/);
-    const transport = await pool.pickRouter().createWebRtcTransport({ listenIps: [{ ip: '127.0.0.1' }] });
+    const transport = await pool.pickRouter().createWebRtcTransport({ listenInfos: [ports(47300).listenInfo] });
     const sha256 = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256')!.value;
-    const expected = execFileSync('openssl', ['x509', '-in', file, '-noout', '-fingerprint', '-sha256']).toString();
+    const expected = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-fingerprint', '-sha256']).toString();
     expect(expected.trim().split('=')[1]).toBe(sha256);
   } finally {
     pool.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  expect(fs.existsSync(file)).toBe(false);
 });
 
 test('players with the same codec list share one router per worker, with each producer piped in once', async () => {
-  const pool = await MediaPool.create({ workers: 1, rtcMinPort: 47400, rtcMaxPort: 47499, logger });
+  const pool = await MediaPool.create({ workers: 1, portRange: ports(47400).portRange, logger });
   try {
     const source = pool.pickRouter();
     const worker = pool.workerOf(source)!;
-    const sender = await source.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, comedia: true, rtcpMux: true });
+    const sender = await source.createPlainTransport({ listenInfo: ports(47400).listenInfo, comedia: true, rtcpMux: true });
     const producer = await sender.produce({
       kind: 'video',
       rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 7 }] },
@@ -100,10 +134,14 @@ test('players with the same codec list share one router per worker, with each pr
     const other = await pool.codecRouters.acquire(worker, [{ ...codecs[0], preferredPayloadType: 120 }]);
     expect(a.router).toBe(b.router);
     expect(other.router).not.toBe(a.router);
-    await Promise.all([a.pipe(source, producer), b.pipe(source, producer)]);
-    await a.pipe(source, producer);
-    const consumerTransport = await a.router.createPlainTransport({ listenIp: { ip: '127.0.0.1' } });
-    const consumer = await consumerTransport.consume({ producerId: producer.id, rtpCapabilities: a.router.rtpCapabilities });
+    const [piped, again] = await Promise.all([a.pipe(source, producer), b.pipe(source, producer)]);
+    expect(again).toBe(piped);
+    expect(await a.pipe(source, producer)).toBe(piped);
+    // One worker: the pipe producer has an id of its own (mediasoup >= 3.19 refuses a second
+    // producer with the same id in one worker).
+    expect(piped.id).not.toBe(producer.id);
+    const consumerTransport = await a.router.createPlainTransport({ listenInfo: ports(47400).listenInfo });
+    const consumer = await consumerTransport.consume({ producerId: piped.id, rtpCapabilities: a.router.rtpCapabilities });
     expect(consumer.rtpParameters.codecs[0].payloadType).toBe(96);
     a.release();
     a.release();

@@ -3,13 +3,13 @@
 // pairs. What crosses is checked where a user would see it: the edge's stream registry, the
 // origin's relay states and redirects, and RTP packets arriving behind the edge.
 import pino from 'pino';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import { helloProof } from '../../src/cluster/secret';
 import { Peer } from '../../src/rpc/Peer';
 import type { MediaPool } from '../../src/media/MediaPool';
 import type { Stream } from '../../src/streams/Stream';
 import { memorySocketPair } from '../helpers/memorySocket';
-import { logger, mediaPool, RelayWorld } from '../helpers/relayCore';
+import { logger, LOOPBACK, mediaPool, RelayWorld } from '../helpers/relayCore';
 import { RtpReceiver, RtpSender } from '../helpers/rtp';
 import { until } from '../helpers/until';
 
@@ -244,7 +244,7 @@ test("RTP sent to the origin's stream arrives on a plain consumer on the edge's 
   const onEdge = await relayedOn('edge1', 'media', 1);
   const receiver = await RtpReceiver.create();
   world.onClose(() => receiver.close());
-  const transport = await onEdge.router.createPlainTransport({ listenIp: { ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+  const transport = await onEdge.router.createPlainTransport({ listenInfo: LOOPBACK, rtcpMux: true, comedia: false });
   world.onClose(() => transport.close());
   await transport.connect({ ip: '127.0.0.1', port: receiver.port });
   const consumer = await transport.consume({ producerId: onEdge.producers[0].id, rtpCapabilities: onEdge.router.rtpCapabilities });
@@ -287,7 +287,7 @@ async function rawOrigin(originId = 'raw-origin'): Promise<{ peer: Peer; pipe: (
   await peer.request('hello', { originId, instanceId: 'raw-1', proof: helloProof('core-secret', nonce, originId, 'raw-1') });
   const router = originPool.pickRouter();
   const pipe = async (stream: string, relayId: string) => {
-    const transport = await router.createPipeTransport({ listenIp: { ip: '127.0.0.1' }, enableSrtp: true, enableRtx: true });
+    const transport = await router.createPipeTransport({ listenInfo: LOOPBACK, enableSrtp: true, enableRtx: true });
     world.onClose(() => transport.close());
     return peer.request('relayStream', { stream, relayId, ip: '127.0.0.1', port: transport.tuple.localPort, srtpParameters: transport.srtpParameters });
   };

@@ -2,7 +2,7 @@
 // consumer is given as its spatial layer drops, the hold runs out, the client asks for layers and
 // the client's bitrate cap changes. The consumer is a stand-in that keeps what it was given, as a
 // mediasoup consumer's `preferredLayers` would.
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
 import pino from 'pino';
 import { LayerHolder } from '../../src/streams/LayerHolder';
 import type { PreferredLayers } from '../../src/streams/layerHold';

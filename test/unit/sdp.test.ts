@@ -1,17 +1,15 @@
 // SDP <-> mediasoup translation for WHIP and WHEP, without sockets: Chrome-like offers in, producer
 // plans, consumer capabilities and answers out; malformed offers refused with BAD_SDP.
 import * as sdpTransform from 'sdp-transform';
-import type * as ms from 'mediasoup/lib/types';
+import type * as ms from 'mediasoup/types';
+import * as ortc from 'mediasoup/ortc';
 import { MEDIA_CODECS } from '../../src/media/codecs';
 import { buildAnswer, type AnsweredSection } from '../../src/sdp/answer';
 import { parseOffer } from '../../src/sdp/offer';
 import { planPlayerRouter, planWhep } from '../../src/sdp/whep';
-import { withRtxPayloadTypes } from '../../src/media/CodecRouters';
 import { planWhip } from '../../src/sdp/whip';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ortc = require('mediasoup/lib/ortc');
 const routerCaps: ms.RtpCapabilities = ortc.generateRouterRtpCapabilities(MEDIA_CODECS);
 
 /** A VP8 producer with RTX as a pipe from another router gives it (payload types 101/102). */
@@ -27,7 +25,7 @@ function producerOf(): ms.RtpParameters {
   };
 }
 
-function mappingOf(codecs: ms.RtpCodecCapability[]): unknown {
+function mappingOf(codecs: ms.RtpCodecCapability[]): ReturnType<typeof ortc.getProducerRtpParametersMapping> {
   return ortc.getProducerRtpParametersMapping(producerOf(), { codecs, headerExtensions: [] });
 }
 
@@ -116,7 +114,7 @@ describe('WHEP offers', () => {
     ]);
     const vp8 = plan.rtpCapabilities.codecs!.find((c) => c.mimeType === 'video/VP8')!;
     expect(vp8.preferredPayloadType).toBe(96);
-    expect(plan.rtpCapabilities.codecs!.some((c) => c.mimeType === 'video/rtx' && c.parameters.apt === 96)).toBe(true);
+    expect(plan.rtpCapabilities.codecs!.some((c) => c.mimeType === 'video/rtx' && c.parameters?.apt === 96)).toBe(true);
   });
 
   test("the answer of a sending section is sendonly with the consumer's SSRCs, FID group and msid", () => {
@@ -165,7 +163,7 @@ describe('malformed offers', () => {
 });
 
 describe('WHEP player routers', () => {
-  test("carry the offer's payload types for the tracks' codecs and for their RTX", () => {
+  test("carry the offer's payload types for the tracks' codecs, and consume without RTX", () => {
     const plan = planWhep(parseOffer(offer([audio('recvonly'), video('recvonly', 'all')])));
     const r = planPlayerRouter(
       [
@@ -174,50 +172,44 @@ describe('WHEP player routers', () => {
       ],
       plan.rtpCapabilities,
     );
-    expect(r.mediaCodecs.map((c: ms.RtpCodecCapability) => [c.mimeType, c.preferredPayloadType])).toEqual([
+    expect(r.mediaCodecs.map((c) => [c.mimeType, c.preferredPayloadType])).toEqual([
       ['audio/opus', 111],
       ['video/VP8', 96],
     ]);
-    expect(r.rtpCapabilities.codecs!.map((c: ms.RtpCodecCapability) => `${c.mimeType}/${c.preferredPayloadType}`)).toEqual([
-      'audio/opus/111',
-      'video/VP8/96',
-      'video/rtx/97',
-    ]);
-    expect(r.rtx).toEqual([{ apt: 96, payloadType: 97 }]);
-    // The router mediasoup builds from them keeps the media payload types but numbers RTX itself;
-    // CodecRouters renumbers it to the offer's, so mediasoup's consumers send RTX as 97.
+    expect(r.rtpCapabilities.codecs!.map((c) => `${c.mimeType}/${c.preferredPayloadType}`)).toEqual(['audio/opus/111', 'video/VP8/96']);
+    // The router mediasoup builds from them keeps the media payload types but numbers RTX itself,
+    // not as the offer's 97, so the player's capabilities leave RTX out: the consumer sends VP8 as
+    // 96 and still answers NACKs (resending on the media SSRC).
     const caps = ortc.generateRouterRtpCapabilities(r.mediaCodecs);
-    expect(caps.codecs.find((c: ms.RtpCodecCapability) => c.mimeType === 'video/VP8').preferredPayloadType).toBe(96);
-    expect(caps.codecs.find((c: ms.RtpCodecCapability) => c.mimeType === 'video/rtx').preferredPayloadType).not.toBe(97);
-    const renumbered = withRtxPayloadTypes(caps.codecs, r.rtx);
-    expect(renumbered.map((c: ms.RtpCodecCapability) => `${c.mimeType}/${c.preferredPayloadType}/${c.parameters?.apt ?? ''}`)).toEqual([
-      'audio/opus/111/',
-      'video/VP8/96/',
-      'video/rtx/97/96',
-    ]);
-    const consumer = ortc.getConsumerRtpParameters(
-      ortc.getConsumableRtpParameters('video', producerOf(), { codecs: renumbered, headerExtensions: [] }, mappingOf(renumbered)),
-      r.rtpCapabilities,
-    );
-    expect(consumer.codecs.map((c: ms.RtpCodecParameters) => `${c.mimeType}/${c.payloadType}`)).toEqual(['video/VP8/96', 'video/rtx/97']);
+    expect(caps.codecs!.find((c) => c.mimeType === 'video/VP8')!.preferredPayloadType).toBe(96);
+    expect(caps.codecs!.find((c) => c.mimeType === 'video/rtx')!.preferredPayloadType).not.toBe(97);
+    const consumer = ortc.getConsumerRtpParameters({
+      consumableRtpParameters: ortc.getConsumableRtpParameters('video', producerOf(), caps, mappingOf(caps.codecs!)),
+      remoteRtpCapabilities: r.rtpCapabilities,
+      pipe: false,
+      enableRtx: true,
+    });
+    expect(consumer.codecs.map((c) => `${c.mimeType}/${c.payloadType}`)).toEqual(['video/VP8/96']);
+    expect(consumer.codecs[0].rtcpFeedback).toContainEqual({ type: 'nack', parameter: '' });
+    expect(consumer.encodings![0].rtx).toBeUndefined();
   });
 
-  test('RTX the offer has none for is dropped from the router, so its number cannot clash', () => {
-    const codecs = ortc.generateRouterRtpCapabilities([
-      { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96 },
-      {
-        kind: 'video',
-        mimeType: 'video/H264',
-        clockRate: 90000,
-        preferredPayloadType: 102,
-        parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' },
-      },
-    ]).codecs;
-    expect(withRtxPayloadTypes(codecs, [{ apt: 102, payloadType: 101 }]).map((c: ms.RtpCodecCapability) => `${c.mimeType}/${c.preferredPayloadType}`)).toEqual([
-      'video/VP8/96',
-      'video/H264/102',
-      'video/rtx/101',
-    ]);
+  test("put video codecs last, so mediasoup's own RTX numbers cannot take a payload type the offer gives another codec", () => {
+    const offered: ms.RtpCapabilities = {
+      codecs: [
+        { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 96, rtcpFeedback: [] },
+        { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: 100, rtcpFeedback: [] },
+      ],
+    };
+    const tracks = [
+      { kind: 'video' as const, mimeType: 'video/VP8', clockRate: 90000 },
+      { kind: 'audio' as const, mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+    ];
+    const r = planPlayerRouter(tracks, offered);
+    expect(r.mediaCodecs.map((c) => `${c.mimeType}/${c.preferredPayloadType}`)).toEqual(['audio/opus/100', 'video/VP8/96']);
+    expect(() => ortc.generateRouterRtpCapabilities(r.mediaCodecs)).not.toThrow();
+    // In the tracks' order, VP8's RTX would take 100 before Opus names it.
+    expect(() => ortc.generateRouterRtpCapabilities([...r.mediaCodecs].reverse())).toThrow('duplicated codec.preferredPayloadType');
   });
 
   test('an H264 track needs an offered H264 of the same profile', () => {
