@@ -228,8 +228,7 @@ export class Playback extends Emitter<PlaybackEvents> {
     });
     this.#consumers.set(consumer.id, { consumer, producerPaused: info.producerPaused });
     this.mediaStream.addTrack(consumer.track);
-    // The cap (maxBitrate) was given with `play`: the node applies it when it creates the first
-    // video consumer (mediasoup 3.8.4 ignores caps set before that, mediasoup#831).
+    // The cap (maxBitrate) was given with `play`: the node applied it before making the consumers.
     await this.link.channel.request('resumeConsumer', { consumerId: consumer.id });
     // A layered video that gets no layer at all never reports a layer change: if none arrives in a
     // while, that is the same as layers going null (NOT_ENOUGH_BANDWIDTH). A generous delay, as the

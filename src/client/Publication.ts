@@ -114,7 +114,7 @@ export class Publication extends Emitter<PublicationEvents> {
         const producer = await transport.produce({
           track: video,
           stopTracks: false,
-          // Simulcast is VP8's; mediasoup 3.8.4 relays VP8 simulcast layers through pipe transports.
+          // Simulcast is VP8's: the node relays every VP8 simulcast layer through its pipe transports.
           codec: vp8,
           encodings: this.#options.simulcast ? (this.#options.encodings ?? SIMULCAST_ENCODINGS).map((e) => ({ ...e })) : undefined,
           codecOptions: { videoGoogleStartBitrate: 1000 },

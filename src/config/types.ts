@@ -54,10 +54,10 @@ export interface NodeConfig {
   /** `tls.cert_file` / `tls.key_file`: PEM files for wss.port, resolved against confDir. Default none. */
   readonly tlsCertFile: string | null;
   readonly tlsKeyFile: string | null;
-  /** `dtls.cert_file` / `dtls.key_file`: DTLS certificate for mediasoup workers. Default: generated. */
+  /** `dtls.cert_file` / `dtls.key_file`: DTLS certificate for mediasoup workers. Default: each worker's own (mediasoup's). */
   readonly dtlsCertFile: string | null;
   readonly dtlsKeyFile: string | null;
-  /** `media_port_from` / `media_port_to`: RTC port range, split between workers. Default 31001-32000. */
+  /** `media_port_from` / `media_port_to`: RTC port range, shared by the workers. Default 31001-32000. */
   readonly mediaPortFrom: number;
   readonly mediaPortTo: number;
   /** `workers`: number of mediasoup workers; 0 = one per CPU core. Default 0. */

@@ -222,8 +222,9 @@ export class Session {
     const { transport, kind } = this.#findTransport(data.transportId);
     if (kind === 'webrtc' && !data.dtlsParameters) throw new AppError('BAD_REQUEST', 'connectTransport: dtlsParameters required');
     if (kind === 'plain' && (!data.ip || !data.port)) throw new AppError('BAD_REQUEST', 'connectTransport: ip and port required');
-    // mediasoup 3.8.4 refuses a second connect with a bare Error whose reason is lost on the way
-    // from the worker: say what it is here. Marked before the await, so two at once are caught too.
+    // mediasoup refuses a second connect with a plain Error ("connect() already called"), which
+    // would go out as INTERNAL: it is the client's mistake, said here with its own code. Marked
+    // before the await, so two at once are caught too.
     if (this.#connectedTransports.has(transport.id)) throw new AppError('NOT_ALLOWED', `transport ${transport.id} is already connected`);
     this.#connectedTransports.add(transport.id);
     try {
@@ -245,9 +246,9 @@ export class Session {
     const { transport } = this.#findTransport(data.transportId);
     const publication = [...this.#publishing.values()].find((p) => p.transport === transport);
     if (!publication) throw new AppError('NOT_ALLOWED', 'produce needs a transport created by publish');
-    // An SSRC, MID or RID the stream's other track uses: mediasoup's worker refuses it with a bare
-    // Error whose reason is lost on the way, so it is caught here as the client's mistake it is.
-    // mediasoup 3.8.4 takes a video codec in an audio producer (and the other way round): refuse.
+    // An SSRC, MID or RID the stream's other track uses: mediasoup's worker refuses it with a plain
+    // Error (which would go out as INTERNAL), so it is caught here as the client's mistake it is.
+    // mediasoup (3.27 as 3.8) takes a video codec in an audio producer, and the other way round: refuse.
     const codecs: unknown = data.rtpParameters.codecs;
     const wrongKind = Array.isArray(codecs)
       ? codecs.find((c: { mimeType?: unknown }) => typeof c?.mimeType === 'string' && !c.mimeType.toLowerCase().startsWith(`${data.kind}/`))

@@ -45,9 +45,8 @@ export const REQUESTS = {
     /** On the origin: serve the stream here instead of redirecting to an edge. */
     noRedirect: z.boolean().default(false),
     /**
-     * Cap on what the node sends this player (bits/s), applied from the start: the transport's
-     * initial bandwidth estimate is set no higher, so caps below 1 Mbps are possible (mediasoup
-     * 3.8.4 refuses a later cap below the initial estimate).
+     * Cap on what the node sends this player (bits/s), applied before the first consumer, with the
+     * transport's initial bandwidth estimate no higher (mediasoup's minimum is 30 kbps).
      */
     maxBitrate: z.number().int().min(30000).max(100_000_000).optional(),
   }),

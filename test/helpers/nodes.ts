@@ -118,34 +118,13 @@ export class NodeProcess {
 
   /** SIGKILL (a crash), and wait. The config directory stays for a restart; stop() removes it. */
   async kill(): Promise<void> {
-    const leftovers = this.exited ? [] : ownTempDirs(this.child.pid!);
     if (!this.exited) this.child.kill('SIGKILL');
     await this.#exit;
-    // A crashed node cannot clean up after itself: do it for it.
-    for (const dir of leftovers) fs.rmSync(dir, { recursive: true, force: true });
     releaseConf(this.confDir, this, false);
   }
 
   output(): string {
     return this.logs.join('');
-  }
-}
-
-/**
- * Temp directories a node made for itself: the DTLS certificate it generates at start-up, which
- * its mediasoup workers are given as an argument (Linux /proc; none found elsewhere).
- */
-function ownTempDirs(pid: number): string[] {
-  try {
-    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    const args = children.flatMap((child) => fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0'));
-    return args
-      .map((arg) => /^--dtlsCertificateFile=(.+)$/.exec(arg)?.[1])
-      .filter((file): file is string => file !== undefined && path.basename(path.dirname(file)).startsWith('cdn-dtls-'))
-      .map((file) => path.dirname(file));
-  } catch (err) {
-    process.stderr.write(`could not list the temp dirs of node ${pid}: ${(err as Error).message}\n`);
-    return [];
   }
 }
 

@@ -1,6 +1,7 @@
 // A synthetic RTP publisher and a counting RTP receiver for plain transports: the cheapest real
-// media there is. VP8 packets carry the X bit and a PictureID, without which mediasoup 3.8.4's
-// VP8 parser sees no keyframes and its consumers forward nothing (docs/mediasoup.md).
+// media there is. VP8 packets carry the X bit and a two-byte PictureID, as browsers send them:
+// mediasoup rewrites the PictureID per consumer (and mediasoup before 3.19.3 saw no keyframe in a
+// packet without the X bit, so its consumers forwarded nothing).
 import dgram from 'node:dgram';
 
 export const VIDEO_PT = 101;

@@ -3,6 +3,7 @@
 // publisher's RTP there. Every test leaves the cluster as it found it, so each runs alone (`-t`);
 // the destructive ones (an edge killed, an edge's worker killed, the origin restarted) have files
 // of their own: cdn.edgeRestart, cdn.workerDeath and cdn.originRestart.test.ts.
+import WebSocket from 'ws';
 import { helloProof } from '../../src/cluster/secret';
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
@@ -195,7 +196,6 @@ test('an edge contacted without the cluster secret refuses the relay with UNAUTH
   const intruder = await TestClient.connect(`ws://127.0.0.1:${edges[0].port}/cdn/relay`).catch((e) => e);
   // TestClient sends `connect` first, which the relay channel does not know: use the raw peer.
   expect(intruder).toBeInstanceOf(Error);
-  const WebSocket = (await import('ws')).default;
   const ws = new WebSocket(`ws://127.0.0.1:${edges[0].port}/cdn/relay`);
   await new Promise((r) => ws.once('open', r));
   const answers: { id?: number; ok?: boolean; error?: { code: string } }[] = [];

@@ -17,7 +17,7 @@ const urlServer = params.get('urlServer') || defaultServerUrl();
 const streamName = params.get('streamName');
 const autoplay = params.get('autoplay') === 'true';
 const retryIntervalMs = Number(params.get('retryIntervalMs')) || undefined;
-// Caps what the node sends this player (bits/s, at least 1000000 with mediasoup 3.8.4).
+// Caps what the node sends this player (bits/s, at least 30000).
 const maxBitrate = Number(params.get('maxBitrate')) || undefined;
 
 initPage();
