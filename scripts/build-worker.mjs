@@ -1,89 +1,35 @@
 #!/usr/bin/env node
-// Builds mediasoup's C++ worker from the sources vendored in the mediasoup 3.8.4 npm tarball, with
-// the two patches this machine's toolchain needs and the OpenSSL fix for CVE-2022-0778, and caches
-// the binary outside the checkout.
-//
-// Why this script exists (docs/mediasoup.md): mediasoup >= 3.9 downloads its worker's
-// dependencies (or a prebuilt binary) from GitHub at install time, which cannot work on a machine
-// that reaches only the npm registry and Debian. 3.8.4 vendors everything; its own postinstall is
-// denied in package.json `allowScripts` and this script runs instead, as the project's postinstall.
+// Builds mediasoup's C++ worker offline, from mediasoup's npm package plus Debian's packages (and
+// Debian's libsrtp2 source package), and caches the binary outside the checkout. The project's
+// postinstall runs it; mediasoup's own install script is denied in package.json `allowScripts`
+// because it downloads a prebuilt worker from GitHub and meson/ninja from PyPI, and its meson wraps
+// download every C++ dependency: none of that works on a machine that reaches only the npm
+// registry and Debian. What we put in place of each download, and why it is safe, is in
+// docs/mediasoup.md; the pieces are in scripts/worker/.
 //
 // Environment (all optional):
-//   MEDIASOUP_WORKER_CACHE  cache directory (default: $XDG_CACHE_HOME/cdn-relay or ~/.cache/cdn-relay)
-//   MEDIASOUP_WORKER_BIN    use this binary and build nothing (mediasoup honours it at run time too)
-//   MEDIASOUP_BUILD_CORES   parallel compile jobs (default: number of CPU cores)
+//   MEDIASOUP_WORKER_BIN      use this binary and build nothing (mediasoup honours it at run time too)
+//   CDN_RELAY_WORKER_SOURCE   `mediasoup`: run mediasoup's own install instead (needs GitHub and PyPI)
+//   MEDIASOUP_WORKER_CACHE    cache directory (default: $XDG_CACHE_HOME/cdn-relay or ~/.cache/cdn-relay)
+//   MEDIASOUP_BUILD_CORES     parallel compile jobs (default: number of CPU cores)
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureLibsrtp2 } from './worker/libsrtp2.mjs';
+import { inputVersions, missingPrerequisites } from './worker/prerequisites.mjs';
+import { buildInputFiles, syncTree } from './worker/tree.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const projectRoot = path.resolve(here, '..');
 const mediasoupDir = process.env.MEDIASOUP_DIR ?? path.join(projectRoot, 'node_modules', 'mediasoup');
 const workerDir = path.join(mediasoupDir, 'worker');
+/** Where mediasoup's Worker looks for its binary when MEDIASOUP_WORKER_BIN is not set. */
 const outBin = path.join(workerDir, 'out', 'Release', 'mediasoup-worker');
-
-/** Source patches; their text is part of the cache key, so changing one forces a rebuild. */
-export const PATCHES = [
-  {
-    file: 'deps/gyp/pylib/gyp/common.py',
-    why: 'vendored gyp uses collections.MutableSet, removed in Python 3.10',
-    from: 'class OrderedSet(collections.MutableSet):',
-    to: 'class OrderedSet(collections.abc.MutableSet):',
-  },
-  {
-    file: 'deps/libwebrtc/deps/abseil-cpp/abseil-cpp/absl/debugging/failure_signal_handler.cc',
-    why: 'glibc >= 2.34 made SIGSTKSZ a runtime long (versatica/mediasoup#685)',
-    from: 'std::max(SIGSTKSZ, 65536)',
-    to: 'std::max<size_t>(SIGSTKSZ, 65536)',
-  },
-  {
-    file: 'deps/openssl/openssl/crypto/bn/bn_sqrt.c',
-    why: 'CVE-2022-0778: BN_mod_sqrt loops forever on a crafted certificate; the OpenSSL 1.1.1n fix',
-    from: [
-      '        /* find smallest  i  such that  b^(2^i) = 1 */',
-      '        i = 1;',
-      '        if (!BN_mod_sqr(t, b, p, ctx))',
-      '            goto end;',
-      '        while (!BN_is_one(t)) {',
-      '            i++;',
-      '            if (i == e) {',
-      '                BNerr(BN_F_BN_MOD_SQRT, BN_R_NOT_A_SQUARE);',
-      '                goto end;',
-      '            }',
-      '            if (!BN_mod_mul(t, t, t, p, ctx))',
-      '                goto end;',
-      '        }',
-    ].join('\n'),
-    to: [
-      '        /* Find the smallest i, 0 < i < e, such that b^(2^i) = 1. */',
-      '        for (i = 1; i < e; i++) {',
-      '            if (i == 1) {',
-      '                if (!BN_mod_sqr(t, b, p, ctx))',
-      '                    goto end;',
-      '            } else {',
-      '                if (!BN_mod_mul(t, t, t, p, ctx))',
-      '                    goto end;',
-      '            }',
-      '            if (BN_is_one(t))',
-      '                break;',
-      '        }',
-      '        /* If not found, a is not a square or p is not prime. */',
-      '        if (i >= e) {',
-      '            BNerr(BN_F_BN_MOD_SQRT, BN_R_NOT_A_SQUARE);',
-      '            goto end;',
-      '        }',
-    ].join('\n'),
-  },
-  {
-    file: 'src/RTC/KeyFrameRequestManager.cpp',
-    why: 'a keyframe request the browser ignored (libwebrtc sends at most one keyframe per 300 ms) is repeated after 400 ms, not 1 s',
-    from: 'static constexpr uint32_t KeyFrameRetransmissionWaitTime{ 1000 };',
-    to: 'static constexpr uint32_t KeyFrameRetransmissionWaitTime{ 400 };',
-  },
-];
+/** mediasoup-worker started without its channel exits with this code (src/main.cpp). */
+const WORKER_NO_CHANNEL_EXIT = 41;
 
 const log = (msg) => process.stdout.write(`[mediasoup-worker] ${msg}\n`);
 function fail(msg) {
@@ -97,112 +43,113 @@ function mediasoupVersion() {
   return JSON.parse(fs.readFileSync(pkgFile, 'utf8')).version;
 }
 
+/** Names a binary by everything it is made of: mediasoup, our patches and stand-ins, Debian's versions. */
 export function cacheKey(version) {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ version, patches: PATCHES, platform: process.platform, arch: process.arch }));
+  h.update(JSON.stringify({ version, inputs: inputVersions(), platform: process.platform, arch: process.arch }));
+  for (const f of buildInputFiles()) h.update(f.rel).update('\0').update(f.content).update('\0');
   return `mediasoup-${version}-${process.platform}-${process.arch}-${h.digest('hex').slice(0, 16)}`;
 }
 
-function cacheDir() {
+function cacheRoot() {
   if (process.env.MEDIASOUP_WORKER_CACHE) return process.env.MEDIASOUP_WORKER_CACHE;
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'cdn-relay');
 }
 
-function checkTools() {
-  const tools = [
-    { cmd: 'python3', args: ['--version'], pkg: 'python3' },
-    { cmd: 'make', args: ['--version'], pkg: 'make' },
-    { cmd: 'g++', args: ['--version'], pkg: 'g++' },
-    { cmd: 'cc', args: ['--version'], pkg: 'gcc' },
-  ];
-  const missing = tools.filter((t) => spawnSync(t.cmd, t.args, { stdio: 'ignore' }).status !== 0);
-  if (missing.length > 0) {
-    fail(
-      `building the mediasoup worker needs ${missing.map((t) => t.cmd).join(', ')}, not found on PATH.\n` +
-        `  Install with: apt-get install -y ${missing.map((t) => t.pkg).join(' ')}\n` +
-        `  (or point MEDIASOUP_WORKER_BIN at an already built mediasoup-worker ${mediasoupVersion()})`,
-    );
+/** A worker binary that starts: it loads its shared libraries and stops at its own channel check. */
+function checkRuns(bin) {
+  const r = spawnSync(bin, [], { encoding: 'utf8', timeout: 10000 });
+  if (r.status !== WORKER_NO_CHANNEL_EXIT) {
+    return `${bin} did not start as a mediasoup worker (exit ${r.status ?? r.signal ?? r.error}): ${`${r.stderr}`.trim().slice(0, 500)}`;
   }
+  return undefined;
 }
 
-function applyPatches() {
-  for (const p of PATCHES) {
-    const file = path.join(workerDir, p.file);
-    const text = fs.readFileSync(file, 'utf8');
-    if (text.includes(p.to)) continue; // already patched (re-run)
-    if (!text.includes(p.from)) fail(`cannot patch ${p.file}: expected text not found (${p.why})`);
-    fs.writeFileSync(file, text.replace(p.from, p.to));
-    log(`patched ${p.file} (${p.why})`);
-  }
+function place(bin) {
+  fs.mkdirSync(path.dirname(outBin), { recursive: true });
+  const tmp = `${outBin}.${process.pid}.tmp`;
+  fs.copyFileSync(bin, tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, outBin);
 }
 
-/** Counts the object files gyp's generated makefiles will compile, to report progress as a ratio. */
-function countObjects(outDir) {
-  let total = 0;
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.target.mk')) {
-        total += (fs.readFileSync(p, 'utf8').match(/^\t\$\(obj\)\.target\/.*\.o/gm) ?? []).length;
-      }
-    }
-  };
-  if (fs.existsSync(outDir)) walk(outDir);
-  return total;
-}
-
-function run(cmd, args, opts) {
+/** Runs a command, logging its output to `logStream` and a progress line every 15 s. */
+function runWithProgress(cmd, args, opts, progress) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let compiled = 0;
-    let tail = [];
+    const tail = [];
+    let step = 0;
+    let total = 0;
+    const started = Date.now();
     const onData = (chunk) => {
       for (const line of chunk.toString().split('\n')) {
-        if (/^\s+(CXX|CC)\(target\)/.test(line)) compiled++;
-        if (line.trim()) tail = [...tail.slice(-40), line];
+        const m = /^\[(\d+)\/(\d+)\]/.exec(line);
+        if (m) [step, total] = [Number(m[1]), Number(m[2])];
+        if (line.trim()) tail.push(line) > 40 && tail.shift();
         opts.logStream.write(line + '\n');
       }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('close', (code) => resolve({ code, tail, compiled: () => compiled }));
-    opts.onChild?.(child, () => compiled);
+    const timer = setInterval(() => {
+      const secs = Math.round((Date.now() - started) / 1000);
+      const pct = total ? ` (${Math.floor((100 * step) / total)}%)` : '';
+      progress(`${step}/${total || '?'} build steps${pct}, ${Math.floor(secs / 60)}m${secs % 60}s elapsed`);
+    }, 15000);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolve({ code, tail });
+    });
   });
 }
 
-async function build() {
-  checkTools();
-  applyPatches();
-  const cores = process.env.MEDIASOUP_BUILD_CORES || String(os.cpus().length);
+async function build(version, root) {
+  const missing = missingPrerequisites(version);
+  if (missing) fail(missing);
+  const started = Date.now();
+  let srtp;
+  try {
+    srtp = ensureLibsrtp2(root, log);
+  } catch (err) {
+    fail(err.message);
+  }
+  const tree = path.join(root, `build-mediasoup-${version}`, 'worker');
+  let written;
+  try {
+    written = syncTree(workerDir, tree);
+  } catch (err) {
+    fail(err.message);
+  }
+  log(`worker sources in ${tree} (${written} files updated); libsrtp ${srtp.version} from ${srtp.prefix}`);
+
+  const env = { ...process.env, PKG_CONFIG_PATH: [path.join(srtp.prefix, 'lib', 'pkgconfig'), process.env.PKG_CONFIG_PATH].filter(Boolean).join(':') };
+  delete env.MEDIASOUP_WORKER_BIN;
+  const buildDir = path.join(tree, 'out', 'build');
   const logFile = path.join(os.tmpdir(), `mediasoup-worker-build-${process.pid}.log`);
   const logStream = fs.createWriteStream(logFile);
-  log(`building the worker from source with ${cores} jobs (about 5-15 minutes on 2 cores); full log: ${logFile}`);
-  const started = Date.now();
-  const env = { ...process.env, PYTHON: 'python3', CORES: cores };
-  delete env.MEDIASOUP_WORKER_BIN; // the Makefile skips the build when it is set
-  let total = 0;
-  let timer;
-  const result = await run('make', ['-C', workerDir], {
-    env,
-    logStream,
-    onChild: (_child, compiled) => {
-      timer = setInterval(() => {
-        if (!total) total = countObjects(path.join(workerDir, 'out'));
-        const secs = Math.round((Date.now() - started) / 1000);
-        const n = compiled();
-        const pct = total ? ` (${Math.min(99, Math.round((100 * n) / total))}%)` : '';
-        log(`compiled ${n}${total ? `/${total}` : ''} files${pct}, ${Math.floor(secs / 60)}m${secs % 60}s elapsed`);
-      }, 15000);
-    },
-  });
-  clearInterval(timer);
+  if (!fs.existsSync(path.join(buildDir, 'build.ninja'))) {
+    const setup = spawnSync(
+      'meson',
+      ['setup', buildDir, '--wrap-mode=nodownload', '--buildtype=release', '-Db_ndebug=true'],
+      { cwd: tree, env, encoding: 'utf8' },
+    );
+    logStream.write(`${setup.stdout}${setup.stderr}`);
+    if (setup.status !== 0) {
+      fs.rmSync(buildDir, { recursive: true, force: true });
+      fail(`meson setup failed:\n${`${setup.stdout}${setup.stderr}`.trim().split('\n').slice(-25).join('\n')}\nFull log: ${logFile}`);
+    }
+  }
+  const cores = process.env.MEDIASOUP_BUILD_CORES || String(os.cpus().length);
+  log(`compiling with ${cores} jobs (a first build is about 260 steps, 10-20 minutes on 2 cores); full log: ${logFile}`);
+  const result = await runWithProgress('ninja', ['-C', buildDir, '-j', cores, 'mediasoup-worker'], { env, logStream }, log);
   logStream.end();
-  if (result.code !== 0 || !fs.existsSync(outBin)) {
-    fail(`worker build failed (make exited ${result.code}). Last lines:\n${result.tail.join('\n')}\nFull log: ${logFile}`);
+  const built = path.join(buildDir, 'mediasoup-worker');
+  if (result.code !== 0 || !fs.existsSync(built)) {
+    fail(`worker build failed (ninja exited ${result.code}). Last lines:\n${result.tail.join('\n')}\nFull log: ${logFile}`);
   }
   log(`built in ${Math.round((Date.now() - started) / 1000)}s`);
+  return built;
 }
 
 async function main() {
@@ -210,29 +157,37 @@ async function main() {
     log(`MEDIASOUP_WORKER_BIN is set (${process.env.MEDIASOUP_WORKER_BIN}); not building`);
     return;
   }
+  if (process.env.CDN_RELAY_WORKER_SOURCE === 'mediasoup') {
+    log("CDN_RELAY_WORKER_SOURCE=mediasoup: running mediasoup's own install (prebuilt worker from GitHub, or a build with meson from PyPI)");
+    const r = spawnSync(process.execPath, ['npm-scripts.mjs', 'postinstall'], { cwd: mediasoupDir, stdio: 'inherit' });
+    if (r.status !== 0) fail(`mediasoup's own install failed (exit ${r.status}); unset CDN_RELAY_WORKER_SOURCE to build offline`);
+    return;
+  }
   const version = mediasoupVersion();
+  const root = cacheRoot();
   const key = cacheKey(version);
-  const cached = path.join(cacheDir(), key, 'mediasoup-worker');
+  const cached = path.join(root, key, 'mediasoup-worker');
   if (fs.existsSync(cached)) {
-    fs.mkdirSync(path.dirname(outBin), { recursive: true });
-    fs.copyFileSync(cached, outBin);
-    fs.chmodSync(outBin, 0o755);
+    place(cached);
     log(`using cached worker ${cached}`);
     return;
   }
-  // Always run make on a cache miss: it is incremental, so a changed patch recompiles only the
-  // files it touched, and a binary left in out/ by another patch set is never cached under this key.
-  await build();
-  // Write to a temp name, then rename: a concurrent install never sees half a binary.
+  log(`no cached worker for ${key}: building mediasoup ${version}'s worker from source`);
+  const built = await build(version, root);
+  const broken = checkRuns(built);
+  if (broken) fail(broken);
+  // Strip into a temporary name, then rename: a concurrent install never sees half a binary.
   fs.mkdirSync(path.dirname(cached), { recursive: true });
   const tmp = `${cached}.${process.pid}.tmp`;
-  fs.copyFileSync(outBin, tmp);
+  const strip = spawnSync('strip', ['-o', tmp, built], { encoding: 'utf8' });
+  if (strip.status !== 0) fail(`strip failed: ${strip.stderr}`);
   fs.chmodSync(tmp, 0o755);
   fs.renameSync(tmp, cached);
-  log(`cached worker at ${cached}`);
+  place(cached);
+  log(`cached worker at ${cached} (${(fs.statSync(cached).size / 1e6).toFixed(1)} MB)`);
 }
 
-// Run when executed (npm's postinstall), not when imported (tests read PATCHES and cacheKey).
+// Run when executed (npm's postinstall), not when imported (tests read cacheKey).
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err) => fail(err.stack ?? String(err)));
 }
