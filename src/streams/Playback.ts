@@ -150,8 +150,17 @@ export class Playback extends TypedEmitter<Events> {
    * and holds from before it would only slow a raised cap's climb.
    */
   async setMaxBitrate(bitrate: number): Promise<void> {
+    const previous = this.#cap;
     this.#cap = bitrate;
-    await this.#applyLimits();
+    try {
+      await this.#applyLimits();
+    } catch (err) {
+      // mediasoup refused the cap (below 30 kbps: its TypeError says so) after the floor came
+      // down for it: put both back as they were.
+      this.#cap = previous;
+      await this.#applyLimits().catch(() => undefined);
+      throw err;
+    }
     for (const holder of this.#holds.values()) holder.reset();
   }
 
@@ -315,6 +324,7 @@ export class Playback extends TypedEmitter<Events> {
   async #setFloor(floor: number): Promise<void> {
     await (this.transport as ms.WebRtcTransport).setMinOutgoingBitrate(floor);
     this.#applied.floor = floor;
+    this.#parts.logger.debug({ stream: this.name, transport: this.transport.id, floor }, "player's bandwidth estimate floor set");
   }
 }
 

@@ -1,19 +1,22 @@
 // Hold-down of simulcast upswitches after a bandwidth downswitch (pure: no timers, no mediasoup).
 //
-// mediasoup 3.8.4's bandwidth estimate (libwebrtc's GoogCC) moves a simulcast consumer down when
-// the player's link narrows, but then lets it climb back to the layer it just left while the link
-// is still narrow, and the player freezes again. So when a consumer's spatial layer drops while the
-// publisher still sends the layer it left (the drop came from the estimate, not from the publisher
-// or the client's own preference), the playback caps the consumer at the layer it dropped to for a
-// while, then lifts the cap. A drop again soon after a lift doubles the hold, up to a maximum; a long
-// stable period since the last lift brings it back to the first hold.
+// mediasoup's bandwidth estimate (libwebrtc's GoogCC) moves a simulcast consumer down when the
+// player's link narrows, but then lets it climb back to the layer it just left while the link is
+// still narrow, and the player freezes again (3.27 as 3.8.4: 4 of 5 narrow-link runs without the
+// hold on 3.27, 2 of 5 on 3.8.4; docs/networks.md). The estimate's floor (Playback.ts) does not
+// help here: it stops the estimate falling too far, not climbing too high. So when a consumer's
+// spatial layer drops while the publisher still sends the layer it left (the drop came from the
+// estimate, not from the publisher or the client's own preference), the playback caps the consumer
+// at the layer it dropped to for a while, then lifts the cap. A drop again soon after a lift doubles
+// the hold, up to a maximum; a long stable period since the last lift brings it back to the first
+// hold.
 
 import { PROPERTY_SPECS } from '../config/propertiesSchema';
 
 export interface LayerHoldOptions {
   /**
-   * The first hold after a drop, in ms. 20 s: the climbs seen came 9-20 s after the drop, and with
-   * 10 s the estimate climbed again right after the lift in 2 of 9 narrow-link runs.
+   * The first hold after a drop, in ms. 20 s: the climbs seen on mediasoup 3.8.4 came 9-20 s after
+   * the drop, and with 10 s the estimate climbed again right after the lift in 2 of 9 narrow-link runs.
    */
   holdMs: number;
   /** The longest hold, in ms. */

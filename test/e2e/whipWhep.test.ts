@@ -1,7 +1,8 @@
 // WHIP and WHEP with a real browser and no SDK: a page served from another origin uses only
 // RTCPeerConnection and fetch() to publish Chromium's fake camera to the origin over WHIP, then
 // plays it over WHEP through the origin, whose 307 the page's fetch follows to an edge (with a
-// path prefix); the edge's video must decode.
+// path prefix); the edge's video must decode, and its DTLS certificate is mediasoup's own.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
@@ -36,6 +37,15 @@ async function framesDecoded() {
   (await window.sub.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded || 0; });
   return frames;
 }
+async function remoteCertificate() {
+  const stats = await window.sub.pc.getStats();
+  let id = null;
+  stats.forEach((s) => { if (s.type === 'transport' && s.remoteCertificateId) id = s.remoteCertificateId; });
+  return id ? stats.get(id).base64Certificate : null;
+}
+function answer() {
+  return window.sub.pc.remoteDescription.sdp;
+}
 async function debug() {
   const out = {};
   for (const k of ['pub', 'sub']) {
@@ -58,6 +68,8 @@ interface PageApi {
   whip(url: string): Promise<string>;
   whep(url: string): Promise<{ location: string; redirected: boolean; url: string }>;
   framesDecoded(): Promise<number>;
+  remoteCertificate(): Promise<string | null>;
+  answer(): string;
   debug(): Promise<unknown>;
   end(which: 'pub' | 'sub'): Promise<number>;
 }
@@ -123,6 +135,19 @@ test('a page with only RTCPeerConnection publishes over WHIP on the origin and p
     throw err;
   }
   await until(async () => (await page.evaluate(() => (window as unknown as PageApi).framesDecoded())) > first + 10, 10000, 'frames keep coming');
+  // The WHEP answer's video has NACK but no RTX: mediasoup numbers a router's RTX itself, not as
+  // the offer does, so lost packets come back on the media SSRC (src/sdp/whep.ts).
+  const sdp = await page.evaluate(() => (window as unknown as PageApi).answer());
+  const video = sdp.slice(sdp.indexOf('m=video'));
+  expect(video).not.toMatch(/a=rtpmap:\d+ rtx\//);
+  expect(video).toMatch(/a=rtcp-fb:\d+ nack\r?\n/);
+  // The certificate the edge's worker proved in the DTLS handshake (no dtls.cert_file): mediasoup's
+  // own, ECDSA P-256 signed with SHA-256.
+  const der = await page.evaluate(() => (window as unknown as PageApi).remoteCertificate());
+  expect(der).toBeTruthy();
+  const certificate = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-text'], { input: Buffer.from(der!, 'base64') }).toString();
+  expect(certificate).toMatch(/Signature Algorithm: ecdsa-with-SHA256/);
+  expect(certificate).toMatch(/ASN1 OID: prime256v1/);
 
   expect(await page.evaluate(() => (window as unknown as PageApi).end('sub'))).toBe(200);
   expect(await page.evaluate(() => (window as unknown as PageApi).end('pub'))).toBe(200);
