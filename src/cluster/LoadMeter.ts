@@ -8,6 +8,8 @@ export class LoadMeter {
   #timer: NodeJS.Timeout | null = null;
   #last: { at: number; cpu: number } | null = null;
   #current = 0;
+  /** A sample waiting for the workers' answers: the next one waits its turn. */
+  #sampling = false;
 
   constructor(media: MediaPool) {
     this.#media = media;
@@ -30,7 +32,10 @@ export class LoadMeter {
   }
 
   async #sample(): Promise<void> {
-    if (this.#media.closed) return;
+    // mediasoup's requests have no timeout (3.8.4's gave up after 15 s): a worker that does not
+    // answer holds this sample until it answers or dies, and samples must not pile up behind it.
+    if (this.#media.closed || this.#sampling) return;
+    this.#sampling = true;
     try {
       const own = process.cpuUsage();
       const cpu = (own.user + own.system) / 1e6 + (await this.#media.cpuSeconds());
@@ -42,6 +47,8 @@ export class LoadMeter {
       this.#last = { at, cpu };
     } catch {
       // A worker closing mid-sample; the next sample will do.
+    } finally {
+      this.#sampling = false;
     }
   }
 }

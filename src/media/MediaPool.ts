@@ -167,7 +167,8 @@ export class MediaPool extends TypedEmitter<Events> {
   /** CPU usage of all workers, in seconds of user+system time, for load reporting. */
   async cpuSeconds(): Promise<number> {
     let total = 0;
-    // A hung worker would hold the sample until mediasoup's own 15 s request timeout.
+    // A late worker is left out: mediasoup's requests have no timeout, so a hung one would hold the
+    // sample until the watchdog kills it.
     for (const slot of this.#live().filter((s) => !this.#late(s))) {
       const usage = await slot.worker.getResourceUsage();
       total += (usage.ru_utime + usage.ru_stime) / 1000;
@@ -196,6 +197,12 @@ export class MediaPool extends TypedEmitter<Events> {
     // node's port range itself (media/transports.ts, PipeCache).
     const worker = await mediasoup.createWorker({
       logLevel: this.#options.logLevel ?? 'warn',
+      // Without dtls.cert_file the worker makes its own certificate when it starts, and the node
+      // no longer makes one for it. It did on mediasoup 3.8.4, whose certificate was SHA-1 signed;
+      // 3.27's is what the node made (an ECDSA P-256 key, signed with SHA-256; DtlsTransport.cpp,
+      // GenerateCertificateAndPrivateKey). One per worker instead of one per node changes nothing
+      // for a peer, which checks the fingerprint its transport announces, and no private key is
+      // left in a temp file (nor behind a crashed node).
       dtlsCertificateFile: this.#options.dtlsCertificateFile ?? undefined,
       dtlsPrivateKeyFile: this.#options.dtlsPrivateKeyFile ?? undefined,
     });
