@@ -193,7 +193,7 @@ export class MediaPool extends TypedEmitter<Events> {
   }
 
   async #startSlot(index: number): Promise<MediaSlot> {
-    // No rtcMinPort/rtcMaxPort (deprecated since mediasoup 3.13): every transport is given the
+    // No rtcMinPort/rtcMaxPort (deprecated since mediasoup 3.14): every transport is given the
     // node's port range itself (media/transports.ts, PipeCache).
     const worker = await mediasoup.createWorker({
       logLevel: this.#options.logLevel ?? 'warn',
