@@ -37,9 +37,10 @@ export class PipeCache {
       .pipeToRouter({
         producerId: producer.id,
         router: destination,
-        // The pipe producer gets an id of its own: mediasoup >= 3.19 refuses a second producer
-        // with the same id in one worker ("Channel request handler with ID ... already exists"),
-        // and a codec router (WHEP) is always on the same worker as the router it is fed from.
+        // The pipe producer gets an id of its own (keepId: false, mediasoup >= 3.19): a worker
+        // refuses a second producer with an id it has ("Channel request handler with ID ...
+        // already exists"), and a codec router (WHEP) is always on the same worker as the router
+        // it is fed from.
         keepId: false,
         listenInfo: this.#listenInfo,
         // NACK and RTX on the pipe too: loopback loses packets only when a worker falls behind

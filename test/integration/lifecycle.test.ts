@@ -137,8 +137,8 @@ test('players with the same codec list share one router per worker, with each pr
     const [piped, again] = await Promise.all([a.pipe(source, producer), b.pipe(source, producer)]);
     expect(again).toBe(piped);
     expect(await a.pipe(source, producer)).toBe(piped);
-    // One worker: the pipe producer has an id of its own (mediasoup >= 3.19 refuses a second
-    // producer with the same id in one worker).
+    // One worker: the pipe producer has an id of its own (a worker refuses a second producer
+    // with an id it has).
     expect(piped.id).not.toBe(producer.id);
     const consumerTransport = await a.router.createPlainTransport({ listenInfo: ports(47400).listenInfo });
     const consumer = await consumerTransport.consume({ producerId: piped.id, rtpCapabilities: a.router.rtpCapabilities });
