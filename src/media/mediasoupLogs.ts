@@ -1,5 +1,5 @@
 // Routes mediasoup's own log lines (its Node side's and, through it, its workers') into pino, with
-// the listeners mediasoup offers for that (mediasoup.setLogEventListeners, since 3.12). They are
+// the listeners mediasoup offers for that (mediasoup.setLogEventListeners, since 3.14.12). They are
 // called whatever DEBUG says; the `debug` module mediasoup also writes to prints on stderr only the
 // namespaces DEBUG enables (DEBUG=mediasoup* then shows every line twice: there and in pino).
 import * as mediasoup from 'mediasoup';
