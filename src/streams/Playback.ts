@@ -166,8 +166,9 @@ export class Playback extends TypedEmitter<Events> {
 
   /** Applies the client's cap, then consumes every current track (by slot for WHEP); CANNOT_CONSUME when none fits. */
   async consumeAll(): Promise<ConsumerInfo[]> {
-    // Before the first consumer: the cap holds from the first packet (mediasoup >= 3.9 keeps a
-    // cap set before the transport's bandwidth estimator exists; 3.8.4 dropped it, mediasoup#831).
+    // Before the first consumer: the cap holds from the first packet (mediasoup 3.27 keeps a cap
+    // set before the transport's bandwidth estimator exists and gives it to the estimator,
+    // Transport.cpp; 3.8.4 dropped it, mediasoup#831).
     await this.#applyLimits();
     const { slots } = this.#parts;
     const infos: ConsumerInfo[] = [];
