@@ -7,10 +7,11 @@ import type * as ms from 'mediasoup/types';
 import { helloProof } from '../../src/cluster/secret';
 import { Peer } from '../../src/rpc/Peer';
 import type { MediaPool } from '../../src/media/MediaPool';
+import { lowestLayerBitrate } from '../../src/streams/Playback';
 import type { Stream } from '../../src/streams/Stream';
 import { memorySocketPair } from '../helpers/memorySocket';
 import { logger, LOOPBACK, mediaPool, RelayWorld } from '../helpers/relayCore';
-import { RtpReceiver, RtpSender } from '../helpers/rtp';
+import { RtpReceiver, RtpSender, VIDEO_RTP_PARAMETERS } from '../helpers/rtp';
 import { until } from '../helpers/until';
 
 let originPool: MediaPool;
@@ -57,6 +58,21 @@ test('a local stream is relayed and appears in the edge registry with its tracks
   await until(() => world.link().relayOf('core1')?.complete === true, 2000, 'the relay to be complete');
   expect(world.cluster.relayStates('core1')).toEqual([{ id: 'edge1', link: 'up', relay: 'relayed', complete: true }]);
   expect(world.edge().service.links()).toEqual([expect.objectContaining({ originId: 'origin', streams: ['core1'] })]);
+});
+
+test("a simulcast track reaches the edge with its layers' bitrates, the floor of the edge's players", async () => {
+  await linked();
+  const published = await world.publish('layers', []);
+  const encodings = [
+    { ssrc: 4001, maxBitrate: 150_000 },
+    { ssrc: 4002, maxBitrate: 500_000 },
+    { ssrc: 4003, maxBitrate: 1_500_000 },
+  ];
+  await published.publication.produce('video', { ...VIDEO_RTP_PARAMETERS(4001), encodings } as ms.RtpParameters);
+  const onEdge = await relayedOn('edge1', 'layers', 1);
+  expect(onEdge.producers[0].type).toBe('simulcast');
+  expect(onEdge.producers[0].rtpParameters.encodings!.map((e) => e.maxBitrate)).toEqual([150_000, 500_000, 1_500_000]);
+  expect(lowestLayerBitrate(onEdge.producers[0])).toBe(150_000);
 });
 
 test('a track added after the stream was relayed crosses to the edge too', async () => {
