@@ -24,7 +24,7 @@ export default tseslint.config(
         // Each file is checked with the tsconfig that owns it (src/client/ has its own); the few
         // JavaScript files no tsconfig includes (scripts, configs) get a default project.
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'test/helpers/*.js'],
+          allowDefaultProject: ['*.js', '*.mjs', 'test/helpers/*.js'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

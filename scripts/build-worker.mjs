@@ -86,7 +86,10 @@ function runWithProgress(cmd, args, opts, progress) {
       for (const line of chunk.toString().split('\n')) {
         const m = /^\[(\d+)\/(\d+)\]/.exec(line);
         if (m) [step, total] = [Number(m[1]), Number(m[2])];
-        if (line.trim()) tail.push(line) > 40 && tail.shift();
+        if (line.trim()) {
+          tail.push(line);
+          if (tail.length > 40) tail.shift();
+        }
         opts.logStream.write(line + '\n');
       }
     };
@@ -129,11 +132,11 @@ async function build(version, root) {
   const logFile = path.join(os.tmpdir(), `mediasoup-worker-build-${process.pid}.log`);
   const logStream = fs.createWriteStream(logFile);
   if (!fs.existsSync(path.join(buildDir, 'build.ninja'))) {
-    const setup = spawnSync(
-      'meson',
-      ['setup', buildDir, '--wrap-mode=nodownload', '--buildtype=release', '-Db_ndebug=true'],
-      { cwd: tree, env, encoding: 'utf8' },
-    );
+    const setup = spawnSync('meson', ['setup', buildDir, '--wrap-mode=nodownload', '--buildtype=release', '-Db_ndebug=true'], {
+      cwd: tree,
+      env,
+      encoding: 'utf8',
+    });
     logStream.write(`${setup.stdout}${setup.stderr}`);
     if (setup.status !== 0) {
       fs.rmSync(buildDir, { recursive: true, force: true });

@@ -17,9 +17,7 @@ export const PATCHES = [
   },
   {
     file: 'src/RTC/KeyFrameRequestManager.cpp',
-    why:
-      'a keyframe request the browser ignored (libwebrtc answers at most one per 300 ms) is repeated ' +
-      'after 400 ms, not 1 s',
+    why: 'a keyframe request the browser ignored (libwebrtc answers at most one per 300 ms) is repeated ' + 'after 400 ms, not 1 s',
     from: 'static constexpr int64_t KeyFrameRetransmissionWaitMs{ 1000 };',
     to: 'static constexpr int64_t KeyFrameRetransmissionWaitMs{ 400 };',
   },
