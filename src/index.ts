@@ -2,6 +2,7 @@
 // Loads the configuration (any mistake exits 2 before anything listens), starts the node, writes
 // its pid to <dir>/node.pid (src/cli/nodeFiles.ts), reloads on SIGHUP, and closes gracefully on
 // SIGINT/SIGTERM (exit 0), removing the pid file.
+import './cli/nodeVersion'; // first: refuse an old Node.js before loading mediasoup
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPidFile, type ReloadReport, removeNodeFiles, writePidFile, writeReloadReport } from './cli/nodeFiles';

@@ -5,6 +5,7 @@
 // to DIR/<node>/node.pid, so `npm run reload -- --conf DIR/origin` applies an edited
 // loadbalancing.xml. `npm run restart -- <node>` restarts one node (or starts a new directory)
 // while the others run; a node that exits is reported and the others keep running. Ctrl-C stops all.
+import './nodeVersion'; // first: refuse an old Node.js before loading mediasoup
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
