@@ -6,8 +6,12 @@
 //   capacity:    viewers per worker at 1 Mbit/s, node vs bare mediasoup router; all workers;
 //                many streams over 4 edges; a flash crowd; CPU profiles of the node (bench/capacity*.ts)
 //   soak:        hundreds of churning users for minutes; memory and counts before, during, after
+//   engines:     the old engine against the new, mediasoup 3.8.4 and 3.27: worker memory per viewer,
+//                µs per packet, viewers per worker (bench/engines.ts)
 // BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md;
-// BENCH_ONLY=capacity does the same for the capacity sections.
+// BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
+// BENCH_ONLY=engines BENCH_ENGINES_SMOKE=1 runs the engines' section in seconds with tiny counts and
+// prints it instead of writing it (what the smoke test runs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +26,7 @@ import { capacity } from './capacity';
 import { capacityMarkdown, CAPACITY_HEADINGS, type CapacityReport } from './capacityReport';
 import { flashCrowd } from './flashCrowd';
 import { manyStreams } from './manyStreams';
+import { engines, ENGINES_HEADING, enginesMarkdown, type EnginesResult, fullOptions, smokeOptions } from './engines';
 import { mainProfile } from './node';
 import { calibrate, loadAverage, BENCH_NICE, prioritise } from './proc';
 import { summarise } from './profile';
@@ -157,7 +162,44 @@ function writeCapacityOnly(r: CapacityReport): void {
   }
 }
 
+/** The engine comparison (bench/engines.ts), with its own sink (the nice level the capacity sections use). */
+async function runEngines(smoke = false): Promise<EnginesResult> {
+  const sink = await RtpSink.start(4);
+  prioritise(sink.pid);
+  try {
+    return await engines(sink, smoke ? smokeOptions(log) : fullOptions(log));
+  } finally {
+    await sink.stop();
+  }
+}
+
+/**
+ * Replaces the engines section of an existing BENCHMARKS.md (up to the next section); when it has
+ * none, puts it where a full run does, before the soak (or appends it).
+ */
+function writeEnginesOnly(r: EnginesResult): void {
+  const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  const section = enginesMarkdown(r);
+  const start = text.indexOf(`## ${ENGINES_HEADING}`);
+  if (start < 0) {
+    const soak = text.indexOf('\n## Soak');
+    if (soak < 0) return fs.writeFileSync(BENCHMARKS_MD, `${text.trimEnd()}\n\n${section}`);
+    return fs.writeFileSync(BENCHMARKS_MD, `${text.slice(0, soak + 1)}${section}\n${text.slice(soak + 1)}`);
+  }
+  const next = text.indexOf('\n## ', start + 1);
+  fs.writeFileSync(BENCHMARKS_MD, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next)));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'engines') {
+    if (process.env.BENCH_ENGINES_SMOKE === '1') {
+      process.stdout.write(enginesMarkdown(await runEngines(true)));
+      return;
+    }
+    writeEnginesOnly(await runEngines());
+    log('wrote the engines section of BENCHMARKS.md');
+    return;
+  }
   if (process.env.BENCH_ONLY === 'capacity') {
     writeCapacityOnly(await runCapacity());
     log('wrote the capacity sections of BENCHMARKS.md');
@@ -261,6 +303,7 @@ async function main(): Promise<void> {
   }
 
   const capacityReport = await runCapacity();
+  const enginesReport = await runEngines();
   const soaked = await runSoak();
   // Needs root (network namespaces): see docs/networks.md.
   const lossWindowMs = 10000;
@@ -323,6 +366,7 @@ connection count the seed's load balancer plans for (\`max_connections\` default
 ${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.medianDelivery * 100, 1)}% | ${fmt(r.minDelivery * 100, 1)}% | ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')} |`).join('\n')}
 
 ${capacityMarkdown(capacityReport)}
+${enginesMarkdown(enginesReport)}
 ${soakMarkdown(soaked)}
 ${netLossSection(loss, lossWindowMs)}
 ## Reading the figures
