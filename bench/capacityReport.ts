@@ -214,9 +214,8 @@ meter and the watchdog ask each worker, not each consumer, once or twice a secon
 notification (the viewers get none between \`PLAYING\` and the end), no log line; its CPU in the
 capacity table's windows ("Node.js CPU") is its whole cost beside the worker. Its cost is per
 request: the command channel's JSON (\`parseFrame\`, \`Peer.#send\`), the play itself, and
-mediasoup's own channel to its worker (in \`Node.js internals\`: mediasoup 3.8.4's \`netstring\`
-still calls the deprecated \`new Buffer\` per message, whose deprecation check alone showed as
-several hundred ms over a ladder's joins; mediasoup's, left alone).
+mediasoup's own channel to its worker (in \`Node.js internals\`: since mediasoup 3.13 a flatbuffers
+message per request; mediasoup's, left alone).
 
 **Fixed here:** the origin copied (\`structuredClone\`) and validated each player's RTP
 capabilities before deciding to redirect it: the largest own item of the origin's profile in a

@@ -12,6 +12,7 @@
 // BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
 // BENCH_ONLY=engines BENCH_ENGINES_SMOKE=1 runs the engines' section in seconds with tiny counts and
 // prints it instead of writing it (what the smoke test runs).
+import { version as mediasoupVersion } from 'mediasoup';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -314,7 +315,7 @@ async function main(): Promise<void> {
 
 Produced by \`npm run bench\` (${RUNS} runs per figure; \`BENCH_RUNS\` changes it) on ${new Date().toISOString().slice(0, 10)},
 ${os.cpus().length} cores (${cpu}), Node ${process.version}, every node a separate process with one
-mediasoup 3.8.4 worker, all on loopback. Media is synthetic VP8 over plain RTP (one packet every
+mediasoup ${mediasoupVersion} worker, all on loopback. Media is synthetic VP8 over plain RTP (one packet every
 5-10 ms, a keyframe every 10 frames; \`test/helpers/rtp.ts\`). Medians and ratios come from one run of
 the command, so they compare like with like on a shared, noisy machine; absolute milliseconds vary
 from run to run. The whole run took ${Math.round((Date.now() - started) / 1000)} s.
