@@ -131,6 +131,13 @@ async function build(version, root) {
   const buildDir = path.join(tree, 'out', 'build');
   const logFile = path.join(os.tmpdir(), `mediasoup-worker-build-${process.pid}.log`);
   const logStream = fs.createWriteStream(logFile);
+  // meson remembers what pkg-config found at setup; a different libsrtp (a new Debian source
+  // version) or meson needs a fresh setup, not an incremental build against the old one.
+  const setupStamp = path.join(buildDir, 'cdn-relay-setup.json');
+  const setupInputs = JSON.stringify({ srtp: srtp.prefix, meson: inputVersions().meson });
+  if (fs.existsSync(buildDir) && (!fs.existsSync(setupStamp) || fs.readFileSync(setupStamp, 'utf8') !== setupInputs)) {
+    fs.rmSync(buildDir, { recursive: true, force: true });
+  }
   if (!fs.existsSync(path.join(buildDir, 'build.ninja'))) {
     const setup = spawnSync('meson', ['setup', buildDir, '--wrap-mode=nodownload', '--buildtype=release', '-Db_ndebug=true'], {
       cwd: tree,
@@ -142,9 +149,10 @@ async function build(version, root) {
       fs.rmSync(buildDir, { recursive: true, force: true });
       fail(`meson setup failed:\n${`${setup.stdout}${setup.stderr}`.trim().split('\n').slice(-25).join('\n')}\nFull log: ${logFile}`);
     }
+    fs.writeFileSync(setupStamp, setupInputs);
   }
   const cores = process.env.MEDIASOUP_BUILD_CORES || String(os.cpus().length);
-  log(`compiling with ${cores} jobs (a first build is about 260 steps, 10-20 minutes on 2 cores); full log: ${logFile}`);
+  log(`compiling with ${cores} jobs (a first build is about 260 steps, 5-15 minutes on 2 cores); full log: ${logFile}`);
   const result = await runWithProgress('ninja', ['-C', buildDir, '-j', cores, 'mediasoup-worker'], { env, logStream }, log);
   logStream.end();
   const built = path.join(buildDir, 'mediasoup-worker');
