@@ -100,6 +100,9 @@ async function nodeTarget(
         max_connections: 10000,
         media_port_from: 55000,
         media_port_to: 59999,
+        // A node alone, not an origin: it takes the bench's publisher only when direct publishing
+        // is allowed (an edge refuses it by default since the access rules of 2026-11-30).
+        'publish.allow_direct': true,
         // A worker forwarding near its limit on a shared machine answers its watchdog's probe a
         // second or more late (the bare router's worker does too: slowestProbeMs); at the default
         // 1500 ms the watchdog kills a busy, healthy worker in the middle of a step.
@@ -109,11 +112,19 @@ async function nodeTarget(
     profileDir,
   );
   const clients: TestClient[] = [];
-  const publisher = await TestClient.connect(node.url);
-  clients.push(publisher);
-  const { transport } = await publisher.request('publish', { stream: 'capacity', transport: 'plain' });
   const videoSsrc = 0x3333 + workers;
-  await publisher.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(videoSsrc) });
+  let transport: { id: string; ip: string; port: number };
+  try {
+    const publisher = await TestClient.connect(node.url);
+    clients.push(publisher);
+    ({ transport } = await publisher.request('publish', { stream: 'capacity', transport: 'plain' }));
+    await publisher.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(videoSsrc) });
+  } catch (err) {
+    // The caller stops the node only once it has a target: a refused publish must not leave it running.
+    for (const c of clients) await c.close();
+    await node.stop();
+    throw err;
+  }
   const source = generator.add({ target: { ip: transport.ip, port: transport.port }, videoSsrc });
   source.active = false;
   const workerPids = async (): Promise<number[]> => (await (await fetch(`${node.http}/healthz`)).json()).workers;
