@@ -43,6 +43,8 @@ async function setUp(ssrc: number, ports: [number, number]): Promise<Setup> {
   const listen: ListenConfig = { ip: '127.0.0.1', ipLocal: '127.0.0.1', mediaPortFrom: ports[0], mediaPortTo: ports[1] };
   const publisher = (await createClientTransport(router, 'plain', listen, 'send')) as ms.PlainTransport;
   const producer = await publisher.produce({ kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(ssrc) as ms.RtpParameters });
+  // The generator's socket: a plain publisher transport takes RTP only from where it is connected.
+  await publisher.connect({ ip: '127.0.0.1', port: Number(process.env.BARE_SOURCE_PORT) });
   return { worker, router, listen, publisher, producer, viewers: [] };
 }
 

@@ -119,6 +119,7 @@ async function nodeTarget(
     clients.push(publisher);
     ({ transport } = await publisher.request('publish', { stream: 'capacity', transport: 'plain' }));
     await publisher.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(videoSsrc) });
+    await publisher.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
   } catch (err) {
     // The caller stops the node only once it has a target: a refused publish must not leave it running.
     for (const c of clients) await c.close();
@@ -160,8 +161,12 @@ export class BareRouter {
   readonly #waiting = new Map<number, { resolve: (d: unknown) => void; reject: (e: Error) => void }>();
   #exit: Promise<void>;
 
-  static async start(): Promise<BareRouter> {
-    const child = fork(path.join(__dirname, 'bareRouter.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(sourcePort: number): Promise<BareRouter> {
+    const child = fork(path.join(__dirname, 'bareRouter.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, BARE_SOURCE_PORT: String(sourcePort) },
+    });
     const bare = new BareRouter(child);
     await new Promise<void>((resolve, reject) => {
       bare.#waiting.set(0, { resolve: () => resolve(), reject });
@@ -387,7 +392,7 @@ export interface CapacityResult {
 export async function capacity(sink: RtpSink, log: (m: string) => void, workersAll: number, profileDir: string | null = null): Promise<CapacityResult> {
   // A keyframe every second, so a window always holds one even for a consumer that missed the first.
   const generator = new Generator(5, 1000);
-  const bare = await BareRouter.start();
+  const bare = await BareRouter.start(await generator.port());
   const nodes: NodeProcess[] = [];
   const clients: TestClient[] = [];
   try {

@@ -119,6 +119,7 @@ export async function flashCrowd(
     // 10 video packets/s of 1000 bytes + 10 audio packets/s: what is measured is how fast a crowd
     // gets to its first packet, and at a full bitrate the edges' forwarding to a thousand players
     // would take most of this 2-core machine, which also runs the crowd's clients.
+    await publisher.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
     generator.add({ target: { ip: transport.ip, port: transport.port }, videoSsrc: 0x5555, audioSsrc: 0x5556, rate: 10, packetBytes: 1000, audioRate: 10 });
     await until(async () => (await Promise.all(edges.map((e) => publishingStreams(e, 2)))).every((s) => s.has('crowd')), 10000, 'crowd on every edge');
 

@@ -96,6 +96,18 @@ export class Generator {
     }, tickMs);
   }
 
+  /**
+   * The local port every source sends from. A plain-RTP publisher transport takes RTP only from the
+   * address it was connected to (mediasoup 3.27 drops anything else; 3.8.4 took it from anyone), so
+   * each publisher is connected to this port before its source starts.
+   */
+  async port(): Promise<number> {
+    if (!this.#bound) this.#bound = new Promise((resolve) => this.#socket.bind(0, '127.0.0.1', () => resolve(this.#socket.address().port)));
+    return this.#bound;
+  }
+
+  #bound: Promise<number> | null = null;
+
   add(options: SourceOptions): Source {
     const source = new Source({ rate: 100, packetBytes: 1250, audioRate: 50, ...options });
     this.#sources.set(options.videoSsrc, source);

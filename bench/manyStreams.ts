@@ -72,6 +72,7 @@ export async function manyStreams(edgeCount: number, streamCount: number, log: (
       const audioSsrc = videoSsrc + 1;
       await c.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(videoSsrc) });
       await c.request('produce', { transportId: transport.id, kind: 'audio', rtpParameters: AUDIO_RTP_PARAMETERS(audioSsrc) });
+      await c.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
       generator.add({ target: { ip: transport.ip, port: transport.port }, videoSsrc, audioSsrc, rate: 10, packetBytes: 300, audioRate: 10 });
     });
     const publishMs = performance.now() - t0;
