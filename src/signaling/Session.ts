@@ -16,7 +16,6 @@ import type { Playback } from '../streams/Playback';
 import { TERMINATED_MESSAGE, type Publication } from '../streams/Publication';
 import { connectPlain, plainAllowList } from '../streams/plainRtp';
 import { type ClientRequest, parseClientRequest } from './protocol';
-import { usedRtpIds } from './rtpIds';
 
 export interface SessionInfo {
   secure: boolean;
@@ -246,8 +245,7 @@ export class Session {
     const { transport } = this.#findTransport(data.transportId);
     const publication = [...this.#publishing.values()].find((p) => p.transport === transport);
     if (!publication) throw new AppError('NOT_ALLOWED', 'produce needs a transport created by publish');
-    // An SSRC, MID or RID the stream's other track uses: mediasoup's worker refuses it with a plain
-    // Error (which would go out as INTERNAL), so it is caught here as the client's mistake it is.
+    // One track per kind and RTP ids that clash with the other track's are refused by Publication.
     // mediasoup (3.27 as 3.8) takes a video codec in an audio producer, and the other way round: refuse.
     const codecs: unknown = data.rtpParameters.codecs;
     const wrongKind = Array.isArray(codecs)
@@ -258,9 +256,6 @@ export class Session {
         'BAD_REQUEST',
         `produce: ${String((wrongKind as { mimeType: string }).mimeType)} is not ${data.kind === 'audio' ? 'an audio' : 'a video'} codec`,
       );
-    const taken = usedRtpIds(publication.stream.producers.map((p) => p.rtpParameters));
-    const clash = usedRtpIds([data.rtpParameters as unknown as ms.RtpParameters]).find((id) => taken.includes(id));
-    if (clash) throw new AppError('BAD_REQUEST', `produce: ${clash} is already used by the stream's other track`);
     const { producer, first } = await publication.produce(data.kind, data.rtpParameters as unknown as ms.RtpParameters, data.paused).catch((err: unknown) => {
       // ortc's "unsupported codec" (a clock rate, channel count or MIME type the router does not
       // have, or a codec of the other kind): the parameters came from the client.
@@ -343,6 +338,9 @@ export class Session {
       this.#logger.error({ stream: name }, 'player transport closed under the playback (worker died?)');
       this.#status(name, 'player', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
+    // Tracks added from now on: announced after this answer (setImmediate runs after the answer
+    // is written), so the client knows the transport before it hears of a new consumer.
+    setImmediate(() => playback.listen());
     this.#logger.info({ stream: name, transport: data.transport }, 'play');
     this.#status(name, 'player', 'PENDING');
     return { transport: playback.describe(), consumers };

@@ -89,6 +89,15 @@ export class Playback extends TypedEmitter<Events> {
   readonly #detach: () => void;
   #resumedOnce = false;
   #closed = false;
+  /** Producers this playback consumes or is consuming: a track is consumed once, whoever sees it first. */
+  readonly #taken = new Set<string>();
+  /**
+   * Consumers of tracks added while the play was being set up, held until the owner listens:
+   * those made before consumeAll ends go out in its answer, the rest with listen(). Null once
+   * listening, when they go out as `consumer` events. Without it a track added during `play` made
+   * a consumer the client never heard of (the event fired before anyone subscribed).
+   */
+  #early: ConsumerInfo[] | null = [];
 
   /** Made by PlayService only, which then calls consumeAll(). */
   constructor(parts: PlaybackParts) {
@@ -178,15 +187,34 @@ export class Playback extends TypedEmitter<Events> {
           return producer ? [{ producer, mid: slot.mid }] : [];
         })
       : this.stream.producers.map((producer) => ({ producer, mid: undefined }));
+    // Tracks a `producer` event already handed to #consumeLater: its consumer joins the answer
+    // (or follows with listen()), so they do not count as tracks that cannot be played.
+    let elsewhere = 0;
     for (const { producer, mid } of wanted) {
+      if (this.#taken.has(producer.id)) {
+        elsewhere++;
+        continue;
+      }
       const info = await this.#consume(producer, mid);
       if (info) infos.push(info);
     }
     if (this.#closed) throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" ended`);
-    if ((slots || this.stream.producers.length > 0) && infos.length === 0) {
+    if (this.#early) infos.push(...this.#early.splice(0));
+    if ((slots || this.stream.producers.length > 0) && infos.length === 0 && elsewhere === 0) {
       throw new AppError('CANNOT_CONSUME', `cannot play "${this.name}": no codec in common`);
     }
     return infos;
+  }
+
+  /**
+   * The owner listens to `consumer` from now on: consumers of tracks added since consumeAll
+   * answered are emitted now, later ones as they come. Call it after the answer to `play` went
+   * out, so the client knows the transport before it hears of a new consumer.
+   */
+  listen(): void {
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const info of early) this.emit('consumer', info);
   }
 
   /** Resumes a consumer; true the first time any consumer of this playback is resumed (PLAYING). */
@@ -232,8 +260,11 @@ export class Playback extends TypedEmitter<Events> {
       return;
     }
     try {
+      if (this.#taken.has(producer.id)) return;
       const info = await this.#consume(producer);
-      if (info) this.emit('consumer', info);
+      if (!info) return;
+      if (this.#early) this.#early.push(info);
+      else this.emit('consumer', info);
     } catch (err) {
       if (this.#closed || producer.closed) return; // the player or the track went meanwhile
       const wire = toWireError(err);
@@ -247,6 +278,7 @@ export class Playback extends TypedEmitter<Events> {
 
   async #consume(producer: ms.Producer, mid?: string): Promise<ConsumerInfo | null> {
     const { pipes, rtpCapabilities } = this.#parts;
+    this.#taken.add(producer.id); // before the first await: see #taken
     // The producer to consume on this playback's router: the stream's own, or its pipe producer.
     const local = await pipes.pipe(this.stream.router, producer, this.router);
     if (this.#closed) return null;

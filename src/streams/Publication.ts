@@ -6,6 +6,7 @@ import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
 import { describeTransport, onTransportClose, type TransportKind } from '../media/transports';
 import { TypedEmitter } from '../util/TypedEmitter';
+import { usedRtpIds } from './rtpIds';
 import type { Stream } from './Stream';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
@@ -25,6 +26,12 @@ export class Publication extends TypedEmitter<Events> {
   readonly transport: AnyTransport;
   readonly kind: TransportKind;
   #closed = false;
+  /**
+   * Tracks being added (the worker has not answered yet), by kind, with the RTP ids they use:
+   * taken before the await, so two `produce` of one kind (or with one SSRC) sent at once cannot
+   * both pass the checks (a client's requests run concurrently).
+   */
+  readonly #adding = new Map<'audio' | 'video', string[]>();
 
   /** Made by PublishService only. */
   constructor(stream: Stream, transport: AnyTransport, kind: TransportKind) {
@@ -52,13 +59,27 @@ export class Publication extends TypedEmitter<Events> {
     return describeTransport(this.transport, this.kind);
   }
 
-  /** Adds a track; one of each kind per stream. Returns the producer and whether it is the first. */
+  /**
+   * Adds a track; one of each kind per stream, and no SSRC, MID or RID of the other track (the
+   * worker refuses those with a bare Error, which would pass for our fault). Returns the producer
+   * and whether it is the first.
+   */
   async produce(kind: 'audio' | 'video', rtpParameters: ms.RtpParameters, paused = false): Promise<{ producer: ms.Producer; first: boolean }> {
     if (this.#closed) throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" was unpublished`);
-    if (this.stream.producers.some((p) => p.kind === kind)) {
+    if (this.#adding.has(kind) || this.stream.producers.some((p) => p.kind === kind)) {
       throw new AppError('NOT_ALLOWED', `stream "${this.name}" already has a ${kind} track`);
     }
-    const producer = await this.transport.produce({ kind, rtpParameters, paused });
+    const ids = usedRtpIds([rtpParameters]);
+    const taken = new Set([...usedRtpIds(this.stream.producers.map((p) => p.rtpParameters)), ...[...this.#adding.values()].flat()]);
+    const clash = ids.find((id) => taken.has(id));
+    if (clash) throw new AppError('BAD_REQUEST', `produce: ${clash} is already used by the stream's other track`);
+    this.#adding.set(kind, ids);
+    let producer: ms.Producer;
+    try {
+      producer = await this.transport.produce({ kind, rtpParameters, paused });
+    } finally {
+      this.#adding.delete(kind);
+    }
     if (this.stream.closed) {
       producer.close();
       throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" was unpublished`);

@@ -38,7 +38,10 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   protected emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
-    for (const listener of this.#emitter.listeners(event)) {
+    // rawListeners, not listeners: a `once` listener is stored as a wrapper that removes itself
+    // when called; listeners() hands out the bare function, which would then run on every emit.
+    // The copy also keeps a listener added or removed by another listener from changing this emit.
+    for (const listener of this.#emitter.rawListeners(event)) {
       try {
         (listener as (...a: E[K]) => void)(...args);
       } catch (err) {

@@ -5,7 +5,7 @@ import { ClientLogThrottle } from '../../src/limits/ClientLogThrottle';
 import { RequestGate } from '../../src/limits/RequestGate';
 import { SessionCaps } from '../../src/limits/SessionCaps';
 import { TokenBucket } from '../../src/limits/TokenBucket';
-import { usedRtpIds } from '../../src/signaling/rtpIds';
+import { usedRtpIds } from '../../src/streams/rtpIds';
 import { clientErrorStatus } from '../../src/http/HttpServer';
 import { clientCaused } from '../../src/media/mediasoupLogs';
 
