@@ -3,9 +3,20 @@
 // an AppError out when the answer is no.
 import type { NodeConfig } from '../config/types';
 import { AppError } from '../errors';
-import { verifyToken, type TokenAction } from './tokens';
+import { tokenKeys, verifyToken, type TokenAction } from './tokens';
 
-export type AccessConfig = Pick<NodeConfig, 'tokenSecret' | 'publishAuth' | 'playAuth' | 'publishAllowDirect' | 'loadBalancingEnabled' | 'cdnSecret'>;
+export type AccessConfig = Pick<
+  NodeConfig,
+  | 'tokenSecret'
+  | 'tokenKeyId'
+  | 'tokenSecretPrevious'
+  | 'tokenKeyIdPrevious'
+  | 'publishAuth'
+  | 'playAuth'
+  | 'publishAllowDirect'
+  | 'loadBalancingEnabled'
+  | 'cdnSecret'
+>;
 
 /** What a client presents with a publish or play: its token (if any) and its address as seen here. */
 export interface Credentials {
@@ -22,7 +33,7 @@ export interface Credentials {
 export function checkToken(config: AccessConfig, action: TokenAction, stream: string, credentials: Credentials, now = Date.now()): void {
   const mode = action === 'publish' ? config.publishAuth : config.playAuth;
   if (mode === 'open') return;
-  const check = verifyToken(credentials.token, config.tokenSecret, { action, stream, ip: credentials.ip, now });
+  const check = verifyToken(credentials.token, tokenKeys(config), { action, stream, ip: credentials.ip, now });
   if (!check.ok) throw new AppError(check.code, `${action} "${stream}" refused: ${check.reason}`);
 }
 
@@ -31,7 +42,7 @@ export function checkToken(config: AccessConfig, action: TokenAction, stream: st
  * refuses on an edge, recognised as a node that is not the origin but holds a cluster secret:
  * its streams come from the origin only, so a stranger cannot squat a name there before the relay.
  */
-export function directPublishAllowed(config: AccessConfig): boolean {
+export function directPublishAllowed(config: Pick<AccessConfig, 'publishAllowDirect' | 'loadBalancingEnabled' | 'cdnSecret'>): boolean {
   if (config.publishAllowDirect !== null) return config.publishAllowDirect;
   return config.loadBalancingEnabled || config.cdnSecret === '';
 }

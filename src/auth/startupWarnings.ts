@@ -28,8 +28,11 @@ export function securityWarnings(config: WarningConfig): string[] {
     );
   }
   if (loopbackOnly(config.ipLocal)) return out;
-  if (loadBalancingEnabled && config.adminToken === '') {
-    out.push(`this origin listens on ${config.ipLocal} without admin.token: anyone can list its clients' addresses (/rest-api/connection/find_all)`);
+  // Every role: an edge's find_all lists its players' addresses as an origin's lists its own.
+  if (config.adminToken === '') {
+    out.push(
+      `this ${loadBalancingEnabled ? 'origin' : 'node'} listens on ${config.ipLocal} without admin.token: anyone can list its clients' addresses (/rest-api/connection/find_all) and use the admin routes`,
+    );
   }
   if (config.publishAuth === 'open' && directPublishAllowed(config)) {
     out.push(`auth.publish=open on a node listening on ${config.ipLocal}: anyone who reaches it may publish any stream name (see docs/security.md)`);

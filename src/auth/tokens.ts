@@ -3,10 +3,18 @@
 // cluster lets an edge admit a player the origin redirected, with the token the player already had.
 //
 // Wire form: `<payload>.<signature>`, both base64url without padding; the payload is the policy's
-// JSON, the signature HMAC-SHA256(secret, <payload> as sent). Compared in constant time.
+// JSON, the signature HMAC-SHA256(secret, <payload> as sent). Compared in constant time. Only the
+// canonical spelling is accepted: the last base64url character of a part can carry bits that
+// decoding drops, so four strings would otherwise verify as one token (and a deny-list or a log
+// keyed on the string would miss three of them).
+//
+// Rotation: a node holds up to two keys, each with an id (`auth.token_key_id`,
+// `auth.token_key_id_previous`); a token names the key it was signed with (`kid`; none = the key
+// whose id is empty), so tokens of the old and the new secret both verify while a rotation lasts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { KEY_ID_PATTERN } from '../config/propertiesSchema';
 
 export type TokenAction = 'publish' | 'play';
 
@@ -22,6 +30,16 @@ export interface TokenPolicy {
   exp: number;
   /** The only client address the token is good from, when set (IPv4 or IPv6, as the node sees it). */
   ip?: string;
+  /** Not before, seconds since the Unix epoch: the token is refused until that second. */
+  nbf?: number;
+  /** The id of the key that signed it (see TokenKey); absent = the key whose id is "". */
+  kid?: string;
+}
+
+/** A secret tokens are signed with, and the id tokens name it by ("" = tokens that name none). */
+export interface TokenKey {
+  id: string;
+  secret: string;
 }
 
 const policySchema = z
@@ -30,13 +48,16 @@ const policySchema = z
     stream: z.string().min(1).max(512).optional(),
     prefix: z.string().max(512).optional(),
     exp: z.number().int().nonnegative(),
+    nbf: z.number().int().nonnegative().optional(),
+    kid: z.string().regex(KEY_ID_PATTERN).optional(),
     ip: z
       .string()
       .max(64)
       .refine((s) => isIP(s) !== 0, 'not an IP address')
       .optional(),
   })
-  .refine((p) => (p.stream === undefined) !== (p.prefix === undefined), 'exactly one of stream and prefix');
+  .refine((p) => (p.stream === undefined) !== (p.prefix === undefined), 'exactly one of stream and prefix')
+  .refine((p) => p.nbf === undefined || p.nbf < p.exp, 'nbf must be before exp');
 
 /** Longest token accepted, so a huge header or argument costs nothing to refuse. */
 export const MAX_TOKEN_LENGTH = 2048;
@@ -50,10 +71,14 @@ function signature(secret: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
 }
 
-/** Signs a policy into a token. Throws on a policy that verifyToken would refuse as malformed. */
-export function signToken(policy: TokenPolicy, secret: string): string {
+/**
+ * Signs a policy into a token. With a key (rather than a bare secret) the token names the key's id
+ * (`kid`), unless the id is "". Throws on a policy that verifyToken would refuse as malformed.
+ */
+export function signToken(policy: TokenPolicy, key: string | TokenKey): string {
+  const { id, secret } = typeof key === 'string' ? { id: '', secret: key } : key;
   if (!secret) throw new Error('signToken: the secret is empty');
-  const checked = policySchema.safeParse(policy);
+  const checked = policySchema.safeParse(id ? { ...policy, kid: id } : policy);
   if (!checked.success) throw new Error(`signToken: invalid policy: ${checked.error.issues.map((i) => i.message).join('; ')}`);
   const payload = Buffer.from(JSON.stringify(checked.data)).toString('base64url');
   return `${payload}.${signature(secret, payload).toString('base64url')}`;
@@ -66,7 +91,7 @@ export function signToken(policy: TokenPolicy, secret: string): string {
 export function parseToken(token: string): TokenPolicy | null {
   if (token.length > MAX_TOKEN_LENGTH) return null;
   const parts = token.split('.');
-  if (parts.length !== 2 || !/^[\w-]+$/.test(parts[0]) || !/^[\w-]+$/.test(parts[1])) return null;
+  if (parts.length !== 2 || !parts.every(isCanonicalBase64url)) return null;
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
@@ -75,6 +100,11 @@ export function parseToken(token: string): TokenPolicy | null {
   }
   const r = policySchema.safeParse(json);
   return r.success ? r.data : null;
+}
+
+/** base64url without padding, spelled the one way encoding gives (no stray bits in the last character). */
+function isCanonicalBase64url(part: string): boolean {
+  return /^[\w-]+$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part;
 }
 
 /** Same address whether the node sees an IPv4 client as `1.2.3.4` or as `::ffff:1.2.3.4`. */
@@ -93,17 +123,29 @@ export interface TokenRequest {
   now: number;
 }
 
-/** Verifies a token's signature, then that its policy covers the request. */
-export function verifyToken(token: string | undefined | null, secret: string, request: TokenRequest): TokenCheck {
+/**
+ * Verifies a token's signature with the key it names, then that its policy covers the request.
+ * `keys`: the node's keys (current and, during a rotation, previous), or one bare secret (id "").
+ */
+export function verifyToken(token: string | undefined | null, keys: string | readonly TokenKey[], request: TokenRequest): TokenCheck {
   if (!token) return { ok: false, code: 'UNAUTHORIZED', reason: `a ${request.action} token is required` };
-  if (!secret) return { ok: false, code: 'UNAUTHORIZED', reason: 'tokens cannot be checked: auth.token_secret is not set on this node' };
+  const ring = (typeof keys === 'string' ? [{ id: '', secret: keys }] : keys).filter((k) => k.secret !== '');
+  if (ring.length === 0) return { ok: false, code: 'UNAUTHORIZED', reason: 'tokens cannot be checked: auth.token_secret is not set on this node' };
   const dot = token.indexOf('.');
   const policy = parseToken(token);
   if (!policy || dot < 0) return { ok: false, code: 'UNAUTHORIZED', reason: 'malformed token' };
+  const key = ring.find((k) => k.id === (policy.kid ?? ''));
+  if (!key)
+    return {
+      ok: false,
+      code: 'UNAUTHORIZED',
+      reason: policy.kid === undefined ? 'the token names no key id, and every key here has one' : `unknown token key id "${policy.kid}"`,
+    };
   const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = signature(secret, token.slice(0, dot));
+  const expected = signature(key.secret, token.slice(0, dot));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'UNAUTHORIZED', reason: 'bad token signature' };
   if (request.now >= policy.exp * 1000) return { ok: false, code: 'UNAUTHORIZED', reason: 'token expired' };
+  if (policy.nbf !== undefined && request.now < policy.nbf * 1000) return { ok: false, code: 'UNAUTHORIZED', reason: 'token not valid yet (nbf)' };
   if (policy.act !== request.action) return { ok: false, code: 'FORBIDDEN', reason: `the token allows ${policy.act}, not ${request.action}` };
   const covered = policy.stream !== undefined ? policy.stream.normalize('NFC') === request.stream : request.stream.startsWith(policy.prefix!.normalize('NFC'));
   if (!covered) return { ok: false, code: 'FORBIDDEN', reason: `the token does not cover stream "${request.stream}"` };
@@ -111,4 +153,11 @@ export function verifyToken(token: string | undefined | null, secret: string, re
     return { ok: false, code: 'FORBIDDEN', reason: 'the token is bound to another client address' };
   }
   return { ok: true, policy };
+}
+
+/** The node's token keys: auth.token_secret with its id, and the previous pair while a rotation lasts. */
+export function tokenKeys(config: { tokenSecret: string; tokenKeyId: string; tokenSecretPrevious: string; tokenKeyIdPrevious: string }): TokenKey[] {
+  const keys = [{ id: config.tokenKeyId, secret: config.tokenSecret }];
+  if (config.tokenSecretPrevious) keys.push({ id: config.tokenKeyIdPrevious, secret: config.tokenSecretPrevious });
+  return keys;
 }

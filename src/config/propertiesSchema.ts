@@ -115,6 +115,16 @@ function parseSecret(raw: string): ParseResult<string> {
   return ok(raw);
 }
 
+/** What a token key id may look like (auth.token_key_id, a token's `kid`): short, printable, no separators of ours. */
+export const KEY_ID_PATTERN = /^[\w.-]{1,64}$/;
+
+/** A token key id (KEY_ID_PATTERN), or empty: the key of tokens that name none. */
+function parseKeyId(raw: string): ParseResult<string> {
+  const id = raw.trim();
+  if (id === '' || KEY_ID_PATTERN.test(id)) return ok(id);
+  return { ok: false, reason: `"${raw}" is not a key id (1-64 letters, digits, "_", "." or "-"; or empty)` };
+}
+
 /** A comma-separated list of IP literals (spaces allowed around commas); empty = none. */
 function parseIpList(raw: string): ParseResult<readonly string[]> {
   const items = raw
@@ -221,6 +231,9 @@ export const PROPERTY_SPECS: PropertySpecs = {
   workerProbeTimeoutMs: { key: 'worker.probe_timeout_ms', env: ['WORKER_PROBE_TIMEOUT_MS'], default: 1500, parse: (raw) => parseInteger(raw, 20, 3_600_000) },
   // ---- access control and safe plain RTP (docs/security.md) ----
   tokenSecret: { key: 'auth.token_secret', env: ['AUTH_TOKEN_SECRET'], default: '', secret: true, parse: parseSecret },
+  tokenKeyId: { key: 'auth.token_key_id', env: ['AUTH_TOKEN_KEY_ID'], default: '', parse: parseKeyId },
+  tokenSecretPrevious: { key: 'auth.token_secret_previous', env: ['AUTH_TOKEN_SECRET_PREVIOUS'], default: '', secret: true, parse: parseSecret },
+  tokenKeyIdPrevious: { key: 'auth.token_key_id_previous', env: ['AUTH_TOKEN_KEY_ID_PREVIOUS'], default: '', parse: parseKeyId },
   publishAuth: { key: 'auth.publish', env: ['AUTH_PUBLISH'], default: 'open', parse: parseEnum(AUTH_MODES) },
   playAuth: { key: 'auth.play', env: ['AUTH_PLAY'], default: 'open', parse: parseEnum(AUTH_MODES) },
   publishAllowDirect: { key: 'publish.allow_direct', env: ['PUBLISH_ALLOW_DIRECT'], default: null, parse: parseAutoBoolean },
@@ -303,6 +316,17 @@ export function checkSettings(s: Settings): SettingsIssue | null {
       fields: [s.publishAuth === 'token' ? 'publishAuth' : 'playAuth', 'tokenSecret'],
       reason: `token mode needs auth.token_secret set to at least ${MIN_SECRET_LENGTH} characters (the same on every node of the cluster)`,
     };
+  }
+  if (s.tokenSecretPrevious !== '') {
+    if (s.tokenSecretPrevious.length < MIN_SECRET_LENGTH) {
+      return { fields: ['tokenSecretPrevious'], reason: `must be at least ${MIN_SECRET_LENGTH} characters (or empty: no rotation under way)` };
+    }
+    if (s.tokenKeyId === s.tokenKeyIdPrevious) {
+      return {
+        fields: ['tokenKeyIdPrevious', 'tokenKeyId'],
+        reason: `auth.token_key_id and auth.token_key_id_previous are both "${s.tokenKeyId}": during a rotation the two keys need different ids (tokens name theirs)`,
+      };
+    }
   }
   if (s.adminToken !== '' && s.adminToken.length < MIN_SECRET_LENGTH) {
     return { fields: ['adminToken'], reason: `must be at least ${MIN_SECRET_LENGTH} characters (or empty: no admin credential)` };

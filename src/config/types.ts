@@ -118,6 +118,12 @@ export interface NodeConfig {
   // ---- access control and safe plain RTP (docs/security.md) ----
   /** `auth.token_secret`: HMAC key of publish and play tokens; the same on every node of a cluster. Default "" (none). Never logged. */
   readonly tokenSecret: string;
+  /** `auth.token_key_id`: the id of auth.token_secret, named by the tokens signed with it (`kid`); "" = tokens name no key. Default "". */
+  readonly tokenKeyId: string;
+  /** `auth.token_secret_previous`: during a rotation, the secret being retired; its tokens still verify. Default "" (none). Never logged. */
+  readonly tokenSecretPrevious: string;
+  /** `auth.token_key_id_previous`: the id of auth.token_secret_previous; differs from auth.token_key_id. Default "". */
+  readonly tokenKeyIdPrevious: string;
   /** `auth.publish`: `open` (anyone may publish) or `token` (a publish token is required). Default open. */
   readonly publishAuth: 'open' | 'token';
   /** `auth.play`: `open` (anyone may play) or `token` (a play token is required). Default open. */

@@ -3,6 +3,8 @@
 // Bearer header, the 307 carrying the token to the edge). Also: an edge refuses direct publishes,
 // the admin credential guards clients' addresses, and the token CLI's tokens are accepted.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { signToken, type TokenPolicy } from '../../src/auth/tokens';
@@ -183,4 +185,22 @@ test('a token printed by npm run token (secret from the conf directory) is accep
   const client = track(await TestClient.connect(origin.url));
   track(await client.publishRtp('clicam', { token: stdout.trim() }));
   await client.waitStatus('clicam', 'PUBLISHING');
+});
+
+test('npm run token refuses to sign with a weak secret (exit 2, with the reason)', async () => {
+  // A conf directory whose node would start (tokens off) with a secret too short to sign with.
+  const conf = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-token-cli-'));
+  fs.writeFileSync(path.join(conf, 'flashphoner.properties'), 'auth.token_secret=too-short\n');
+  const env = { ...process.env };
+  delete env.AUTH_TOKEN_SECRET;
+  const run = promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'cli', 'token.ts'), '--stream', 'clicam', '--publish', '--conf', conf],
+    { cwd: path.join(__dirname, '..', '..'), env },
+  );
+  await expect(run.finally(() => fs.rmSync(conf, { recursive: true, force: true }))).rejects.toMatchObject({
+    code: 2,
+    stdout: '',
+    stderr: expect.stringMatching(/too weak to sign with \(9 characters, fewer than 16\)/),
+  });
 });

@@ -133,7 +133,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(42); // 47 keys, five documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(44); // 50 keys, six documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -235,6 +235,9 @@ describe('loadConfig', () => {
       workerProbeMs: 0,
       workerProbeTimeoutMs: 2000,
       tokenSecret: '',
+      tokenKeyId: '',
+      tokenSecretPrevious: '',
+      tokenKeyIdPrevious: '',
       publishAuth: 'open',
       playAuth: 'open',
       publishAllowDirect: null,

@@ -147,6 +147,9 @@ describe('the property table', () => {
         'worker.probe_timeout_ms',
         // access control and safe plain RTP
         'auth.token_secret',
+        'auth.token_key_id',
+        'auth.token_secret_previous',
+        'auth.token_key_id_previous',
         'auth.publish',
         'auth.play',
         'publish.allow_direct',
@@ -216,6 +219,9 @@ describe('the property table', () => {
       workerProbeMs: 500,
       workerProbeTimeoutMs: 1500,
       tokenSecret: '',
+      tokenKeyId: '',
+      tokenSecretPrevious: '',
+      tokenKeyIdPrevious: '',
       publishAuth: 'open',
       playAuth: 'open',
       publishAllowDirect: null,
@@ -235,6 +241,13 @@ describe('the property table', () => {
     });
     expect(checkSettings({ ...defaultSettings(), publishAuth: 'token', tokenSecret: 'x'.repeat(16) })).toBeNull();
     expect(checkSettings({ ...defaultSettings(), adminToken: 'short' })).toMatchObject({ fields: ['adminToken'] });
+    // A rotation: the retiring secret is as long as any, and the two keys have different ids.
+    const rotating = { ...defaultSettings(), tokenSecret: 'n'.repeat(16), tokenKeyId: 'new', tokenSecretPrevious: 'o'.repeat(16) };
+    expect(checkSettings(rotating)).toBeNull();
+    expect(checkSettings({ ...rotating, tokenKeyId: '' })).toMatchObject({ fields: ['tokenKeyIdPrevious', 'tokenKeyId'] });
+    expect(checkSettings({ ...rotating, tokenSecretPrevious: 'short' })).toMatchObject({ fields: ['tokenSecretPrevious'] });
+    expect(parseSetting('tokenKeyId', ' 2027-01 ')).toEqual({ ok: true, value: '2027-01' });
+    expect(parseSetting('tokenKeyId', 'a b')).toMatchObject({ ok: false });
     expect(parseSetting('publishAllowDirect', 'auto')).toEqual({ ok: true, value: null });
     expect(parseSetting('publishAllowDirect', 'false')).toEqual({ ok: true, value: false });
     expect(parseSetting('publishAllowDirect', 'yes')).toMatchObject({ ok: false });

@@ -26,6 +26,15 @@ test('the token CLI refuses ambiguous or invalid arguments with a reason', () =>
   expect(parseTokenArgs(['--stream', 'a', '--play', '--ip', 'nowhere'], NOW)).toMatchObject({ ok: false, reason: /not an IP/ });
   expect(parseTokenArgs(['--stream', 'a/b', '--play'], NOW)).toMatchObject({ ok: false, reason: /--stream/ });
   expect(parseTokenArgs(['--bogus'], NOW)).toMatchObject({ ok: false });
+  expect(parseTokenArgs(['--stream', 'a', '--play', '--ttl', '60', '--valid-in', '60'], NOW)).toMatchObject({ ok: false, reason: /--valid-in/ });
+  expect(parseTokenArgs(['--stream', 'a', '--play', '--valid-in', 'soon'], NOW)).toMatchObject({ ok: false, reason: /--valid-in/ });
+});
+
+test('--valid-in sets nbf that many seconds from now', () => {
+  expect(parseTokenArgs(['--stream', 'cam1', '--play', '--ttl', '3600', '--valid-in', '300'], NOW)).toMatchObject({
+    ok: true,
+    policy: { act: 'play', stream: 'cam1', exp: NOW / 1000 + 3600, nbf: NOW / 1000 + 300 },
+  });
 });
 
 test('a plain transport connects to the session address, or to the allow-list, and nowhere else', () => {

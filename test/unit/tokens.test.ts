@@ -67,6 +67,51 @@ describe('tokens', () => {
     expect(() => signToken({ act: 'play', stream: 'a', exp }, '')).toThrow(/secret is empty/);
   });
 
+  test('only the canonical spelling of a token verifies (no stray bits in a last character)', () => {
+    const token = signToken({ act: 'play', stream: 'cam1', exp }, SECRET);
+    expect(verifyToken(token, SECRET, play('cam1'))).toMatchObject({ ok: true });
+    // A 32-byte signature is 43 characters: the last carries 4 bits and 2 spare ones; set them.
+    const last = token.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spellings = [1, 2, 3].map((extra) => `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) | extra]}`).filter((t) => t !== token);
+    expect(spellings.length).toBeGreaterThan(0);
+    for (const other of spellings) {
+      // The same bytes: a decoder that drops the spare bits takes it for the token itself.
+      expect(Buffer.from(other.split('.')[1], 'base64url')).toEqual(Buffer.from(token.split('.')[1], 'base64url'));
+      expect(verifyToken(other, SECRET, play('cam1'))).toMatchObject({ ok: false, code: 'UNAUTHORIZED', reason: 'malformed token' });
+    }
+  });
+
+  test('nbf: refused before that second, accepted from it on', () => {
+    const nbf = NOW / 1000 + 10;
+    const token = signToken({ act: 'play', stream: 'cam1', exp, nbf }, SECRET);
+    expect(verifyToken(token, SECRET, play('cam1', null, nbf * 1000 - 1))).toMatchObject({
+      ok: false,
+      code: 'UNAUTHORIZED',
+      reason: 'token not valid yet (nbf)',
+    });
+    expect(verifyToken(token, SECRET, play('cam1', null, nbf * 1000))).toMatchObject({ ok: true });
+    expect(() => signToken({ act: 'play', stream: 'cam1', exp, nbf: exp }, SECRET)).toThrow(/nbf must be before exp/);
+  });
+
+  test('during a rotation tokens of both keys verify, each with its own secret only', () => {
+    const OLD = { id: '', secret: 'the-old-secret-of-the-cluster' };
+    const NEW = { id: '2027-01', secret: 'the-new-secret-of-the-cluster' };
+    const old = signToken({ act: 'play', stream: 'cam1', exp }, OLD);
+    const fresh = signToken({ act: 'play', stream: 'cam1', exp }, NEW);
+    expect(parseToken(fresh)?.kid).toBe('2027-01');
+    expect(parseToken(old)?.kid).toBeUndefined();
+    const rotating = [NEW, OLD];
+    expect(verifyToken(old, rotating, play('cam1'))).toMatchObject({ ok: true });
+    expect(verifyToken(fresh, rotating, play('cam1'))).toMatchObject({ ok: true });
+    // After the rotation: the old key is gone, its tokens fail; a token naming an unknown id too.
+    expect(verifyToken(old, [NEW], play('cam1'))).toMatchObject({ ok: false, code: 'UNAUTHORIZED', reason: /names no key id/ });
+    expect(verifyToken(fresh, [{ ...OLD, id: '2026-01' }], play('cam1'))).toMatchObject({ ok: false, reason: 'unknown token key id "2027-01"' });
+    // A token naming the new id but signed with the old secret is a forgery.
+    const forged = signToken({ act: 'play', stream: 'cam1', exp, kid: '2027-01' }, OLD.secret);
+    expect(verifyToken(forged, rotating, play('cam1'))).toMatchObject({ ok: false, reason: 'bad token signature' });
+  });
+
   test('IPv4-mapped IPv6 addresses normalise to IPv4', () => {
     expect(normalizeIp('::FFFF:192.0.2.1')).toBe('192.0.2.1');
     expect(normalizeIp('2001:DB8::1')).toBe('2001:db8::1');
@@ -75,6 +120,9 @@ describe('tokens', () => {
 
 const open: AccessConfig = {
   tokenSecret: SECRET,
+  tokenKeyId: '',
+  tokenSecretPrevious: '',
+  tokenKeyIdPrevious: '',
   publishAuth: 'open',
   playAuth: 'open',
   publishAllowDirect: null,
@@ -135,10 +183,13 @@ describe('start-up warnings', () => {
     expect(securityWarnings({ ...base, cdnSecret: '' })).toEqual([]); // standalone
   });
 
-  test('an origin beyond loopback without admin.token, or open to publishers, is warned about', () => {
+  test('a node beyond loopback without admin.token, or open to publishers, is warned about', () => {
     const origin = { ...base, loadBalancingEnabled: true, ipLocal: '0.0.0.0' };
-    expect(securityWarnings(origin)).toEqual([expect.stringMatching(/without admin.token/), expect.stringMatching(/auth.publish=open/)]);
+    expect(securityWarnings(origin)).toEqual([expect.stringMatching(/this origin .* without admin.token/), expect.stringMatching(/auth.publish=open/)]);
     expect(securityWarnings({ ...origin, adminToken: 'y'.repeat(20), publishAuth: 'token' })).toEqual([]);
+    // An edge (not the origin, holds the cluster secret) lists its players' addresses too.
+    const edge = { ...base, cdnSecret: 'x'.repeat(20), ipLocal: '0.0.0.0' };
+    expect(securityWarnings(edge)).toEqual([expect.stringMatching(/this node listens on 0.0.0.0 without admin.token/)]);
     expect(loopbackOnly('127.0.0.1')).toBe(true);
     expect(loopbackOnly('::1')).toBe(true);
     expect(loopbackOnly('::')).toBe(false);
