@@ -70,9 +70,21 @@ export function toWireError(err: unknown): WireError {
 }
 
 /**
- * mediasoup reports parameters it refuses (RTP parameters, DTLS or SRTP parameters, tuples) as
- * TypeError: when they came from a peer, that is the peer's mistake, not a server fault.
+ * A TypeError thrown by mediasoup's own code: its validators (RTP, DTLS and SRTP parameters,
+ * tuples, bitrates) and the worker's refusals, which its channel rethrows as TypeError. Told apart
+ * by where it was thrown (the first frame of its stack is in the mediasoup package), so a TypeError
+ * of ours ("Cannot read properties of undefined" in our code) stays a server fault.
+ */
+export function isMediasoupRefusal(err: unknown): err is TypeError {
+  if (!(err instanceof TypeError)) return false;
+  const frame = (err.stack ?? '').split('\n').find((line) => line.trimStart().startsWith('at '));
+  return frame !== undefined && /[\\/]node_modules[\\/]mediasoup[\\/]/.test(frame);
+}
+
+/**
+ * mediasoup's refusal of parameters a peer sent is the peer's mistake (BAD_REQUEST), not a server
+ * fault; anything else goes on as it is (INTERNAL unless it is an AppError).
  */
 export function peerMistake(err: unknown, context: string): unknown {
-  return err instanceof TypeError ? new AppError('BAD_REQUEST', `${context}: ${err.message}`) : err;
+  return isMediasoupRefusal(err) ? new AppError('BAD_REQUEST', `${context}: ${err.message}`) : err;
 }

@@ -5,6 +5,7 @@ import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'n
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { ClientLog } from '../limits/ClientLog';
 import { normalizeAddress } from '../limits/AddressCounter';
@@ -178,9 +179,10 @@ export class HttpServer {
       if ((method === 'GET' || method === 'HEAD') && serveStatic(res, local.path, method === 'HEAD')) return;
       sendText(res, 404, 'not found\n');
     } catch (err) {
-      if ((err as { code?: string }).code === 'INTERNAL' || !(err instanceof Error && 'code' in err)) {
-        this.#options.logger.error({ err, url: req.url }, 'HTTP request failed');
-      }
+      // Every 5xx is logged once: a fault of ours (anything but an AppError, whatever `code` it
+      // carries) at error with its stack, a capacity answer (an AppError with a 5xx status) at warn.
+      if (!(err instanceof AppError) || err.code === 'INTERNAL') this.#options.logger.error({ err, url: req.url }, 'HTTP request failed');
+      else if (err.status >= 500) this.#options.logger.warn({ url: req.url, code: err.code }, err.message);
       if (!res.headersSent) sendError(res, err);
       else res.destroy();
     }

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken } from '../auth/adminToken';
 import type { Credentials } from '../auth/access';
-import { AppError } from '../errors';
+import { AppError, isMediasoupRefusal } from '../errors';
 import { MAX_OFFER_BYTES, parseOffer, type ParsedOffer } from '../sdp/offer';
 import { parseStreamName } from '../streams/streamName';
 import { readBody } from './body';
@@ -33,9 +33,9 @@ export function sendSdp(res: ServerResponse, status: number, sdp: string, locati
   res.end(sdp);
 }
 
-/** mediasoup reports parameters it refuses as TypeError: that is the offer's fault. */
+/** mediasoup's refusal of parameters taken from the offer is the offer's fault (see isMediasoupRefusal). */
 export function asOfferError(err: unknown): unknown {
-  return err instanceof TypeError ? new AppError('BAD_SDP', `bad SDP offer: ${err.message}`) : err;
+  return isMediasoupRefusal(err) ? new AppError('BAD_SDP', `bad SDP offer: ${err.message}`) : err;
 }
 
 /**
