@@ -101,6 +101,11 @@ export interface NodeConfig {
   readonly limitIpWebrtcHttpSessions: number;
   /** `limits.ip.exempt`: addresses the per-address limits do not apply to. Default 127.0.0.1, ::1. */
   readonly limitIpExempt: readonly string[];
+  /**
+   * `http.trusted_proxies`: addresses and CIDR blocks of reverse proxies whose `X-Forwarded-For`
+   * gives the client's address (src/http/clientAddress.ts); linked origins are trusted as well. Default none.
+   */
+  readonly trustedProxies: readonly string[];
   // ---- watchdogs and relay reconciliation (issue 9) ----
   /** `cdn.heartbeat_ms`: how often an origin pings each edge over the relay link. Default 500. */
   readonly cdnHeartbeatMs: number;

@@ -3,6 +3,7 @@
 // node builds it; handlers never see the node itself, so http/ does not import node/.
 import type { OriginCluster } from '../cluster/OriginCluster';
 import type { NodeConfig } from '../config/types';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log';
 import type { PlayService } from '../streams/PlayService';
 import type { PublishService } from '../streams/PublishService';
@@ -34,6 +35,8 @@ export interface HttpContext {
   readonly origin: OriginCluster | null;
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
   role(): 'origin' | 'edge' | 'standalone';
+  /** The client's address behind trusted proxies (clientAddress.ts): what limits, tokens and logs use. */
+  clientAddress(req: IncomingMessage): string;
   /** True once the node is shutting down. */
   closing(): boolean;
   /** This node's CPU share, 0..1 (its process and its workers), for /?action=stat. */

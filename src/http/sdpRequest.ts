@@ -41,8 +41,9 @@ export function asOfferError(err: unknown): unknown {
 /**
  * The client's token and address for the publish/play checks: `Authorization: Bearer <token>`
  * (RFC 9725), else a `token` query parameter, which is how an origin's 307 hands the token to the
- * edge (browsers drop Authorization on a cross-origin redirect).
+ * edge (browsers drop Authorization on a cross-origin redirect). `ip`: the client's address
+ * behind trusted proxies (HttpContext.clientAddress).
  */
-export function credentialsOf(req: IncomingMessage, url: URL): Credentials {
-  return { token: bearerToken(req.headers.authorization) ?? url.searchParams.get('token'), ip: req.socket.remoteAddress ?? null };
+export function credentialsOf(req: IncomingMessage, url: URL, ip: string): Credentials {
+  return { token: bearerToken(req.headers.authorization) ?? url.searchParams.get('token'), ip };
 }

@@ -22,7 +22,8 @@ export function registerWhep(router: Router, ctx: HttpContext): void {
     const offer = await readOffer(req);
     const plan = planWhep(offer);
 
-    const credentials = credentialsOf(req, route.url);
+    const address = ctx.clientAddress(req);
+    const credentials = credentialsOf(req, route.url, address);
     const redirect = await ctx.play.redirect(name, isSecureRequest(req, route.secure), credentials); // throws STREAM_NOT_FOUND
     if (redirect) {
       logger.info({ stream: name, edge: redirect.nodeId }, 'WHEP player redirected to edge');
@@ -33,7 +34,7 @@ export function registerWhep(router: Router, ctx: HttpContext): void {
       return void res.end();
     }
 
-    const release = ctx.webrtcHttp.reserve(req.socket.remoteAddress ?? '');
+    const release = ctx.webrtcHttp.reserve(address);
     const { playback, consumers } = await ctx.play.play(name, { via: 'whep', plan }, credentials).catch((err: unknown) => {
       release();
       throw asOfferError(err);

@@ -20,8 +20,9 @@ export function registerWhip(router: Router, ctx: HttpContext): void {
     const offer = await readOffer(req);
     const plan = planWhip(offer, ctx.publish.rtpCapabilities);
     const id = randomUUID();
-    const release = ctx.webrtcHttp.reserve(req.socket.remoteAddress ?? '');
-    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id, ...credentialsOf(req, route.url) }).catch((err: unknown) => {
+    const address = ctx.clientAddress(req);
+    const release = ctx.webrtcHttp.reserve(address);
+    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id, ...credentialsOf(req, route.url, address) }).catch((err: unknown) => {
       release();
       throw err;
     });

@@ -19,6 +19,7 @@ import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
+import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress';
 import { securityWarnings } from '../auth/startupWarnings';
 import { TrafficMeter } from '../media/TrafficMeter';
 import { RelayStats } from '../cluster/RelayStats';
@@ -42,6 +43,8 @@ export class MediaNode {
   readonly webrtcHttp: WebRtcHttpSessions;
   /** Log lines clients cause, throttled per client address. */
   readonly clientLog: ClientLog;
+  /** The client's address behind trusted proxies: `http.trusted_proxies` and the linked origins' secure proxies. */
+  readonly clientAddress: ClientAddressOf;
   /** Media traffic and the origin's relay traffic, measured only while a console watches or Prometheus scrapes. */
   readonly traffic: TrafficMeter;
   readonly relayStats: RelayStats | null;
@@ -82,6 +85,8 @@ export class MediaNode {
     this.play = new PlayService(services);
     const role = () => this.role;
     this.clientLog = new ClientLog(logger.child({ component: 'clients' }));
+    // An origin's relay link is named "address:port" (links()); its address is the origin's proxy's.
+    this.clientAddress = clientAddressResolver(config.trustedProxies, () => this.relays.links().map((l) => l.remote.replace(/:\d+$/, '')));
     this.webrtcHttp = new WebRtcHttpSessions({ perAddress: config.limitIpWebrtcHttpSessions, exemptAddresses: config.limitIpExempt });
     this.signaling = new SignalingServer(
       { config, logger, publish: this.publish, play: this.play, role },
@@ -95,6 +100,7 @@ export class MediaNode {
         caps: { publishes: config.limitSessionPublishes, plays: config.limitSessionPlays, transports: config.limitSessionTransports },
         rate: { ratePerSecond: config.limitSessionRequestsPerS, burst: config.limitSessionRequestBurst, closeAfter: config.limitSessionFloodClose },
         clientLog: this.clientLog,
+        clientAddress: (req) => this.clientAddress(req),
       },
     );
     this.relays = new EdgeRelayService({
@@ -215,6 +221,7 @@ export class MediaNode {
       webrtcHttp: this.webrtcHttp,
       origin: this.origin,
       role: () => this.role,
+      clientAddress: (req) => this.clientAddress(req),
       closing: () => this.#closed,
       cpuLoad: () => this.load.current,
       workers: () => ({ pids: this.media.pids, load: this.media.load, problems: this.media.problems }),

@@ -32,6 +32,8 @@ export interface SignalingServerOptions {
   rate: RequestGateOptions;
   /** Where client-caused lines go, throttled per address. */
   clientLog: ClientLog;
+  /** The client's address behind trusted proxies (src/http/clientAddress.ts); the socket's peer by default. */
+  clientAddress?: (req: IncomingMessage) => string;
 }
 
 export class SignalingServer {
@@ -62,7 +64,7 @@ export class SignalingServer {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {
     if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
-    const remote = normalizeAddress(req.socket.remoteAddress ?? '');
+    const remote = this.#options.clientAddress?.(req) ?? normalizeAddress(req.socket.remoteAddress ?? '');
     if (this.connections >= this.#options.maxConnections) {
       this.#options.clientLog.warn(remote, { max: this.#options.maxConnections }, 'connection refused: max_connections reached');
       return refuseUpgrade(socket, 503, `TOO_MANY_CONNECTIONS: this node serves at most ${this.#options.maxConnections} clients`);

@@ -139,6 +139,7 @@ describe('the property table', () => {
         'limits.ip.connections',
         'limits.ip.webrtc_http_sessions',
         'limits.ip.exempt',
+        'http.trusted_proxies',
         // watchdogs and relay reconciliation (issue 9)
         'cdn.heartbeat_ms',
         'cdn.heartbeat_timeout_ms',
@@ -212,6 +213,7 @@ describe('the property table', () => {
       limitIpConnections: 50,
       limitIpWebrtcHttpSessions: 20,
       limitIpExempt: ['127.0.0.1', '::1'],
+      trustedProxies: [],
       // watchdogs and relay reconciliation (issue 9)
       cdnHeartbeatMs: 500,
       cdnHeartbeatTimeoutMs: 1500,
