@@ -51,7 +51,8 @@ async function listed(node: NodeProcess, stream: string): Promise<boolean> {
 async function startOrigin(edges: NodeProcess[], mode = 'ROUNDROBIN'): Promise<NodeProcess> {
   const origin = await startNode({
     name: 'origin',
-    props: { load_balancing_enabled: true, 'log.level': 'warn' },
+    // Direct plays on the origin (noRedirect) are what the relay hop and join times compare with.
+    props: { load_balancing_enabled: true, 'log.level': 'warn', 'play.allow_no_redirect': true },
     xml: edgesXml(
       edges.map((e) => ({ id: e.name, port: e.port })),
       mode,

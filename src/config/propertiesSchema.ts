@@ -250,6 +250,7 @@ export const PROPERTY_SPECS: PropertySpecs = {
   // ---- narrow links: the simulcast layer hold (src/streams/layerHold.ts, docs/networks.md) ----
   playLayerHoldMs: { key: 'play.layer_hold_ms', env: ['PLAY_LAYER_HOLD_MS'], default: 20000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   playLayerHoldMaxMs: { key: 'play.layer_hold_max_ms', env: ['PLAY_LAYER_HOLD_MAX_MS'], default: 60000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  playAllowNoRedirect: { key: 'play.allow_no_redirect', env: ['PLAY_ALLOW_NO_REDIRECT'], default: false, parse: parseBoolean },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];

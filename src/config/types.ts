@@ -154,6 +154,12 @@ export interface NodeConfig {
   readonly playLayerHoldMs: number;
   /** `play.layer_hold_max_ms`: the longest hold, reached by doubling on drops soon after a lift. Default 60000. */
   readonly playLayerHoldMaxMs: number;
+  /**
+   * `play.allow_no_redirect`: whether a player may ask an origin to serve it itself (`play` with
+   * `noRedirect`) instead of being sent to an edge. Off by default: any client could otherwise pin
+   * its playback to the origin and defeat the CDN. Default false.
+   */
+  readonly playAllowNoRedirect: boolean;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

@@ -289,6 +289,12 @@ export class Session {
     const { stream: name } = data;
     const credentials = { token: data.token, ip: this.remoteAddress };
     if (this.#playing.has(name)) throw new AppError('NOT_ALLOWED', `this session already plays "${name}"`);
+    // Pinning a player to the origin defeats the CDN: only where the operator allows it. Refused on
+    // an origin only, so a client that always sends noRedirect still plays on an edge or a
+    // standalone node (where there is nowhere to redirect to anyway).
+    if (data.noRedirect && this.#ctx.role() === 'origin' && !this.#ctx.config.playAllowNoRedirect) {
+      throw new AppError('NOT_ALLOWED', 'noRedirect: this origin sends its players to edges (play.allow_no_redirect is off)');
+    }
     if (!data.noRedirect) {
       const redirect = await this.#ctx.play.redirect(name, this.secure, credentials);
       if (redirect) {

@@ -98,6 +98,19 @@ test('round robin sends consecutive players to alternating edges', async () => {
   expect(new Set(chosen)).toEqual(new Set(['edge1', 'edge2']));
 });
 
+test('a player cannot pin itself to the origin with noRedirect unless the origin allows it', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('pinned'));
+  await until(() => relayedEverywhere(origin, 'pinned'));
+  const c = track(await TestClient.connect(origin.url));
+  await expect(c.playRtp('pinned', { noRedirect: true })).rejects.toMatchObject({ code: 'NOT_ALLOWED', message: /play\.allow_no_redirect/ });
+  // On an edge there is nowhere to be redirected to: the flag changes nothing there.
+  const onEdge = track(await TestClient.connect(edges[0].url));
+  const { receiver } = await onEdge.playRtp('pinned', { noRedirect: true });
+  track(receiver);
+  await receiver.waitFor(5, VIDEO_PT);
+});
+
 test('asking the origin for a stream that exists nowhere gives STREAM_NOT_FOUND', async () => {
   const c = track(await TestClient.connect(origin.url));
   await expect(c.playRtp('nowhere')).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND', message: expect.stringContaining('CDN stream not found') });

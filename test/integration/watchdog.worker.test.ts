@@ -14,7 +14,8 @@ const track = <T extends { close(): Promise<unknown> }>(x: T): T => cleanup.trac
 
 beforeAll(async () => {
   edge = await startEdge('edge1');
-  origin = await startOrigin([edge]);
+  // Its players play on the origin itself (noRedirect), next to the edge's.
+  origin = await startOrigin([edge], { props: { 'play.allow_no_redirect': true } });
 });
 
 afterEach(() => cleanup.run());

@@ -133,7 +133,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(45); // 51 keys, six documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(46); // 52 keys, six documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -248,6 +248,7 @@ describe('loadConfig', () => {
       cdnHandshakeTimeoutMs: 5000,
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
+      playAllowNoRedirect: false,
       loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });

@@ -160,6 +160,7 @@ describe('the property table', () => {
         'cdn.handshake_timeout_ms',
         'play.layer_hold_ms',
         'play.layer_hold_max_ms',
+        'play.allow_no_redirect',
       ].sort(),
     );
   });
@@ -233,6 +234,7 @@ describe('the property table', () => {
       cdnHandshakeTimeoutMs: 5000,
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
+      playAllowNoRedirect: false,
     });
   });
 
