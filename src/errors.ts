@@ -35,7 +35,10 @@ export const ERRORS = {
   CONFIG_INVALID: { status: 422, text: 'POST /rest-api/cdn/reload: the edited configuration is broken (file, line and key in the answer); nothing changed.' },
   // Per-client limits (docs/protocol.md "Limits").
   LIMIT_REACHED: { status: 429, text: 'A per-client limit is reached (streams or transports per session, connections or WHIP/WHEP sessions per address).' },
-  RATE_LIMITED: { status: 429, text: 'The session sends requests faster than its rate limit allows; a session that keeps on is closed.' },
+  RATE_LIMITED: {
+    status: 429,
+    text: 'Requests come faster than the rate limit allows (a session on the command channel, or HTTP requests from one address); a session that keeps on is closed.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -218,6 +218,18 @@ export const PROPERTY_SPECS: PropertySpecs = {
     parse: (raw) => parseInteger(raw, 1, 1_000_000),
   },
   limitIpExempt: { key: 'limits.ip.exempt', env: ['LIMITS_IP_EXEMPT'], default: ['127.0.0.1', '::1'], parse: parseIpList },
+  limitIpHttpRequestsPerS: {
+    key: 'limits.ip.http_requests_per_s',
+    env: ['LIMITS_IP_HTTP_REQUESTS_PER_S'],
+    default: 50,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
+  limitIpHttpRequestBurst: {
+    key: 'limits.ip.http_request_burst',
+    env: ['LIMITS_IP_HTTP_REQUEST_BURST'],
+    default: 100,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
   trustedProxies: { key: 'http.trusted_proxies', env: ['HTTP_TRUSTED_PROXIES'], default: [], parse: parseAddressList },
   // ---- watchdogs and relay reconciliation (issue 9) ----
   cdnHeartbeatMs: { key: 'cdn.heartbeat_ms', env: ['CDN_HEARTBEAT_MS'], default: 500, parse: (raw) => parseInteger(raw, 10, 3_600_000) },

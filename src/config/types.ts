@@ -101,6 +101,10 @@ export interface NodeConfig {
   readonly limitIpWebrtcHttpSessions: number;
   /** `limits.ip.exempt`: addresses the per-address limits do not apply to. Default 127.0.0.1, ::1. */
   readonly limitIpExempt: readonly string[];
+  /** `limits.ip.http_requests_per_s`: HTTP requests to routes (not static files) per second per client address. Default 50. */
+  readonly limitIpHttpRequestsPerS: number;
+  /** `limits.ip.http_request_burst`: HTTP requests per client address accepted at once above that rate. Default 100. */
+  readonly limitIpHttpRequestBurst: number;
   /**
    * `http.trusted_proxies`: addresses and CIDR blocks of reverse proxies whose `X-Forwarded-For`
    * gives the client's address (src/http/clientAddress.ts); linked origins are trusted as well. Default none.

@@ -30,6 +30,11 @@ export interface HttpServerOptions {
   /** Where requests the HTTP parser refuses are logged, throttled per client address. */
   clientLog: ClientLog;
   /**
+   * The per-address rate limit of the routes (not of static files): the client's address, or null
+   * when the request is within its rate. Over it the request is answered 429 RATE_LIMITED, not run.
+   */
+  overRate?: (req: IncomingMessage) => string | null;
+  /**
    * On close, how long upgraded sockets (WebSockets) get to finish their close handshakes before
    * they are destroyed, so shutdown is bounded whatever clients do. Default 1500.
    */
@@ -174,6 +179,11 @@ export class HttpServer {
       }
       if (match) {
         for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+        const limited = this.#options.overRate?.(req);
+        if (limited) {
+          this.#options.clientLog.info(limited, { path: local.path }, 'HTTP request refused: over limits.ip.http_requests_per_s');
+          return sendError(res, new AppError('RATE_LIMITED', 'too many requests from this address (limits.ip.http_requests_per_s)'), { 'Retry-After': '1' });
+        }
         return await match.handler(req, res, { params: match.params, url: local.url, secure });
       }
       if ((method === 'GET' || method === 'HEAD') && serveStatic(res, local.path, method === 'HEAD')) return;

@@ -13,9 +13,9 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 }
 
 /** An error as JSON {code, message} with the code's HTTP status. */
-export function sendError(res: ServerResponse, err: unknown): void {
+export function sendError(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): void {
   const wire = toWireError(err);
   const status = err instanceof AppError ? err.status : 500;
   // RFC 6750: a 401 names the scheme the credential is expected in.
-  sendJson(res, status, wire, status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+  sendJson(res, status, wire, status === 401 ? { 'WWW-Authenticate': 'Bearer', ...headers } : headers);
 }

@@ -54,7 +54,13 @@ export function registerRestApi(router: Router, ctx: HttpContext, metrics: Regis
   router.add('POST', '/rest-api/connection/find_all', findConnections);
   router.add('GET', '/rest-api/connection/find_all', findConnections);
 
-  const showRoutes = showRoutesHandler(ctx);
+  // The route map names every edge's address: with auth.play=token nobody may learn those without
+  // a token (docs/security.md), so it is the admin's then.
+  const routeMap = showRoutesHandler(ctx);
+  const showRoutes: RouteHandler = (req, res, route) => {
+    if (ctx.config.playAuth === 'token') requireAdmin(ctx, req);
+    return routeMap(req, res, route);
+  };
   router.add('POST', '/rest-api/cdn/show_routes', showRoutes);
   router.add('GET', '/rest-api/cdn/show_routes', showRoutes);
 

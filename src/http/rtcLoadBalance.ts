@@ -6,7 +6,9 @@
 import { chooseNode, parseBalanceQuery, type BalancerNode, type BalanceRefusal } from '../cluster/balancer';
 import { edgeBaseUrl, originSecureAuthority } from '../cluster/nodeUrls';
 import type { SelectionState } from '../cluster/selection';
-import { ERRORS } from '../errors';
+import { checkToken } from '../auth/access';
+import { bearerToken } from '../auth/adminToken';
+import { AppError, ERRORS } from '../errors';
 import type { HttpContext } from './HttpContext';
 import { sendJson, sendText } from './respond';
 import type { Router } from './router';
@@ -21,7 +23,7 @@ function refuse(res: Parameters<typeof sendText>[0], error: BalanceRefusal): voi
 export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
   const state = new Map<string, SelectionState>();
 
-  router.add('GET', '/rtcloadbalance', (_req, res, route) => {
+  router.add('GET', '/rtcloadbalance', (req, res, route) => {
     const origin = ctx.origin;
     const loadBalancing = ctx.config.loadBalancing;
     if (!origin || !loadBalancing) {
@@ -30,9 +32,27 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
     // `format` chooses the answer's form, not the node: the balancer's query never sees it.
     const params = new URLSearchParams(route.url.searchParams);
     const json = params.get('format') === 'json';
+    const token = bearerToken(req.headers.authorization) ?? params.get('token');
     params.delete('format');
+    params.delete('token');
     const query = parseBalanceQuery(params);
     if ('error' in query) return refuse(res, query.error);
+    // With auth.play=token an edge's address goes only to a holder of a play token for the stream
+    // (the same check the origin makes before it redirects a player).
+    if (ctx.config.playAuth === 'token') {
+      if (query.stream === null) {
+        return refuse(res, {
+          code: 'UNAUTHORIZED',
+          reason: 'auth.play=token: name the stream (stream=) and send a play token for it (token= or Authorization: Bearer)',
+        });
+      }
+      try {
+        checkToken(ctx.config, 'play', query.stream, { token, ip: ctx.clientAddress(req) });
+      } catch (err) {
+        if (err instanceof AppError) return refuse(res, { code: err.code, reason: err.message });
+        throw err;
+      }
+    }
 
     const links = origin.links;
     const nodes: BalancerNode[] = links.map((l) => ({

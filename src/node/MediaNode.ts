@@ -19,6 +19,7 @@ import { OriginCluster } from '../cluster/OriginCluster';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
+import { AddressRate } from '../limits/AddressRate';
 import { clientAddressResolver, type ClientAddressOf } from '../http/clientAddress';
 import { securityWarnings } from '../auth/startupWarnings';
 import { TrafficMeter } from '../media/TrafficMeter';
@@ -45,6 +46,8 @@ export class MediaNode {
   readonly clientLog: ClientLog;
   /** The client's address behind trusted proxies: `http.trusted_proxies` and the linked origins' secure proxies. */
   readonly clientAddress: ClientAddressOf;
+  /** HTTP requests to routes per client address (limits.ip.http_requests_per_s): /rtcloadbalance, REST, WHIP/WHEP. */
+  readonly #httpRate: AddressRate;
   /** Media traffic and the origin's relay traffic, measured only while a console watches or Prometheus scrapes. */
   readonly traffic: TrafficMeter;
   readonly relayStats: RelayStats | null;
@@ -85,6 +88,10 @@ export class MediaNode {
     this.play = new PlayService(services);
     const role = () => this.role;
     this.clientLog = new ClientLog(logger.child({ component: 'clients' }));
+    this.#httpRate = new AddressRate(
+      { ratePerSecond: config.limitIpHttpRequestsPerS, burst: config.limitIpHttpRequestBurst, exempt: config.limitIpExempt },
+      Date.now(),
+    );
     // An origin's relay link is named "address:port" (links()); its address is the origin's proxy's.
     this.clientAddress = clientAddressResolver(config.trustedProxies, () => this.relays.links().map((l) => l.remote.replace(/:\d+$/, '')));
     this.webrtcHttp = new WebRtcHttpSessions({ perAddress: config.limitIpWebrtcHttpSessions, exemptAddresses: config.limitIpExempt });
@@ -200,6 +207,10 @@ export class MediaNode {
       pathPrefix: config.pathPrefix,
       router,
       clientLog: this.clientLog,
+      overRate: (req) => {
+        const address = this.clientAddress(req);
+        return this.#httpRate.admit(address, Date.now()) ? null : address;
+      },
       upgrades: {
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),

@@ -44,8 +44,10 @@ export async function streamsOn(node: NodeProcess): Promise<StreamInfo[]> {
   return (await fetch(`${node.http}/rest-api/stream/find_all`, { method: 'POST' })).json();
 }
 
-export async function routes(node: NodeProcess): Promise<{ edges: { id: string; state: string; players: number }[] }> {
-  return (await fetch(`${node.http}/rest-api/cdn/show_routes`)).json();
+export async function routes(node: NodeProcess, adminToken?: string): Promise<{ edges: { id: string; state: string; players: number }[] }> {
+  // With auth.play=token the route map is the admin's (it names the edges' addresses).
+  const headers: Record<string, string> = adminToken ? { Authorization: `Bearer ${adminToken}` } : {};
+  return (await fetch(`${node.http}/rest-api/cdn/show_routes`, { headers })).json();
 }
 
 /** True once every edge of the origin has relayed `stream`. */

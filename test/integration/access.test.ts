@@ -46,7 +46,7 @@ beforeAll(async () => {
     props: { ...AUTH, load_balancing_enabled: true, 'admin.token': ADMIN },
     xml: edgesXml([{ id: 'edge1', port: edge.port }]),
   });
-  await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, 'the edge link up');
+  await until(async () => (await routes(origin, ADMIN)).edges.every((e) => e.state === 'up'), 10000, 'the edge link up');
 }, 40000);
 
 afterEach(() => cleanup.run());
@@ -203,4 +203,22 @@ test('npm run token refuses to sign with a weak secret (exit 2, with the reason)
     stdout: '',
     stderr: expect.stringMatching(/too weak to sign with \(9 characters, fewer than 16\)/),
   });
+});
+
+test('with auth.play=token, /rtcloadbalance names an edge only for a play token of the stream, and show_routes needs the admin token', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('lbcam', { token: token('publish', 'lbcam') }));
+  await until(async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'lbcam'), 10000);
+  const lb = async (qs: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${origin.http}/rtcloadbalance?${qs}`, { headers });
+    return { status: res.status, text: await res.text() };
+  };
+  expect(await lb('')).toMatchObject({ status: 401, text: expect.stringMatching(/^ERROR: UNAUTHORIZED: auth.play=token/) });
+  expect(await lb('stream=lbcam')).toMatchObject({ status: 401 });
+  expect(await lb(`stream=lbcam&token=${token('play', 'other')}`)).toMatchObject({ status: 403 });
+  expect(await lb(`stream=lbcam&token=${token('play', 'lbcam')}`)).toEqual({ status: 200, text: `ws://127.0.0.1:${edge.port}` });
+  expect(await lb('stream=lbcam', { Authorization: `Bearer ${token('play', 'lbcam')}` })).toEqual({ status: 200, text: `ws://127.0.0.1:${edge.port}` });
+  const showRoutes = (headers: Record<string, string> = {}) => fetch(`${origin.http}/rest-api/cdn/show_routes`, { headers });
+  expect((await showRoutes()).status).toBe(401);
+  expect((await showRoutes({ Authorization: `Bearer ${ADMIN}` })).status).toBe(200);
 });

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { signToken } from '../../src/auth/tokens';
 import { TestClient } from '../helpers/client';
-import { Cleanup } from '../helpers/cluster';
+import { Cleanup, routes } from '../helpers/cluster';
 import { edgesXml, type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
@@ -35,7 +35,7 @@ beforeAll(async () => {
     },
   });
   origin = await startNode({ name: 'origin', props: { ...props, load_balancing_enabled: true }, xml: edgesXml([{ id: 'edge1', port: edge.port }]) });
-  await until(async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges[0].state === 'up', 15000, 'the relay link up');
+  await until(async () => (await routes(origin, ADMIN)).edges[0].state === 'up', 15000, 'the relay link up');
   const publisher = lasting.track(await TestClient.connect(origin.url));
   lasting.track(await publisher.publishRtp('addr-cam', { intervalMs: 5 }));
   await until(async () => (await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).some((s: { name: string }) => s.name === 'addr-cam'), 10000);

@@ -1,5 +1,6 @@
 // GET /rtcloadbalance on a real origin with real edges: a default cluster holding a live edge and
 // a dead one, a named cluster whose edge has a path prefix and a cap of one connection.
+import http from 'node:http';
 import { TestClient } from '../helpers/client';
 import { LOAD_REPORT_MS } from '../helpers/cluster';
 import { freePort, type NodeProcess, startNode, until } from '../helpers/nodes';
@@ -112,6 +113,39 @@ test('a node at its connection cap is skipped until its live client leaves', asy
   expect(await lb('machine=edge2')).toMatchObject({ status: 503, text: expect.stringContaining('connection cap (1)') });
   await client.close();
   await until(async () => (await lb('cluster=eu')).status === 200, 3000, 'edge2 free again');
+});
+
+test('a flood from one address is rate-limited (429) while look-ups from another address keep getting edges', async () => {
+  // 127.0.1.x: loopback, but not in limits.ip.exempt (127.0.0.1 and ::1), so the limit applies.
+  const get = (agent: http.Agent) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.get(`${origin.http}/rtcloadbalance`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+  const flooder = new http.Agent({ keepAlive: true, maxSockets: 8, localAddress: '127.0.1.9' });
+  const neighbour = new http.Agent({ keepAlive: true, localAddress: '127.0.1.10' });
+  try {
+    const started = Date.now();
+    const flood = Promise.all(Array.from({ length: 3000 }, () => get(flooder)));
+    const normal: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      normal.push(await get(neighbour));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const statuses = await flood;
+    const seconds = (Date.now() - started) / 1000;
+    const ok = statuses.filter((s) => s === 200).length;
+    // limits.ip.http_request_burst (100) at once, then limits.ip.http_requests_per_s (50) per second.
+    expect(ok).toBeLessThanOrEqual(100 + Math.ceil(50 * seconds) + 1);
+    expect(statuses.filter((s) => s === 429).length).toBe(3000 - ok);
+    expect(normal).toEqual(normal.map(() => 200));
+  } finally {
+    flooder.destroy();
+    neighbour.destroy();
+  }
 });
 
 test('an edge, which is no origin, refuses /rtcloadbalance with 403', async () => {

@@ -133,7 +133,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(46); // 52 keys, six documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(47); // 54 keys, seven documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -228,6 +228,8 @@ describe('loadConfig', () => {
       limitIpConnections: 8,
       limitIpWebrtcHttpSessions: 9,
       limitIpExempt: ['10.0.0.1', '::1'],
+      limitIpHttpRequestsPerS: 50,
+      limitIpHttpRequestBurst: 100,
       trustedProxies: [],
       // watchdogs and relay reconciliation (issue 9)
       cdnHeartbeatMs: 250,

@@ -140,6 +140,8 @@ describe('the property table', () => {
         'limits.ip.webrtc_http_sessions',
         'limits.ip.exempt',
         'http.trusted_proxies',
+        'limits.ip.http_requests_per_s',
+        'limits.ip.http_request_burst',
         // watchdogs and relay reconciliation (issue 9)
         'cdn.heartbeat_ms',
         'cdn.heartbeat_timeout_ms',
@@ -214,6 +216,8 @@ describe('the property table', () => {
       limitIpConnections: 50,
       limitIpWebrtcHttpSessions: 20,
       limitIpExempt: ['127.0.0.1', '::1'],
+      limitIpHttpRequestsPerS: 50,
+      limitIpHttpRequestBurst: 100,
       trustedProxies: [],
       // watchdogs and relay reconciliation (issue 9)
       cdnHeartbeatMs: 500,
