@@ -17,6 +17,12 @@ import type { Router } from './router';
 /** Consoles one node feeds at once: each costs nothing more to measure, but a socket and a write a second. */
 const MAX_CONSOLES = 32;
 const TICK_MS = 1000;
+/**
+ * A console whose socket has not taken the last snapshot (its buffer is over the stream's high-water
+ * mark) gets no new one until it drains: the node keeps at most one snapshot per slow console,
+ * never a growing queue. One that has not drained for this long is dropped (its slot freed).
+ */
+export const CONSOLE_STALL_MS = 10_000;
 
 // The charting library, served from node_modules (never a CDN): only these files, by fixed name.
 const UPLOT_DIR = path.dirname(require.resolve('uplot/package.json'));
@@ -28,6 +34,8 @@ const VENDOR: Record<string, { file: string; type: string }> = {
 export class ConsoleHub {
   readonly #ctx: HttpContext;
   readonly #feeds = new Set<ServerResponse>();
+  /** Feeds whose socket did not take the last snapshot, and since when (cleared by 'drain'). */
+  readonly #stalled = new Map<ServerResponse, number>();
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   /** Links whose state changes push a snapshot at once (a link going down shows without waiting for the tick). */
@@ -60,6 +68,7 @@ export class ConsoleHub {
     res.flushHeaders();
     this.#feeds.add(res);
     res.on('close', () => this.#unsubscribe(res));
+    res.on('drain', () => this.#stalled.delete(res));
     if (this.#feeds.size === 1) {
       // Edges measure their traffic only while someone watches (a worker request per transport).
       this.#ctx.origin?.watch(true);
@@ -70,6 +79,7 @@ export class ConsoleHub {
   }
 
   #unsubscribe(res: ServerResponse): void {
+    this.#stalled.delete(res);
     if (!this.#feeds.delete(res) || this.#feeds.size > 0) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
@@ -83,7 +93,8 @@ export class ConsoleHub {
     this.#followLinks();
     try {
       const text = `event: snapshot\ndata: ${JSON.stringify(await this.snapshot())}\n\n`;
-      for (const res of this.#feeds) res.write(text);
+      const now = Date.now();
+      for (const res of this.#feeds) this.#send(res, text, now);
     } catch (err) {
       this.#ctx.logger.warn({ err }, 'console snapshot failed; the next tick tries again');
     } finally {
@@ -93,6 +104,22 @@ export class ConsoleHub {
       this.#again = false;
       void this.#tick();
     }
+  }
+
+  /** Writes a snapshot to a console that takes it; skips, then drops, one that does not read. */
+  #send(res: ServerResponse, text: string, now: number): void {
+    if (!res.writableNeedDrain) {
+      res.write(text);
+      return;
+    }
+    const since = this.#stalled.get(res);
+    if (since === undefined) {
+      this.#stalled.set(res, now);
+      return;
+    }
+    if (now - since < CONSOLE_STALL_MS) return;
+    this.#ctx.logger.info({ stalledMs: now - since, buffered: res.writableLength }, 'dropping a console that stopped reading its feed');
+    res.destroy(); // 'close' unsubscribes it
   }
 
   // Links come and go with reloads: each tick follows the ones it has not seen; listeners on a
