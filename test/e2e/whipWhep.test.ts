@@ -143,7 +143,13 @@ test('a page with only RTCPeerConnection publishes over WHIP on the origin and p
   expect(video).toMatch(/a=rtcp-fb:\d+ nack\r?\n/);
   // The certificate the edge's worker proved in the DTLS handshake (no dtls.cert_file): mediasoup's
   // own, ECDSA P-256 signed with SHA-256.
-  const der = await page.evaluate(() => (window as unknown as PageApi).remoteCertificate());
+  // Chromium may leave the certificate out of a stats report on a busy machine: asked until it is there.
+  let der: string | null = null;
+  await until(
+    async () => Boolean((der = await page.evaluate(() => (window as unknown as PageApi).remoteCertificate()))),
+    5000,
+    "the edge's DTLS certificate in getStats",
+  );
   expect(der).toBeTruthy();
   const certificate = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-text'], { input: Buffer.from(der!, 'base64') }).toString();
   expect(certificate).toMatch(/Signature Algorithm: ecdsa-with-SHA256/);
