@@ -111,6 +111,11 @@ export interface NodeConfig {
   readonly cdnHeartbeatTimeoutMs: number;
   /** `cdn.relay_digest_ms`: how often an origin sends each edge the list of streams it relays there. Default 5000. */
   readonly cdnRelayDigestMs: number;
+  /**
+   * `cdn.pipe_idle_ms`: how long an origin keeps a pipe to an edge that no stream uses before it
+   * closes it (0 = at once). Default 10000.
+   */
+  readonly cdnPipeIdleMs: number;
   /** `worker.probe_ms`: how often each mediasoup worker is probed; 0 = never. Default 500. */
   readonly workerProbeMs: number;
   /** `worker.probe_timeout_ms`: a worker leaving a probe unanswered this long is killed and replaced. Default 1500. */

@@ -19,10 +19,13 @@ export function startEdge(name: string, props: Record<string, string | number | 
 }
 
 /** An origin linked to `edges`; resolves once every link is up. */
-export async function startOrigin(edges: NodeProcess[], opts: { name?: string; mode?: string } = {}): Promise<NodeProcess> {
+export async function startOrigin(
+  edges: NodeProcess[],
+  opts: { name?: string; mode?: string; props?: Record<string, string | number | boolean> } = {},
+): Promise<NodeProcess> {
   const origin = await startNode({
     name: opts.name ?? 'origin',
-    props: { load_balancing_enabled: true },
+    props: { load_balancing_enabled: true, ...opts.props },
     xml: edgesXml(
       edges.map((e) => ({ id: e.name, port: e.port })),
       opts.mode ?? 'ROUNDROBIN',
