@@ -2,7 +2,8 @@
 // cluster secret (an HMAC of the edge's challenge), kept alive by the heartbeat and re-opened with
 // back-off when it drops. While the link is up, every local stream is relayed to the edge
 // (RelaySession: the relays, and the pipes they share, one per local worker); when it drops, the
-// relays go with it and are set up again on the next connection. A relay that fails is tried again
+// relays are kept for cdn.link_grace_ms and the next connection reconciles them with the edge
+// (relayDigest / relayHeld), or, past the grace, they go and are set up again on the next one. A relay that fails is tried again
 // with back-off unless the edge's answer says it never can succeed (src/cluster/relayRetry.ts).
 //
 // Hung edges: a WebSocket ping every few seconds notices a dead TCP peer slowly, so while the link
@@ -115,6 +116,10 @@ export class EdgeLink extends TypedEmitter<Events> {
       relayed: (name) => this.emit('relayed', name),
       failed: (code) => this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1),
     });
+    // Back within cdn.link_grace_ms: the relays kept through the blip carry on.
+    this.on('state', (state) => {
+      if (state === 'up') this.#session.resume();
+    });
   }
 
   get edge(): EdgeNodeConfig {
@@ -166,6 +171,8 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#stopWatching();
+    // On purpose, not a blip: the edge drops our streams at once instead of keeping them in grace.
+    if (this.#state === 'up') this.#peer?.notify('relayEnd', {});
     this.#session.dropAll();
     this.#peer?.close(1001, 'origin closing');
     this.#setState('down');
@@ -296,7 +303,9 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#peer = null;
     this.#socket = null;
     this.#upSince = null;
-    this.#session.dropAll();
+    // A link that was up is a blip until cdn.link_grace_ms says otherwise: the relays and pipes
+    // stay (RelaySession.suspend), and no player is sent to this edge meanwhile (it is not 'up').
+    if (this.#state === 'up' && !this.#closed) this.#session.suspend(this.#options.config.cdnLinkGraceMs);
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
     this.#setState('down');
     if (this.#closed) return;

@@ -1,12 +1,14 @@
 // The edge side of the static CDN: accepts relay links from an origin at <prefix>/cdn/relay,
-// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and turns each relayed stream into a local stream fed by a
-// PipeTransport. When a link goes, the streams that came over it go with it (their players get
-// UNPUBLISHED), so a restarted origin can push the same names again.
+// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and hands its
+// relay commands to the origin's session (EdgeRelaySession: its pipes, and each relayed stream as a
+// local stream fed by one of them).
 //
-// An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` is taken as gone:
-// its link is dropped with its streams, so their players are told at once instead of watching a
-// frozen picture. Nothing a race leaves behind outlives the origin's next `relayDigest`: a relayed
-// stream of the link that the origin no longer lists is dropped.
+// An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` has its link
+// dropped. Its session is not: it is kept for `cdn.link_grace_ms` while its pipes carry media, and
+// the next link of the same origin instance takes it over (EdgeSessions); a pipe that went silent
+// too goes with its streams at once, so players are not left watching a frozen picture. Nothing a
+// race leaves behind outlives the origin's next `relayDigest`, answered with `relayHeld` so the
+// origin restores what is missing here.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,8 +20,9 @@ import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
 import { SilenceWatch } from './LinkHeartbeat';
-import { EdgeRelaySession } from './EdgeRelaySession';
-import { parseRelayRequest, type RelayRequest, watchNotification } from './relayProtocol';
+import type { EdgeRelaySession } from './EdgeRelaySession';
+import { EdgeSessions, type SessionLink } from './EdgeSessions';
+import { parseRelayRequest, type RelayRequest, relayEndNotification, watchNotification } from './relayProtocol';
 import { HandshakeFailures } from './handshakeFailures';
 import { newNonce, proofMatches } from './secret';
 
@@ -33,7 +36,7 @@ export interface EdgeRelayServiceOptions {
 }
 
 /** One origin's link to this edge. */
-class InboundLink {
+class InboundLink implements SessionLink {
   readonly id = randomUUID();
   readonly since = Date.now();
   originId = '';
@@ -43,7 +46,7 @@ class InboundLink {
   nonce: string | null = null;
   /** Closes the link if the handshake is not done in time (config.cdnHandshakeTimeoutMs). */
   handshakeTimer: NodeJS.Timeout | null = null;
-  /** The origin's pipes and relayed streams on this link, made once the link is authenticated. */
+  /** The origin's session (pipes and relayed streams) this link carries, once it is authenticated. */
   relays: EdgeRelaySession | null = null;
   loadTimer: NodeJS.Timeout | null = null;
   /** Drops the link when the origin goes silent (started once the link is authenticated). */
@@ -54,6 +57,10 @@ class InboundLink {
     readonly peer: Peer,
     readonly remote: string,
   ) {}
+
+  notify(method: string, data: Record<string, unknown>): void {
+    this.peer.notify(method, data);
+  }
 }
 
 export class EdgeRelayService {
@@ -63,18 +70,21 @@ export class EdgeRelayService {
   /** Failed handshakes per remote address: refused over the limit, logged once per window. */
   readonly #failures = new HandshakeFailures();
   readonly #failureSummary: NodeJS.Timeout;
+  /** Every origin's relay session, kept through a blip of its link. */
+  readonly #sessions: EdgeSessions;
   #closed = false;
 
   constructor(options: EdgeRelayServiceOptions) {
     this.#options = options;
+    this.#sessions = new EdgeSessions({ config: options.config, publish: options.publish, logger: options.logger });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
     this.#failureSummary = setInterval(() => this.#logFailures(), this.#failures.windowMs);
     this.#failureSummary.unref();
   }
 
-  /** True while an origin holds an authenticated link to this node. */
+  /** True while an origin holds an authenticated link to this node, or its relays are kept through a blip of one. */
   get linked(): boolean {
-    return [...this.#links].some((l) => l.authenticated);
+    return [...this.#links].some((l) => l.authenticated) || this.#sessions.inGrace().length > 0;
   }
 
   /** True while a linked origin's console wants this node's traffic figures (see relayProtocol `watch`). */
@@ -122,7 +132,14 @@ export class EdgeRelayService {
     peer.on('notification', (n) => {
       if (!link.authenticated) return;
       link.silence?.heard();
-      if (n.method === 'relayDigest') this.#session(link).reconcile(n.data);
+      if (n.method === 'relayEnd') {
+        if (relayEndNotification.safeParse(n.data).success) this.#sessions.end(link, 'the origin ended its relays here (relayEnd); its streams dropped');
+        else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad relayEnd');
+      }
+      if (n.method === 'relayDigest') {
+        const held = this.#session(link).reconcile(n.data);
+        if (held) link.notify('relayHeld', held);
+      }
       if (n.method === 'watch') {
         const watch = watchNotification.safeParse(n.data);
         if (watch.success) link.watched = watch.data.on;
@@ -138,6 +155,7 @@ export class EdgeRelayService {
     clearInterval(this.#failureSummary);
     this.#logFailures();
     for (const link of [...this.#links]) this.#dropLink(link, 'node closing');
+    this.#sessions.close();
     this.#wss.close();
   }
 
@@ -146,10 +164,10 @@ export class EdgeRelayService {
     if (link.loadTimer) clearInterval(link.loadTimer);
     link.silence?.stop();
     if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
-    if (link.authenticated) {
-      this.#options.logger.info({ origin: link.originId, streams: link.relays?.streams().length ?? 0 }, `origin link down (${why}); its streams dropped`);
-    }
-    link.relays?.close();
+    // The session stays for cdn.link_grace_ms (EdgeSessions logs it); node closing ends it in close().
+    if (link.relays) this.#sessions.detach(link, why);
+    else if (link.authenticated) this.#options.logger.info({ origin: link.originId }, `origin link down (${why})`);
+    link.relays = null;
     link.peer.close(1000, why);
   }
 
@@ -162,6 +180,8 @@ export class EdgeRelayService {
     if (request.method === 'hello') {
       const answer = this.#hello(link, request.data);
       this.#watchOrigin(link);
+      // Takes over the origin's session now: a restarted origin's old streams go at once.
+      if (link.authenticated) this.#session(link);
       return answer;
     }
     if (!link.authenticated) {
@@ -177,16 +197,9 @@ export class EdgeRelayService {
     }
   }
 
-  /** The session of the link's origin that relay commands and digests go to (made on first use). */
+  /** The session of the link's origin that relay commands and digests go to (taken over, or made, on first use). */
   #session(link: InboundLink): EdgeRelaySession {
-    link.relays ??= new EdgeRelaySession({
-      originId: link.originId,
-      publish: this.#options.publish,
-      logger: this.#options.logger,
-      notify: (method, data) => {
-        if (this.#links.has(link)) link.peer.notify(method, data);
-      },
-    });
+    link.relays ??= this.#sessions.attach(link.originId, link.instanceId, link);
     return link.relays;
   }
 

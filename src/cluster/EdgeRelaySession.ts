@@ -7,15 +7,23 @@
 // `relayPipeClosed` (sent before anything else about that pipe, so the origin drops the pipe and
 // not only the streams), and relays every stream again on a new pipe. A stream lost alone is
 // reported with `relayStreamClosed`. Nothing a race leaves behind outlives the origin's next
-// `relayDigest`: pipes and streams of this origin that it does not list are dropped.
+// `relayDigest`: pipes and streams of this origin that it does not list are dropped, and the
+// answer (`relayHeld`, built by held()) tells the origin what is here, so it restores the rest.
+//
+// The session belongs to the origin (its id and instance), not to one WebSocket: EdgeRelayService
+// keeps it through a blip of the link (relayGrace.ts) and hands it to the next link of the same
+// origin instance. sample() follows how many bytes each pipe received, so a pipe that went silent
+// during a blip is dropped with its streams.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { PublishService, RelayPipe } from '../streams/PublishService';
 import type { Stream } from '../streams/Stream';
+import { notePipeBytes, type PipeActivity, silentPipes } from './relayGrace';
 import type { RelayRequest } from './relayProtocol';
 import { relayDigestNotification } from './relayProtocol';
+import type { RelayDigest } from './RelaySession';
 
 export interface Relayed {
   stream: Stream;
@@ -42,6 +50,10 @@ export class EdgeRelaySession {
   /** relayPipe requests still being set up, by pipe id: true once the origin cancelled them. */
   readonly #settingUp = new Map<string, boolean>();
   readonly #relayed = new Map<string, Relayed>();
+  /** Received bytes per pipe, as last sampled. */
+  readonly #activity = new Map<string, PipeActivity>();
+  /** When the last sample was taken (0: never). */
+  #sampledAt = 0;
   #closed = false;
 
   constructor(options: EdgeRelaySessionOptions) {
@@ -114,10 +126,16 @@ export class EdgeRelaySession {
     }
   }
 
-  /** Drops the pipes and relayed streams (and cancels the set-ups) that the origin's digest does not list. */
-  reconcile(data: Record<string, unknown>): void {
+  /**
+   * Drops the pipes and relayed streams (and cancels the set-ups) that the origin's digest does not
+   * list, and returns what is held here then, for the `relayHeld` answer (null for a bad digest).
+   */
+  reconcile(data: Record<string, unknown>): RelayDigest | null {
     const digest = relayDigestNotification.safeParse(data);
-    if (!digest.success) return void this.#logger.warn('origin sent a bad relayDigest; ignored');
+    if (!digest.success) {
+      this.#logger.warn('origin sent a bad relayDigest; ignored');
+      return null;
+    }
     const pipes = new Set(digest.data.pipes);
     const relays = new Set(digest.data.streams.map((s) => s.relayId));
     for (const pipeId of this.#settingUp.keys()) if (!pipes.has(pipeId)) this.#settingUp.set(pipeId, true);
@@ -127,6 +145,40 @@ export class EdgeRelaySession {
       this.#drop(name, entry);
     }
     for (const pipeId of [...this.#pipes.keys()]) if (!pipes.has(pipeId)) this.#closePipe(pipeId, 'not in the origin’s relayDigest');
+    return { seq: digest.data.seq, ...this.held() };
+  }
+
+  /** The pipes (made, or being made and not cancelled) and streams held here. */
+  held(): Omit<RelayDigest, 'seq'> {
+    const making = [...this.#settingUp].filter(([, cancelled]) => !cancelled).map(([id]) => id);
+    return {
+      pipes: [...this.#pipes.keys(), ...making],
+      streams: [...this.#relayed].map(([stream, { relayId, pipeId }]) => ({ stream, relayId, pipeId })),
+    };
+  }
+
+  /** Samples every pipe's received bytes (one worker request per pipe). */
+  async sample(now: number): Promise<void> {
+    for (const [pipeId, { pipe }] of [...this.#pipes]) {
+      const [stats] = await pipe.getStats().catch(() => []);
+      // Closed meanwhile (its entry went with it) or replaced: nothing to note.
+      if (this.#pipes.get(pipeId)?.pipe !== pipe || !stats) continue;
+      this.#activity.set(pipeId, notePipeBytes(this.#activity.get(pipeId), stats.bytesReceived, now));
+    }
+    this.#sampledAt = now;
+  }
+
+  /**
+   * Closes the pipes on which nothing arrived for `silenceMs` (their streams' players get
+   * UNPUBLISHED): the media stopped too, so it is not a blip of the control link. Returns them.
+   * Judged at the last sample, not now: a gap between samples (this process stalled, the media
+   * flowing meanwhile) is no evidence of silence; the next sample shows what came.
+   */
+  dropSilent(silenceMs: number): string[] {
+    const at = this.#sampledAt;
+    const silent = silentPipes(this.#activity, at, silenceMs);
+    for (const pipeId of silent) this.#closePipe(pipeId, `no media for ${at - this.#activity.get(pipeId)!.changedAt} ms`);
+    return silent;
   }
 
   /** Drops every stream and pipe of this origin (its link is gone for good). Idempotent. */
@@ -166,6 +218,7 @@ export class EdgeRelaySession {
   #onPipeClosed(pipeId: string, made: RelayPipe): void {
     if (this.#pipes.get(pipeId) !== made) return; // closed on purpose (#closePipe)
     this.#pipes.delete(pipeId);
+    this.#activity.delete(pipeId);
     this.#logger.warn({ pipeId }, 'relay pipe lost; asking the origin to relay its streams again');
     this.#options.notify('relayPipeClosed', { pipeId });
     this.#dropStreamsOf(pipeId);
@@ -176,6 +229,7 @@ export class EdgeRelaySession {
     const held = this.#pipes.get(pipeId);
     if (!held) return;
     this.#pipes.delete(pipeId);
+    this.#activity.delete(pipeId);
     this.#dropStreamsOf(pipeId);
     held.pipe.close();
     this.#logger.info({ pipeId, why }, 'relay pipe closed');

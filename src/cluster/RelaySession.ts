@@ -2,14 +2,20 @@
 // carries their commands (EdgeLink): one StreamRelay per local stream, keyed by stream name, each
 // with its own relay id. A relay that fails for a reason that can pass is retried with back-off
 // (relayRetry.ts); the edge's notices about what it lost (`relayStreamClosed`, `relayPipeClosed`)
-// and the digest the origin sends are handled here.
+// and the two-way digest (`relayDigest` out, `relayHeld` back) are handled here.
+//
+// The session outlives a blip of the link: when the link drops, the relays and pipes are kept for
+// `cdn.link_grace_ms` (suspend(); the edge keeps its side as long, while media flows), and when the
+// link comes back the digest's answer says what the edge lost meanwhile, which is relayed again at
+// once (relayGrace.ts reconcileHeld). Only when the grace ends is everything dropped.
 import type { NodeConfig } from '../config/types';
 import type { ErrorCode } from '../errors';
 import type { Logger } from '../log';
 import type { Stream } from '../streams/Stream';
 import { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
-import { relayPipeClosedNotification, relayStreamClosedNotification } from './relayProtocol';
+import { type DigestSnapshot, reconcileHeld } from './relayGrace';
+import { relayHeldNotification, relayPipeClosedNotification, relayStreamClosedNotification } from './relayProtocol';
 import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
 import { StreamRelay } from './StreamRelay';
 
@@ -25,6 +31,7 @@ export interface RelaySessionOptions {
 
 /** What the origin's `relayDigest` lists (relayProtocol.ts). */
 export type RelayDigest = {
+  seq: number;
   pipes: string[];
   streams: { stream: string; relayId: string; pipeId: string }[];
 };
@@ -39,6 +46,11 @@ export class RelaySession {
   /** Consecutive failed relays per stream name, for the back-off; cleared by a complete relay. */
   readonly #failures = new Map<string, number>();
   readonly #retryTimers = new Map<string, NodeJS.Timeout>();
+  /** What the last digest listed, for the edge's answer to it. */
+  #snapshot: DigestSnapshot | null = null;
+  #seq = 0;
+  /** Ends the session when the link stays down past cdn.link_grace_ms (set while suspended). */
+  #graceTimer: NodeJS.Timeout | null = null;
 
   constructor(options: RelaySessionOptions) {
     this.#options = options;
@@ -78,13 +90,43 @@ export class RelaySession {
   }
 
   /**
-   * Every pipe and relay, for the edge to drop what nobody ends any more. A relay without a pipe
-   * yet (or failed) is left out: the edge holds nothing of it, and drops whatever it still has of a
-   * failed one.
+   * Every pipe and relay sent to the edge (relayPipe, relayStream), for the edge to drop what nobody
+   * ends any more and to answer with what it holds. One not sent yet is left out: the edge holds
+   * nothing of it; so is a failed one, which the edge is to drop.
    */
   digest(): RelayDigest {
-    const streams = [...this.#relays].flatMap(([stream, relay]) => (relay.pipeId === null ? [] : [{ stream, relayId: relay.id, pipeId: relay.pipeId }]));
-    return { pipes: this.pipes.list().map((p) => p.id), streams };
+    const streams = [...this.#relays].flatMap(([stream, relay]) =>
+      relay.onEdge && relay.pipeId !== null ? [{ stream, relayId: relay.id, pipeId: relay.pipeId }] : [],
+    );
+    const pipes = this.pipes
+      .list()
+      .filter((p) => p.edgeHolds)
+      .map((p) => p.id);
+    const seq = ++this.#seq;
+    this.#snapshot = { seq, pipes: new Set(pipes), relays: new Map(streams.map((s) => [s.relayId, s.stream])) };
+    return { seq, pipes, streams };
+  }
+
+  /** The link dropped: keep every relay and pipe for `graceMs` (0: drop them now), then drop them. */
+  suspend(graceMs: number): void {
+    this.#snapshot = null; // an answer to a digest of the old link means nothing now
+    if (graceMs === 0) return this.dropAll();
+    if (this.#graceTimer) return;
+    this.#logger.warn({ relays: this.#relays.size, graceMs }, 'edge link down; relays kept for cdn.link_grace_ms');
+    this.#graceTimer = setTimeout(() => {
+      this.#graceTimer = null;
+      this.#logger.warn({ relays: this.#relays.size }, 'edge link still down after cdn.link_grace_ms; relays dropped');
+      this.dropAll();
+    }, graceMs);
+    this.#graceTimer.unref();
+  }
+
+  /** The link is up again: the kept relays carry on; the digest that follows settles the differences. */
+  resume(): void {
+    if (!this.#graceTimer) return;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    this.#logger.info({ relays: this.#relays.size }, 'edge link back within cdn.link_grace_ms; relays kept');
   }
 
   /** The edge's notices about relays it lost (`relayStreamClosed`, `relayPipeClosed`); false for other methods. */
@@ -100,6 +142,12 @@ export class RelaySession {
       if (relay && (lost.data.relayId === undefined || lost.data.relayId === relay.id)) relay.lostOnEdge();
       return true;
     }
+    if (method === 'relayHeld') {
+      const held = relayHeldNotification.safeParse(data);
+      if (!held.success) this.#logger.warn('edge sent a bad relayHeld');
+      else this.#restoreMissing(held.data.seq, held.data.pipes, held.data.streams);
+      return true;
+    }
     if (method === 'relayPipeClosed') {
       const lost = relayPipeClosedNotification.safeParse(data);
       if (!lost.success) {
@@ -113,8 +161,36 @@ export class RelaySession {
     return false;
   }
 
+  /**
+   * The edge's answer to a digest: what it listed that the edge no longer holds (lost there while
+   * the link was down, or by any other means) is relayed again now, on a new pipe where the pipe
+   * is gone too. A relay that failed meanwhile is left to its retry.
+   */
+  #restoreMissing(seq: number, pipes: string[], streams: { relayId: string }[]): void {
+    const missing = reconcileHeld(this.#snapshot, { seq, pipes, relayIds: streams.map((s) => s.relayId) });
+    if (!missing || (missing.missingPipes.length === 0 && missing.missingRelays.length === 0)) return;
+    this.#logger.warn({ pipes: missing.missingPipes.length, relays: missing.missingRelays.length }, 'edge lost relays (relayHeld); relaying them again');
+    // Chosen before the lost pipes fail their relays: a relay replaced since, or failed for a reason
+    // of its own before this answer (retried with back-off), is left alone.
+    const restore = missing.missingRelays.flatMap(({ relayId, stream }) => {
+      const relay = this.#relays.get(stream);
+      return relay && relay.id === relayId && (relay.state === 'relayed' || relay.state === 'pending') ? [relay] : [];
+    });
+    for (const pipeId of missing.missingPipes) this.pipes.lost(pipeId);
+    for (const relay of restore) {
+      const stream = relay.stream.name;
+      if (this.#relays.get(stream) !== relay) continue;
+      this.#forget(stream);
+      relay.close(false);
+      this.relay(relay.stream);
+    }
+  }
+
   /** Ends every relay and pipe here without telling the edge (its link is gone). */
   dropAll(): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    this.#snapshot = null;
     for (const [name, relay] of [...this.#relays]) {
       this.#forget(name);
       relay.close(false);

@@ -90,6 +90,11 @@ export class StreamRelay implements PipeUser {
     return this.#state === 'relayed' && this.stream.producers.every((p) => this.#relayedProducers.has(p.id));
   }
 
+  /** relayStream was sent and the relay did not end: the edge holds (or is making) its stream. */
+  get onEdge(): boolean {
+    return this.#edgeHolds;
+  }
+
   /** The id of the pipe this relay uses, or null before it has one and after it ended. */
   get pipeId(): string | null {
     return this.#pipe?.id ?? null;

@@ -89,6 +89,12 @@ export const watchNotification = z.strictObject({ on: z.boolean() });
 /** Edge -> origin notification: a relayed stream was lost on the edge (e.g. its worker died). */
 export const relayStreamClosedNotification = z.strictObject({ stream: streamName, relayId });
 
+/**
+ * Origin -> edge notification, just before the origin closes the link on purpose (the edge left
+ * loadbalancing.xml, the origin is shutting down): its relays end now, with no grace period.
+ */
+export const relayEndNotification = z.strictObject({});
+
 /** Edge -> origin notification: a pipe closed on the edge (its worker died); every stream on it went with it. */
 export const relayPipeClosedNotification = z.strictObject({ pipeId });
 
@@ -97,13 +103,25 @@ export const MAX_DIGEST_ENTRIES = 100_000;
 /** Most pipes one digest lists: one per origin worker, so 1024 (the `workers` cap) is plenty. */
 export const MAX_DIGEST_PIPES = 1024;
 
-/**
- * Origin -> edge notification, when the link comes up and every `cdn.relay_digest_ms`: every pipe
- * and every relay the origin has on this link. The edge drops the relayed streams and pipes of the
- * link that are not listed (a relay whose end it never heard of), so nothing a race left behind
- * outlives one digest.
- */
-export const relayDigestNotification = z.strictObject({
+const digestLists = {
+  /** Numbers the digest; the edge's relayHeld answer names the digest it answers. */
+  seq: z.number().int().nonnegative(),
   pipes: z.array(pipeId).max(MAX_DIGEST_PIPES),
   streams: z.array(z.strictObject({ stream: streamName, relayId: id, pipeId })).max(MAX_DIGEST_ENTRIES),
-});
+};
+
+/**
+ * Origin -> edge notification, when the link comes up and every `cdn.relay_digest_ms`: every pipe
+ * and every relay the origin has sent to the edge over this session. The edge drops the relayed
+ * streams and pipes of the origin that are not listed (a relay whose end it never heard of), so
+ * nothing a race left behind outlives one digest, and answers with relayHeld.
+ */
+export const relayDigestNotification = z.strictObject(digestLists);
+
+/**
+ * Edge -> origin notification, the answer to relayDigest `seq`: every pipe (made or being made) and
+ * relayed stream the edge holds from this origin after reading it. The origin relays again, at
+ * once, whatever it listed that the edge no longer holds (lost on the edge while the link was down,
+ * or by any other means): the second half of the two-way digest.
+ */
+export const relayHeldNotification = z.strictObject(digestLists);

@@ -110,22 +110,56 @@ test('unpublishing on the origin removes the stream from the edge', async () => 
   expect(world.edge().service.links()[0].streams).toEqual([]);
 });
 
-test('a dropped link removes the streams it brought to the edge, and the next link relays them again', async () => {
+test('a dropped link whose pipe carries no media: the edge drops its streams once the pipe is silent, and the next link restores them', async () => {
   await linked();
+  // No RTP is sent: the pipe is silent, so the link's drop is not taken for a blip.
   await world.publish('heal', ['video', 'audio']);
   const first = await relayedOn('edge1', 'heal', 2);
   const edge = world.edge();
   edge.reachable = false;
   edge.pairs.at(-1)!.server.terminate();
-  await until(() => edge.registry.get('heal') === undefined, 2000, 'the edge to drop heal with its link');
+  await until(() => edge.registry.get('heal') === undefined, 2500, 'the edge to drop heal with its silent pipe');
   expect(first.status).toBe('UNPUBLISHED');
   await until(() => world.link().state === 'down' && world.link().lastError !== '', 2000, 'the origin to see the link down');
-  expect(world.cluster.relayStates('heal')[0]).toMatchObject({ link: 'down', relay: 'none' });
+  // The origin keeps its relay through cdn.link_grace_ms, and sends no player there meanwhile.
+  expect(world.cluster.relayStates('heal')[0]).toMatchObject({ link: 'down', relay: 'relayed' });
+  expect(await world.cluster.redirectPlay('heal', false, 0)).toBeNull();
   edge.reachable = true;
+  // The digest's answer says the edge lost it: relayed again at once, on a new pipe.
   const again = await relayedOn('edge1', 'heal', 2);
   expect(again).not.toBe(first);
+  expect(world.link().pipes.created).toBe(2);
   expect(edge.pairs.length).toBeGreaterThanOrEqual(2);
   await until(() => world.link().relayOf('heal')?.complete === true, 2000, 'the relay over the new link to complete');
+});
+
+test('a link that drops while its pipe carries media is a blip: the edge keeps the stream, and the next link resumes it without a new pipe or relay', async () => {
+  await linked();
+  const published = await world.publish('blip', ['video']);
+  const sender = new RtpSender(published.target, { video: published.ssrc.video });
+  world.onClose(() => sender.close());
+  await (published.publication.transport as ms.PlainTransport).connect({ ip: '127.0.0.1', port: await sender.bind() });
+  sender.start(10);
+  const onEdge = await relayedOn('edge1', 'blip', 1);
+  await until(() => world.link().relayOf('blip')?.complete === true, 2000, 'the relay to be complete');
+  const relayId = world.link().relayOf('blip')!.id;
+  const edge = world.edge();
+  edge.reachable = false;
+  edge.pairs.at(-1)!.server.terminate();
+  await until(() => world.link().state === 'down', 2000, 'the origin to see the link down');
+  // Down for three times the silence timeout: the media keeps the stream on the edge.
+  await new Promise((r) => setTimeout(r, 3 * 1500));
+  expect(edge.registry.get('blip')).toBe(onEdge);
+  expect(onEdge.closed).toBe(false);
+  expect(await world.cluster.redirectPlay('blip', false, 0)).toBeNull();
+  edge.reachable = true;
+  await until(() => world.link().state === 'up', 3000, 'the link back');
+  await until(async () => (await world.cluster.redirectPlay('blip', false, 0))?.nodeId === 'edge1', 2000, 'players sent to edge1 again');
+  // Reconciled: the same relay, the same pipe, the same stream on the edge.
+  expect(world.link().relayOf('blip')!.id).toBe(relayId);
+  expect(world.link().pipes.created).toBe(1);
+  expect(edge.registry.get('blip')).toBe(onEdge);
+  expect(edgePool.load[0].transports).toBe(1);
 });
 
 /** Opens a raw relay link to the edge, as an intruder (or a test) would. */
@@ -409,13 +443,19 @@ test("the origin's relayDigest makes the edge drop relayed streams of that link 
   expect([registry.get('orphan')?.source.kind, registry.get('kept')?.source.kind]).toEqual(['relay', 'relay']);
   // A late relayUnpublish about another relay of the name leaves the current one alone.
   await expect(raw.peer.request('relayUnpublish', { stream: 'kept', relayId: 'r0' })).resolves.toEqual({});
-  raw.peer.notify('relayDigest', { pipes: ['raw-pipe-1'], streams: [{ stream: 'kept', relayId: 'r2', pipeId: 'raw-pipe-1' }] });
+  const held = new Promise((r) => raw.peer.once('notification', (n) => r(n)));
+  raw.peer.notify('relayDigest', { seq: 1, pipes: ['raw-pipe-1'], streams: [{ stream: 'kept', relayId: 'r2', pipeId: 'raw-pipe-1' }] });
   await until(() => registry.get('orphan') === undefined, 1000, 'the edge to drop the orphan');
+  // The edge answers with what it holds now (the two-way digest).
+  expect(await held).toEqual({
+    method: 'relayHeld',
+    data: { seq: 1, pipes: ['raw-pipe-1'], streams: [{ stream: 'kept', relayId: 'r2', pipeId: 'raw-pipe-1' }] },
+  });
   expect(registry.get('kept')?.status).toBe('PENDING');
   // The other origin's link (the world's) is not touched by this link's digest.
   const published = await world.publish('other', ['video']);
   await relayedOn('edge1', 'other', 1);
-  raw.peer.notify('relayDigest', { pipes: ['raw-pipe-1'], streams: [] });
+  raw.peer.notify('relayDigest', { seq: 2, pipes: ['raw-pipe-1'], streams: [] });
   await until(() => registry.get('kept') === undefined, 1000, 'the edge to drop kept');
   expect(registry.get('other')?.closed).toBe(false);
   expect(published.stream.closed).toBe(false);
@@ -433,7 +473,7 @@ test('a new relay of a name replaces a stale relay of that name from the same li
   expect(second.closed).toBe(false);
 });
 
-test('an edge drops the link and the streams of an origin that stops talking for cdn.heartbeat_timeout_ms', async () => {
+test('an edge drops the link of an origin that stops talking for cdn.heartbeat_timeout_ms, and its streams once their pipe is silent too', async () => {
   await linked();
   const raw = await rawOrigin();
   await raw.pipe('quiet', 'q1');
@@ -441,10 +481,11 @@ test('an edge drops the link and the streams of an origin that stops talking for
   const since = Date.now();
   const at = await closed;
   const silentFor = at - since;
-  expect(world.edge().registry.get('quiet')).toBeUndefined();
   // 1500 ms by default, counted from the last frame (the relayStream just before `since`).
   expect(silentFor).toBeGreaterThan(1000);
   expect(silentFor).toBeLessThan(2500);
+  // The raw origin sends no media: the pipe is as silent as the link, so this is no blip.
+  await until(() => world.edge().registry.get('quiet') === undefined, 1000, 'the edge to drop the stream of the silent pipe');
 });
 
 test('the origin drops the link of an edge that stops answering pings within cdn.heartbeat_timeout_ms, and relays again once it answers', async () => {

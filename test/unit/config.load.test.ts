@@ -114,6 +114,7 @@ describe('loadConfig', () => {
       'cdn.heartbeat_timeout_ms',
       'cdn.relay_digest_ms',
       'cdn.pipe_idle_ms',
+      'cdn.link_grace_ms',
       'worker.probe_ms',
       'worker.probe_timeout_ms',
       // access control and safe plain RTP
@@ -134,7 +135,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(43); // 48 keys, five documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(44); // 49 keys, five documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -187,6 +188,7 @@ describe('loadConfig', () => {
         'cdn.heartbeat_timeout_ms=900',
         'cdn.relay_digest_ms=3000',
         'cdn.pipe_idle_ms=2500',
+        'cdn.link_grace_ms=7000',
         'worker.probe_ms=0',
         'worker.probe_timeout_ms=2000',
       ),
@@ -235,6 +237,7 @@ describe('loadConfig', () => {
       cdnHeartbeatTimeoutMs: 900,
       cdnRelayDigestMs: 3000,
       cdnPipeIdleMs: 2500,
+      cdnLinkGraceMs: 7000,
       workerProbeMs: 0,
       workerProbeTimeoutMs: 2000,
       tokenSecret: '',
