@@ -3,8 +3,9 @@
 // back-off when it drops. While the link is up, every local stream is relayed to the edge
 // (RelaySession: the relays, and the pipes they share, one per local worker); when it drops, the
 // relays are kept for cdn.link_grace_ms and the next connection reconciles them with the edge
-// (relayDigest / relayHeld), or, past the grace, they go and are set up again on the next one. A relay that fails is tried again
-// with back-off unless the edge's answer says it never can succeed (src/cluster/relayRetry.ts).
+// (relayDigest / relayHeld), or, past the grace, they go and are set up again on the next one. A
+// relay that fails is tried again with back-off unless the edge's answer says it never can succeed
+// (src/cluster/relayRetry.ts).
 //
 // Hung edges: a WebSocket ping every few seconds notices a dead TCP peer slowly, so while the link
 // is up the origin also sends a `ping` request every `cdn.heartbeat_ms` and drops the link when none
@@ -166,6 +167,27 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#connect();
   }
 
+  /** The relay state of a stream on this edge, or null when it is not relayed here. */
+  relayOf(stream: string): StreamRelay | null {
+    return this.#session.relayOf(stream);
+  }
+
+  /** Every relay of this link (pending, relayed or failed). */
+  relays(): StreamRelay[] {
+    return this.#session.relays();
+  }
+
+  /** One pipe per local worker to this edge, shared by every stream of that worker. */
+  get pipes(): OriginPipes {
+    return this.#session.pipes;
+  }
+
+  /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
+  relay(stream: Stream): void {
+    if (this.#state !== 'up' || !this.#peer) return;
+    this.#session.relay(stream);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -243,33 +265,6 @@ export class EdgeLink extends TypedEmitter<Events> {
     }
   }
 
-  /** The relay state of a stream on this edge, or null when it is not relayed here. */
-  relayOf(stream: string): StreamRelay | null {
-    return this.#session.relayOf(stream);
-  }
-
-  /** Every relay of this link (pending, relayed or failed). */
-  relays(): StreamRelay[] {
-    return this.#session.relays();
-  }
-
-  /** One pipe per local worker to this edge, shared by every stream of that worker. */
-  get pipes(): OriginPipes {
-    return this.#session.pipes;
-  }
-
-  /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
-  relay(stream: Stream): void {
-    if (this.#state !== 'up' || !this.#peer) return;
-    this.#session.relay(stream);
-  }
-
-  /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */
-  #sendDigest(): void {
-    if (this.#state !== 'up' || !this.#peer) return;
-    this.#peer.notify('relayDigest', this.#session.digest());
-  }
-
   /** Starts the heartbeat and the periodic digest of a link that just came up. */
   #watch(peer: Peer): void {
     const { cdnHeartbeatMs, cdnHeartbeatTimeoutMs, cdnRelayDigestMs } = this.#options.config;
@@ -296,6 +291,12 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#heartbeat = null;
     if (this.#digestTimer) clearInterval(this.#digestTimer);
     this.#digestTimer = null;
+  }
+
+  /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */
+  #sendDigest(): void {
+    if (this.#state !== 'up' || !this.#peer) return;
+    this.#peer.notify('relayDigest', this.#session.digest());
   }
 
   #onDown(why: string): void {
