@@ -162,6 +162,18 @@ test('a link that drops while its pipe carries media is a blip: the edge keeps t
   expect(edgePool.load[0].transports).toBe(1);
 });
 
+test('an origin that closes a link on purpose (edge removed, origin stopping) ends its relays there at once, with no grace', async () => {
+  await linked();
+  await world.publish('bye-now', ['video']);
+  const onEdge = await relayedOn('edge1', 'bye-now', 1);
+  const closedAt = Date.now();
+  world.link().close();
+  await until(() => onEdge.closed, 1000, 'the edge to drop the stream');
+  // relayEnd, not the pipe's silence (cdn.heartbeat_timeout_ms, 1.5 s), ended it.
+  expect(Date.now() - closedAt).toBeLessThan(500);
+  expect(world.edge().registry.get('bye-now')).toBeUndefined();
+});
+
 /** Opens a raw relay link to the edge, as an intruder (or a test) would. */
 async function rawLink(edge: ReturnType<RelayWorld['edge']>, remote = 'memory:intruder'): Promise<Peer> {
   const { client, server } = memorySocketPair();
