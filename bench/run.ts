@@ -374,8 +374,8 @@ ${netLossSection(loss, lossWindowMs)}
 ## Reading the figures
 
 - "Direct" propagation is the registry update on the origin itself, so its ratio mostly says how
-  much work a relay is (a PipeTransport pair, one \`relayStream\` and one \`relayProducer\` round trip
-  per edge); the milliseconds are what a viewer would notice. Relays to different edges run in
+  much work a relay is (one \`relayStream\` and one \`relayProducer\` round trip per edge, plus a
+  PipeTransport pair and a \`relayPipe\` round trip for the first stream of a worker); the milliseconds are what a viewer would notice. Relays to different edges run in
   parallel, but on this 2-core machine the origin's one worker and the N edge processes share the
   cores, which is why N = 4 costs more than N = 1.
 - The relay hop is one more mediasoup worker and one loopback UDP packet, SRTP-encrypted and decrypted.

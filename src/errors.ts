@@ -11,6 +11,7 @@ export const ERRORS = {
   STREAM_NAME_TAKEN: { status: 409, text: 'A stream of that name is already published on this node.' },
   TRANSPORT_NOT_FOUND: { status: 404, text: 'No transport with that id belongs to this session.' },
   PRODUCER_NOT_FOUND: { status: 404, text: 'No producer with that id belongs to this session.' },
+  PIPE_NOT_FOUND: { status: 404, text: 'Relay channel: no relay pipe of that id on this link (it closed, or was never set up).' },
   CONSUMER_NOT_FOUND: { status: 404, text: 'No consumer with that id belongs to this session.' },
   CANNOT_CONSUME: { status: 422, text: "The player's RTP capabilities cannot receive the stream's codecs." },
   NOT_ALLOWED: { status: 403, text: 'The command is not allowed on this node or in this state.' },

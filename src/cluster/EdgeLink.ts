@@ -1,28 +1,34 @@
 // The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated by proving the
 // cluster secret (an HMAC of the edge's challenge), kept alive by the heartbeat and re-opened with
-// back-off when it drops. While the link is up, every local stream is relayed to the edge; when it drops, the relays go with it and are
-// set up again on the next connection. A relay that fails is tried again with back-off unless the
-// edge's answer says it never can succeed (src/cluster/relayRetry.ts).
+// back-off when it drops. While the link is up, every local stream is relayed to the edge
+// (RelaySession: the relays, and the pipes they share, one per local worker); when it drops, the
+// relays are kept for cdn.link_grace_ms and the next connection reconciles them with the edge
+// (relayDigest / relayHeld), or, past the grace, they go and are set up again on the next one. A
+// relay that fails is tried again with back-off unless the edge's answer says it never can succeed
+// (src/cluster/relayRetry.ts).
 //
 // Hung edges: a WebSocket ping every few seconds notices a dead TCP peer slowly, so while the link
 // is up the origin also sends a `ping` request every `cdn.heartbeat_ms` and drops the link when none
 // was answered for `cdn.heartbeat_timeout_ms` (a stopped or partitioned edge): the edge is no longer
 // chosen for players, and reconnecting re-admits it with every live stream. Leaks: when the link
-// comes up and every `cdn.relay_digest_ms`, the edge is sent the list of relays this link has
-// (`relayDigest`), and drops any relayed stream of the link that is not on it.
+// comes up and every `cdn.relay_digest_ms`, the edge is sent the list of pipes and relays this link
+// has (`relayDigest`), and drops any pipe or relayed stream of the link that is not on it.
 import WebSocket from 'ws';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
 import { Peer, type PeerSocket } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
 import { hostForUrl } from './nodeUrls';
-import { loadNotification, relayStreamClosedNotification } from './relayProtocol';
+import { loadNotification } from './relayProtocol';
 import { LinkHeartbeat } from './LinkHeartbeat';
-import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
+import type { OriginPipes } from './OriginPipes';
+import type { RelayChannel } from './relayChannel';
+import { RelaySession } from './RelaySession';
 import { helloProof } from './secret';
-import { StreamRelay } from './StreamRelay';
+import type { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
 
@@ -58,12 +64,6 @@ export class EdgeLink extends TypedEmitter<Events> {
   #edge: EdgeNodeConfig;
   readonly #options: EdgeLinkOptions;
   readonly #logger: Logger;
-  readonly #relays = new Map<string, StreamRelay>();
-  /** Per relayed stream: forgets it here when the stream closes (removed with the relay). */
-  readonly #closeListeners = new Map<string, { stream: Stream; listener: () => void }>();
-  /** Consecutive failed relays per stream name, for the back-off; cleared by a complete relay. */
-  readonly #failures = new Map<string, number>();
-  readonly #retryTimers = new Map<string, NodeJS.Timeout>();
   #state: LinkState = 'down';
   #peer: Peer | null = null;
   /** The socket under #peer, terminated when the heartbeat finds the edge hung. */
@@ -92,12 +92,35 @@ export class EdgeLink extends TypedEmitter<Events> {
   loadAt: number | null = null;
   #stateSince = Date.now();
   #watched = false;
+  /** This link's pipes and relays (RelaySession), which send on whichever connection is up now. */
+  readonly #session: RelaySession;
 
   constructor(options: EdgeLinkOptions) {
     super();
     this.#edge = options.edge;
     this.#options = options;
     this.#logger = options.logger.child({ edge: options.edge.id });
+    const up = () => (this.#state === 'up' && !this.#closed ? this.#peer : null);
+    const channel: RelayChannel = {
+      get up() {
+        return up() !== null;
+      },
+      request: <T>(method: string, data: Record<string, unknown>) => {
+        const peer = up();
+        return peer ? peer.request<T>(method, data) : Promise.reject(new AppError('NODE_CLOSING', 'the link to the edge is down'));
+      },
+    };
+    this.#session = new RelaySession({
+      channel,
+      config: options.config,
+      logger: this.#logger,
+      relayed: (name) => this.emit('relayed', name),
+      failed: (code) => this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1),
+    });
+    // Back within cdn.link_grace_ms: the relays kept through the blip carry on.
+    this.on('state', (state) => {
+      if (state === 'up') this.#session.resume();
+    });
   }
 
   get edge(): EdgeNodeConfig {
@@ -146,82 +169,23 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   /** The relay state of a stream on this edge, or null when it is not relayed here. */
   relayOf(stream: string): StreamRelay | null {
-    return this.#relays.get(stream) ?? null;
+    return this.#session.relayOf(stream);
   }
 
   /** Every relay of this link (pending, relayed or failed). */
   relays(): StreamRelay[] {
-    return [...this.#relays.values()];
+    return this.#session.relays();
+  }
+
+  /** One pipe per local worker to this edge, shared by every stream of that worker. */
+  get pipes(): OriginPipes {
+    return this.#session.pipes;
   }
 
   /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
   relay(stream: Stream): void {
-    if (this.#state !== 'up' || !this.#peer || this.#relays.has(stream.name) || stream.closed) return;
-    const name = stream.name;
-    const relay = new StreamRelay(stream, this.#peer, this.#options.config, this.#logger, {
-      relayed: () => {
-        if (relay.complete) this.#failures.delete(name);
-        this.emit('relayed', name);
-      },
-      failed: (failure) => this.#onRelayFailed(stream, relay, failure),
-    });
-    this.#relays.set(name, relay);
-    const listener = () => {
-      if (this.#relays.get(name) !== relay) return;
-      this.#forget(name);
-      relay.close(true);
-    };
-    stream.once('close', listener);
-    this.#closeListeners.set(name, { stream, listener });
-  }
-
-  /**
-   * A relay that failed for a reason that can pass (the edge has a local stream of that name, a
-   * timeout, a pipe failing here) is tried again while the link is up and the stream lives, after
-   * 2 s, 4 s, 8 s ... at most 30 s, so the edge catches up by itself once the cause is gone. One
-   * the edge refused for good (a name or codec it does not take) stays failed until the link is
-   * re-established. Either way the failed state and its reason stay visible in find_all.
-   */
-  #onRelayFailed(stream: Stream, failed: StreamRelay, failure: RelayFailure): void {
-    const name = stream.name;
-    if (this.#closed || this.#relays.get(name) !== failed) return;
-    const log = { stream: name, code: failure.code, err: failure.message };
-    this.failuresByCode.set(failure.code, (this.failuresByCode.get(failure.code) ?? 0) + 1);
-    if (isPermanent(failure)) {
-      this.#logger.warn(log, 'relay to edge failed; not retried: the edge refuses it for good');
-      return;
-    }
-    const attempt = this.#failures.get(name) ?? 0;
-    this.#failures.set(name, attempt + 1);
-    const delay = relayRetryDelay(attempt);
-    // The first failure of a streak is worth a warning; the retries that follow are routine.
-    this.#logger[attempt === 0 ? 'warn' : 'info']({ ...log, attempt: attempt + 1, retryInMs: delay }, 'relay to edge failed; retrying');
-    const timer = setTimeout(() => {
-      this.#retryTimers.delete(name);
-      if (this.#closed || this.#relays.get(name) !== failed || stream.closed) return;
-      this.#relays.delete(name);
-      this.#removeCloseListener(name);
-      failed.close(true);
-      this.relay(stream);
-    }, delay);
-    timer.unref();
-    this.#retryTimers.set(name, timer);
-  }
-
-  /** Drops everything this link keeps about a stream's relay (not the relay itself). */
-  #forget(name: string): void {
-    this.#relays.delete(name);
-    this.#removeCloseListener(name);
-    this.#failures.delete(name);
-    const timer = this.#retryTimers.get(name);
-    if (timer) clearTimeout(timer);
-    this.#retryTimers.delete(name);
-  }
-
-  #removeCloseListener(name: string): void {
-    const entry = this.#closeListeners.get(name);
-    if (entry) entry.stream.off('close', entry.listener);
-    this.#closeListeners.delete(name);
+    if (this.#state !== 'up' || !this.#peer) return;
+    this.#session.relay(stream);
   }
 
   close(): void {
@@ -229,7 +193,9 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#stopWatching();
-    this.#dropRelays();
+    // On purpose, not a blip: the edge drops our streams at once instead of keeping them in grace.
+    if (this.#state === 'up') this.#peer?.notify('relayEnd', {});
+    this.#session.dropAll();
     this.#peer?.close(1001, 'origin closing');
     this.#setState('down');
   }
@@ -241,13 +207,6 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.emit('state', state);
   }
 
-  #dropRelays(): void {
-    for (const [name, relay] of [...this.#relays]) {
-      this.#forget(name);
-      relay.close(false);
-    }
-  }
-
   #connect(): void {
     this.#timer = null;
     if (this.#closed) return;
@@ -257,14 +216,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#peer = peer;
     this.#socket = ws;
     peer.on('notification', (n) => {
-      if (n.method === 'relayStreamClosed') {
-        const lost = relayStreamClosedNotification.safeParse(n.data);
-        if (!lost.success) return void this.#logger.warn('edge sent a bad relayStreamClosed');
-        const relay = this.#relays.get(lost.data.stream);
-        // A late notice about an earlier relay of that name must not fail the current one.
-        if (relay && (lost.data.relayId === undefined || lost.data.relayId === relay.id)) relay.lostOnEdge();
-        return;
-      }
+      if (this.#session.notice(n.method, n.data)) return;
       if (n.method !== 'load') return;
       const load = loadNotification.safeParse(n.data);
       if (!load.success) return void this.#logger.warn('edge sent a bad load report');
@@ -341,11 +293,10 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#digestTimer = null;
   }
 
-  /** Tells the edge every relay this link has, so it can drop relayed streams nobody ends any more. */
+  /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */
   #sendDigest(): void {
     if (this.#state !== 'up' || !this.#peer) return;
-    const streams = [...this.#relays].map(([stream, relay]) => ({ stream, relayId: relay.id }));
-    this.#peer.notify('relayDigest', { streams });
+    this.#peer.notify('relayDigest', this.#session.digest());
   }
 
   #onDown(why: string): void {
@@ -353,7 +304,9 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#peer = null;
     this.#socket = null;
     this.#upSince = null;
-    this.#dropRelays();
+    // A link that was up is a blip until cdn.link_grace_ms says otherwise: the relays and pipes
+    // stay (RelaySession.suspend), and no player is sent to this edge meanwhile (it is not 'up').
+    if (this.#state === 'up' && !this.#closed) this.#session.suspend(this.#options.config.cdnLinkGraceMs);
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
     this.#setState('down');
     if (this.#closed) return;

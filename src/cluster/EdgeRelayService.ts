@@ -1,26 +1,28 @@
 // The edge side of the static CDN: accepts relay links from an origin at <prefix>/cdn/relay,
-// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and turns each relayed stream into a local stream fed by a
-// PipeTransport. When a link goes, the streams that came over it go with it (their players get
-// UNPUBLISHED), so a restarted origin can push the same names again.
+// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and hands its
+// relay commands to the origin's session (EdgeRelaySession: its pipes, and each relayed stream as a
+// local stream fed by one of them).
 //
-// An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` is taken as gone:
-// its link is dropped with its streams, so their players are told at once instead of watching a
-// frozen picture. Nothing a race leaves behind outlives the origin's next `relayDigest`: a relayed
-// stream of the link that the origin no longer lists is dropped.
+// An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` has its link
+// dropped. Its session is not: it is kept for `cdn.link_grace_ms` while its pipes carry media, and
+// the next link of the same origin instance takes it over (EdgeSessions); a pipe that went silent
+// too goes with its streams at once, so players are not left watching a frozen picture. Nothing a
+// race leaves behind outlives the origin's next `relayDigest`, answered with `relayHeld` so the
+// origin restores what is missing here.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type * as ms from 'mediasoup/types';
 import { WebSocketServer } from 'ws';
 import type { NodeConfig } from '../config/types';
 import { AppError, peerMistake } from '../errors';
 import type { Logger } from '../log';
 import { Peer, type PeerSocket } from '../rpc/Peer';
-import type { Stream } from '../streams/Stream';
 import type { PublishService } from '../streams/PublishService';
 import { refuseUpgrade } from '../rpc/upgrade';
 import { SilenceWatch } from './LinkHeartbeat';
-import { parseRelayRequest, relayDigestNotification, type RelayRequest, watchNotification } from './relayProtocol';
+import type { EdgeRelaySession } from './EdgeRelaySession';
+import { EdgeSessions, type SessionLink } from './EdgeSessions';
+import { parseRelayRequest, type RelayRequest, relayEndNotification, watchNotification } from './relayProtocol';
 import { HandshakeFailures } from './handshakeFailures';
 import { newNonce, proofMatches } from './secret';
 
@@ -33,15 +35,8 @@ export interface EdgeRelayServiceOptions {
   load: () => { players: number; cpuLoad: number; connections: number; streams?: Record<string, number>; bitrateIn?: number; bitrateOut?: number };
 }
 
-interface Relayed {
-  stream: Stream;
-  pipe: ms.PipeTransport;
-  /** The origin's id for this relay (absent from origins that send none). */
-  relayId?: string;
-}
-
 /** One origin's link to this edge. */
-class InboundLink {
+class InboundLink implements SessionLink {
   readonly id = randomUUID();
   readonly since = Date.now();
   originId = '';
@@ -51,9 +46,8 @@ class InboundLink {
   nonce: string | null = null;
   /** Closes the link if the handshake is not done in time (config.cdnHandshakeTimeoutMs). */
   handshakeTimer: NodeJS.Timeout | null = null;
-  readonly relayed = new Map<string, Relayed>();
-  /** relayStream requests still being set up, by relay id: true once the origin cancelled them. */
-  readonly settingUp = new Map<string, boolean>();
+  /** The origin's session (pipes and relayed streams) this link carries, once it is authenticated. */
+  relays: EdgeRelaySession | null = null;
   loadTimer: NodeJS.Timeout | null = null;
   /** Drops the link when the origin goes silent (started once the link is authenticated). */
   silence: SilenceWatch | null = null;
@@ -63,6 +57,10 @@ class InboundLink {
     readonly peer: Peer,
     readonly remote: string,
   ) {}
+
+  notify(method: string, data: Record<string, unknown>): void {
+    this.peer.notify(method, data);
+  }
 }
 
 export class EdgeRelayService {
@@ -72,18 +70,21 @@ export class EdgeRelayService {
   /** Failed handshakes per remote address: refused over the limit, logged once per window. */
   readonly #failures = new HandshakeFailures();
   readonly #failureSummary: NodeJS.Timeout;
+  /** Every origin's relay session, kept through a blip of its link. */
+  readonly #sessions: EdgeSessions;
   #closed = false;
 
   constructor(options: EdgeRelayServiceOptions) {
     this.#options = options;
+    this.#sessions = new EdgeSessions({ config: options.config, publish: options.publish, logger: options.logger });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
     this.#failureSummary = setInterval(() => this.#logFailures(), this.#failures.windowMs);
     this.#failureSummary.unref();
   }
 
-  /** True while an origin holds an authenticated link to this node. */
+  /** True while an origin holds an authenticated link to this node, or its relays are kept through a blip of one. */
   get linked(): boolean {
-    return [...this.#links].some((l) => l.authenticated);
+    return [...this.#links].some((l) => l.authenticated) || this.#sessions.inGrace().length > 0;
   }
 
   /** True while a linked origin's console wants this node's traffic figures (see relayProtocol `watch`). */
@@ -94,7 +95,7 @@ export class EdgeRelayService {
   links(): { originId: string; remote: string; since: string; streams: string[] }[] {
     return [...this.#links]
       .filter((l) => l.authenticated)
-      .map((l) => ({ originId: l.originId, remote: l.remote, since: new Date(l.since).toISOString(), streams: [...l.relayed.keys()] }));
+      .map((l) => ({ originId: l.originId, remote: l.remote, since: new Date(l.since).toISOString(), streams: l.relays?.streams() ?? [] }));
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -131,7 +132,14 @@ export class EdgeRelayService {
     peer.on('notification', (n) => {
       if (!link.authenticated) return;
       link.silence?.heard();
-      if (n.method === 'relayDigest') this.#reconcile(link, n.data);
+      if (n.method === 'relayEnd') {
+        if (relayEndNotification.safeParse(n.data).success) this.#sessions.end(link, 'the origin ended its relays here (relayEnd); its streams dropped');
+        else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad relayEnd');
+      }
+      if (n.method === 'relayDigest') {
+        const held = this.#session(link).reconcile(n.data);
+        if (held) link.notify('relayHeld', held);
+      }
       if (n.method === 'watch') {
         const watch = watchNotification.safeParse(n.data);
         if (watch.success) link.watched = watch.data.on;
@@ -147,6 +155,7 @@ export class EdgeRelayService {
     clearInterval(this.#failureSummary);
     this.#logFailures();
     for (const link of [...this.#links]) this.#dropLink(link, 'node closing');
+    this.#sessions.close();
     this.#wss.close();
   }
 
@@ -155,14 +164,10 @@ export class EdgeRelayService {
     if (link.loadTimer) clearInterval(link.loadTimer);
     link.silence?.stop();
     if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
-    for (const { stream, pipe } of link.relayed.values()) {
-      stream.close();
-      pipe.close();
-    }
-    if (link.authenticated) {
-      this.#options.logger.info({ origin: link.originId, streams: link.relayed.size }, `origin link down (${why}); its streams dropped`);
-    }
-    link.relayed.clear();
+    // The session stays for cdn.link_grace_ms (EdgeSessions logs it); node closing ends it in close().
+    if (link.relays) this.#sessions.detach(link, why);
+    else if (link.authenticated) this.#options.logger.info({ origin: link.originId }, `origin link down (${why})`);
+    link.relays = null;
     link.peer.close(1000, why);
   }
 
@@ -175,6 +180,8 @@ export class EdgeRelayService {
     if (request.method === 'hello') {
       const answer = this.#hello(link, request.data);
       this.#watchOrigin(link);
+      // Takes over the origin's session now: a restarted origin's old streams go at once.
+      if (link.authenticated) this.#session(link);
       return answer;
     }
     if (!link.authenticated) {
@@ -185,39 +192,15 @@ export class EdgeRelayService {
     switch (request.method) {
       case 'ping':
         return {};
-      case 'relayStream':
-        return this.#relayStream(link, request.data);
-      case 'relayProducer': {
-        const entry = this.#entry(link, request.data.stream, request.data.relayId);
-        const producer = await entry.pipe.produce({
-          id: request.data.producerId,
-          kind: request.data.kind,
-          rtpParameters: request.data.rtpParameters as unknown as ms.RtpParameters,
-          paused: request.data.paused,
-        });
-        if (entry.stream.closed) {
-          producer.close();
-          throw new AppError('STREAM_NOT_FOUND', 'stream was unpublished meanwhile');
-        }
-        entry.stream.addProducer(producer);
-        return {};
-      }
-      case 'relayProducerPause':
-        await this.#producer(link, request.data).pause();
-        return {};
-      case 'relayProducerResume':
-        await this.#producer(link, request.data).resume();
-        return {};
-      case 'relayProducerClose':
-        this.#producer(link, request.data).close();
-        return {};
-      case 'relayUnpublish':
-        return this.#relayUnpublish(link, request.data);
-      default: {
-        const never: never = request;
-        throw new AppError('UNKNOWN_COMMAND', String((never as { method: string }).method));
-      }
+      default:
+        return this.#session(link).handle(request);
     }
+  }
+
+  /** The session of the link's origin that relay commands and digests go to (taken over, or made, on first use). */
+  #session(link: InboundLink): EdgeRelaySession {
+    link.relays ??= this.#sessions.attach(link.originId, link.instanceId, link);
+    return link.relays;
   }
 
   #hello(link: InboundLink, data: { originId: string; instanceId: string; proof: string }): unknown {
@@ -259,95 +242,6 @@ export class EdgeRelayService {
     });
   }
 
-  /** Drops the relayed streams (and cancels the set-ups) of the link that the origin's digest does not list. */
-  #reconcile(link: InboundLink, data: Record<string, unknown>): void {
-    const { logger } = this.#options;
-    const digest = relayDigestNotification.safeParse(data);
-    if (!digest.success) return void logger.warn({ origin: link.originId }, 'origin sent a bad relayDigest; ignored');
-    const ids = new Set(digest.data.streams.map((s) => s.relayId));
-    const names = new Set(digest.data.streams.map((s) => s.stream));
-    for (const relayId of link.settingUp.keys()) if (!ids.has(relayId)) link.settingUp.set(relayId, true);
-    for (const [name, entry] of [...link.relayed]) {
-      const listed = entry.relayId === undefined ? names.has(name) : ids.has(entry.relayId);
-      if (listed) continue;
-      logger.warn({ stream: name, origin: link.originId }, 'relayed stream no longer on the origin (relayDigest); dropped');
-      this.#drop(link, name, entry);
-    }
-  }
-
-  #drop(link: InboundLink, name: string, entry: Relayed): void {
-    link.relayed.delete(name);
-    entry.stream.close();
-    entry.pipe.close();
-  }
-
-  #relayUnpublish(link: InboundLink, data: { stream: string; relayId?: string }): unknown {
-    const { logger } = this.#options;
-    if (data.relayId !== undefined) {
-      // Still being set up: it is dropped as soon as it is made (see #relayStream).
-      if (link.settingUp.has(data.relayId)) {
-        link.settingUp.set(data.relayId, true);
-        return {};
-      }
-      // Already gone (or replaced by a newer relay of the name): nothing to do, and no error.
-      const entry = link.relayed.get(data.stream);
-      if (entry?.relayId !== data.relayId) return {};
-    }
-    const entry = this.#entry(link, data.stream, data.relayId);
-    this.#drop(link, data.stream, entry);
-    logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream unpublished');
-    return {};
-  }
-
-  async #relayStream(link: InboundLink, data: { stream: string; relayId?: string; ip: string; port: number; srtpParameters: Record<string, unknown> }) {
-    const { publish, logger } = this.#options;
-    const { relayId } = data;
-    // The origin runs one relay per name and link: an older one of this link that it ended is
-    // stale (its relayUnpublish got lost or is yet to come), and must not block the new one.
-    const stale = link.relayed.get(data.stream);
-    if (stale && relayId !== undefined && stale.relayId !== relayId) {
-      logger.info({ stream: data.stream, origin: link.originId }, 'a new relay of the stream replaces a stale one');
-      this.#drop(link, data.stream, stale);
-    }
-    if (relayId !== undefined) link.settingUp.set(relayId, false);
-    let made;
-    let cancelled = false;
-    try {
-      made = await publish.acceptRelay(
-        data.stream,
-        { originId: link.originId, linkId: link.id },
-        // mediasoup checks the SRTP parameters as it connects; its TypeErrors become BAD_REQUEST.
-        { ip: data.ip, port: data.port, srtpParameters: data.srtpParameters as unknown as ms.SrtpParameters },
-      );
-    } finally {
-      if (relayId !== undefined) cancelled = link.settingUp.get(relayId) === true;
-      if (relayId !== undefined) link.settingUp.delete(relayId);
-    }
-    const { stream, pipe } = made;
-    if (!this.#links.has(link)) {
-      stream.close();
-      throw new AppError('NODE_CLOSING', 'link closed');
-    }
-    // relayUnpublish (or a digest without this relay) arrived while the stream was being made.
-    if (cancelled) {
-      stream.close();
-      logger.info({ stream: data.stream, origin: link.originId }, 'relay ended by the origin while it was set up; dropped');
-      throw new AppError('STREAM_NOT_FOUND', `the origin ended this relay of "${data.stream}" while it was set up`);
-    }
-    link.relayed.set(data.stream, { stream, pipe, relayId });
-    stream.once('close', () => {
-      if (link.relayed.get(data.stream)?.stream !== stream) return; // unpublished by the origin
-      link.relayed.delete(data.stream);
-      // Lost here (a worker died) while the link lives: tell the origin, which relays it again.
-      if (this.#links.has(link)) {
-        logger.warn({ stream: data.stream, origin: link.originId }, 'relayed stream lost; asking the origin to relay it again');
-        link.peer.notify('relayStreamClosed', { stream: data.stream, ...(relayId !== undefined ? { relayId } : {}) });
-      }
-    });
-    logger.info({ stream: data.stream, origin: link.originId }, 'relayed stream added');
-    return { ip: pipe.tuple.localAddress, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters };
-  }
-
   /**
    * A failed handshake: the first from an address in a window is logged alone (with why), the rest
    * are summed up every window ("N failed relay handshakes from <ip> in the last 10 s").
@@ -364,22 +258,6 @@ export class EdgeRelayService {
     for (const { address, count } of this.#failures.drain(Date.now())) {
       this.#options.logger.warn({ remote: address, count }, `${count} failed relay handshakes from ${address} in the last ${seconds} s`);
     }
-  }
-
-  /** The relayed stream of that name on the link; with a relay id, only that relay's. */
-  #entry(link: InboundLink, name: string, relayId?: string): Relayed {
-    const entry = link.relayed.get(name);
-    if (!entry || (relayId !== undefined && entry.relayId !== undefined && entry.relayId !== relayId)) {
-      throw new AppError('STREAM_NOT_FOUND', `no relayed stream "${name}" on this link`);
-    }
-    return entry;
-  }
-
-  #producer(link: InboundLink, data: { stream: string; relayId?: string; producerId: string }): ms.Producer {
-    const { producerId } = data;
-    const producer = this.#entry(link, data.stream, data.relayId).stream.producers.find((p) => p.id === producerId);
-    if (!producer) throw new AppError('PRODUCER_NOT_FOUND', `no relayed producer ${producerId}`);
-    return producer;
   }
 }
 

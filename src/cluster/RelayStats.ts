@@ -1,6 +1,6 @@
-// The origin's relay traffic, per edge and per stream relayed there, read from the pipes'
-// mediasoup stats. A pipe's counters start at zero with each relay (a retry or a reconnect makes a
-// new pipe), so the per-edge totals /metrics exports are kept here as sums of what each relay added
+// The origin's relay traffic, per edge and per stream relayed there, read from each relay's pipe
+// consumers' mediasoup stats. Those counters start at zero with each relay (a retry or a reconnect
+// makes new consumers), so the per-edge totals /metrics exports are kept here as sums of what each relay added
 // since the last read: they only grow, as Prometheus counters must. Reads closer than a second
 // share one measurement (the console and a scrape may ask at once).
 import type { Logger } from '../log';

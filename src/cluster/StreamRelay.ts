@@ -1,21 +1,20 @@
-// One local stream of the origin piped to one edge: a PipeTransport pair with SRTP and RTX, one
-// pipe consumer per producer here and a matching producer there. Pause, resume and close cross
-// the link as commands (mediasoup does not carry them across hosts). Operations run one at a
-// time, in order, so a producer added while the pipe is being set up is relayed after it. A failure
-// closes the pipe here and drops the half-relayed stream on the edge, then tells the owner (the
-// EdgeLink), which decides whether to try again.
+// One local stream of the origin relayed to one edge over the pipe its worker shares with that
+// edge (OriginPipes): one pipe consumer per producer here and a matching producer there. Pause,
+// resume and close cross the link as commands (mediasoup does not carry them across hosts).
+// Operations run one at a time, in order, so a producer added while the relay is being set up is
+// relayed after it. A failure drops the half-relayed stream on the edge, then tells the owner (the
+// EdgeLink), which decides whether to try again. The pipe is not this relay's: ending the relay
+// closes its consumers and releases the pipe, which other streams may still use.
 //
 // Each relay has its own id, sent with every command: the edge drops the stream of this relay
 // (`relayUnpublish`) as soon as the relay ends, even when the edge has not answered `relayStream`
 // yet, and a late command about an earlier relay of the same name cannot touch a newer one.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/types';
-import type { NodeConfig } from '../config/types';
-import { toWireError } from '../errors';
-import { listenInfoOf } from '../media/transports';
 import type { Logger } from '../log';
-import type { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
+import type { OriginPipe, OriginPipes, PipeUser } from './OriginPipes';
+import { ask, failureOf, type RelayChannel } from './relayChannel';
 import type { RelayFailure } from './relayRetry';
 
 export type RelayState = 'pending' | 'relayed' | 'failed' | 'closed';
@@ -32,13 +31,16 @@ export interface RelayTraffic {
   packetsRetransmitted: number;
 }
 
-export class StreamRelay {
+export class StreamRelay implements PipeUser {
   readonly stream: Stream;
   /** This relay among every relay of the stream's name over the link (see relayProtocol.ts). */
   readonly id = randomUUID();
   #state: RelayState = 'pending';
   #error: string | null = null;
-  #pipe: ms.PipeTransport | null = null;
+  /** The shared pipe this relay uses (acquired when it starts, released when it ends). */
+  #pipe: OriginPipe | null = null;
+  /** The pipe's transport once it is connected. */
+  #transport: ms.PipeTransport | null = null;
   /**
    * relayStream was sent: the edge holds (or is making) this relay's stream until relayUnpublish.
    * Set before the answer, so a relay that ends meanwhile still tells the edge.
@@ -49,17 +51,22 @@ export class StreamRelay {
   /** Pipe consumers by producer id, read by stats(). */
   readonly #consumers = new Map<string, ms.Consumer>();
   #queue: Promise<void> = Promise.resolve();
-  readonly #peer: Peer;
-  readonly #config: NodeConfig;
+  readonly #channel: RelayChannel;
+  readonly #pipes: OriginPipes;
   readonly #logger: Logger;
   readonly #detach: (() => void)[] = [];
   readonly #onRelayed: () => void;
   readonly #onFailed: (failure: RelayFailure) => void;
 
-  constructor(stream: Stream, peer: Peer, config: NodeConfig, logger: Logger, hooks: { relayed: () => void; failed: (failure: RelayFailure) => void }) {
+  constructor(
+    stream: Stream,
+    link: { channel: RelayChannel; pipes: OriginPipes },
+    logger: Logger,
+    hooks: { relayed: () => void; failed: (failure: RelayFailure) => void },
+  ) {
     this.stream = stream;
-    this.#peer = peer;
-    this.#config = config;
+    this.#channel = link.channel;
+    this.#pipes = link.pipes;
     this.#logger = logger.child({ stream: stream.name });
     this.#onRelayed = hooks.relayed;
     this.#onFailed = hooks.failed;
@@ -83,14 +90,25 @@ export class StreamRelay {
     return this.#state === 'relayed' && this.stream.producers.every((p) => this.#relayedProducers.has(p.id));
   }
 
-  /** The pipe's traffic to the edge, or null while there is no pipe (pending, failed, closed). */
+  /** relayStream was sent and the relay did not end: the edge holds (or is making) its stream. */
+  get onEdge(): boolean {
+    return this.#edgeHolds;
+  }
+
+  /** The id of the pipe this relay uses, or null before it has one and after it ended. */
+  get pipeId(): string | null {
+    return this.#pipe?.id ?? null;
+  }
+
+  /**
+   * This stream's traffic to the edge (its pipe consumers'; the pipe itself is shared with other
+   * streams), or null while it has no pipe (pending, failed, closed).
+   */
   async stats(): Promise<RelayTraffic | null> {
-    const pipe = this.#pipe;
-    if (!pipe || pipe.closed) return null;
-    const [transport] = await pipe.getStats();
+    if (!this.#transport || this.#transport.closed || this.#state !== 'relayed') return null;
     const traffic: RelayTraffic = {
-      bytesSent: transport?.bytesSent ?? 0,
-      bitrate: transport?.sendBitrate ?? 0,
+      bytesSent: 0,
+      bitrate: 0,
       packetsSent: 0,
       packetsLost: 0,
       packetsRetransmitted: 0,
@@ -99,6 +117,8 @@ export class StreamRelay {
       if (consumer.closed) continue;
       for (const stat of await consumer.getStats()) {
         if (stat.type !== 'outbound-rtp') continue;
+        traffic.bytesSent += stat.byteCount;
+        traffic.bitrate += stat.bitrate;
         traffic.packetsSent += stat.packetCount;
         traffic.packetsLost += stat.packetsLost;
         traffic.packetsRetransmitted += stat.packetsRetransmitted;
@@ -113,20 +133,37 @@ export class StreamRelay {
     this.#failWith({ code: 'MEDIA_UNAVAILABLE', message: 'edge lost the stream', where: 'edge' });
   }
 
+  /** The shared pipe is gone under this relay (PipeUser): it fails, and is retried on a new pipe. */
+  pipeLost(failure: RelayFailure): void {
+    // The edge closed the stream with its side of the pipe; nothing to withdraw there.
+    if (failure.where === 'edge') this.#edgeHolds = false;
+    this.#failWith(failure);
+  }
+
   /** Stops relaying; tells the edge to drop the stream when `notifyEdge`. Idempotent. */
   close(notifyEdge: boolean): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     for (const detach of this.#detach) detach();
-    this.#pipe?.close();
+    this.#leavePipe();
     if (notifyEdge) this.#dropOnEdge();
+  }
+
+  /** Closes this relay's pipe consumers and releases the shared pipe (other streams keep it). */
+  #leavePipe(): void {
+    for (const consumer of this.#consumers.values()) consumer.close();
+    this.#consumers.clear();
+    this.#relayedProducers.clear();
+    if (this.#pipe) this.#pipes.release(this.#pipe, this);
+    this.#pipe = null;
+    this.#transport = null;
   }
 
   /** Tells the edge to drop the stream it holds from this relay (once). */
   #dropOnEdge(): void {
-    if (!this.#edgeHolds || this.#peer.closed) return;
+    if (!this.#edgeHolds || !this.#channel.up) return;
     this.#edgeHolds = false;
-    this.#peer.request('relayUnpublish', { stream: this.stream.name, relayId: this.id }).catch((err: Error) => {
+    this.#channel.request('relayUnpublish', { stream: this.stream.name, relayId: this.id }).catch((err: Error) => {
       // The edge drops the stream anyway when the link goes; nothing more to do here.
       this.#logger.info({ err: err.message }, 'edge did not confirm relayUnpublish');
     });
@@ -137,20 +174,15 @@ export class StreamRelay {
     this.#state = 'failed';
     this.#error = `${failure.code}: ${failure.message}`;
     for (const detach of this.#detach) detach();
-    // Nothing of a failed relay is kept: a retry starts from a new pipe, and the edge must not
-    // keep a stream with some of its tracks, which players there would take for the whole one.
-    this.#pipe?.close();
+    // Nothing of a failed relay is kept: a retry starts afresh, and the edge must not keep a
+    // stream with some of its tracks, which players there would take for the whole one.
+    this.#leavePipe();
     this.#dropOnEdge();
     this.#onFailed(failure);
   }
 
-  /** A relay command to the edge; its refusals are marked as the edge's answers. */
-  async #ask<T = unknown>(method: string, data: Record<string, unknown>): Promise<T> {
-    try {
-      return await this.#peer.request<T>(method, data);
-    } catch (err) {
-      throw new EdgeAnswer(err, method);
-    }
+  #ask<T = unknown>(method: string, data: Record<string, unknown>): Promise<T> {
+    return ask<T>(this.#channel, method, data);
   }
 
   #run(step: () => Promise<void>): void {
@@ -165,27 +197,16 @@ export class StreamRelay {
   }
 
   async #open(): Promise<void> {
-    const pipe = await this.stream.router.createPipeTransport({
-      listenInfo: listenInfoOf(this.#config, 'udp'),
-      enableSrtp: true,
-      enableRtx: true,
-    });
+    const pipe = this.#pipes.acquire(this.stream.router, this);
     this.#pipe = pipe;
-    // Closed or failed meanwhile (close() and #failWith() closed #pipe while it was still null).
-    if ((this.#state as RelayState) !== 'pending') return void pipe.close();
-    const answer = this.#ask<{ ip: string; port: number; srtpParameters: ms.SrtpParameters }>('relayStream', {
-      stream: this.stream.name,
-      relayId: this.id,
-      ip: pipe.tuple.localAddress,
-      port: pipe.tuple.localPort,
-      srtpParameters: pipe.srtpParameters as unknown as Record<string, unknown>,
-    });
+    const transport = await pipe.ready;
+    if ((this.#state as RelayState) !== 'pending' || pipe.closed) return;
+    this.#transport = transport;
+    const answer = this.#ask('relayStream', { stream: this.stream.name, relayId: this.id, pipeId: pipe.id });
     // From here on, ending this relay sends relayUnpublish at once: it reaches the edge after
     // relayStream and cancels it there, whether or not the edge answered (or ever answers) it.
     this.#edgeHolds = true;
-    const remote = await answer;
-    if ((this.#state as RelayState) !== 'pending') return;
-    await pipe.connect({ ip: remote.ip, port: remote.port, srtpParameters: remote.srtpParameters });
+    await answer;
     if ((this.#state as RelayState) !== 'pending') return;
     this.#state = 'relayed';
     this.#onRelayed();
@@ -196,8 +217,10 @@ export class StreamRelay {
     const name = this.stream.name;
     let consumer: ms.Consumer | null = null;
     this.#run(async () => {
-      if (producer.closed || !this.#pipe) return;
-      consumer = await this.#pipe.consume({ producerId: producer.id });
+      if (producer.closed || !this.#transport) return;
+      consumer = await this.#transport.consume({ producerId: producer.id });
+      // Ended meanwhile: the pipe is shared, so nothing else would close this consumer.
+      if (this.#state === 'closed' || this.#state === 'failed') return void consumer.close();
       this.#consumers.set(producer.id, consumer);
       await this.#ask('relayProducer', {
         stream: name,
@@ -231,18 +254,4 @@ export class StreamRelay {
       producer.observer.off('close', onClose);
     });
   }
-}
-
-/** A relay command that failed: the edge's answer, or no answer (TIMEOUT, link closed). */
-class EdgeAnswer extends Error {
-  readonly answer: unknown;
-  constructor(answer: unknown, method: string) {
-    super(`${method}: ${(answer as Error).message}`);
-    this.answer = answer;
-  }
-}
-
-function failureOf(err: unknown): RelayFailure {
-  if (err instanceof EdgeAnswer) return { code: toWireError(err.answer).code, message: err.message, where: 'edge' };
-  return { code: toWireError(err).code, message: err instanceof Error ? err.message : String(err), where: 'origin' };
 }

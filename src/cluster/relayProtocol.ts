@@ -14,6 +14,12 @@ const id = z.string().min(1).max(64);
  */
 const relayId = id.optional();
 const tuple = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535), srtpParameters: objectLike };
+/**
+ * Names one pipe transport pair between an origin worker and this edge (a new one each time one is
+ * made). Every stream of that origin worker crosses it: ports grow with workers and edges, not with
+ * streams (docs/networks.md).
+ */
+const pipeId = id;
 
 export const RELAY_REQUESTS = {
   /** Asks the edge for a single-use nonce; the origin proves it knows cdn_secret with it (src/cluster/secret.ts). */
@@ -22,7 +28,12 @@ export const RELAY_REQUESTS = {
   hello: z.strictObject({ originId: z.string().min(1).max(128), instanceId: id, proof: z.string().min(1).max(128) }),
   /** The origin's heartbeat: answered at once; a link on which pings stop is dropped (see EdgeLink, EdgeRelayService). */
   ping: z.strictObject({}),
-  relayStream: z.strictObject({ stream: streamName, relayId, ...tuple }),
+  /** Opens the edge's side of a pipe: answered with the edge's tuple {ip, port, srtpParameters}. */
+  relayPipe: z.strictObject({ pipeId, ...tuple }),
+  /** Closes a pipe the origin no longer uses (idle) with any stream still on it. */
+  relayPipeClose: z.strictObject({ pipeId }),
+  /** A stream whose tracks arrive on pipe `pipeId`; relayId is required (one per relay attempt). */
+  relayStream: z.strictObject({ stream: streamName, relayId: id, pipeId }),
   relayProducer: z.strictObject({
     stream: streamName,
     relayId,
@@ -78,14 +89,39 @@ export const watchNotification = z.strictObject({ on: z.boolean() });
 /** Edge -> origin notification: a relayed stream was lost on the edge (e.g. its worker died). */
 export const relayStreamClosedNotification = z.strictObject({ stream: streamName, relayId });
 
+/**
+ * Origin -> edge notification, just before the origin closes the link on purpose (the edge left
+ * loadbalancing.xml, the origin is shutting down): its relays end now, with no grace period.
+ */
+export const relayEndNotification = z.strictObject({});
+
+/** Edge -> origin notification: a pipe closed on the edge (its worker died); every stream on it went with it. */
+export const relayPipeClosedNotification = z.strictObject({ pipeId });
+
 /** Most relays one digest lists: far above any real origin, low enough to bound the work of a forged one. */
 export const MAX_DIGEST_ENTRIES = 100_000;
+/** Most pipes one digest lists: one per origin worker, so 1024 (the `workers` cap) is plenty. */
+export const MAX_DIGEST_PIPES = 1024;
+
+const digestLists = {
+  /** Numbers the digest; the edge's relayHeld answer names the digest it answers. */
+  seq: z.number().int().nonnegative(),
+  pipes: z.array(pipeId).max(MAX_DIGEST_PIPES),
+  streams: z.array(z.strictObject({ stream: streamName, relayId: id, pipeId })).max(MAX_DIGEST_ENTRIES),
+};
 
 /**
- * Origin -> edge notification, when the link comes up and every `cdn.relay_digest_ms`: every relay
- * the origin has on this link. The edge drops the relayed streams of the link that are not listed
- * (a relay whose end it never heard of), so nothing a race left behind outlives one digest.
+ * Origin -> edge notification, when the link comes up and every `cdn.relay_digest_ms`: every pipe
+ * and every relay the origin has sent to the edge over this session. The edge drops the relayed
+ * streams and pipes of the origin that are not listed (a relay whose end it never heard of), so
+ * nothing a race left behind outlives one digest, and answers with relayHeld.
  */
-export const relayDigestNotification = z.strictObject({
-  streams: z.array(z.strictObject({ stream: streamName, relayId: id })).max(MAX_DIGEST_ENTRIES),
-});
+export const relayDigestNotification = z.strictObject(digestLists);
+
+/**
+ * Edge -> origin notification, the answer to relayDigest `seq`: every pipe (made or being made) and
+ * relayed stream the edge holds from this origin after reading it. The origin relays again, at
+ * once, whatever it listed that the edge no longer holds (lost on the edge while the link was down,
+ * or by any other means): the second half of the two-way digest.
+ */
+export const relayHeldNotification = z.strictObject(digestLists);

@@ -240,6 +240,9 @@ export const PROPERTY_SPECS: PropertySpecs = {
     parse: (raw) => parseInteger(raw, 20, 3_600_000),
   },
   cdnRelayDigestMs: { key: 'cdn.relay_digest_ms', env: ['CDN_RELAY_DIGEST_MS'], default: 5000, parse: (raw) => parseInteger(raw, 10, 3_600_000) },
+  // ---- relay pipes and sessions (issue 18) ----
+  cdnPipeIdleMs: { key: 'cdn.pipe_idle_ms', env: ['CDN_PIPE_IDLE_MS'], default: 10000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  cdnLinkGraceMs: { key: 'cdn.link_grace_ms', env: ['CDN_LINK_GRACE_MS'], default: 10000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   workerProbeMs: { key: 'worker.probe_ms', env: ['WORKER_PROBE_MS'], default: 500, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   workerProbeTimeoutMs: { key: 'worker.probe_timeout_ms', env: ['WORKER_PROBE_TIMEOUT_MS'], default: 1500, parse: (raw) => parseInteger(raw, 20, 3_600_000) },
   // ---- access control and safe plain RTP (docs/security.md) ----

@@ -120,6 +120,16 @@ export interface NodeConfig {
   readonly cdnHeartbeatTimeoutMs: number;
   /** `cdn.relay_digest_ms`: how often an origin sends each edge the list of streams it relays there. Default 5000. */
   readonly cdnRelayDigestMs: number;
+  /**
+   * `cdn.pipe_idle_ms`: how long an origin keeps a pipe to an edge that no stream uses before it
+   * closes it (0 = at once). Default 10000.
+   */
+  readonly cdnPipeIdleMs: number;
+  /**
+   * `cdn.link_grace_ms`: how long both ends keep an origin's relays (and an edge its players) once
+   * the relay link drops, while their pipes still carry media (0 = drop them at once). Default 10000.
+   */
+  readonly cdnLinkGraceMs: number;
   /** `worker.probe_ms`: how often each mediasoup worker is probed; 0 = never. Default 500. */
   readonly workerProbeMs: number;
   /** `worker.probe_timeout_ms`: a worker leaving a probe unanswered this long is killed and replaced. Default 1500. */

@@ -196,11 +196,15 @@ export function buildSnapshot(input: ConsoleInputs): ConsoleSnapshot {
       players: s.players,
       edges: s.relays.map((r) => {
         const edge = edgeById.get(r.id);
-        const view = relayView(r.state, r.complete);
+        // No player is sent to an edge whose link is not up, whatever relay the origin keeps for it
+        // through a blip of the link (cdn.link_grace_ms): not relayed, as far as players go.
+        const down = edge !== undefined && edge.state !== 'up';
+        const kept = down && (r.state === 'relayed' || r.state === 'pending');
+        const view = down ? 'none' : relayView(r.state, r.complete);
         return {
           id: r.id,
           relay: view,
-          reason: view === 'failed' ? (r.error ?? 'failed') : view === 'none' && edge && edge.state !== 'up' ? `link ${edge.state}` : null,
+          reason: view === 'failed' ? (r.error ?? 'failed') : down ? `link ${edge.state}${kept ? '; relay kept for cdn.link_grace_ms' : ''}` : null,
           players: edge && edge.state === 'up' ? (edge.streamPlayers[s.name] ?? 0) : null,
           bitrate: r.traffic?.bitrate ?? null,
           packetsLost: r.traffic?.packetsLost ?? null,

@@ -9,7 +9,7 @@ import type { NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
-import { createClientTransport, listenInfoOf, onTransportClose, type TransportKind } from '../media/transports';
+import { createClientTransport, listenInfoOf, type TransportKind } from '../media/transports';
 import { Publication } from './Publication';
 import { parseStreamName } from './streamName';
 import type { Stream } from './Stream';
@@ -22,10 +22,10 @@ export interface StreamServiceOptions {
   streams: StreamRegistry;
 }
 
-/** A stream an origin pushes to this edge: the registry stream and the pipe its tracks arrive on. */
-export interface RelayedStream {
-  stream: Stream;
+/** The edge's side of a relay pipe from one origin worker, and the router it lands in. */
+export interface RelayPipe {
   pipe: ms.PipeTransport;
+  router: ms.Router;
 }
 
 /** Where the origin's side of a relay pipe listens, and its SRTP keys. */
@@ -103,29 +103,37 @@ export class PublishService {
   }
 
   /**
-   * The edge side of a relay: a stream fed by a PipeTransport connected to the origin's pipe.
-   * STREAM_NAME_TAKEN when this edge already has a stream of that name (a local one published
-   * here); the origin retries later. The pipe closes with the stream and the stream with the pipe
-   * (its worker died).
+   * The edge side of a relay pipe: a PipeTransport (SRTP + RTX) connected to the origin's, on the
+   * router with the fewest transports. Every stream of one origin worker arrives on it (see
+   * acceptRelay); players on this node's other workers get them by intra-node piping (PipeCache).
    */
-  async acceptRelay(rawName: string, source: { originId: string; linkId: string }, remote: RelayTuple): Promise<RelayedStream> {
-    const { media, streams, config } = this.#options;
-    const name = parseStreamName(rawName);
-    if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
+  async acceptRelayPipe(remote: RelayTuple): Promise<RelayPipe> {
+    const { media, config } = this.#options;
     const router = media.pickRouter();
     const pipe = await router.createPipeTransport({ listenInfo: listenInfoOf(config, 'udp'), enableSrtp: true, enableRtx: true });
     media.track(router, pipe);
-    let stream: Stream;
     try {
       await pipe.connect(remote);
-      stream = streams.create(name, router, { kind: 'relay', ...source });
     } catch (err) {
       pipe.close();
       throw err;
     }
-    onTransportClose(pipe, () => stream.close());
-    stream.once('close', () => pipe.close());
-    return { stream, pipe };
+    return { pipe, router };
+  }
+
+  /**
+   * The edge side of a relayed stream: a stream on the pipe's router, whose tracks the caller
+   * produces on the pipe. STREAM_NAME_TAKEN when this edge already has a stream of that name (a
+   * local one published here); the origin retries later. Synchronous: nothing can take the name
+   * between the check and the registration. The pipe outlives the stream; the caller closes the
+   * stream when the pipe closes (one listener per pipe, not one per stream).
+   */
+  acceptRelay(rawName: string, source: { originId: string; linkId: string }, on: RelayPipe): Stream {
+    const { streams } = this.#options;
+    const name = parseStreamName(rawName);
+    if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
+    if (on.pipe.closed) throw new AppError('PIPE_NOT_FOUND', 'the relay pipe closed');
+    return streams.create(name, on.router, { kind: 'relay', ...source });
   }
 }
 

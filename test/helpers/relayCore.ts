@@ -73,6 +73,8 @@ export interface WorldOptions {
   edgePools: MediaPool[];
   /** Settings of every edge beyond nodeConfig's. */
   edgeOverrides?: Partial<NodeConfig>;
+  /** Settings of the origin beyond nodeConfig's. */
+  originOverrides?: Partial<NodeConfig>;
   /** The edges' logger (default: the silent one), to read what they log. */
   edgeLogger?: pino.Logger;
 }
@@ -121,7 +123,7 @@ export class RelayWorld {
       byPort.set(node.ws, edge);
     }
     this.cluster = new OriginCluster({
-      config: nodeConfig('origin', options.originSecret !== undefined ? { cdnSecret: options.originSecret } : {}),
+      config: nodeConfig('origin', { ...options.originOverrides, ...(options.originSecret !== undefined ? { cdnSecret: options.originSecret } : {}) }),
       loadBalancing: { file: 'loadbalancing.xml', streamDistribution: 'webrtc', mode: options.mode ?? 'ROUNDROBIN', nodes },
       logger: logger.child({ node: 'origin' }),
       streams: this.registry,

@@ -213,7 +213,7 @@ test('an edge contacted without the cluster secret refuses the relay with UNAUTH
   await new Promise((r) => ws.once('open', r));
   const answers: { id?: number; ok?: boolean; error?: { code: string } }[] = [];
   ws.on('message', (d) => answers.push(JSON.parse(d.toString())));
-  ws.send(JSON.stringify({ id: 1, method: 'relayStream', data: { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} } }));
+  ws.send(JSON.stringify({ id: 1, method: 'relayPipe', data: { pipeId: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} } }));
   ws.send(JSON.stringify({ id: 2, method: 'challenge', data: {} }));
   await until(() => answers.some((a) => a.id === 2));
   const { nonce } = (answers.find((a) => a.id === 2) as unknown as { data: { nonce: string } }).data;

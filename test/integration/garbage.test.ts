@@ -25,17 +25,19 @@ afterAll(async () => {
 
 /** Well-formed relay commands whose inner parameters mediasoup refuses. */
 const RELAY_DEEP: [string, Record<string, unknown>][] = [
-  ['relayStream', { stream: 'deep1', ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'x' } }],
-  ['relayStream', { stream: 'deep2', ip: 'not-an-ip', port: 9, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'x' } }],
+  ['relayPipe', { pipeId: 'deep1', ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'x' } }],
+  ['relayPipe', { pipeId: 'deep2', ip: 'not-an-ip', port: 9, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'x' } }],
+  ['relayStream', { stream: 'deep1', relayId: 'r1', pipeId: 'deep1' }],
   [
-    'relayStream',
+    'relayPipe',
     {
-      stream: 'deep3',
+      pipeId: 'deep3',
       ip: '127.0.0.1',
       port: 9,
       srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: 'YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0' },
     },
   ],
+  ['relayStream', { stream: 'deep3', relayId: 'r3', pipeId: 'deep3' }],
   ['relayProducer', { stream: 'deep3', producerId: 'p1', kind: 'video', rtpParameters: { codecs: 'no' }, paused: false }],
   [
     'relayProducer',
@@ -106,7 +108,7 @@ test('garbage to every relay command is refused, authenticated or not, and the n
   await new Promise((r) => setTimeout(r, 800));
   expect(answers.size).toBe(id - 1000);
   for (const [n, frame] of answers) {
-    if (n === 1000 || frame.ok) continue; // deep3's relayStream is well formed and may succeed
+    if (n === 1000 || frame.ok) continue; // deep3's relayPipe and relayStream are well formed and may succeed
     expect(frame.error!.code).not.toBe('INTERNAL');
   }
   expect([...answers.values()].filter((f) => !f.ok).length).toBeGreaterThan(RELAY_METHODS.length * GARBAGE.length);

@@ -8,7 +8,6 @@ import { helloProof } from '../../src/cluster/secret';
 import { Peer } from '../../src/rpc/Peer';
 import type { MediaPool } from '../../src/media/MediaPool';
 import { lowestLayerBitrate } from '../../src/streams/Playback';
-import type { Stream } from '../../src/streams/Stream';
 import { memorySocketPair } from '../helpers/memorySocket';
 import { logger, LOOPBACK, mediaPool, RelayWorld } from '../helpers/relayCore';
 import { RtpReceiver, RtpSender, VIDEO_RTP_PARAMETERS } from '../helpers/rtp';
@@ -111,22 +110,68 @@ test('unpublishing on the origin removes the stream from the edge', async () => 
   expect(world.edge().service.links()[0].streams).toEqual([]);
 });
 
-test('a dropped link removes the streams it brought to the edge, and the next link relays them again', async () => {
+test('a dropped link whose pipe carries no media: the edge drops its streams once the pipe is silent, and the next link restores them', async () => {
   await linked();
+  // No RTP is sent: the pipe is silent, so the link's drop is not taken for a blip.
   await world.publish('heal', ['video', 'audio']);
   const first = await relayedOn('edge1', 'heal', 2);
   const edge = world.edge();
   edge.reachable = false;
   edge.pairs.at(-1)!.server.terminate();
-  await until(() => edge.registry.get('heal') === undefined, 2000, 'the edge to drop heal with its link');
+  await until(() => edge.registry.get('heal') === undefined, 2500, 'the edge to drop heal with its silent pipe');
   expect(first.status).toBe('UNPUBLISHED');
   await until(() => world.link().state === 'down' && world.link().lastError !== '', 2000, 'the origin to see the link down');
-  expect(world.cluster.relayStates('heal')[0]).toMatchObject({ link: 'down', relay: 'none' });
+  // The origin keeps its relay through cdn.link_grace_ms, and sends no player there meanwhile.
+  expect(world.cluster.relayStates('heal')[0]).toMatchObject({ link: 'down', relay: 'relayed' });
+  expect(await world.cluster.redirectPlay('heal', false, 0)).toBeNull();
   edge.reachable = true;
+  // The digest's answer says the edge lost it: relayed again at once, on a new pipe.
   const again = await relayedOn('edge1', 'heal', 2);
   expect(again).not.toBe(first);
+  expect(world.link().pipes.created).toBe(2);
   expect(edge.pairs.length).toBeGreaterThanOrEqual(2);
   await until(() => world.link().relayOf('heal')?.complete === true, 2000, 'the relay over the new link to complete');
+});
+
+test('a link that drops while its pipe carries media is a blip: the edge keeps the stream, and the next link resumes it without a new pipe or relay', async () => {
+  await linked();
+  const published = await world.publish('blip', ['video']);
+  const sender = new RtpSender(published.target, { video: published.ssrc.video });
+  world.onClose(() => sender.close());
+  await (published.publication.transport as ms.PlainTransport).connect({ ip: '127.0.0.1', port: await sender.bind() });
+  sender.start(10);
+  const onEdge = await relayedOn('edge1', 'blip', 1);
+  await until(() => world.link().relayOf('blip')?.complete === true, 2000, 'the relay to be complete');
+  const relayId = world.link().relayOf('blip')!.id;
+  const edge = world.edge();
+  edge.reachable = false;
+  edge.pairs.at(-1)!.server.terminate();
+  await until(() => world.link().state === 'down', 2000, 'the origin to see the link down');
+  // Down for three times the silence timeout: the media keeps the stream on the edge.
+  await new Promise((r) => setTimeout(r, 3 * 1500));
+  expect(edge.registry.get('blip')).toBe(onEdge);
+  expect(onEdge.closed).toBe(false);
+  expect(await world.cluster.redirectPlay('blip', false, 0)).toBeNull();
+  edge.reachable = true;
+  await until(() => world.link().state === 'up', 3000, 'the link back');
+  await until(async () => (await world.cluster.redirectPlay('blip', false, 0))?.nodeId === 'edge1', 2000, 'players sent to edge1 again');
+  // Reconciled: the same relay, the same pipe, the same stream on the edge.
+  expect(world.link().relayOf('blip')!.id).toBe(relayId);
+  expect(world.link().pipes.created).toBe(1);
+  expect(edge.registry.get('blip')).toBe(onEdge);
+  expect(edgePool.load[0].transports).toBe(1);
+});
+
+test('an origin that closes a link on purpose (edge removed, origin stopping) ends its relays there at once, with no grace', async () => {
+  await linked();
+  await world.publish('bye-now', ['video']);
+  const onEdge = await relayedOn('edge1', 'bye-now', 1);
+  const closedAt = Date.now();
+  world.link().close();
+  await until(() => onEdge.closed, 1000, 'the edge to drop the stream');
+  // relayEnd, not the pipe's silence (cdn.heartbeat_timeout_ms, 1.5 s), ended it.
+  expect(Date.now() - closedAt).toBeLessThan(500);
+  expect(world.edge().registry.get('bye-now')).toBeUndefined();
 });
 
 /** Opens a raw relay link to the edge, as an intruder (or a test) would. */
@@ -142,7 +187,7 @@ test('a link that answers the challenge with the wrong secret is answered UNAUTH
   world = new RelayWorld({ originPool, edgePools: [edgePool] });
   const edge = world.edge();
   const intruder = await rawLink(edge);
-  await expect(intruder.request('relayStream', { stream: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({
+  await expect(intruder.request('relayPipe', { pipeId: 'p1', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
   });
   const { nonce } = await intruder.request<{ nonce: string }>('challenge', {});
@@ -284,6 +329,50 @@ test('the edge reports its load to the origin every cdn.load_report_ms', async (
   await until(() => world.link().players === 3, 1000, 'the origin to see 3 players');
 });
 
+// ---- one pipe per worker pair (issue 18) ----
+
+test('every stream of one origin worker reaches an edge on one pipe, closed cdn.pipe_idle_ms after its last stream', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool], originOverrides: { cdnPipeIdleMs: 300 } });
+  await world.start();
+  const edgeTransports = () => edgePool.load[0].transports;
+  const published = [];
+  for (let i = 0; i < 5; i++) published.push(await world.publish(`shared${i}`, ['video', 'audio']));
+  for (let i = 0; i < 5; i++) await relayedOn('edge1', `shared${i}`, 2);
+  const link = world.link();
+  expect(link.pipes.list()).toHaveLength(1);
+  expect(link.pipes.created).toBe(1);
+  expect(new Set(link.relays().map((r) => r.pipeId))).toEqual(new Set([link.pipes.list()[0].id]));
+  // The edge holds one pipe transport for the five streams, all on its router.
+  expect(edgeTransports()).toBe(1);
+  // A stream that ends takes its consumers, not the pipe the others use.
+  published[0].stream.close();
+  await until(() => world.edge().registry.get('shared0') === undefined, 1000, 'the edge to drop shared0');
+  expect(link.pipes.list()).toHaveLength(1);
+  expect(world.edge().registry.get('shared1')?.producers).toHaveLength(2);
+  // The last one out leaves the pipe idle: it closes on both sides after cdn.pipe_idle_ms.
+  const lastOut = Date.now();
+  for (const p of published.slice(1)) p.stream.close();
+  await until(() => link.pipes.list().length === 0 && edgeTransports() === 0, 2000, 'the idle pipe to close on both sides');
+  expect(Date.now() - lastOut).toBeGreaterThanOrEqual(250);
+  // The next stream opens a new one.
+  await world.publish('after', ['video']);
+  await relayedOn('edge1', 'after', 1);
+  expect(link.pipes.created).toBe(2);
+});
+
+test('a stream published while the pipe is idle reuses it', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool], originOverrides: { cdnPipeIdleMs: 5000 } });
+  await world.start();
+  const first = await world.publish('idle1', ['video']);
+  await relayedOn('edge1', 'idle1', 1);
+  first.stream.close();
+  await until(() => world.edge().registry.get('idle1') === undefined, 1000, 'the edge to drop idle1');
+  await world.publish('idle2', ['video']);
+  await relayedOn('edge1', 'idle2', 1);
+  expect(world.link().pipes.created).toBe(1);
+  expect(edgePool.load[0].transports).toBe(1);
+});
+
 // ---- relays racing the stream's end, reconciliation, hung peers (issue 9) ----
 
 /** True once `socket` has sent a request of that method. */
@@ -291,8 +380,11 @@ function sent(socket: { sentFrames: string[] }, method: string): boolean {
   return socket.sentFrames.some((f) => (JSON.parse(f) as { method?: string }).method === method);
 }
 
-/** A raw origin on its own link to edge1: hello done, no heartbeat unless the test pings. */
-async function rawOrigin(originId = 'raw-origin'): Promise<{ peer: Peer; pipe: (stream: string, relayId: string) => Promise<unknown> }> {
+/**
+ * A raw origin on its own link to edge1: hello done, no heartbeat unless the test pings. `pipe`
+ * relays a stream on the link's one pipe (opened with the first stream).
+ */
+async function rawOrigin(originId = 'raw-origin') {
   const edge = world.edge();
   const { client, server } = memorySocketPair();
   edge.service.adopt(server, 'memory:raw');
@@ -302,16 +394,27 @@ async function rawOrigin(originId = 'raw-origin'): Promise<{ peer: Peer; pipe: (
   const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
   await peer.request('hello', { originId, instanceId: 'raw-1', proof: helloProof('core-secret', nonce, originId, 'raw-1') });
   const router = originPool.pickRouter();
-  const pipe = async (stream: string, relayId: string) => {
+  let pipes = 0;
+  const openPipe = async () => {
     const transport = await router.createPipeTransport({ listenInfo: LOOPBACK, enableSrtp: true, enableRtx: true });
     world.onClose(() => transport.close());
-    return peer.request('relayStream', { stream, relayId, ip: '127.0.0.1', port: transport.tuple.localPort, srtpParameters: transport.srtpParameters });
+    const pipeId = `raw-pipe-${++pipes}`;
+    await peer.request('relayPipe', { pipeId, ip: '127.0.0.1', port: transport.tuple.localPort, srtpParameters: transport.srtpParameters });
+    return pipeId;
   };
-  return { peer, pipe };
+  let shared: Promise<string> | null = null;
+  const pipe = async (stream: string, relayId: string) => {
+    shared ??= openPipe();
+    return peer.request('relayStream', { stream, relayId, pipeId: await shared });
+  };
+  return { peer, pipe, openPipe, client, server };
 }
 
 test('a stream that ends before the edge answers relayStream is dropped on the edge without waiting for that answer', async () => {
   await linked();
+  // A first stream opens the worker's pipe to the edge; the next ones only send relayStream.
+  await world.publish('opener', ['video']);
+  await relayedOn('edge1', 'opener', 1);
   const pair = world.edge().pairs.at(-1)!;
   // The edge's answers (relayStream's among them) stay held: the origin must not need them.
   pair.client.hold();
@@ -320,29 +423,27 @@ test('a stream that ends before the edge answers relayStream is dropped on the e
   published.stream.close();
   await until(() => world.edge().registry.get('early') === undefined, 1000, 'the edge to drop early while its answer is held');
   pair.client.release();
-  expect(world.edge().service.links()[0].streams).toEqual([]);
+  expect(world.edge().service.links()[0].streams).toEqual(['opener']);
   expect(world.link().state).toBe('up');
 });
 
-test('a relayUnpublish that reaches the edge while it is still making the stream cancels it there', async () => {
+test('a relayPipeClose that reaches the edge while it is still making the pipe cancels it there', async () => {
   await linked();
-  const pair = world.edge().pairs.at(-1)!;
-  pair.server.hold();
-  const published = await world.publish('midway', ['video']);
-  await until(() => sent(pair.client, 'relayStream'), 1000, 'relayStream to leave the origin');
-  published.stream.close();
-  await until(() => sent(pair.client, 'relayUnpublish'), 1000, 'relayUnpublish to follow at once');
-  // Both arrive together: relayStream starts making the stream, relayUnpublish cancels it, so
-  // the stream is closed as soon as it is made and never kept for the link.
-  const made = new Promise<Stream>((r) => world.edge().registry.once('add', r));
-  pair.server.release();
-  const stream = await made;
-  const madeAt = Date.now();
-  await until(() => stream.closed, 1000, 'the edge to close the cancelled stream');
-  expect(Date.now() - madeAt).toBeLessThan(200);
+  const raw = await rawOrigin();
+  const edgePipes = () => edgePool.load[0].transports;
+  const before = edgePipes();
+  // Both arrive together: relayPipe starts making the pipe, relayPipeClose cancels it, so the
+  // pipe is closed as soon as it is made and never kept for the link.
+  raw.server.hold();
+  const opened = raw.openPipe();
+  await until(() => sent(raw.client, 'relayPipe'), 1000, 'relayPipe to leave the origin');
+  const closedAnswer = raw.peer.request('relayPipeClose', { pipeId: 'raw-pipe-1' });
+  raw.server.release();
+  await expect(opened).rejects.toMatchObject({ code: 'PIPE_NOT_FOUND' });
+  await expect(closedAnswer).resolves.toEqual({});
+  expect(edgePipes()).toBe(before);
+  await expect(raw.peer.request('relayStream', { stream: 'midway', relayId: 'm1', pipeId: 'raw-pipe-1' })).rejects.toMatchObject({ code: 'PIPE_NOT_FOUND' });
   expect(world.edge().registry.get('midway')).toBeUndefined();
-  expect(world.edge().service.links()[0].streams).toEqual([]);
-  expect(world.link().relayOf('midway')).toBeNull();
 });
 
 test("the origin's relayDigest makes the edge drop relayed streams of that link the origin no longer lists", async () => {
@@ -354,13 +455,19 @@ test("the origin's relayDigest makes the edge drop relayed streams of that link 
   expect([registry.get('orphan')?.source.kind, registry.get('kept')?.source.kind]).toEqual(['relay', 'relay']);
   // A late relayUnpublish about another relay of the name leaves the current one alone.
   await expect(raw.peer.request('relayUnpublish', { stream: 'kept', relayId: 'r0' })).resolves.toEqual({});
-  raw.peer.notify('relayDigest', { streams: [{ stream: 'kept', relayId: 'r2' }] });
+  const held = new Promise((r) => raw.peer.once('notification', (n) => r(n)));
+  raw.peer.notify('relayDigest', { seq: 1, pipes: ['raw-pipe-1'], streams: [{ stream: 'kept', relayId: 'r2', pipeId: 'raw-pipe-1' }] });
   await until(() => registry.get('orphan') === undefined, 1000, 'the edge to drop the orphan');
+  // The edge answers with what it holds now (the two-way digest).
+  expect(await held).toEqual({
+    method: 'relayHeld',
+    data: { seq: 1, pipes: ['raw-pipe-1'], streams: [{ stream: 'kept', relayId: 'r2', pipeId: 'raw-pipe-1' }] },
+  });
   expect(registry.get('kept')?.status).toBe('PENDING');
   // The other origin's link (the world's) is not touched by this link's digest.
   const published = await world.publish('other', ['video']);
   await relayedOn('edge1', 'other', 1);
-  raw.peer.notify('relayDigest', { streams: [] });
+  raw.peer.notify('relayDigest', { seq: 2, pipes: ['raw-pipe-1'], streams: [] });
   await until(() => registry.get('kept') === undefined, 1000, 'the edge to drop kept');
   expect(registry.get('other')?.closed).toBe(false);
   expect(published.stream.closed).toBe(false);
@@ -378,7 +485,7 @@ test('a new relay of a name replaces a stale relay of that name from the same li
   expect(second.closed).toBe(false);
 });
 
-test('an edge drops the link and the streams of an origin that stops talking for cdn.heartbeat_timeout_ms', async () => {
+test('an edge drops the link of an origin that stops talking for cdn.heartbeat_timeout_ms, and its streams once their pipe is silent too', async () => {
   await linked();
   const raw = await rawOrigin();
   await raw.pipe('quiet', 'q1');
@@ -386,10 +493,11 @@ test('an edge drops the link and the streams of an origin that stops talking for
   const since = Date.now();
   const at = await closed;
   const silentFor = at - since;
-  expect(world.edge().registry.get('quiet')).toBeUndefined();
   // 1500 ms by default, counted from the last frame (the relayStream just before `since`).
   expect(silentFor).toBeGreaterThan(1000);
   expect(silentFor).toBeLessThan(2500);
+  // The raw origin sends no media: the pipe is as silent as the link, so this is no blip.
+  await until(() => world.edge().registry.get('quiet') === undefined, 1000, 'the edge to drop the stream of the silent pipe');
 });
 
 test('the origin drops the link of an edge that stops answering pings within cdn.heartbeat_timeout_ms, and relays again once it answers', async () => {

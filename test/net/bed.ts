@@ -277,6 +277,28 @@ export class NetBed {
     this.#deleteTable(this.host(a).ns, `cdnpart_${b}`);
   }
 
+  /**
+   * Drops the TCP segments between `a` and `b` to or from `port` (on either end), both ways, on
+   * `a`'s side: one TCP service between the two hosts stalls, everything else (UDP media, other
+   * ports) passes.
+   */
+  blockTcp(a: string, b: string, port: number): void {
+    const peer = this.host(b).ip;
+    inNs(
+      this.host(a).ns,
+      'nft',
+      ['-f', '-'],
+      `table inet cdntcp_${b} {
+        chain in { type filter hook input priority -10; ip saddr ${peer} tcp sport ${port} drop; ip saddr ${peer} tcp dport ${port} drop; }
+        chain out { type filter hook output priority -10; ip daddr ${peer} tcp dport ${port} drop; ip daddr ${peer} tcp sport ${port} drop; }
+      }\n`,
+    );
+  }
+
+  unblockTcp(a: string, b: string): void {
+    this.#deleteTable(this.host(a).ns, `cdntcp_${b}`);
+  }
+
   #deleteTable(ns: string, table: string): void {
     if (inNs(ns, 'nft', ['list', 'tables']).includes(`inet ${table}`)) inNs(ns, 'nft', ['delete', 'table', 'inet', table]);
   }

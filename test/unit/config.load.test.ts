@@ -113,6 +113,8 @@ describe('loadConfig', () => {
       'cdn.heartbeat_ms',
       'cdn.heartbeat_timeout_ms',
       'cdn.relay_digest_ms',
+      'cdn.pipe_idle_ms',
+      'cdn.link_grace_ms',
       'worker.probe_ms',
       'worker.probe_timeout_ms',
       // access control and safe plain RTP
@@ -133,7 +135,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(47); // 54 keys, seven documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(49); // 56 keys, seven documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -185,6 +187,8 @@ describe('loadConfig', () => {
         'cdn.heartbeat_ms=250',
         'cdn.heartbeat_timeout_ms=900',
         'cdn.relay_digest_ms=3000',
+        'cdn.pipe_idle_ms=2500',
+        'cdn.link_grace_ms=7000',
         'worker.probe_ms=0',
         'worker.probe_timeout_ms=2000',
       ),
@@ -235,6 +239,8 @@ describe('loadConfig', () => {
       cdnHeartbeatMs: 250,
       cdnHeartbeatTimeoutMs: 900,
       cdnRelayDigestMs: 3000,
+      cdnPipeIdleMs: 2500,
+      cdnLinkGraceMs: 7000,
       workerProbeMs: 0,
       workerProbeTimeoutMs: 2000,
       tokenSecret: '',

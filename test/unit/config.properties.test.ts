@@ -146,6 +146,8 @@ describe('the property table', () => {
         'cdn.heartbeat_ms',
         'cdn.heartbeat_timeout_ms',
         'cdn.relay_digest_ms',
+        'cdn.pipe_idle_ms',
+        'cdn.link_grace_ms',
         'worker.probe_ms',
         'worker.probe_timeout_ms',
         // access control and safe plain RTP
@@ -223,6 +225,8 @@ describe('the property table', () => {
       cdnHeartbeatMs: 500,
       cdnHeartbeatTimeoutMs: 1500,
       cdnRelayDigestMs: 5000,
+      cdnPipeIdleMs: 10000,
+      cdnLinkGraceMs: 10000,
       workerProbeMs: 500,
       workerProbeTimeoutMs: 1500,
       tokenSecret: '',

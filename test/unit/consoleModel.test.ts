@@ -53,11 +53,13 @@ describe('relay state as the console shows it', () => {
   test('a failed relay carries its reason; a stream not relayed to a down edge says the link is down', () => {
     const snap = buildSnapshot(
       inputs({
-        edges: [edge('e1'), edge('e2', { state: 'down' })],
+        edges: [edge('e1'), edge('e2', { state: 'down' }), edge('e3', { state: 'down' })],
         streams: [
           stream('cam', [
             { id: 'e1', state: 'failed', complete: false, error: 'STREAM_NAME_TAKEN: relayStream: taken', traffic: null },
             { id: 'e2', state: 'none', complete: false, error: null, traffic: null },
+            // Kept by the origin through a blip of the link: still no player goes there.
+            { id: 'e3', state: 'relayed', complete: true, error: null, traffic: null },
           ]),
         ],
       }),
@@ -65,6 +67,7 @@ describe('relay state as the console shows it', () => {
     expect(snap.streams[0].edges).toEqual([
       expect.objectContaining({ id: 'e1', relay: 'failed', reason: 'STREAM_NAME_TAKEN: relayStream: taken', players: 0 }),
       expect.objectContaining({ id: 'e2', relay: 'none', reason: 'link down', players: null }),
+      expect.objectContaining({ id: 'e3', relay: 'none', reason: 'link down; relay kept for cdn.link_grace_ms', players: null }),
     ]);
   });
 });

@@ -63,7 +63,7 @@ describe('command validation', () => {
   });
 
   test('relay commands are validated too', () => {
-    expect(() => parseRelayRequest('relayStream', { stream: 'a', ip: '1.2.3.4', port: 0, srtpParameters: {} })).toThrow(
+    expect(() => parseRelayRequest('relayPipe', { pipeId: 'p1', ip: '1.2.3.4', port: 0, srtpParameters: {} })).toThrow(
       expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('port') }),
     );
   });
