@@ -11,6 +11,7 @@
 // comes up and every `cdn.relay_digest_ms`, the edge is sent the list of relays this link has
 // (`relayDigest`), and drops any relayed stream of the link that is not on it.
 import WebSocket from 'ws';
+import { equalJitter } from '../client/jitter';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import type { Logger } from '../log';
 import { Peer, type PeerSocket } from '../rpc/Peer';
@@ -357,9 +358,10 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
     this.#setState('down');
     if (this.#closed) return;
-    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x.
+    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x; with equal jitter, so the
+    // links of several origins (or a restarted edge's) do not retry in lock-step.
     const base = this.#options.config.cdnReconnectMs;
-    const delay = Math.min(base * 2 ** this.#attempt, base * 10);
+    const delay = equalJitter(Math.min(base * 2 ** this.#attempt, base * 10));
     this.#attempt++;
     this.#timer = setTimeout(() => this.#connect(), delay);
     this.#timer.unref();

@@ -72,7 +72,7 @@ export interface NodeConfig {
   readonly wsMaxPayload: number;
   /** `ws.heartbeat_ms`: ping interval; a socket silent for two intervals is terminated. Default 15000. */
   readonly wsHeartbeatMs: number;
-  /** `cdn.reconnect_ms`: first retry delay of an origin->edge link, doubled up to 10x. Default 500. */
+  /** `cdn.reconnect_ms`: first retry delay of an origin->edge link, doubled up to 10x, each jittered to [1/2, 1] of itself. Default 500. */
   readonly cdnReconnectMs: number;
   /** `cdn.load_report_ms`: how often an edge reports its load to each linked origin. Default 1000. */
   readonly cdnLoadReportMs: number;
