@@ -53,7 +53,7 @@ async function startOrigin(edges: NodeProcess[], mode = 'ROUNDROBIN'): Promise<N
     name: 'origin',
     props: { load_balancing_enabled: true, 'log.level': 'warn' },
     xml: edgesXml(
-      edges.map((e) => ({ id: e.name, port: e.port })),
+      edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort })),
       mode,
     ),
   });

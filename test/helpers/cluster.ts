@@ -24,7 +24,7 @@ export async function startOrigin(edges: NodeProcess[], opts: { name?: string; m
     name: opts.name ?? 'origin',
     props: { load_balancing_enabled: true },
     xml: edgesXml(
-      edges.map((e) => ({ id: e.name, port: e.port })),
+      edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort })),
       opts.mode ?? 'ROUNDROBIN',
     ),
   });
