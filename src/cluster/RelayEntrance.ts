@@ -35,6 +35,7 @@ export class RelayEntrance {
         host: config.ipLocal,
         port: config.cdnRelayPort,
         tls: relayServerTls(certificate, ca),
+        verifyPeers: ca !== null,
         gate: entrance.gate,
         handshakeTimeoutMs: config.cdnHandshakeTimeoutMs,
         logger,

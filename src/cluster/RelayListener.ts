@@ -9,10 +9,11 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TlsOptions } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 import { normalizeAddress } from '../limits/AddressCounter';
 import type { Logger } from '../log';
 import { refuseUpgrade } from '../rpc/upgrade';
+import { HandshakeFailures } from './handshakeFailures';
 import type { PendingRelay, PendingRelays } from './pendingRelays';
 import { channelBinding } from './relayTls';
 
@@ -20,6 +21,8 @@ export interface RelayListenerOptions {
   host: string;
   port: number;
   tls: TlsOptions;
+  /** Refuse peers whose certificate the CA in `tls` did not sign (cdn.relay_ca_file is set). */
+  verifyPeers: boolean;
   gate: PendingRelays;
   handshakeTimeoutMs: number;
   logger: Logger;
@@ -70,14 +73,29 @@ export class RelayListener {
       this.#pending.set(key, admitted);
       socket.once('close', () => this.#pending.delete(key));
     });
-    // A failed TLS handshake (a scanner, a plain client, a wrong CA): the socket is gone, nothing to say.
-    this.#server.on('tlsClientError', (_err, socket) => socket.destroy());
+    // A failed TLS handshake (a scanner, a plain client, a certificate the CA did not sign): the
+    // socket is destroyed; the first failure per address and window is logged with its reason
+    // (an operator's CA mistake shows here), the rest are not, so a flood costs no log lines.
+    const tlsFailures = new HandshakeFailures();
+    const refuse = (socket: Socket, why: string): void => {
+      const address = normalizeAddress(socket.remoteAddress ?? ''); // before destroy(), which forgets it
+      socket.destroy();
+      if (address && tlsFailures.record(address, Date.now()).first) options.logger.warn({ remote: address, err: why }, 'relay TLS handshake failed');
+      tlsFailures.drain(Date.now());
+    };
+    this.#server.on('tlsClientError', (err, socket) => refuse(socket as Socket, err.message));
+    // With a CA: the peer's certificate is checked here, so that a refusal says why.
+    this.#server.on('secureConnection', (socket: TLSSocket) => {
+      if (options.verifyPeers && !socket.authorized) refuse(socket, `peer certificate not accepted: ${String(socket.authorizationError)}`);
+    });
     this.#server.on('request', (_req, res) => {
       res.writeHead(404, { 'Content-Type': 'text/plain', Connection: 'close' });
       res.end(`this port takes relay links only (${RELAY_PATH})\n`);
     });
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
+      // Refused after the TLS handshake (a certificate the CA did not sign) with a request already buffered.
+      if (socket.destroyed) return;
       const tcp = req.socket;
       const pending = this.#pending.get(`${tcp.remoteAddress}:${tcp.remotePort}`);
       const binding = channelBinding(tcp);

@@ -16,17 +16,27 @@ export const RELAY_EXPORTER_LENGTH = 32;
 
 /** The session's exported keying material, or null when the socket is not a TLS session. */
 export function channelBinding(socket: unknown): Buffer | null {
-  if (!(socket instanceof TLSSocket) || !socket.encrypted) return null;
-  return socket.exportKeyingMaterial(RELAY_EXPORTER_LENGTH, RELAY_EXPORTER_LABEL, Buffer.alloc(0));
+  // A socket already destroyed (refused, or its peer gone) has no session left: Node would throw.
+  if (!(socket instanceof TLSSocket) || !socket.encrypted || socket.destroyed) return null;
+  try {
+    return socket.exportKeyingMaterial(RELAY_EXPORTER_LENGTH, RELAY_EXPORTER_LABEL, Buffer.alloc(0));
+  } catch {
+    return null; // the session ended between the check and the export: treated as no session
+  }
 }
 
-/** The edge side: this node's certificate; with a CA, origins must show one it signed. */
+/**
+ * The edge side: this node's certificate; with a CA, origins must show one it signed. The verdict
+ * is left to the listener (`rejectUnauthorized: false` here), which refuses an unauthorized peer
+ * itself so it can log why (RelayListener's 'secureConnection'): Node would destroy it silently.
+ */
 export function relayServerTls(certificate: NodeCertificate, ca: Buffer | null): TlsOptions {
   return {
     cert: certificate.cert,
     key: certificate.key,
     minVersion: 'TLSv1.3',
-    ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : { requestCert: false, rejectUnauthorized: false }),
+    ...(ca ? { ca, requestCert: true } : { requestCert: false }),
+    rejectUnauthorized: false,
   };
 }
 

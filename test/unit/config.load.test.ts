@@ -124,6 +124,12 @@ describe('loadConfig', () => {
       'rtp.plain_enabled',
       'rtp.plain_allowed_destinations',
       'cdn.handshake_timeout_ms',
+      // the relay link's TLS and its bounds before authentication
+      'cdn.relay_tls',
+      'cdn.relay_port',
+      'cdn.relay_ca_file',
+      'cdn.relay_pending_per_ip',
+      'cdn.relay_pending_max',
       // narrow links
       'play.layer_hold_ms',
       'play.layer_hold_max_ms',
@@ -133,7 +139,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(42); // 47 keys, five documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(46); // 52 keys, six documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
