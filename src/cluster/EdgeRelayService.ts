@@ -248,8 +248,8 @@ export class EdgeRelayService {
     if (link.authenticated || link.challenged) throw new AppError('ALREADY_CONNECTED', 'this link already had its challenge');
     link.challenged = true;
     if (data.version !== RELAY_PROTOCOL_VERSION || data.nonce === undefined) {
+      // Counted as a failed handshake; the origin hangs up on this answer (or the handshake timeout does).
       this.#failed(link, `relay protocol ${data.version ?? 1} (this node speaks ${RELAY_PROTOCOL_VERSION})`);
-      setTimeout(() => this.#dropLink(link, 'relay protocol version'), 200).unref();
       throw new AppError(
         'RELAY_VERSION',
         `this node speaks relay protocol ${RELAY_PROTOCOL_VERSION} (TLS on cdn.relay_port, proofs from both ends); the origin sent ${data.version ?? 'none (protocol 1)'}: upgrade it`,

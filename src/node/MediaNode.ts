@@ -208,6 +208,7 @@ export class MediaNode {
             failures: Object.fromEntries(l.failuresByCode),
           })),
         relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
+        relayLinks: () => ({ tls: config.cdnRelayTls, pending: this.#relayEntrance?.gate.size ?? 0 }),
       },
       config.nodeId,
     );
@@ -227,7 +228,10 @@ export class MediaNode {
       upgrades: {
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
-        '/cdn/relay': (req, socket, head) => this.#relayEntrance?.plainUpgrade(req, socket, head) ?? socket.destroy(),
+        '/cdn/relay': (req, socket, head) => {
+          if (this.#relayEntrance) this.#relayEntrance.plainUpgrade(req, socket, head);
+          else socket.destroy(); // not listening yet: nothing can serve it
+        },
         ...standardUpgrades(ctx),
       },
       logger: this.logger,

@@ -187,11 +187,11 @@ test('a relay socket that never completes the handshake is closed after cdn.hand
   expect(Date.now() - started).toBeLessThan(2000);
 });
 
-test('an origin of relay protocol 1 (a bare challenge) is told RELAY_VERSION, and the link is closed', async () => {
+test('an origin of relay protocol 1 (a bare challenge) is told RELAY_VERSION and cannot go on', async () => {
   world = new RelayWorld({ originPool, edgePools: [edgePool] });
   const old = await rawLink(world.edge(), 'memory:old');
   await expect(old.request('challenge', {})).rejects.toMatchObject({ code: 'RELAY_VERSION', message: expect.stringContaining('relay protocol 2') });
-  await new Promise((r) => old.once('close', r));
+  await expect(old.request('hello', { originId: 'old', instanceId: 'x', proof: 'x' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   expect(world.edge().service.linked).toBe(false);
 });
 

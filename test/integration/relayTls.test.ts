@@ -3,6 +3,7 @@
 // records every byte (and can inject some), or a man in the middle with a certificate of its own.
 import fs from 'node:fs';
 import net from 'node:net';
+import http from 'node:http';
 import https from 'node:https';
 import WebSocket, { WebSocketServer } from 'ws';
 import { nodeCertificate } from '../../src/cluster/nodeCertificate';
@@ -61,6 +62,7 @@ test('a capture of the relay link holds only TLS records: no SRTP key, no stream
   // A few heartbeats and load reports more, so the capture holds the link's steady traffic too.
   await new Promise((r) => setTimeout(r, 1000));
 
+  expect(await (await fetch(`${origin.http}/metrics`)).text()).toMatch(/^cdn_relay_tls\{node="origin"\} 1$/m);
   const captured = tap.all();
   expect(captured.length).toBeGreaterThan(2000);
   for (const clear of [stream, 'keyBase64', 'srtpParameters', 'relayStream', 'relayProducer', 'cryptoSuite', 'challenge', 'hello', 'proof', 'ping']) {
@@ -160,6 +162,46 @@ test('bytes injected into an established link, or a record replayed, are refused
   await until(() => relayedOnEdge(stream), 10000, 'the stream relayed again');
   await playsOnEdge(stream);
   expect(origin.output()).toContain('edge link down');
+}, 45000);
+
+test('plain relay links only by explicit setting on both nodes, warned at start and in /metrics; a TLS edge tells a plain origin where to go', async () => {
+  const plainEdge = await startEdge('edge-plain', { 'cdn.relay_tls': false });
+  cleanup.add(() => plainEdge.stop());
+  const xml = (e: NodeProcess, id: string) =>
+    '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
+    `  <node id="${id}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss><relay>${e.relayPort}</relay></node>\n` +
+    '</loadbalancer>\n';
+  const plainOrigin = await startNode({
+    name: 'origin-plain',
+    props: { load_balancing_enabled: true, 'cdn.relay_tls': false },
+    xml: xml(plainEdge, 'edge-plain'),
+  });
+  cleanup.add(() => plainOrigin.stop());
+  await until(async () => (await edgeRoute(plainOrigin)).state === 'up', 10000, 'the plain link up');
+  for (const node of [plainEdge, plainOrigin]) {
+    expect(node.output()).toMatch(/"security":true,"msg":"cdn\.relay_tls=false: relay links between nodes are plain ws:\/\//);
+    expect(await (await fetch(`${node.http}/metrics`)).text()).toMatch(/^cdn_relay_tls\{node="[\w-]+"\} 0$/m);
+  }
+  // A plain origin and the TLS edge: refused at the upgrade with the port to use, never up.
+  const mismatched = await startNode({ name: 'origin-mismatch', props: { load_balancing_enabled: true, 'cdn.relay_tls': false }, xml: xml(edge, 'edge1') });
+  cleanup.add(() => mismatched.stop());
+  await until(async () => ((await edgeRoute(mismatched)).lastError ?? '').includes('426'), 10000, 'the TLS edge to refuse the plain link');
+  expect((await edgeRoute(mismatched)).state).not.toBe('up');
+  // What the origin got, as a plain WebSocket client gets it (fetch cannot send Upgrade headers).
+  const refused = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.get(`${edge.http}/cdn/relay`, {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  expect(refused.status).toBe(426);
+  expect(refused.text).toContain(`relay links to this node use TLS on port ${edge.relayPort}`);
 }, 45000);
 
 test('3000 unauthenticated relay sockets from one address: the edge holds at most cdn.relay_pending_per_ip of them, back to baseline within seconds, players served meanwhile', async () => {
