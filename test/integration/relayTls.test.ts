@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import { nodeCertificate } from '../../src/cluster/nodeCertificate';
 import { TestClient } from '../helpers/client';
@@ -203,6 +204,24 @@ test('plain relay links only by explicit setting on both nodes, warned at start 
   expect(refused.status).toBe(426);
   expect(refused.text).toContain(`relay links to this node use TLS on port ${edge.relayPort}`);
 }, 45000);
+
+test("on the relay port, an unfinished TLS handshake and an unfinished HTTP upgrade are destroyed after cdn.handshake_timeout_ms, not Node's 60-120 s", async () => {
+  const started = Date.now();
+  const closedAfter = (s: net.Socket) =>
+    new Promise<number>((resolve) => {
+      s.on('error', () => undefined);
+      s.once('close', () => resolve(Date.now() - started));
+    });
+  const silent = net.connect(edge.relayPort, '127.0.0.1'); // TCP only: no ClientHello
+  const half = tls.connect({ host: '127.0.0.1', port: edge.relayPort, rejectUnauthorized: false }, () =>
+    half.write('GET /cdn/relay HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'),
+  );
+  const [tlsMs, upgradeMs] = await Promise.all([closedAfter(silent), closedAfter(half)]);
+  for (const ms of [tlsMs, upgradeMs]) {
+    expect(ms).toBeGreaterThanOrEqual(5000 - 100);
+    expect(ms).toBeLessThan(5000 + 1500);
+  }
+}, 30000);
 
 test('3000 unauthenticated relay sockets from one address: the edge holds at most cdn.relay_pending_per_ip of them, back to baseline within seconds, players served meanwhile', async () => {
   const target = await startEdge('edge-flooded');
