@@ -99,8 +99,7 @@ export class RelayListener {
       const tcp = req.socket;
       const pending = this.#pending.get(`${tcp.remoteAddress}:${tcp.remotePort}`);
       const binding = channelBinding(tcp);
-      const path = new URL(req.url ?? '/', 'https://relay').pathname;
-      if (path !== RELAY_PATH || !pending || !binding) {
+      if (pathOf(req.url) !== RELAY_PATH || !pending || !binding) {
         refuseUpgrade(socket, 404, `this port takes relay links at ${RELAY_PATH} only`);
         return void setTimeout(() => socket.destroy(), 1000).unref();
       }
@@ -124,5 +123,14 @@ export class RelayListener {
     }, graceMs);
     await closed;
     clearTimeout(grace);
+  }
+}
+
+/** The path of a request target, or null for one that is not a valid path (a stranger's bytes: never a throw). */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'https://relay').pathname;
+  } catch {
+    return null;
   }
 }

@@ -216,6 +216,18 @@ test("on the relay port, an unfinished TLS handshake and an unfinished HTTP upgr
   const half = tls.connect({ host: '127.0.0.1', port: edge.relayPort, rejectUnauthorized: false }, () =>
     half.write('GET /cdn/relay HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'),
   );
+  // And a request target that is no path at all is refused, not a crash.
+  const odd = await new Promise<string>((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port: edge.relayPort, rejectUnauthorized: false }, () =>
+      s.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'),
+    );
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('error', () => undefined);
+    s.once('close', () => resolve(got));
+  });
+  expect(odd).toMatch(/^HTTP\/1\.1 (400|404) /);
+  expect((await fetch(`${edge.http}/healthz`)).status).toBe(200);
   const [tlsMs, upgradeMs] = await Promise.all([closedAfter(silent), closedAfter(half)]);
   for (const ms of [tlsMs, upgradeMs]) {
     expect(ms).toBeGreaterThanOrEqual(5000 - 100);
