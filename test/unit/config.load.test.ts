@@ -455,6 +455,21 @@ describe('loadConfig refuses', () => {
     );
   });
 
+  test('a relay CA without a certificate of this node, and a relay port equal to ws.port, name file, line and key', () => {
+    const ca = confDir({ 'flashphoner.properties': 'ws.port=8080\ncdn.relay_ca_file=ca.pem\n', 'ca.pem': 'x' });
+    expect(errorOf(ca).message).toBe(
+      `${path.join(ca, 'flashphoner.properties')}:2: cdn.relay_ca_file: is set but tls.cert_file is not: with a CA every node shows its peers a certificate that CA signed (tls.cert_file and tls.key_file)`,
+    );
+    const same = confDir({ 'flashphoner.properties': 'ws.port=8080\n\ncdn.relay_port=8080\n' });
+    expect(errorOf(same).message).toBe(
+      `${path.join(same, 'flashphoner.properties')}:3: cdn.relay_port: cdn.relay_port and ws.port are both 8080; they must differ`,
+    );
+    const missing = confDir({ 'flashphoner.properties': 'tls.cert_file=c.pem\ntls.key_file=k.pem\ncdn.relay_ca_file=nope.pem\n', 'c.pem': 'x', 'k.pem': 'x' });
+    expect(errorOf(missing).message).toMatch(
+      new RegExp(`^${path.join(missing, 'flashphoner.properties')}:3: cdn\\.relay_ca_file: file ".*nope\\.pem" does not exist`),
+    );
+  });
+
   test('a certificate file that does not exist, resolved against the conf directory', () => {
     const dir = confDir({ 'flashphoner.properties': 'dtls.cert_file=dtls.pem\ndtls.key_file=missing.key\n', 'dtls.pem': 'x' });
     expect(errorOf(dir).message).toBe(
