@@ -27,7 +27,7 @@ export async function startCluster(edgeCount: number, originProfileDir: string |
       {
         name: 'origin',
         props: { load_balancing_enabled: true, 'log.level': 'warn', max_connections: 5000, media_port_from: 36000, media_port_to: 38999 },
-        xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))),
+        xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))),
       },
       originProfileDir,
     );

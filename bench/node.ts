@@ -10,7 +10,8 @@ export async function startBenchNode(spec: NodeSpec & { name: string }, profileD
   // A sample every 5 ms rather than every 1 ms: at 1 ms the profiler itself cost the node's
   // process about 10% of a core under fan-out, more than everything it was there to measure.
   const args = profileDir ? ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${path.join(profileDir, spec.name)}`] : [];
-  return startNodeFromConf(writeConf({ ...spec, port, nodeId: spec.name }), port, spec.name, {}, '', undefined, args);
+  const relayPort = await freePort();
+  return startNodeFromConf(writeConf({ ...spec, port, relayPort, nodeId: spec.name }), port, spec.name, {}, '', undefined, args);
 }
 
 /** The main thread's profile of a node started with `profileDir`: the largest file in its directory. */

@@ -54,7 +54,7 @@ async function startOrigin(edges: NodeProcess[], mode = 'ROUNDROBIN'): Promise<N
     // Direct plays on the origin (noRedirect) are what the relay hop and join times compare with.
     props: { load_balancing_enabled: true, 'log.level': 'warn', 'play.allow_no_redirect': true },
     xml: edgesXml(
-      edges.map((e) => ({ id: e.name, port: e.port })),
+      edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort })),
       mode,
     ),
   });

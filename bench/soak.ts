@@ -102,7 +102,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     const origin = await startNode({
       name: 'soak-origin',
       props: { ...quiet, load_balancing_enabled: true, media_port_from: 57000, media_port_to: 57999 },
-      xml: edgesXml([edge1, edge2].map((e) => ({ id: e.name, port: e.port }))),
+      xml: edgesXml([edge1, edge2].map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))),
     });
     nodes.push(origin);
     await until(

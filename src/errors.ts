@@ -33,6 +33,10 @@ export const ERRORS = {
   EDGE_UNREACHABLE: { status: 502, text: 'Secure proxy: the origin could not reach the edge.' },
   TIMEOUT: { status: 504, text: 'A request to another node (or a peer) got no answer in time.' },
   INTERNAL: { status: 500, text: 'The server failed; the log has the details.' },
+  RELAY_VERSION: {
+    status: 426,
+    text: 'Relay channel: the origin speaks another relay protocol version (protocol 2: TLS on cdn.relay_port and proofs from both ends); upgrade the older node.',
+  },
   CONFIG_INVALID: { status: 422, text: 'POST /rest-api/cdn/reload: the edited configuration is broken (file, line and key in the answer); nothing changed.' },
   // Per-client limits (docs/protocol.md "Limits").
   LIMIT_REACHED: { status: 429, text: 'A per-client limit is reached (streams or transports per session, connections or WHIP/WHEP sessions per address).' },

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   }
   const role = config.loadBalancingEnabled ? 'origin' : 'node';
   logger.info(
-    { port: node.port, securePort: node.securePort, workers: node.media.size, prefix: config.pathPrefix || undefined },
+    { port: node.port, securePort: node.securePort, relayPort: node.relayPort, workers: node.media.size, prefix: config.pathPrefix || undefined },
     `${role} "${config.nodeId}" listening on http://${config.ip}:${node.port}${config.pathPrefix}/`,
   );
   let stopping = false;

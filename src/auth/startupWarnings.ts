@@ -7,7 +7,7 @@ import { directPublishAllowed } from './access';
 
 type WarningConfig = Pick<
   NodeConfig,
-  'cdnSecret' | 'loadBalancingEnabled' | 'adminToken' | 'ipLocal' | 'publishAuth' | 'playAuth' | 'publishAllowDirect' | 'tokenSecret'
+  'cdnSecret' | 'loadBalancingEnabled' | 'adminToken' | 'ipLocal' | 'publishAuth' | 'playAuth' | 'publishAllowDirect' | 'tokenSecret' | 'cdnRelayTls'
 >;
 
 /** True when the node binds only a loopback address (the demo, tests): strangers cannot reach it. */
@@ -25,6 +25,12 @@ export function securityWarnings(config: WarningConfig): string[] {
   } else if (cdnSecret !== '' && cdnSecret.length < MIN_SECRET_LENGTH) {
     out.push(
       `cdn_secret is weak (${cdnSecret.length} characters, fewer than ${MIN_SECRET_LENGTH}): whoever guesses it can relay streams to the edges. Use a long random value`,
+    );
+  }
+  // Loud even on loopback: the setting is usually copied to nodes in other data centres.
+  if (!config.cdnRelayTls && cdnSecret !== '') {
+    out.push(
+      'cdn.relay_tls=false: relay links between nodes are plain ws://. Anyone on the path reads the SRTP keys of the relay pipes and every stream name, and can inject or forge relay commands after the handshake. Use it only inside one trusted network (docs/security.md)',
     );
   }
   if (loopbackOnly(config.ipLocal)) return out;

@@ -4,6 +4,7 @@
 // until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
+import { equalJitter } from './jitter';
 import { Playback, type TrackFailure } from './Playback';
 import { Publication } from './Publication';
 import type { Session } from './Session';
@@ -36,7 +37,7 @@ export interface StreamOptions {
   // Playing
   /** Retry through the origin when the stream ends or the node is lost. Default true. */
   failover?: boolean;
-  /** Delay between attempts. Default 1000 ms. */
+  /** Delay between attempts, jittered: each waits between half and all of it (src/client/jitter.ts). Default 1000 ms. */
   retryIntervalMs?: number;
   /** Attempts before FAILED; reset whenever play resumes. Default 60. */
   maxRetries?: number;
@@ -313,7 +314,8 @@ export class Stream extends Emitter<StreamEvents> {
     }
     this.#retries++;
     this.#error = reason;
-    const delayMs = this.#options.retryIntervalMs ?? 1000;
+    // Jittered: the players of one edge that died together must not all ask the origin in the same instant again.
+    const delayMs = equalJitter(this.#options.retryIntervalMs ?? 1000);
     this.emit(STREAM_EVENT.RETRYING, this, { attempt: this.#retries, maxRetries, delayMs, reason });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;

@@ -76,6 +76,8 @@ export const SERVER_ERROR_CODES = [
   'EDGE_UNREACHABLE',
   'TIMEOUT',
   'INTERNAL',
+  // Relay channel only (between nodes); listed so the two registries stay one.
+  'RELAY_VERSION',
   // REST only (POST /rest-api/cdn/reload); listed so the two registries stay one.
   'CONFIG_INVALID',
   // Per-client limits.

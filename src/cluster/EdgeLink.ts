@@ -1,10 +1,12 @@
-// The origin's link to one edge: a WebSocket to <edge>/cdn/relay, authenticated by proving the
-// cluster secret (an HMAC of the edge's challenge), kept alive by the heartbeat and re-opened with
-// back-off when it drops. While the link is up, every local stream is relayed to the edge
-// (RelaySession: the relays, and the pipes they share, one per local worker); when it drops, the
-// relays are kept for cdn.link_grace_ms and the next connection reconciles them with the edge
-// (relayDigest / relayHeld), or, past the grace, they go and are set up again on the next one. A
-// relay that fails is tried again with back-off unless the edge's answer says it never can succeed
+// The origin's link to one edge: a WebSocket over TLS to the edge's relay port (`<relay>`, or plain
+// ws:// to <edge>/cdn/relay when cdn.relay_tls=false), on which both ends prove the cluster secret
+// over the TLS session (secret.ts): the edge first, so nothing is sent to a party that cannot prove
+// it (a man in the middle). Kept alive by the heartbeat and re-opened with jittered back-off when it
+// drops. While the link is up, every local stream is relayed to the edge (RelaySession: the relays,
+// and the pipes they share, one per local worker); when it drops, the relays are kept for
+// cdn.link_grace_ms and the next connection reconciles them with the edge (relayDigest /
+// relayHeld), or, past the grace, they go and are set up again on the next one. A relay that fails
+// is tried again with back-off unless the edge's answer says it never can succeed
 // (src/cluster/relayRetry.ts).
 //
 // Hung edges: a WebSocket ping every few seconds notices a dead TCP peer slowly, so while the link
@@ -13,7 +15,11 @@
 // chosen for players, and reconnecting re-admits it with every live stream. Leaks: when the link
 // comes up and every `cdn.relay_digest_ms`, the edge is sent the list of pipes and relays this link
 // has (`relayDigest`), and drops any pipe or relayed stream of the link that is not on it.
+import type { IncomingMessage } from 'node:http';
+import type { ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
+import { z } from 'zod';
+import { equalJitter } from '../client/jitter';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -27,21 +33,42 @@ import { LinkHeartbeat } from './LinkHeartbeat';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import { RelaySession } from './RelaySession';
-import { helloProof } from './secret';
+import { channelBinding } from './relayTls';
+import { newNonce, RELAY_PROTOCOL_VERSION, relayProof, relayProofMatches } from './secret';
 import type { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
+
+/** The edge's answer to `challenge` (protocol 2): its nonce and its proof over the TLS session. */
+const edgeChallenge = z.object({
+  version: z.number().int(),
+  nonce: z.string().min(16).max(128),
+  nodeId: z.string().min(1).max(128),
+  // Empty from an edge without cdn_secret: it then fails the proof check, which says so.
+  proof: z.string().max(128),
+});
 
 /** A client socket to an edge: what a Peer needs, plus the events of the opening handshake. */
 export interface EdgeSocket extends PeerSocket {
   once(event: 'open', listener: () => void): unknown;
   once(event: 'error', listener: (err: Error) => void): unknown;
+  /** Keying material exported from the TLS session under the socket (relayTls.ts); null or absent: not TLS. */
+  channelBinding?: () => Buffer | null;
 }
 
 /** Opens the relay socket to an edge's URL. */
 export type ConnectEdge = (url: string) => EdgeSocket;
 
-const connectWebSocket: ConnectEdge = (url) => new WebSocket(url, { handshakeTimeout: 5000, maxPayload: 1024 * 1024 });
+/** A `ws` WebSocket (5 s opening handshake, 1 MiB frames) with the TLS options of relay links. */
+function connectWebSocket(tls: ConnectionOptions | undefined): ConnectEdge {
+  return (url) => {
+    const ws = new WebSocket(url, { handshakeTimeout: 5000, maxPayload: 1024 * 1024, ...(url.startsWith('wss:') ? tls : {}) });
+    let binding: Buffer | null = null;
+    // The 101 answer arrives on the TLS socket: its exported keying material is what the proofs bind.
+    ws.once('upgrade', (res: IncomingMessage) => (binding = channelBinding(res.socket)));
+    return Object.assign(ws, { channelBinding: () => binding });
+  };
+}
 
 export interface EdgeLinkOptions {
   edge: EdgeNodeConfig;
@@ -52,6 +79,8 @@ export interface EdgeLinkOptions {
   streams: () => Stream[];
   /** Opens the socket to the edge. Default: a `ws` WebSocket to `url` (5 s handshake timeout, 1 MiB frames). */
   connect?: ConnectEdge;
+  /** TLS options of the default connect (relayTls.ts `relayClientTls`). */
+  relayTls?: ConnectionOptions;
 }
 
 type Events = {
@@ -137,7 +166,9 @@ export class EdgeLink extends TypedEmitter<Events> {
     return this.#state;
   }
 
+  /** TLS: the edge's relay port, which is the relay's alone (no path prefix); plain: its ws port, as a client would. */
   get url(): string {
+    if (this.#options.config.cdnRelayTls) return `wss://${hostForUrl(this.edge.ip)}:${this.edge.relay}/cdn/relay`;
     return `ws://${hostForUrl(this.edge.ip)}:${this.edge.ws}${this.edge.pathPrefix}/cdn/relay`;
   }
 
@@ -211,7 +242,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#timer = null;
     if (this.#closed) return;
     this.#setState('connecting');
-    const ws = (this.#options.connect ?? connectWebSocket)(this.url);
+    const ws = (this.#options.connect ?? connectWebSocket(this.#options.relayTls))(this.url);
     const peer = new Peer(ws, { logger: this.#logger, heartbeatMs: Math.min(this.#options.config.wsHeartbeatMs, 5000) });
     this.#peer = peer;
     this.#socket = ws;
@@ -231,18 +262,33 @@ export class EdgeLink extends TypedEmitter<Events> {
     });
     peer.on('close', () => this.#onDown('connection closed'));
     ws.once('error', (err) => (this.#lastError = err.message));
-    ws.once('open', () => void this.#hello(peer));
+    ws.once('open', () => void this.#hello(peer, ws.channelBinding?.() ?? null));
   }
 
-  async #hello(peer: Peer): Promise<void> {
+  /**
+   * The relay handshake (secret.ts): the edge proves cdn_secret over this TLS session first; only
+   * then does the origin prove it in `hello` and, once up, send streams. The secret never crosses
+   * the wire. `binding` is the session's keying material, null on a plain link.
+   */
+  async #hello(peer: Peer, binding: Buffer | null): Promise<void> {
     try {
-      // The secret never crosses the wire: the edge's nonce, signed with it, proves we know it.
       const { config, instanceId } = this.#options;
-      const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
+      if (config.cdnRelayTls && !binding) throw new Error('the relay link has no TLS session to bind the proofs to');
+      const originNonce = newNonce();
+      const challenge = edgeChallenge.safeParse(await peer.request('challenge', { version: RELAY_PROTOCOL_VERSION, nonce: originNonce }));
+      if (!challenge.success || challenge.data.version !== RELAY_PROTOCOL_VERSION) {
+        throw new Error(`the edge answered the challenge of relay protocol ${RELAY_PROTOCOL_VERSION} with something else (an older version?)`);
+      }
+      const transcript = { binding, originNonce, edgeNonce: challenge.data.nonce };
+      if (!relayProofMatches(config.cdnSecret, 'edge', transcript, [challenge.data.nodeId], challenge.data.proof)) {
+        // Nothing more is sent: whoever answered may be a man in the middle (its own TLS session
+        // with us, another with the edge) or a node with another cdn_secret.
+        throw new Error('the edge did not prove cdn_secret over this TLS session (another cdn_secret, or a man in the middle); nothing sent');
+      }
       const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>('hello', {
         originId: config.nodeId,
         instanceId,
-        proof: helloProof(config.cdnSecret, String(nonce), config.nodeId, instanceId),
+        proof: relayProof(config.cdnSecret, 'origin', transcript, [config.nodeId, instanceId]),
       });
       if (peer !== this.#peer || this.#closed) return;
       this.players = answer.load.players;
@@ -260,7 +306,7 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.#sendDigest();
     } catch (err) {
       this.#lastError = (err as Error).message;
-      this.#logger.warn({ err: this.#lastError }, 'edge refused the relay link');
+      this.#logger.warn({ err: this.#lastError }, 'relay link handshake failed');
       peer.close(1000, 'hello failed');
     }
   }
@@ -310,9 +356,10 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
     this.#setState('down');
     if (this.#closed) return;
-    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x.
+    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x; with equal jitter, so the
+    // links of several origins (or a restarted edge's) do not retry in lock-step.
     const base = this.#options.config.cdnReconnectMs;
-    const delay = Math.min(base * 2 ** this.#attempt, base * 10);
+    const delay = equalJitter(Math.min(base * 2 ** this.#attempt, base * 10));
     this.#attempt++;
     this.#timer = setTimeout(() => this.#connect(), delay);
     this.#timer.unref();

@@ -1,7 +1,8 @@
-// The edge side of the static CDN: accepts relay links from an origin at <prefix>/cdn/relay,
-// checks that the origin knows the cluster secret (a challenge answered with its HMAC), and hands its
-// relay commands to the origin's session (EdgeRelaySession: its pipes, and each relayed stream as a
-// local stream fed by one of them).
+// The edge side of the static CDN: accepts relay links from an origin (over TLS on cdn.relay_port,
+// see RelayEntrance; or plain at <prefix>/cdn/relay when cdn.relay_tls=false), proves to the
+// origin that it knows the cluster secret and checks that the origin does (both proofs bound to
+// the TLS session, secret.ts), and hands its relay commands to the origin's session
+// (EdgeRelaySession: its pipes, and each relayed stream as a local stream fed by one of them).
 //
 // An origin that goes silent (stopped, partitioned) for `cdn.heartbeat_timeout_ms` has its link
 // dropped. Its session is not: it is kept for `cdn.link_grace_ms` while its pipes carry media, and
@@ -24,7 +25,14 @@ import type { EdgeRelaySession } from './EdgeRelaySession';
 import { EdgeSessions, type SessionLink } from './EdgeSessions';
 import { parseRelayRequest, type RelayRequest, relayEndNotification, watchNotification } from './relayProtocol';
 import { HandshakeFailures } from './handshakeFailures';
-import { newNonce, proofMatches } from './secret';
+import type { PendingRelay } from './pendingRelays';
+import { newNonce, RELAY_PROTOCOL_VERSION, relayProof, relayProofMatches } from './secret';
+
+/** How a relay socket came in: the TLS session's keying material (null on a plain link) and its pending-relay slot. */
+export interface RelayEntry {
+  binding: Buffer | null;
+  pending?: PendingRelay;
+}
 
 export interface EdgeRelayServiceOptions {
   config: NodeConfig;
@@ -42,8 +50,10 @@ class InboundLink implements SessionLink {
   originId = '';
   instanceId = '';
   authenticated = false;
-  /** The challenge handed out and not yet answered (single use). */
-  nonce: string | null = null;
+  /** The nonces of this link's handshake, once the origin asked for a challenge (single use). */
+  transcript: { originNonce: string; edgeNonce: string } | null = null;
+  /** A link gets one challenge: the nonces are single use, whatever the hello's outcome. */
+  challenged = false;
   /** Closes the link if the handshake is not done in time (config.cdnHandshakeTimeoutMs). */
   handshakeTimer: NodeJS.Timeout | null = null;
   /** The origin's session (pipes and relayed streams) this link carries, once it is authenticated. */
@@ -56,6 +66,7 @@ class InboundLink implements SessionLink {
   constructor(
     readonly peer: Peer,
     readonly remote: string,
+    readonly entry: RelayEntry,
   ) {}
 
   notify(method: string, data: Record<string, unknown>): void {
@@ -98,26 +109,36 @@ export class EdgeRelayService {
       .map((l) => ({ originId: l.originId, remote: l.remote, since: new Date(l.since).toISOString(), streams: l.relays?.streams() ?? [] }));
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.#closed) return refuseUpgrade(socket, 503, 'node is shutting down');
+  /** A relay upgrade that passed the entrance's gate (RelayEntrance): refused and destroyed when closing or blocked. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, entry: RelayEntry): void {
+    const refuse = (status: number, reason: string): void => {
+      refuseUpgrade(socket, status, reason);
+      socket.destroy();
+    };
+    if (this.#closed) return refuse(503, 'node is shutting down');
     if (this.#failures.blocked(addressOf(req.socket.remoteAddress ?? ''), Date.now())) {
-      return refuseUpgrade(socket, 429, 'too many failed relay handshakes; try again later');
+      return refuse(429, 'too many failed relay handshakes; try again later');
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, entry));
   }
 
   /**
    * Serves an origin's relay link on an already-open socket (the upgrade path's, or one end of an
-   * in-memory pair in tests). `remote` names the other side in logs and links().
+   * in-memory pair in tests). `remote` names the other side in logs and links(); `entry` carries
+   * the TLS session's keying material the proofs are bound to (null: a plain link).
    */
-  adopt(socket: PeerSocket, remote: string): void {
+  adopt(socket: PeerSocket, remote: string, entry: RelayEntry = { binding: null }): void {
     if (this.#closed) return void socket.close(1001, 'node is shutting down');
+    // With relay TLS on, a link without a TLS session never authenticates: refused at once.
+    if (this.#options.config.cdnRelayTls && !entry.binding) return void socket.terminate();
     const peer = new Peer(socket, { logger: this.#options.logger, heartbeatMs: this.#options.config.wsHeartbeatMs });
-    const link = new InboundLink(peer, remote);
+    const link = new InboundLink(peer, remote, entry);
     this.#links.add(link);
-    // A socket that never proves the secret must not stay open (nor count) for ever.
+    // A socket that never proves the secret must not stay open (nor count) for ever: destroyed,
+    // not closed, since a peer that stalls its handshake would not answer a close either.
     link.handshakeTimer = setTimeout(() => {
       this.#failed(link, 'handshake timeout');
+      socket.terminate();
       this.#dropLink(link, 'handshake timeout');
     }, this.#options.config.cdnHandshakeTimeoutMs);
     link.handshakeTimer.unref();
@@ -172,11 +193,7 @@ export class EdgeRelayService {
   }
 
   async #handle(link: InboundLink, request: RelayRequest): Promise<unknown> {
-    if (request.method === 'challenge') {
-      if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'this link is already authenticated');
-      link.nonce = newNonce();
-      return { nonce: link.nonce };
-    }
+    if (request.method === 'challenge') return this.#challenge(link, request.data);
     if (request.method === 'hello') {
       const answer = this.#hello(link, request.data);
       this.#watchOrigin(link);
@@ -203,19 +220,51 @@ export class EdgeRelayService {
     return link.relays;
   }
 
+  /**
+   * The origin's challenge: this edge answers with its own nonce and its proof of cdn_secret over
+   * the TLS session and both nonces, so the origin can check the edge before it sends anything.
+   * One challenge per link; an origin of another protocol version is told so (RELAY_VERSION).
+   */
+  #challenge(link: InboundLink, data: { version?: number; nonce?: string }): unknown {
+    const { config } = this.#options;
+    if (link.authenticated || link.challenged) throw new AppError('ALREADY_CONNECTED', 'this link already had its challenge');
+    link.challenged = true;
+    if (data.version !== RELAY_PROTOCOL_VERSION || data.nonce === undefined) {
+      // Counted as a failed handshake; the origin hangs up on this answer (or the handshake timeout does).
+      this.#failed(link, `relay protocol ${data.version ?? 1} (this node speaks ${RELAY_PROTOCOL_VERSION})`);
+      throw new AppError(
+        'RELAY_VERSION',
+        `this node speaks relay protocol ${RELAY_PROTOCOL_VERSION} (TLS on cdn.relay_port, proofs from both ends); the origin sent ${data.version ?? 'none (protocol 1)'}: upgrade it`,
+      );
+    }
+    link.transcript = { originNonce: data.nonce, edgeNonce: newNonce() };
+    const proof = relayProof(config.cdnSecret, 'edge', { binding: link.entry.binding, ...link.transcript }, [config.nodeId]);
+    return { version: RELAY_PROTOCOL_VERSION, nonce: link.transcript.edgeNonce, nodeId: config.nodeId, proof };
+  }
+
   #hello(link: InboundLink, data: { originId: string; instanceId: string; proof: string }): unknown {
     const { config, logger } = this.#options;
     if (link.authenticated) throw new AppError('ALREADY_CONNECTED', 'hello was already sent on this link');
-    const nonce = link.nonce;
-    link.nonce = null; // single use, whatever the outcome
-    if (nonce === null || !proofMatches(config.cdnSecret, nonce, data.originId, data.instanceId, data.proof)) {
-      this.#failed(link, nonce === null ? 'hello without a challenge' : config.cdnSecret ? 'wrong cluster secret' : 'cdn_secret is not set on this node');
+    const transcript = link.transcript;
+    link.transcript = null; // single use, whatever the outcome
+    const ids = [data.originId, data.instanceId];
+    if (transcript === null || !relayProofMatches(config.cdnSecret, 'origin', { binding: link.entry.binding, ...transcript }, ids, data.proof)) {
+      this.#failed(
+        link,
+        transcript === null
+          ? 'hello without a challenge'
+          : config.cdnSecret
+            ? 'wrong cluster secret or another TLS session (a man in the middle)'
+            : 'cdn_secret is not set on this node',
+      );
       // Answer first, then hang up: the origin learns why.
       setTimeout(() => this.#dropLink(link, 'unauthorized'), 200).unref();
       throw new AppError('UNAUTHORIZED', 'cluster secret does not match');
     }
     if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
     link.handshakeTimer = null;
+    // No longer pending: this socket stops counting against the unauthenticated caps.
+    link.entry.pending?.authenticated();
     // A restarted origin (same id, new instance) replaces its old link and that link's streams.
     for (const other of [...this.#links]) {
       if (other !== link && other.authenticated && other.originId === data.originId) this.#dropLink(other, 'replaced by a new link from the same origin');

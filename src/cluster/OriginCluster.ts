@@ -1,6 +1,7 @@
 // The origin side of the static CDN: one EdgeLink per node of loadbalancing.xml, every local
 // stream relayed to every edge whose link is up, and the choice of edge for each player.
 import { randomUUID } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
 import type { EdgeNodeConfig, LoadBalancingConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -19,6 +20,8 @@ export interface OriginClusterOptions {
   streams: StreamRegistry;
   /** Opens each link's socket to its edge. Default: a `ws` WebSocket (see EdgeLinkOptions). */
   connect?: ConnectEdge;
+  /** TLS options of the relay links (relayTls.ts `relayClientTls`); unused when cdn.relay_tls=false. */
+  relayTls?: ConnectionOptions;
 }
 
 export class OriginCluster {
@@ -96,9 +99,9 @@ export class OriginCluster {
   }
 
   #newLink(edge: EdgeNodeConfig): EdgeLink {
-    const { config, logger, streams, connect } = this.#options;
+    const { config, logger, streams, connect, relayTls } = this.#options;
     const localStreams = () => streams.all().filter((s) => s.source.kind === 'local');
-    const link = new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect });
+    const link = new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect, relayTls });
     link.watch(this.#watched);
     return link;
   }

@@ -22,9 +22,13 @@ const tuple = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max
 const pipeId = id;
 
 export const RELAY_REQUESTS = {
-  /** Asks the edge for a single-use nonce; the origin proves it knows cdn_secret with it (src/cluster/secret.ts). */
-  challenge: z.strictObject({}),
-  /** proof = HMAC-SHA256(cdn_secret, JSON [nonce, originId, instanceId]), base64url. */
+  /**
+   * Opens the handshake (protocol 2, src/cluster/secret.ts): the origin's nonce; the edge answers
+   * {version, nonce, nodeId, proof} with its own nonce and its proof over the TLS session. Both
+   * fields are optional only so that an origin of protocol 1 (`{}`) gets RELAY_VERSION, not BAD_REQUEST.
+   */
+  challenge: z.strictObject({ version: z.number().int().min(0).max(1000).optional(), nonce: z.string().min(16).max(128).optional() }),
+  /** proof = HMAC-SHA256(cdn_secret, JSON ["cdn-relay/2", "origin", binding, originNonce, edgeNonce, originId, instanceId]), base64url. */
   hello: z.strictObject({ originId: z.string().min(1).max(128), instanceId: id, proof: z.string().min(1).max(128) }),
   /** The origin's heartbeat: answered at once; a link on which pings stop is dropped (see EdgeLink, EdgeRelayService). */
   ping: z.strictObject({}),

@@ -69,7 +69,7 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
     throw new ConfigError(whereOf(field, sources, propertiesFile), issue.reason);
   }
 
-  const file = (field: 'tlsCertFile' | 'tlsKeyFile' | 'dtlsCertFile' | 'dtlsKeyFile'): string | null =>
+  const file = (field: 'tlsCertFile' | 'tlsKeyFile' | 'dtlsCertFile' | 'dtlsKeyFile' | 'cdnRelayCaFile'): string | null =>
     s[field] === null ? null : existingFile(confDir, s[field], whereOf(field, sources, propertiesFile));
 
   const config: NodeConfig = {
@@ -81,6 +81,7 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
     tlsKeyFile: file('tlsKeyFile'),
     dtlsCertFile: file('dtlsCertFile'),
     dtlsKeyFile: file('dtlsKeyFile'),
+    cdnRelayCaFile: file('cdnRelayCaFile'),
     loadBalancing: loadBalancing(confDir, s.loadBalancingEnabled, () => whereOf('loadBalancingEnabled', sources, propertiesFile), ignored),
   };
   if (s.loadBalancingEnabled && s.cdnSecret === '') {

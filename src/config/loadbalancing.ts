@@ -3,11 +3,12 @@
 // element/attribute path (e.g. `loadbalancer/cluster[1]/node[2]/ws`).
 //
 //   <loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS" randomize="false">
-//     <node id="e1" max_connections="500" path_prefix=""><ip>host</ip><ws>8080</ws><wss>8443</wss></node>
+//     <node id="e1" max_connections="500" path_prefix=""><ip>host</ip><ws>8080</ws><wss>8443</wss><relay>8445</relay></node>
 //     <cluster name="eu"> <node ...>...</node> </cluster>      (our extension: named clusters)
 //   </loadbalancer>
 //
-// Defaults are WCS's: mode FEWESTCALLS, randomize false, <ws> 8080, no <wss> = no secure port.
+// Defaults are WCS's: mode FEWESTCALLS, randomize false, <ws> 8080, no <wss> = no secure port;
+// ours: <relay> 8445 (the edge's cdn.relay_port, where the origin's TLS relay link goes).
 // WCS's `<http>`/`<https>` (its REST port, which here is the node's <ws> port) are read, checked
 // and reported as ignored, like randomize with a mode other than FEWESTCALLS. Everything else not
 // described here is refused, so a misspelt element cannot silently drop an edge.
@@ -16,7 +17,7 @@ import * as path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ConfigError } from './errors';
 import type { IgnoredSetting } from './ignored';
-import { parseHost, parseInteger, parsePathPrefix, parsePort, type ParseResult } from './propertiesSchema';
+import { parseHost, parseInteger, parsePathPrefix, parsePort, PROPERTY_SPECS, type ParseResult } from './propertiesSchema';
 import { BALANCING_MODES, DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type LoadBalancingConfig } from './types';
 
 /** WCS's default for an edge's `<ws>`; our default connection cap. Without `<wss>` an edge has no secure port. */
@@ -203,7 +204,7 @@ class Document {
 
   /** Reads one `<node>` (already known to be one). */
   node(element: Element, cluster: string, ignore: (element: Element, attribute: string | null, why: string) => void): EdgeNodeConfig {
-    this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'http', 'https']);
+    this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
     const fields = new Map<string, Element>();
     for (const child of element.children) {
       this.allowOnly(child, [], []);
@@ -217,7 +218,7 @@ class Document {
     if (ipElement.text === '') throw this.#error(ipElement, null, 'must not be empty');
     const ip = this.#value(ipElement, null, parseHost(ipElement.text));
 
-    const portOf = (name: 'ws' | 'wss', fallback: number, allowZero: boolean): number => {
+    const portOf = (name: 'ws' | 'wss' | 'relay', fallback: number, allowZero: boolean): number => {
       const child = fields.get(name);
       return child === undefined ? fallback : this.#value(child, null, parsePort(child.text, allowZero));
     };
@@ -225,6 +226,8 @@ class Document {
     // As in WCS, a node without <wss> has no secure port (0); secure players then go through the
     // origin's secure proxy, rather than to a port nobody listens on.
     const wss = portOf('wss', 0, true);
+    // The edge's cdn.relay_port: the origin's TLS relay link goes there, not to <ws> (unless cdn.relay_tls=false).
+    const relay = portOf('relay', PROPERTY_SPECS.cdnRelayPort.default, false);
     // WCS's REST/HTTP ports: here a node serves HTTP and REST on its <ws> port (and HTTPS on its
     // <wss> port). Checked like the others, so a broken value is still caught, then reported.
     for (const name of ['http', 'https'] as const) {
@@ -242,7 +245,7 @@ class Document {
     const id = attribute('id', ip.includes(':') ? `[${ip}]:${ws}` : `${ip}:${ws}`, parseNodeName);
     const maxConnections = attribute('max_connections', DEFAULT_EDGE_MAX_CONNECTIONS, (raw) => parseInteger(raw, 0, 1_000_000));
     const pathPrefix = attribute('path_prefix', '', parsePathPrefix);
-    return { id, ip, ws, wss, maxConnections, cluster, pathPrefix };
+    return { id, ip, ws, wss, relay, maxConnections, cluster, pathPrefix };
   }
 
   /** Throws a ConfigError about an element, or one of its attributes when `attribute` is given. */

@@ -262,6 +262,17 @@ export const PROPERTY_SPECS: PropertySpecs = {
     default: 5000,
     parse: (raw) => parseInteger(raw, 100, 600_000),
   },
+  // ---- the relay link's TLS and its bounds before authentication (issue 18, docs/security.md) ----
+  cdnRelayTls: { key: 'cdn.relay_tls', env: ['CDN_RELAY_TLS'], default: true, parse: parseBoolean },
+  cdnRelayPort: { key: 'cdn.relay_port', env: ['CDN_RELAY_PORT'], default: 8445, parse: (raw) => parsePort(raw, true) },
+  cdnRelayCaFile: { key: 'cdn.relay_ca_file', env: ['CDN_RELAY_CA_FILE'], default: null, parse: parseOptionalPath },
+  cdnRelayPendingPerIp: {
+    key: 'cdn.relay_pending_per_ip',
+    env: ['CDN_RELAY_PENDING_PER_IP'],
+    default: 8,
+    parse: (raw) => parseInteger(raw, 1, 100_000),
+  },
+  cdnRelayPendingMax: { key: 'cdn.relay_pending_max', env: ['CDN_RELAY_PENDING_MAX'], default: 64, parse: (raw) => parseInteger(raw, 1, 1_000_000) },
   // ---- narrow links: the simulcast layer hold (src/streams/layerHold.ts, docs/networks.md) ----
   playLayerHoldMs: { key: 'play.layer_hold_ms', env: ['PLAY_LAYER_HOLD_MS'], default: 20000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   playLayerHoldMaxMs: { key: 'play.layer_hold_max_ms', env: ['PLAY_LAYER_HOLD_MAX_MS'], default: 60000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
@@ -347,6 +358,20 @@ export function checkSettings(s: Settings): SettingsIssue | null {
   }
   if (s.adminToken !== '' && s.adminToken.length < MIN_SECRET_LENGTH) {
     return { fields: ['adminToken'], reason: `must be at least ${MIN_SECRET_LENGTH} characters (or empty: no admin credential)` };
+  }
+  if (s.cdnRelayCaFile !== null && s.tlsCertFile === null) {
+    return {
+      fields: ['cdnRelayCaFile'],
+      reason: 'is set but tls.cert_file is not: with a CA every node shows its peers a certificate that CA signed (tls.cert_file and tls.key_file)',
+    };
+  }
+  if (s.cdnRelayTls && s.cdnRelayPort !== 0) {
+    for (const field of ['wsPort', 'wssPort'] as const) {
+      if (field === 'wssPort' && s.tlsCertFile === null) continue;
+      if (s[field] === s.cdnRelayPort) {
+        return { fields: ['cdnRelayPort', field], reason: `cdn.relay_port and ${PROPERTY_SPECS[field].key} are both ${s.cdnRelayPort}; they must differ` };
+      }
+    }
   }
   if (s.tlsCertFile !== null && s.wsPort !== 0 && s.wsPort === s.wssPort) {
     return { fields: ['wssPort', 'wsPort'], reason: `wss.port and ws.port are both ${s.wsPort}; they must differ` };

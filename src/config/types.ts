@@ -15,6 +15,8 @@ export interface EdgeNodeConfig {
   readonly ws: number;
   /** `<wss>`: the edge's wss.port; 0 when the edge has none. Default 0: as in WCS, no `<wss>` means no secure port. */
   readonly wss: number;
+  /** `<relay>`: the edge's cdn.relay_port, where the origin's TLS relay link goes. Default 8445 (cdn.relay_port's default). */
+  readonly relay: number;
   /** `max_connections` attribute: connection cap used by /rtcloadbalance. Default 500. */
   readonly maxConnections: number;
   /** Name of the `<cluster>` element holding the node, or DEFAULT_CLUSTER for top-level nodes. */
@@ -72,7 +74,7 @@ export interface NodeConfig {
   readonly wsMaxPayload: number;
   /** `ws.heartbeat_ms`: ping interval; a socket silent for two intervals is terminated. Default 15000. */
   readonly wsHeartbeatMs: number;
-  /** `cdn.reconnect_ms`: first retry delay of an origin->edge link, doubled up to 10x. Default 500. */
+  /** `cdn.reconnect_ms`: first retry delay of an origin->edge link, doubled up to 10x, each jittered to [1/2, 1] of itself. Default 500. */
   readonly cdnReconnectMs: number;
   /** `cdn.load_report_ms`: how often an edge reports its load to each linked origin. Default 1000. */
   readonly cdnLoadReportMs: number;
@@ -159,8 +161,29 @@ export interface NodeConfig {
   readonly rtpPlainEnabled: boolean;
   /** `rtp.plain_allowed_destinations`: IPs or CIDRs a plain transport may be connected to besides the session's own address. Default none. */
   readonly rtpPlainAllowedDestinations: readonly string[];
-  /** `cdn.handshake_timeout_ms`: a relay socket that has not completed its handshake by then is closed. Default 5000. */
+  /**
+   * `cdn.handshake_timeout_ms`: a relay socket that has not authenticated (TLS, upgrade, challenge
+   * and hello) this long after it was accepted is destroyed. Default 5000.
+   */
   readonly cdnHandshakeTimeoutMs: number;
+  // ---- the relay link's TLS (docs/security.md "The relay link") ----
+  /**
+   * `cdn.relay_tls`: relay links between nodes run over TLS on cdn.relay_port, both ends proving
+   * cdn_secret over the TLS session. false: plain ws:// on ws.port (readable and forgeable on the
+   * path; warned at start). Default true.
+   */
+  readonly cdnRelayTls: boolean;
+  /** `cdn.relay_port`: the TLS port this node takes relay links on (the port to open between data centres). 0 = any free port. Default 8445. */
+  readonly cdnRelayPort: number;
+  /**
+   * `cdn.relay_ca_file`: PEM CA(s) that sign every node's tls.cert_file; when set, each end of a
+   * relay link also verifies the other's certificate against it. Default none (the shared secret alone authenticates).
+   */
+  readonly cdnRelayCaFile: string | null;
+  /** `cdn.relay_pending_per_ip`: relay sockets one address may hold before they authenticate; more are destroyed at once. Default 8. */
+  readonly cdnRelayPendingPerIp: number;
+  /** `cdn.relay_pending_max`: relay sockets of all addresses before they authenticate. Default 64. */
+  readonly cdnRelayPendingMax: number;
   /**
    * `play.layer_hold_ms`: how long a simulcast consumer that the bandwidth estimate moved down stays
    * capped at its new layer (0: never). Default 20000.

@@ -29,6 +29,8 @@ export interface MetricsSource {
   edges(): EdgeMetrics[];
   /** The origin's relay traffic (null elsewhere). */
   relayTraffic(): Promise<RelaySample | null>;
+  /** How this node's relay links run (cdn.relay_tls), and relay sockets not yet authenticated. */
+  relayLinks(): { tls: boolean; pending: number };
 }
 
 const LINK_STATES = ['connecting', 'up', 'down'];
@@ -72,6 +74,23 @@ export function createMetrics(source: MetricsSource, nodeId: string): Registry {
     collect() {
       this.reset();
       for (const { state, count } of source.edgeLinks()) this.set({ state }, count);
+    },
+  });
+  // Plain relay links are warned about at start; this keeps the fact visible to monitoring.
+  new Gauge({
+    name: 'cdn_relay_tls',
+    help: '1 when relay links between nodes run over TLS (cdn.relay_tls=true), 0 when plain ws:// (readable on the path)',
+    registers: [registry],
+    collect() {
+      this.set(source.relayLinks().tls ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'cdn_relay_pending_sockets',
+    help: 'Relay sockets accepted and not yet authenticated (capped by cdn.relay_pending_per_ip and cdn.relay_pending_max)',
+    registers: [registry],
+    collect() {
+      this.set(source.relayLinks().pending);
     },
   });
   registerEdgeMetrics(registry, source);

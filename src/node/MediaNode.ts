@@ -27,6 +27,10 @@ import { RelayStats } from '../cluster/RelayStats';
 import { MAX_LOAD_STREAMS } from '../cluster/relayProtocol';
 import { registerConsoleApi } from '../http/consoleApi';
 import { registerReloadApi } from '../http/reloadApi';
+import fs from 'node:fs';
+import { nodeCertificate, type NodeCertificate } from '../cluster/nodeCertificate';
+import { RelayEntrance } from '../cluster/RelayEntrance';
+import { relayClientTls } from '../cluster/relayTls';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -52,6 +56,10 @@ export class MediaNode {
   readonly traffic: TrafficMeter;
   readonly relayStats: RelayStats | null;
   #http: HttpServer | null = null;
+  /** Where relay links come in (the TLS relay port, or the plain upgrade), set by #listen. */
+  #relayEntrance: RelayEntrance | null = null;
+  readonly #certificate: NodeCertificate;
+  readonly #relayCa: Buffer | null;
   #closed = false;
 
   static async create(config: NodeConfig, logger: Logger): Promise<MediaNode> {
@@ -67,7 +75,15 @@ export class MediaNode {
     });
     // Loud at start, not at the first failed relay or the first stranger (docs/security.md).
     for (const warning of securityWarnings(config)) logger.warn({ security: true }, warning);
-    const node = new MediaNode(config, logger, media);
+    let certificate: NodeCertificate;
+    try {
+      // Relay links' TLS (docs/security.md): tls.cert_file when set, else one made now, in memory only.
+      certificate = await nodeCertificate(config);
+    } catch (err) {
+      media.close();
+      throw err;
+    }
+    const node = new MediaNode(config, logger, media, certificate);
     try {
       await node.#listen();
     } catch (err) {
@@ -78,8 +94,10 @@ export class MediaNode {
     return node;
   }
 
-  private constructor(config: NodeConfig, logger: Logger, media: MediaPool) {
+  private constructor(config: NodeConfig, logger: Logger, media: MediaPool, certificate: NodeCertificate) {
     this.config = config;
+    this.#certificate = certificate;
+    this.#relayCa = config.cdnRelayCaFile ? fs.readFileSync(config.cdnRelayCaFile) : null;
     this.logger = logger;
     this.media = media;
     this.load = new LoadMeter(media);
@@ -123,7 +141,13 @@ export class MediaNode {
     });
     this.origin =
       config.loadBalancingEnabled && config.loadBalancing
-        ? new OriginCluster({ config, loadBalancing: config.loadBalancing, logger: logger.child({ component: 'cdn' }), streams: this.streams })
+        ? new OriginCluster({
+            config,
+            loadBalancing: config.loadBalancing,
+            logger: logger.child({ component: 'cdn' }),
+            streams: this.streams,
+            relayTls: relayClientTls(certificate, this.#relayCa),
+          })
         : null;
     const origin = this.origin;
     if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
@@ -167,6 +191,11 @@ export class MediaNode {
     return this.#http?.securePort ?? null;
   }
 
+  /** The bound TLS relay port (cdn.relay_port), null when relay links are plain or the node has no secret. */
+  get relayPort(): number | null {
+    return this.#relayEntrance?.port ?? null;
+  }
+
   async #listen(): Promise<void> {
     const { config } = this;
     const router = new Router();
@@ -192,9 +221,11 @@ export class MediaNode {
             failures: Object.fromEntries(l.failuresByCode),
           })),
         relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
+        relayLinks: () => ({ tls: config.cdnRelayTls, pending: this.#relayEntrance?.gate.size ?? 0 }),
       },
       config.nodeId,
     );
+    this.#relayEntrance = await RelayEntrance.create(config, this.relays, this.#certificate, this.#relayCa, this.logger.child({ component: 'relay-in' }));
     const ctx = this.#httpContext();
     registerRestApi(router, ctx, metrics);
     registerStandardApi(router, ctx);
@@ -214,7 +245,10 @@ export class MediaNode {
       upgrades: {
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
-        '/cdn/relay': (req, socket, head) => this.relays.handleUpgrade(req, socket, head),
+        '/cdn/relay': (req, socket, head) => {
+          if (this.#relayEntrance) this.#relayEntrance.plainUpgrade(req, socket, head);
+          else socket.destroy(); // not listening yet: nothing can serve it
+        },
         ...standardUpgrades(ctx),
       },
       logger: this.logger,
@@ -279,7 +313,7 @@ export class MediaNode {
     this.webrtcHttp.closeAll();
     this.relays.close();
     this.streams.closeAll();
-    await this.#http?.close();
+    await Promise.all([this.#http?.close(), this.#relayEntrance?.close()]);
     this.clientLog.close();
     this.media.close();
   }

@@ -22,7 +22,7 @@ beforeAll(async () => {
   origin = await startNode({
     name: 'origin',
     props: { load_balancing_enabled: true },
-    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))),
+    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))),
   });
   browser = await launchChromium();
 }, 60000);

@@ -67,7 +67,11 @@ function runStream(action: 'publish' | 'play', options: { token?: string }): Pro
 
 beforeAll(async () => {
   edge = await startNode({ name: 'edge1', props: AUTH });
-  origin = await startNode({ name: 'origin', props: { ...AUTH, load_balancing_enabled: true }, xml: edgesXml([{ id: 'edge1', port: edge.port }]) });
+  origin = await startNode({
+    name: 'origin',
+    props: { ...AUTH, load_balancing_enabled: true },
+    xml: edgesXml([{ id: 'edge1', port: edge.port, relayPort: edge.relayPort }]),
+  });
   browser = await launchChromium();
   page = await openPage(browser, `${origin.http}/index.html`, logs, 'sdk');
   await page.addScriptTag({ url: `${origin.http}/sdk/cdn-sdk.js` });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   origin = await startNode({
     name: 'origin',
     props: { load_balancing_enabled: true, 'admin.token': ADMIN_TOKEN, 'cdn.load_report_ms': LOAD_REPORT_MS },
-    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))),
+    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))),
   });
   await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, 'edge links up');
   browser = await launchChromium();
@@ -108,7 +108,7 @@ test('the console shows the relays, an edge going down within 2 s, and a third e
 
   const third = await startEdge('edge3');
   edges.push(third);
-  fs.writeFileSync(xmlFile, edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))));
+  fs.writeFileSync(xmlFile, edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))));
   const reloadAt = Date.now();
   await consolePage.click('#reloadBtn');
   const ok = consolePage.locator('#reloadResult [data-outcome=ok]');

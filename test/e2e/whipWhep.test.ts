@@ -85,7 +85,7 @@ beforeAll(async () => {
   edge = await startNode({ name: 'edge1', props: { 'http.path_prefix': '/cdn/edge1' } });
   const xml =
     '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
-    `  <node id="edge1" path_prefix="/cdn/edge1"><ip>127.0.0.1</ip><ws>${edge.port}</ws><wss>0</wss></node>\n` +
+    `  <node id="edge1" path_prefix="/cdn/edge1"><ip>127.0.0.1</ip><ws>${edge.port}</ws><wss>0</wss><relay>${edge.relayPort}</relay></node>\n` +
     '</loadbalancer>\n';
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml });
   await until(async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges[0].state === 'up', 10000, 'edge link up');

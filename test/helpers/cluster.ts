@@ -27,7 +27,7 @@ export async function startOrigin(
     name: opts.name ?? 'origin',
     props: { load_balancing_enabled: true, ...opts.props },
     xml: edgesXml(
-      edges.map((e) => ({ id: e.name, port: e.port })),
+      edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort })),
       opts.mode ?? 'ROUNDROBIN',
     ),
   });

@@ -82,7 +82,11 @@ export class NodeProcess {
     child.stderr!.on('data', (d) => this.logs.push(d.toString()));
     this.#exit = new Promise((resolve) => child.once('exit', (code) => ((this.exited = true), resolve(code))));
     useConf(confDir, this);
+    this.relayPort = relayPortOf(confDir);
   }
+
+  /** The node's cdn.relay_port (TLS relay links), from its flashphoner.properties; 8445 when not set there. */
+  readonly relayPort: number;
 
   /** The command channel as the test process reaches it. */
   get url(): string {
@@ -131,7 +135,17 @@ export class NodeProcess {
 /** The cluster secret of every node a test starts (long enough not to draw the weak-secret warning). */
 export const TEST_CDN_SECRET = 'test-secret-of-the-test-cluster';
 
-export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): string {
+/** cdn.relay_port's default: what a node listens on for relay links when its properties do not say. */
+export const DEFAULT_RELAY_PORT = 8445;
+
+function relayPortOf(confDir: string): number {
+  const file = path.join(confDir, 'flashphoner.properties');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const line = /^cdn\.relay_port=(\d+)\s*$/m.exec(text);
+  return line ? Number(line[1]) : DEFAULT_RELAY_PORT;
+}
+
+export function writeConf(spec: NodeSpec & { port: number; nodeId: string; relayPort?: number }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-node-'));
   const from = mediaBase;
   mediaBase += 200;
@@ -141,6 +155,7 @@ export function writeConf(spec: NodeSpec & { port: number; nodeId: string }): st
     ip: '127.0.0.1',
     ip_local: '127.0.0.1',
     'ws.port': spec.port,
+    ...(spec.relayPort !== undefined ? { 'cdn.relay_port': spec.relayPort } : {}),
     media_port_from: from,
     media_port_to: from + 199,
     workers: 1,
@@ -188,7 +203,9 @@ export async function startNodeFromConf(
 
 export async function startNode(spec: NodeSpec & { name: string }): Promise<NodeProcess> {
   const port = spec.port ?? (await freePort());
-  const confDir = writeConf({ ...spec, port, nodeId: spec.name });
+  // Each loopback node its own relay port; in a namespace of the bed the default is free.
+  const relayPort = spec.netns ? undefined : await freePort();
+  const confDir = writeConf({ ...spec, port, relayPort, nodeId: spec.name });
   try {
     return await startNodeFromConf(confDir, port, spec.name, {}, String(spec.props?.['http.path_prefix'] ?? ''), spec.netns);
   } catch (err) {
@@ -216,10 +233,11 @@ async function waitHealthy(node: NodeProcess, timeoutMs = 20000): Promise<void> 
   throw new Error(`node ${node.name} not healthy after ${timeoutMs} ms:\n${node.output()}`);
 }
 
-export function edgesXml(edges: { id: string; port: number }[], mode = 'ROUNDROBIN'): string {
+/** loadbalancing.xml of loopback edges: their ws port, and their relay port (cdn.relay_port) where the TLS relay link goes. */
+export function edgesXml(edges: { id: string; port: number; relayPort: number }[], mode = 'ROUNDROBIN'): string {
   return (
     `<loadbalancer stream_distribution="webrtc" mode="${mode}">\n` +
-    edges.map((e) => `  <node id="${e.id}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss></node>\n`).join('') +
+    edges.map((e) => `  <node id="${e.id}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss><relay>${e.relayPort}</relay></node>\n`).join('') +
     '</loadbalancer>\n'
   );
 }

@@ -45,6 +45,9 @@ export function nodeConfig(nodeId: string, overrides: Partial<NodeConfig> = {}):
     mediaPortTo: PORTS.max,
     cdnReconnectMs: 50,
     cdnLoadReportMs: 20,
+    // In-memory socket pairs carry no TLS session to bind the proofs to: these tests are about the
+    // relay's logic; the TLS link itself is tested with real processes (test/integration/relayTls.test.ts).
+    cdnRelayTls: false,
     ...overrides,
   }) as NodeConfig;
 }
@@ -102,6 +105,7 @@ export class RelayWorld {
       // Never listened on: the origin reaches the edge through connect() below, keyed by this port.
       ws: 18001 + i,
       wss: 0,
+      relay: 19001 + i,
       maxConnections: 500,
       cluster: DEFAULT_CLUSTER,
       pathPrefix: '',

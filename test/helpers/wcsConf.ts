@@ -55,11 +55,14 @@ export function wcsProperties(opts: { port: number; mediaFrom: number; secret: s
 }
 
 /** WCS's static-CDN loadbalancing.xml: randomize on the root, <http> and <https> in the nodes. */
-export function wcsLoadBalancing(edges: { id: string; port: number }[]): string {
+export function wcsLoadBalancing(edges: { id: string; port: number; relayPort?: number }[]): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS" randomize="true">',
-    ...edges.map((e) => `  <node id="${e.id}">\n    <ip>127.0.0.1</ip>\n    <ws>${e.port}</ws>\n    <http>8081</http>\n    <https>8444</https>\n  </node>`),
+    ...edges.map(
+      (e) =>
+        `  <node id="${e.id}">\n    <ip>127.0.0.1</ip>\n    <ws>${e.port}</ws>\n    <http>8081</http>\n    <https>8444</https>\n${e.relayPort ? `    <relay>${e.relayPort}</relay>\n` : ''}  </node>`,
+    ),
     '</loadbalancer>',
     '',
   ].join('\n');

@@ -44,7 +44,7 @@ beforeAll(async () => {
   origin = await startNode({
     name: 'origin',
     props: { ...AUTH, load_balancing_enabled: true, 'admin.token': ADMIN },
-    xml: edgesXml([{ id: 'edge1', port: edge.port }]),
+    xml: edgesXml([{ id: 'edge1', port: edge.port, relayPort: edge.relayPort }]),
   });
   await until(async () => (await routes(origin, ADMIN)).edges.every((e) => e.state === 'up'), 10000, 'the edge link up');
 }, 40000);

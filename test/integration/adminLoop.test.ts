@@ -30,7 +30,7 @@ const has = async (name: string, stream: string) => (await streamsOn(node(name))
 function writeOriginXml(edges: { id: string; maxConnections?: number }[]): void {
   const nodes = edges.map(
     (e) =>
-      `  <node id="${e.id}"${e.maxConnections ? ` max_connections="${e.maxConnections}"` : ''}><ip>127.0.0.1</ip><ws>${ports[e.id]}</ws><wss>0</wss></node>\n`,
+      `  <node id="${e.id}"${e.maxConnections ? ` max_connections="${e.maxConnections}"` : ''}><ip>127.0.0.1</ip><ws>${ports[e.id]}</ws><wss>0</wss><relay>${ports[`${e.id}-relay`]}</relay></node>\n`,
   );
   fs.writeFileSync(
     path.join(workDir, 'origin', 'loadbalancing.xml'),
@@ -42,10 +42,13 @@ beforeAll(async () => {
   // The compiled JavaScript the scripts run must be that of these sources.
   const build = await npm(['run', 'build']);
   expect(build).toMatchObject({ code: 0 });
-  for (const name of ['origin', 'edge1', 'edge2', 'edge3']) ports[name] = await freePort();
-  writeNodeDir(workDir, 'edge1', ports.edge1);
-  writeNodeDir(workDir, 'edge2', ports.edge2);
-  writeNodeDir(workDir, 'origin', ports.origin, { load_balancing_enabled: true });
+  for (const name of ['origin', 'edge1', 'edge2', 'edge3']) {
+    ports[name] = await freePort();
+    ports[`${name}-relay`] = await freePort();
+  }
+  writeNodeDir(workDir, 'edge1', ports.edge1, { 'cdn.relay_port': ports['edge1-relay'] });
+  writeNodeDir(workDir, 'edge2', ports.edge2, { 'cdn.relay_port': ports['edge2-relay'] });
+  writeNodeDir(workDir, 'origin', ports.origin, { load_balancing_enabled: true, 'cdn.relay_port': ports['origin-relay'] });
   writeOriginXml([{ id: 'edge1' }, { id: 'edge2' }]);
   cluster = new LocalCluster(workDir);
   await cluster.waitUp();
@@ -69,7 +72,7 @@ test('a third edge is added by editing the XML and a SIGHUP to the pid in node.p
   track(await publisher.publishRtp('live'));
   await until(async () => (await has('edge1', 'live')) && (await has('edge2', 'live')), 5000, 'the stream on both edges');
 
-  writeNodeDir(workDir, 'edge3', ports.edge3);
+  writeNodeDir(workDir, 'edge3', ports.edge3, { 'cdn.relay_port': ports['edge3-relay'] });
   const started = await npm(['run', 'restart', '--', 'edge3', '--dir', workDir]);
   expect(started.out).toContain('edge3 is up');
   expect(started.code).toBe(0);

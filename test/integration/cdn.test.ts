@@ -3,11 +3,10 @@
 // publisher's RTP there. Every test leaves the cluster as it found it, so each runs alone (`-t`);
 // the destructive ones (an edge killed, an edge's worker killed, the origin restarted) have files
 // of their own: cdn.edgeRestart, cdn.workerDeath and cdn.originRestart.test.ts.
-import WebSocket from 'ws';
-import { helloProof } from '../../src/cluster/secret';
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
 import { type NodeProcess, until } from '../helpers/nodes';
+import { openRelay, originHandshake } from '../helpers/relaySocket';
 import { type RtpSender, VIDEO_PT } from '../helpers/rtp';
 
 let origin: NodeProcess;
@@ -209,16 +208,15 @@ test('an edge contacted without the cluster secret refuses the relay with UNAUTH
   const intruder = await TestClient.connect(`ws://127.0.0.1:${edges[0].port}/cdn/relay`).catch((e) => e);
   // TestClient sends `connect` first, which the relay channel does not know: use the raw peer.
   expect(intruder).toBeInstanceOf(Error);
-  const ws = new WebSocket(`ws://127.0.0.1:${edges[0].port}/cdn/relay`);
-  await new Promise((r) => ws.once('open', r));
+  const { ws, binding } = await openRelay(edges[0].relayPort);
   const answers: { id?: number; ok?: boolean; error?: { code: string } }[] = [];
   ws.on('message', (d) => answers.push(JSON.parse(d.toString())));
   ws.send(JSON.stringify({ id: 1, method: 'relayPipe', data: { pipeId: 'evil', ip: '127.0.0.1', port: 9, srtpParameters: {} } }));
-  ws.send(JSON.stringify({ id: 2, method: 'challenge', data: {} }));
+  const handshake = originHandshake('wrong', binding);
+  ws.send(JSON.stringify({ id: 2, method: 'challenge', data: handshake.challenge }));
   await until(() => answers.some((a) => a.id === 2));
   const { nonce } = (answers.find((a) => a.id === 2) as unknown as { data: { nonce: string } }).data;
-  const proof = helloProof('wrong', nonce, 'evil', 'x');
-  ws.send(JSON.stringify({ id: 3, method: 'hello', data: { originId: 'evil', instanceId: 'x', proof } }));
+  ws.send(JSON.stringify({ id: 3, method: 'hello', data: handshake.hello(nonce, 'evil', 'x') }));
   const closed = new Promise((r) => ws.once('close', r));
   await closed;
   expect(answers.find((a) => a.id === 1)?.error?.code).toBe('UNAUTHORIZED');

@@ -34,7 +34,11 @@ beforeAll(async () => {
       'rtp.plain_allowed_destinations': '127.0.0.1',
     },
   });
-  origin = await startNode({ name: 'origin', props: { ...props, load_balancing_enabled: true }, xml: edgesXml([{ id: 'edge1', port: edge.port }]) });
+  origin = await startNode({
+    name: 'origin',
+    props: { ...props, load_balancing_enabled: true },
+    xml: edgesXml([{ id: 'edge1', port: edge.port, relayPort: edge.relayPort }]),
+  });
   await until(async () => (await routes(origin, ADMIN)).edges[0].state === 'up', 15000, 'the relay link up');
   const publisher = lasting.track(await TestClient.connect(origin.url));
   lasting.track(await publisher.publishRtp('addr-cam', { intervalMs: 5 }));

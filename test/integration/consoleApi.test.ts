@@ -18,7 +18,7 @@ beforeAll(async () => {
   origin = await startNode({
     name: 'origin',
     props: { load_balancing_enabled: true, 'admin.token': TOKEN, 'cdn.load_report_ms': LOAD_REPORT_MS },
-    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))),
+    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))),
   });
   await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, 'edge link up');
 }, 60000);
@@ -72,7 +72,7 @@ test('an edge added to the XML and reloaded over REST is linked and gets the liv
   const edge2 = await startEdge('edge2');
   edges.push(edge2);
   const good = fs.readFileSync(xmlFile(), 'utf8');
-  fs.writeFileSync(xmlFile(), edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))));
+  fs.writeFileSync(xmlFile(), edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))));
   const res = await reload();
   expect(await res.json()).toEqual({ edges: { added: ['edge2'], removed: [], kept: ['edge1'], updated: [] }, needsRestart: [] });
   await until(() => relayedEverywhere(origin, 'api-cam'), 10000, 'api-cam relayed to both edges');

@@ -1,13 +1,12 @@
 // Every command and relay command fed garbage arguments: each gets an answer with a stable
 // client-error code (never INTERNAL, never silence), and the node lives on.
-import WebSocket from 'ws';
 import { ERROR_CODES } from '../../src/errors';
 import { METHODS } from '../../src/signaling/protocol';
 import { RELAY_METHODS } from '../../src/cluster/relayProtocol';
 import { TestClient } from '../helpers/client';
 import { GARBAGE } from '../helpers/garbage';
 import { type NodeProcess, startNode, TEST_CDN_SECRET } from '../helpers/nodes';
-import { helloProof } from '../../src/cluster/secret';
+import { openRelay, originHandshake } from '../helpers/relaySocket';
 
 let node: NodeProcess;
 
@@ -72,8 +71,7 @@ test('garbage arguments to every client command get a client-error code and the 
 });
 
 test('garbage to every relay command is refused, authenticated or not, and the node lives on', async () => {
-  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/cdn/relay`);
-  await new Promise((r) => ws.once('open', r));
+  const { ws, binding } = await openRelay(node.relayPort);
   const answers = new Map<number, { ok: boolean; error?: { code: string } }>();
   ws.on('message', (d) => {
     const frame = JSON.parse(d.toString());
@@ -92,12 +90,12 @@ test('garbage to every relay command is refused, authenticated or not, and the n
 
   // Authenticated now: garbage still gets client-error codes, never INTERNAL.
   answers.clear();
-  ws.send(JSON.stringify({ id: 999, method: 'challenge', data: {} }));
+  const handshake = originHandshake(TEST_CDN_SECRET, binding);
+  ws.send(JSON.stringify({ id: 999, method: 'challenge', data: handshake.challenge }));
   await new Promise((r) => setTimeout(r, 200));
   const { nonce } = (answers.get(999) as unknown as { data: { nonce: string } }).data;
   answers.delete(999);
-  const proof = helloProof(TEST_CDN_SECRET, nonce, 'fuzzer', 'i1');
-  ws.send(JSON.stringify({ id: 1000, method: 'hello', data: { originId: 'fuzzer', instanceId: 'i1', proof } }));
+  ws.send(JSON.stringify({ id: 1000, method: 'hello', data: handshake.hello(nonce, 'fuzzer', 'i1') }));
   await new Promise((r) => setTimeout(r, 200));
   expect(answers.get(1000)?.ok).toBe(true);
   id = 1001;

@@ -1,7 +1,8 @@
 // The whole cluster behind a real nginx that routes by path: every node runs under its own
 // http.path_prefix, loadbalancing.xml names the edges by the proxy's address and their prefix, and
-// everything (pages, REST, /rtcloadbalance, WHIP/WHEP, the command channel's WebSocket upgrade, the
-// origin's relay links) goes through nginx. Only RTP between nodes and to players is direct.
+// everything (pages, REST, /rtcloadbalance, WHIP/WHEP, the command channel's WebSocket upgrade) goes
+// through nginx. Only RTP between nodes and to players, and the origin's TLS relay links (to each
+// edge's cdn.relay_port), are direct.
 import { TestClient } from '../helpers/client';
 import { type NginxProcess, startNginx } from '../helpers/nginx';
 import { freePort, type NodeProcess, startNode, until } from '../helpers/nodes';
@@ -22,9 +23,15 @@ beforeAll(async () => {
     await startNode({ name: 'edge1', props: { 'http.path_prefix': '/cdn/edge1' } }),
     await startNode({ name: 'edge2', props: { 'http.path_prefix': '/cdn/edge2' } }),
   ];
+  // Players reach the edges through nginx (<ws>); the relay link goes to each edge's own relay port:
+  // its TLS runs end to end between the nodes (a proxy that terminated it would break the proofs).
   const xml =
     '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
-    edges.map((e) => `  <node id="${e.name}" path_prefix="/cdn/${e.name}"><ip>127.0.0.1</ip><ws>${proxyPort}</ws><wss>0</wss></node>\n`).join('') +
+    edges
+      .map(
+        (e) => `  <node id="${e.name}" path_prefix="/cdn/${e.name}"><ip>127.0.0.1</ip><ws>${proxyPort}</ws><wss>0</wss><relay>${e.relayPort}</relay></node>\n`,
+      )
+      .join('') +
     '</loadbalancer>\n';
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true, 'http.path_prefix': '/cdn/origin' }, xml });
   nginx = await startNginx([{ prefix: '/cdn/origin', port: origin.port }, ...edges.map((e) => ({ prefix: `/cdn/${e.name}`, port: e.port }))], proxyPort);
@@ -34,7 +41,7 @@ beforeAll(async () => {
       return r.ok && (await r.json()).edges.every((e: { state: string }) => e.state === 'up');
     },
     15000,
-    'relay links up through nginx',
+    'relay links up',
   );
 }, 60000);
 

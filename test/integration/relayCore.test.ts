@@ -4,7 +4,7 @@
 // origin's relay states and redirects, and RTP packets arriving behind the edge.
 import pino from 'pino';
 import type * as ms from 'mediasoup/types';
-import { helloProof } from '../../src/cluster/secret';
+import { originHandshake } from '../helpers/relaySocket';
 import { Peer } from '../../src/rpc/Peer';
 import type { MediaPool } from '../../src/media/MediaPool';
 import { lowestLayerBitrate } from '../../src/streams/Playback';
@@ -190,10 +190,10 @@ test('a link that answers the challenge with the wrong secret is answered UNAUTH
   await expect(intruder.request('relayPipe', { pipeId: 'p1', ip: '127.0.0.1', port: 9, srtpParameters: {} })).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
   });
-  const { nonce } = await intruder.request<{ nonce: string }>('challenge', {});
+  const handshake = originHandshake('wrong', null);
+  const { nonce } = await intruder.request<{ nonce: string }>('challenge', handshake.challenge);
   expect(nonce).toMatch(/^[\w-]{43}$/);
-  const proof = helloProof('wrong', nonce, 'evil', 'x');
-  await expect(intruder.request('hello', { originId: 'evil', instanceId: 'x', proof })).rejects.toMatchObject({
+  await expect(intruder.request('hello', handshake.hello(nonce, 'evil', 'x'))).rejects.toMatchObject({
     code: 'UNAUTHORIZED',
     message: 'cluster secret does not match',
   });
@@ -215,7 +215,7 @@ test('the origin proves the secret without sending it, and a recorded hello cann
   expect(frames.join('\n')).not.toContain('core-secret');
   // The same hello on a new link: its challenge differs, so the proof no longer fits.
   const replay = await rawLink(edge, 'memory:replay');
-  await replay.request('challenge', {});
+  await replay.request('challenge', originHandshake('core-secret', null).challenge);
   await expect(replay.request('hello', hello!.data!)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   // Nor does a hello without any challenge.
   const bare = await rawLink(edge, 'memory:bare');
@@ -232,6 +232,26 @@ test('a relay socket that never completes the handshake is closed after cdn.hand
   expect(Date.now() - started).toBeLessThan(2000);
 });
 
+test('an origin of relay protocol 1 (a bare challenge) is told RELAY_VERSION and cannot go on', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool] });
+  const old = await rawLink(world.edge(), 'memory:old');
+  await expect(old.request('challenge', {})).rejects.toMatchObject({ code: 'RELAY_VERSION', message: expect.stringContaining('relay protocol 2') });
+  await expect(old.request('hello', { originId: 'old', instanceId: 'x', proof: 'x' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  expect(world.edge().service.linked).toBe(false);
+});
+
+test('the edge proves the secret before the origin sends hello: an edge with another secret gets no hello', async () => {
+  world = new RelayWorld({ originPool, edgePools: [edgePool], edgeOverrides: { cdnSecret: 'another-secret' } });
+  world.cluster.start();
+  const edge = world.edge();
+  await until(() => edge.pairs.length > 0 && world.link().lastError !== '', 2000, 'the origin to give up on the link');
+  expect(world.link().lastError).toContain('did not prove cdn_secret');
+  const frames = edge.pairs.flatMap((p) => p.client.sentFrames.map((f) => (JSON.parse(f) as { method?: string }).method));
+  expect(frames).toContain('challenge');
+  expect(frames).not.toContain('hello');
+  expect(world.link().state).not.toBe('up');
+});
+
 test('failed handshakes from one address are logged as one summary line, not one line each', async () => {
   const lines: { msg: string; count?: number; remote?: string }[] = [];
   const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
@@ -239,8 +259,9 @@ test('failed handshakes from one address are logged as one summary line, not one
   const edge = world.edge();
   for (let i = 0; i < 30; i++) {
     const peer = await rawLink(edge, `10.9.8.7:${40000 + i}`);
-    const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
-    await expect(peer.request('hello', { originId: 'evil', instanceId: 'x', proof: helloProof('guess', nonce, 'evil', 'x') })).rejects.toMatchObject({
+    const handshake = originHandshake('guess', null);
+    const { nonce } = await peer.request<{ nonce: string }>('challenge', handshake.challenge);
+    await expect(peer.request('hello', handshake.hello(nonce, 'evil', 'x'))).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
     peer.close(1000, 'done');
@@ -255,7 +276,8 @@ test('an origin with the wrong secret never brings its link up nor relays anythi
   world = new RelayWorld({ originPool, edgePools: [edgePool], originSecret: 'not-the-cluster-secret' });
   world.cluster.start();
   await world.publish('secret', ['video']);
-  await until(() => world.link().lastError === 'cluster secret does not match', 2000, 'the origin to learn it was refused');
+  // Secrets differ, so the edge's proof (checked first) fails on the origin, which then sends nothing more.
+  await until(() => world.link().lastError.includes('the edge did not prove cdn_secret'), 2000, 'the origin to refuse the link');
   expect(world.link().state).not.toBe('up');
   expect(world.edge().registry.get('secret')).toBeUndefined();
   expect(world.edge().service.linked).toBe(false);
@@ -391,8 +413,9 @@ async function rawOrigin(originId = 'raw-origin') {
   const peer = new Peer(client, { logger, heartbeatMs: 0 });
   world.onClose(() => peer.close());
   await new Promise((r) => client.once('open', r));
-  const { nonce } = await peer.request<{ nonce: string }>('challenge', {});
-  await peer.request('hello', { originId, instanceId: 'raw-1', proof: helloProof('core-secret', nonce, originId, 'raw-1') });
+  const handshake = originHandshake('core-secret', null);
+  const { nonce } = await peer.request<{ nonce: string }>('challenge', handshake.challenge);
+  await peer.request('hello', handshake.hello(nonce, originId, 'raw-1'));
   const router = originPool.pickRouter();
   let pipes = 0;
   const openPipe = async () => {

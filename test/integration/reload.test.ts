@@ -20,12 +20,16 @@ const list = async (n: NodeProcess) => ((await (await fetch(`${n.http}/rest-api/
 const routes = async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges as { id: string; state: string }[];
 
 function writeXml(nodes: NodeProcess[]): void {
-  fs.writeFileSync(path.join(origin.confDir, 'loadbalancing.xml'), edgesXml(nodes.map((e) => ({ id: e.name, port: e.port }))));
+  fs.writeFileSync(path.join(origin.confDir, 'loadbalancing.xml'), edgesXml(nodes.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))));
 }
 
 test("edges are added and removed by SIGHUP while the stream and the untouched edge's player carry on", async () => {
   edges = [await startNode({ name: 'edge1' }), await startNode({ name: 'edge2' })];
-  origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml: edgesXml([{ id: 'edge1', port: edges[0].port }]) });
+  origin = await startNode({
+    name: 'origin',
+    props: { load_balancing_enabled: true },
+    xml: edgesXml([{ id: 'edge1', port: edges[0].port, relayPort: edges[0].relayPort }]),
+  });
   await until(async () => (await routes()).every((e) => e.state === 'up'), 10000);
 
   const publisher = await TestClient.connect(origin.url);

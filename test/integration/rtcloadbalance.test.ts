@@ -30,10 +30,10 @@ beforeAll(async () => {
   edge2 = await startNode({ name: 'edge2', props: { 'http.path_prefix': '/media/eu', 'cdn.load_report_ms': LOAD_REPORT_MS } });
   const xml =
     '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n' +
-    `  <node id="edge1"><ip>127.0.0.1</ip><ws>${edge1.port}</ws><wss>0</wss></node>\n` +
-    `  <node id="ghost"><ip>127.0.0.1</ip><ws>${ghostPort}</ws><wss>0</wss></node>\n` +
+    `  <node id="edge1"><ip>127.0.0.1</ip><ws>${edge1.port}</ws><wss>0</wss><relay>${edge1.relayPort}</relay></node>\n` +
+    `  <node id="ghost"><ip>127.0.0.1</ip><ws>${ghostPort}</ws><wss>0</wss><relay>${ghostPort}</relay></node>\n` +
     '  <cluster name="eu">\n' +
-    `    <node id="edge2" max_connections="1" path_prefix="/media/eu"><ip>127.0.0.1</ip><ws>${edge2.port}</ws><wss>9443</wss></node>\n` +
+    `    <node id="edge2" max_connections="1" path_prefix="/media/eu"><ip>127.0.0.1</ip><ws>${edge2.port}</ws><wss>9443</wss><relay>${edge2.relayPort}</relay></node>\n` +
     '  </cluster>\n' +
     '</loadbalancer>\n';
   origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml });

@@ -4,15 +4,18 @@
 // BAD_REQUEST and the rule's text, by both. A second origin checks how relays that fail are
 // retried: never when the edge refuses for good, with back-off when the cause can pass.
 import fs from 'node:fs';
-import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../../src/errors';
+import { nodeCertificate } from '../../src/cluster/nodeCertificate';
+import { channelBinding } from '../../src/cluster/relayTls';
+import { newNonce, RELAY_PROTOCOL_VERSION, relayProof } from '../../src/cluster/secret';
 import { Peer } from '../../src/rpc/Peer';
 import { STREAM_NAME_RULE } from '../../src/streams/streamName';
 import { playViaOrigin, TestClient } from '../helpers/client';
-import { edgesXml, type NodeProcess, startNode, until } from '../helpers/nodes';
+import { edgesXml, type NodeProcess, startNode, TEST_CDN_SECRET, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
@@ -48,7 +51,11 @@ beforeAll(async () => {
   // A test publishes directly on edge1 to hold a name there: these edges allow it.
   const direct = { 'publish.allow_direct': true };
   edges = await Promise.all([startNode({ name: 'edge1', props: direct }), startNode({ name: 'edge2', props: direct })]);
-  origin = await startNode({ name: 'origin', props: { load_balancing_enabled: true }, xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port }))) });
+  origin = await startNode({
+    name: 'origin',
+    props: { load_balancing_enabled: true },
+    xml: edgesXml(edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort }))),
+  });
   await until(
     async () => {
       const routes = (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()) as { edges: { state: string }[] };
@@ -169,23 +176,32 @@ test('/rtcloadbalance?stream= finds the edges holding "my cam"', async () => {
  */
 class RefusingEdge {
   readonly relayStreams: string[] = [];
-  readonly #server = http.createServer();
-  readonly #wss = new WebSocketServer({ server: this.#server, path: '/cdn/relay' });
+  readonly #server: https.Server;
+  readonly #wss: WebSocketServer;
   readonly #peers = new Set<Peer>();
 
   static async start(): Promise<RefusingEdge> {
-    const edge = new RefusingEdge();
+    const { cert, key } = await nodeCertificate({ tlsCertFile: null, tlsKeyFile: null, nodeId: 'refuser' });
+    const edge = new RefusingEdge(https.createServer({ cert, key, minVersion: 'TLSv1.3' }));
     await new Promise<void>((resolve) => edge.#server.listen(0, '127.0.0.1', resolve));
     return edge;
   }
 
-  private constructor() {
-    this.#wss.on('connection', (ws) => {
+  private constructor(server: https.Server) {
+    this.#server = server;
+    this.#wss = new WebSocketServer({ server, path: '/cdn/relay' });
+    this.#wss.on('connection', (ws, upgrade) => {
+      const binding = channelBinding(upgrade.socket);
       const peer = new Peer(ws, { logger: pino({ level: 'silent' }), heartbeatMs: 0 });
       this.#peers.add(peer);
       peer.on('close', () => this.#peers.delete(peer));
       peer.setRequestHandler(async (req) => {
-        if (req.method === 'challenge') return { nonce: 'any' }; // this fake edge admits any proof
+        if (req.method === 'challenge') {
+          // A real edge's proof (the origin checks it first); this fake edge then admits any hello.
+          const transcript = { binding, originNonce: String(req.data.nonce), edgeNonce: newNonce() };
+          const proof = relayProof(TEST_CDN_SECRET, 'edge', transcript, ['refuser']);
+          return { version: RELAY_PROTOCOL_VERSION, nonce: transcript.edgeNonce, nodeId: 'refuser', proof };
+        }
         if (req.method === 'hello') return { nodeId: 'refuser', load: { players: 0, cpuLoad: 0, connections: 0 } };
         if (req.method === 'ping') return {}; // the origin's heartbeat: a silent edge would be dropped and re-linked
         // A pipe is taken (never connected to anything): the refusal is about the stream's name.
@@ -202,6 +218,11 @@ class RefusingEdge {
 
   get port(): number {
     return (this.#server.address() as AddressInfo).port;
+  }
+
+  /** The TLS port the origin's relay link goes to (<relay>): the same server. */
+  get relayPort(): number {
+    return this.port;
   }
 
   async close(): Promise<void> {
@@ -222,8 +243,8 @@ describe('relays that fail', () => {
       name: 'origin2',
       props: { load_balancing_enabled: true },
       xml: edgesXml([
-        { id: 'refuser', port: refuser.port },
-        { id: 'edge1', port: edges[0].port },
+        { id: 'refuser', port: refuser.port, relayPort: refuser.relayPort },
+        { id: 'edge1', port: edges[0].port, relayPort: edges[0].relayPort },
       ]),
     });
     await until(
@@ -272,7 +293,7 @@ describe('relays that fail', () => {
     ]);
   }, 15000);
 
-  test('a name taken on the edge is retried after 2 s, then 4 s, without keeping a pipe per attempt, and relayed once it is free', async () => {
+  test('a name taken on the edge is retried after 1-2 s, then 2-4 s (jittered back-off), without keeping a pipe per attempt, and relayed once it is free', async () => {
     // A stream published on edge1 itself holds the name, so origin2's relay gets STREAM_NAME_TAKEN.
     const local = track(await TestClient.connect(edges[0].url));
     track(await local.publishRtp('taken'));
@@ -291,16 +312,19 @@ describe('relays that fail', () => {
     // Every attempt used the one pipe of this worker to edge1 (kept while idle for 10 s), none a
     // pipe of its own: no UDP socket more in the worker.
     expect(fds()).toBe(fdsAfterFirst);
-    expect(failureLogs('taken', 'edge1').map((l) => [l.code, l.retryInMs])).toEqual([
-      ['STREAM_NAME_TAKEN', 2000],
-      ['STREAM_NAME_TAKEN', 4000],
-    ]);
-    expect(secondAt).toBeGreaterThanOrEqual(1900);
+    // Back-offs of 2 s then 4 s, each with equal jitter (src/client/jitter.ts): between half and all of it.
+    const [first, second] = failureLogs('taken', 'edge1');
+    expect([first.code, second.code]).toEqual(['STREAM_NAME_TAKEN', 'STREAM_NAME_TAKEN']);
+    expect(first.retryInMs).toBeGreaterThanOrEqual(1000);
+    expect(first.retryInMs).toBeLessThanOrEqual(2000);
+    expect(second.retryInMs).toBeGreaterThanOrEqual(2000);
+    expect(second.retryInMs).toBeLessThanOrEqual(4000);
+    expect(secondAt).toBeGreaterThanOrEqual(first.retryInMs! - 100);
 
-    // Free the name on the edge: the next attempt, 4 s after the second, relays the stream.
+    // Free the name on the edge: the next attempt, second.retryInMs after the second, relays the stream.
     await local.request('unpublish', { stream: 'taken' });
     await until(async () => (await streamsOn(edges[0])).some((s) => s.name === 'taken' && s.source === 'relay'), 6000, 'taken relayed to edge1');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(secondAt + 3000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(secondAt + second.retryInMs! - 1000);
     expect(failureLogs('taken', 'edge1')).toHaveLength(2);
     // The relay that worked uses that same pipe: still no socket more.
     await new Promise((r) => setTimeout(r, 300));

@@ -60,7 +60,7 @@ beforeAll(async () => {
   origin = await startNode({
     name: 'origin',
     props: { load_balancing_enabled: true, 'wss.port': wssPort, 'tls.cert_file': path.join(dir, 'cert.pem'), 'tls.key_file': path.join(dir, 'key.pem') },
-    xml: `<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n  <node id="edge1"><ip>127.0.0.1</ip><ws>${edge.port}</ws><wss>0</wss></node>\n</loadbalancer>\n`,
+    xml: `<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN">\n  <node id="edge1"><ip>127.0.0.1</ip><ws>${edge.port}</ws><wss>0</wss><relay>${edge.relayPort}</relay></node>\n</loadbalancer>\n`,
   });
   await until(async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges[0].state === 'up', 10000, 'edge link up');
 });

@@ -42,8 +42,8 @@ beforeAll(async () => {
     path.join(dir, 'flashphoner.properties'),
     wcsProperties({ port, mediaFrom: 40000 + (process.pid % 10) * 200, secret: TEST_CDN_SECRET, origin: true }),
   );
-  fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), wcsLoadBalancing([{ id: 'edge1', port: edge.port }]));
-  origin = await startNodeFromConf(dir, port, 'origin', { NODE_ID: 'origin' });
+  fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), wcsLoadBalancing([{ id: 'edge1', port: edge.port, relayPort: edge.relayPort }]));
+  origin = await startNodeFromConf(dir, port, 'origin', { NODE_ID: 'origin', CDN_RELAY_PORT: String(await freePort()) });
   await until(async () => (await routes(origin)).edges.every((e) => e.state === 'up'), 10000, 'the edge link up');
 });
 

@@ -49,12 +49,12 @@ test('every service mounts a config directory that loads without error at /conf,
   expect(configOf('edge1').loadBalancingEnabled).toBe(false);
 });
 
-test("the origin's loadbalancing.xml lists exactly the edges, at their ws ports", () => {
+test("the origin's loadbalancing.xml lists exactly the edges, at their ws and relay ports", () => {
   const origin = configOf('origin');
-  const listed = origin.loadBalancing!.nodes.map((n) => `${n.ip}:${n.ws}`).sort();
+  const listed = origin.loadBalancing!.nodes.map((n) => `${n.ip}:${n.ws}:${n.relay}`).sort();
   const edges = ['edge1', 'edge2']
     .map((n) => configOf(n))
-    .map((c) => `${c.ip}:${c.wsPort}`)
+    .map((c) => `${c.ip}:${c.wsPort}:${c.cdnRelayPort}`)
     .sort();
   expect(listed).toEqual(edges);
 });
@@ -63,7 +63,7 @@ test('all nodes share one cluster secret, and nodes on the host network share no
   const configs = Object.keys(services).map(configOf);
   expect(new Set(configs.map((c) => c.cdnSecret)).size).toBe(1);
   expect(configs[0].cdnSecret).not.toBe('');
-  expect(new Set(configs.map((c) => c.wsPort)).size).toBe(configs.length);
+  expect(new Set(configs.flatMap((c) => [c.wsPort, c.cdnRelayPort])).size).toBe(2 * configs.length);
   const ranges = configs.map((c) => [c.mediaPortFrom, c.mediaPortTo]).sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThan(ranges[i - 1][1]);
   for (const s of Object.values(services)) expect(s.network_mode).toBe('host');

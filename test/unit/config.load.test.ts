@@ -126,6 +126,12 @@ describe('loadConfig', () => {
       'rtp.plain_enabled',
       'rtp.plain_allowed_destinations',
       'cdn.handshake_timeout_ms',
+      // the relay link's TLS and its bounds before authentication
+      'cdn.relay_tls',
+      'cdn.relay_port',
+      'cdn.relay_ca_file',
+      'cdn.relay_pending_per_ip',
+      'cdn.relay_pending_max',
       // narrow links
       'play.layer_hold_ms',
       'play.layer_hold_max_ms',
@@ -135,7 +141,7 @@ describe('loadConfig', () => {
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(49); // 56 keys, seven documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(53); // 61 keys, eight documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -254,6 +260,11 @@ describe('loadConfig', () => {
       rtpPlainEnabled: true,
       rtpPlainAllowedDestinations: [],
       cdnHandshakeTimeoutMs: 5000,
+      cdnRelayTls: true,
+      cdnRelayPort: 8445,
+      cdnRelayCaFile: null,
+      cdnRelayPendingPerIp: 8,
+      cdnRelayPendingMax: 64,
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,
@@ -454,6 +465,21 @@ describe('loadConfig refuses', () => {
     const dir = confDir({ 'flashphoner.properties': '\ntls.cert_file=tls.pem\n', 'tls.pem': 'x' });
     expect(errorOf(dir).message).toBe(
       `${path.join(dir, 'flashphoner.properties')}:2: tls.cert_file: is set but tls.key_file is not: give both the certificate and its key, or neither`,
+    );
+  });
+
+  test('a relay CA without a certificate of this node, and a relay port equal to ws.port, name file, line and key', () => {
+    const ca = confDir({ 'flashphoner.properties': 'ws.port=8080\ncdn.relay_ca_file=ca.pem\n', 'ca.pem': 'x' });
+    expect(errorOf(ca).message).toBe(
+      `${path.join(ca, 'flashphoner.properties')}:2: cdn.relay_ca_file: is set but tls.cert_file is not: with a CA every node shows its peers a certificate that CA signed (tls.cert_file and tls.key_file)`,
+    );
+    const same = confDir({ 'flashphoner.properties': 'ws.port=8080\n\ncdn.relay_port=8080\n' });
+    expect(errorOf(same).message).toBe(
+      `${path.join(same, 'flashphoner.properties')}:3: cdn.relay_port: cdn.relay_port and ws.port are both 8080; they must differ`,
+    );
+    const missing = confDir({ 'flashphoner.properties': 'tls.cert_file=c.pem\ntls.key_file=k.pem\ncdn.relay_ca_file=nope.pem\n', 'c.pem': 'x', 'k.pem': 'x' });
+    expect(errorOf(missing).message).toMatch(
+      new RegExp(`^${path.join(missing, 'flashphoner.properties')}:3: cdn\\.relay_ca_file: file ".*nope\\.pem" does not exist`),
     );
   });
 

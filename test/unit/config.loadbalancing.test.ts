@@ -29,7 +29,7 @@ describe('parseLoadBalancing', () => {
       file: path.resolve(FILE),
       streamDistribution: 'webrtc',
       mode: 'FEWESTCALLS',
-      nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 0, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' }],
+      nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' }],
     });
   });
 
@@ -41,7 +41,7 @@ describe('parseLoadBalancing', () => {
         '<loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS">',
         '  <node id="a" max_connections="100" path_prefix="/media"><ip>10.0.0.1</ip><ws>8081</ws><wss>0</wss></node>',
         '  <cluster name="eu">',
-        '    <node id="b"><wss>9443</wss><ip>::1</ip><ws>8082</ws></node>',
+        '    <node id="b"><wss>9443</wss><ip>::1</ip><ws>8082</ws><relay>9445</relay></node>',
         '  </cluster>',
         '  <node id="c"><ip>10.0.0.3</ip></node>',
         '</loadbalancer>',
@@ -50,9 +50,9 @@ describe('parseLoadBalancing', () => {
     );
     expect(config.mode).toBe('FEWESTCALLS');
     expect(config.nodes).toEqual([
-      { id: 'a', ip: '10.0.0.1', ws: 8081, wss: 0, maxConnections: 100, cluster: 'default', pathPrefix: '/media' },
-      { id: 'b', ip: '::1', ws: 8082, wss: 9443, maxConnections: 500, cluster: 'eu', pathPrefix: '' },
-      { id: 'c', ip: '10.0.0.3', ws: 8080, wss: 0, maxConnections: 500, cluster: 'default', pathPrefix: '' },
+      { id: 'a', ip: '10.0.0.1', ws: 8081, wss: 0, relay: 8445, maxConnections: 100, cluster: 'default', pathPrefix: '/media' },
+      { id: 'b', ip: '::1', ws: 8082, wss: 9443, relay: 9445, maxConnections: 500, cluster: 'eu', pathPrefix: '' },
+      { id: 'c', ip: '10.0.0.3', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: 'default', pathPrefix: '' },
     ]);
   });
 
@@ -115,7 +115,7 @@ describe('parseLoadBalancing refuses', () => {
   test('an unknown element inside a node', () => {
     const err = errorOf(doc('<loadbalancer>', '  <node id="a">', '    <ip>h</ip>', '    <port>1</port>', '  </node>', '</loadbalancer>'));
     expect(err.message).toBe(
-      'conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <http> or <https>)',
+      'conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <relay> or <http> or <https>)',
     );
   });
 
@@ -174,13 +174,15 @@ describe('parseLoadBalancing refuses', () => {
     expect(err.message).toBe('conf/loadbalancing.xml:1: loadbalancer/node[1]/ip: "not a host" is not an IP address or host name');
   });
 
-  test('bad ports in <ws> and <wss>', () => {
+  test('bad ports in <ws>, <wss> and <relay>', () => {
     const ws = errorOf(doc('<loadbalancer>', '  <node id="a"><ip>h</ip>', '    <ws>99999</ws></node>', '</loadbalancer>'));
     expect(ws.message).toBe('conf/loadbalancing.xml:3: loadbalancer/node[1]/ws: "99999" is not a port number (1-65535)');
     const wss = errorOf(
       doc('<loadbalancer>', '  <cluster name="eu">', '    <node id="a"><ip>h</ip><wss>https</wss></node>', '  </cluster>', '</loadbalancer>'),
     );
     expect(wss.message).toBe('conf/loadbalancing.xml:3: loadbalancer/cluster[1]/node[1]/wss: "https" is not a port number (0-65535)');
+    const relay = errorOf(doc('<loadbalancer>', '  <node id="a"><ip>h</ip>', '    <relay>0</relay></node>', '</loadbalancer>'));
+    expect(relay.message).toBe('conf/loadbalancing.xml:3: loadbalancer/node[1]/relay: "0" is not a port number (1-65535)');
   });
 
   test('a duplicate node id anywhere in the file, naming both lines', () => {

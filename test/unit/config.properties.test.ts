@@ -165,6 +165,12 @@ describe('the property table', () => {
         'play.layer_hold_ms',
         'play.layer_hold_max_ms',
         'play.allow_no_redirect',
+        // the relay link's TLS and its bounds before authentication (issue 18)
+        'cdn.relay_tls',
+        'cdn.relay_port',
+        'cdn.relay_ca_file',
+        'cdn.relay_pending_per_ip',
+        'cdn.relay_pending_max',
       ].sort(),
     );
   });
@@ -240,6 +246,11 @@ describe('the property table', () => {
       rtpPlainEnabled: true,
       rtpPlainAllowedDestinations: [],
       cdnHandshakeTimeoutMs: 5000,
+      cdnRelayTls: true,
+      cdnRelayPort: 8445,
+      cdnRelayCaFile: null,
+      cdnRelayPendingPerIp: 8,
+      cdnRelayPendingMax: 64,
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,

@@ -3,7 +3,7 @@
 import { edgeChange, LINK_FIELDS } from '../../src/cluster/edgeChange';
 import type { EdgeNodeConfig } from '../../src/config/types';
 
-const edge: EdgeNodeConfig = { id: 'edge1', ip: '10.0.0.1', ws: 8081, wss: 8444, maxConnections: 500, cluster: 'default', pathPrefix: '' };
+const edge: EdgeNodeConfig = { id: 'edge1', ip: '10.0.0.1', ws: 8081, wss: 8444, relay: 8445, maxConnections: 500, cluster: 'default', pathPrefix: '' };
 
 test('an unchanged node is the same', () => {
   expect(edgeChange(edge, { ...edge })).toBe('same');
@@ -16,13 +16,14 @@ test('max_connections, cluster membership and the wss port are updated in place,
   expect(edgeChange(edge, { ...edge, maxConnections: 10, cluster: 'eu', wss: 0 })).toBe('update');
 });
 
-test('a new address, ws port or path prefix re-creates the link, whatever else changed', () => {
+test('a new address, ws or relay port or path prefix re-creates the link, whatever else changed', () => {
   expect(edgeChange(edge, { ...edge, ip: '10.0.0.2' })).toBe('recreate');
   expect(edgeChange(edge, { ...edge, ws: 9081 })).toBe('recreate');
+  expect(edgeChange(edge, { ...edge, relay: 9445 })).toBe('recreate');
   expect(edgeChange(edge, { ...edge, pathPrefix: '/cdn' })).toBe('recreate');
   expect(edgeChange(edge, { ...edge, ip: '10.0.0.2', maxConnections: 10 })).toBe('recreate');
 });
 
 test('exactly the fields of the relay URL are link fields', () => {
-  expect([...LINK_FIELDS].sort()).toEqual(['ip', 'pathPrefix', 'ws']);
+  expect([...LINK_FIELDS].sort()).toEqual(['ip', 'pathPrefix', 'relay', 'ws']);
 });

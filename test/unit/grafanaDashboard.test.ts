@@ -32,6 +32,7 @@ function originSource(): MetricsSource {
       { id: 'edge2', cluster: 'default', state: 'down', players: 0, cpuLoad: 0, streamsRelayed: 0, redirects: 0, failures: { STREAM_NAME_TAKEN: 2 } },
     ],
     relayTraffic: () => Promise.resolve(sample),
+    relayLinks: () => ({ tls: true, pending: 0 }),
   };
 }
 

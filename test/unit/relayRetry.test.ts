@@ -1,6 +1,6 @@
 // Which relay failures are retried, and after how long.
 import { ERROR_CODES } from '../../src/errors';
-import { isPermanent, PERMANENT_EDGE_CODES, RELAY_RETRY_MAX_MS, relayRetryDelay } from '../../src/cluster/relayRetry';
+import { isPermanent, PERMANENT_EDGE_CODES, RELAY_RETRY_MAX_MS, relayRetryBackoff } from '../../src/cluster/relayRetry';
 
 describe('permanent failures', () => {
   test.each(['BAD_REQUEST', 'UNKNOWN_COMMAND', 'CANNOT_CONSUME'] as const)('the edge answering %s is permanent: waiting cannot change it', (code) => {
@@ -24,14 +24,14 @@ describe('permanent failures', () => {
 });
 
 describe('back-off', () => {
-  test('retries wait 2 s, 4 s, 8 s, 16 s, then 30 s for ever', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 50].map(relayRetryDelay)).toEqual([2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
+  test('retries back off 2 s, 4 s, 8 s, 16 s, then 30 s for ever (before jitter, test/unit/jitter.test.ts)', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map((a) => relayRetryBackoff(a))).toEqual([2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
   });
 
   test('a huge or odd attempt number still gives a sane delay', () => {
-    expect(relayRetryDelay(10_000)).toBe(RELAY_RETRY_MAX_MS);
-    expect(relayRetryDelay(Number.POSITIVE_INFINITY)).toBe(RELAY_RETRY_MAX_MS);
-    expect(relayRetryDelay(-1)).toBe(2000);
-    expect(relayRetryDelay(Number.NaN)).toBe(2000);
+    expect(relayRetryBackoff(10_000)).toBe(RELAY_RETRY_MAX_MS);
+    expect(relayRetryBackoff(Number.POSITIVE_INFINITY)).toBe(RELAY_RETRY_MAX_MS);
+    expect(relayRetryBackoff(-1)).toBe(2000);
+    expect(relayRetryBackoff(Number.NaN)).toBe(2000);
   });
 });

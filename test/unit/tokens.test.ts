@@ -174,6 +174,7 @@ describe('start-up warnings', () => {
     playAuth: 'open',
     publishAllowDirect: null,
     tokenSecret: '',
+    cdnRelayTls: true,
   } as const;
 
   test('an origin without cdn_secret, and a weak cdn_secret anywhere, are warned about', () => {
@@ -181,6 +182,13 @@ describe('start-up warnings', () => {
     expect(securityWarnings({ ...base, cdnSecret: '', loadBalancingEnabled: true })[0]).toMatch(/cdn_secret is empty on this origin/);
     expect(securityWarnings({ ...base, cdnSecret: 'short' })[0]).toMatch(/cdn_secret is weak \(5 characters/);
     expect(securityWarnings({ ...base, cdnSecret: '' })).toEqual([]); // standalone
+  });
+
+  test('plain relay links (cdn.relay_tls=false) are warned about on every node with a secret, loopback included', () => {
+    expect(securityWarnings({ ...base, cdnRelayTls: false })).toEqual([
+      expect.stringMatching(/^cdn\.relay_tls=false: relay links between nodes are plain ws:\/\/.*SRTP keys/),
+    ]);
+    expect(securityWarnings({ ...base, cdnRelayTls: false, cdnSecret: '' })).toEqual([]); // no relays at all
   });
 
   test('a node beyond loopback without admin.token, or open to publishers, is warned about', () => {
