@@ -5,8 +5,9 @@
 // and to edge1 again after it. Then a relay removed on edge1 while the link is blocked (the worker
 // holding it killed, so its notice cannot reach the origin) is restored by the first digest after.
 // Times are printed.
+import { PROPERTY_SPECS } from '../../src/config/propertiesSchema';
 import { bedUnavailable } from './shell';
-import { NODE_PORT, until } from './bed';
+import { until } from './bed';
 import { type BedCluster, holds, startBedCluster } from './bedCluster';
 import { audio, offer, video } from '../helpers/sdpOffers';
 import { type Player, sdkPlayer, whepPlayer } from './players';
@@ -18,12 +19,10 @@ const BLOCK_MS = 5000;
 const PLAYERS = Number(process.env.BLIP_PLAYERS ?? 5);
 let cluster: BedCluster;
 
-/**
- * The port the relay link runs on, the one the block targets: today the edge's ws.port
- * (`/cdn/relay`); if the link moves to a dedicated port, this is the line to change.
- */
+/** The port the relay link runs on, the one the block targets (media is left alone). */
 function relayLinkPort(): number {
-  return NODE_PORT;
+  // The bed's nodes keep the default relay port (TLS, cdn.relay_port), each on its own address.
+  return PROPERTY_SPECS.cdnRelayPort.default;
 }
 
 beforeAll(async () => {
