@@ -4,6 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { NodeProcess } from '../helpers/nodes';
 import { publishFromPage } from '../helpers/pages';
+import { audio, offer, video } from '../helpers/sdpOffers';
 import { NetBed, NODE_PORT, until } from './bed';
 
 export interface BedCluster {
@@ -88,4 +89,17 @@ export function layerHoldLog(cluster: BedCluster, t0: number): string {
       return `${((j.time - t0) / 1000).toFixed(2)} s: ${j.msg} ${j.from ?? ''}->${j.to ?? ''} ${j.holdMs ?? ''}`;
     });
   return lines.join('\n') || '(none)';
+}
+
+/** Where the origin sends a WHEP player of `stream` now (the host of its 307), or its status when it does not redirect. */
+export async function whepRedirectTarget(cluster: BedCluster, stream: string): Promise<string> {
+  const res = await fetch(`${cluster.origin.http}/whep/${stream}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/sdp' },
+    body: offer([audio('recvonly'), video('recvonly', 'all')]),
+    redirect: 'manual',
+  });
+  const body = await res.text();
+  if (res.status !== 307) process.stdout.write(`origin answered ${res.status}: ${body}\n`);
+  return res.status === 307 ? new URL(res.headers.get('location')!).hostname : String(res.status);
 }

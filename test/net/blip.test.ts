@@ -8,8 +8,7 @@
 import { PROPERTY_SPECS } from '../../src/config/propertiesSchema';
 import { bedUnavailable } from './shell';
 import { until } from './bed';
-import { type BedCluster, holds, startBedCluster } from './bedCluster';
-import { audio, offer, video } from '../helpers/sdpOffers';
+import { type BedCluster, holds, whepRedirectTarget, startBedCluster } from './bedCluster';
 import { type Player, sdkPlayer, whepPlayer } from './players';
 import type { NodeProcess } from '../helpers/nodes';
 
@@ -36,22 +35,10 @@ afterAll(async () => {
   await cluster?.close();
 }, 30000);
 
-/** Where the origin sends a WHEP player now (the host of its 307), or its status when it does not redirect. */
-async function redirectTarget(): Promise<string> {
-  const res = await fetch(`${cluster.origin.http}/whep/${STREAM}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/sdp' },
-    body: offer([audio('recvonly'), video('recvonly', 'all')]),
-    redirect: 'manual',
-  });
-  await res.text();
-  return res.status === 307 ? new URL(res.headers.get('location')!).hostname : String(res.status);
-}
-
 /** Four redirects in a row: round robin alternates between the edges, so all four on one edge means the other is skipped. */
 async function redirects(): Promise<string[]> {
   const out = [];
-  for (let i = 0; i < 4; i++) out.push(await redirectTarget());
+  for (let i = 0; i < 4; i++) out.push(await whepRedirectTarget(cluster, STREAM));
   return out;
 }
 

@@ -6,8 +6,7 @@
 // silence on both sides. Each bound below adds the polling step to its target.
 import { bedUnavailable } from './shell';
 import { until } from './bed';
-import { type BedCluster, holds, startBedCluster } from './bedCluster';
-import { audio, offer, video } from '../helpers/sdpOffers';
+import { type BedCluster, holds, whepRedirectTarget, startBedCluster } from './bedCluster';
 import { playerState } from '../helpers/pages';
 import { sdkPlayer } from './players';
 
@@ -36,19 +35,6 @@ afterAll(async () => {
   await cluster?.close();
 }, 30000);
 
-/** Where the origin sends a WHEP player now (the host of its 307), or its status when it does not redirect. */
-async function redirectTarget(): Promise<string> {
-  const res = await fetch(`${cluster.origin.http}/whep/${STREAM}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/sdp' },
-    body: offer([audio('recvonly'), video('recvonly', 'all')]),
-    redirect: 'manual',
-  });
-  const body = await res.text();
-  if (res.status !== 307) process.stdout.write(`origin answered ${res.status}: ${body}\n`);
-  return res.status === 307 ? new URL(res.headers.get('location')!).hostname : String(res.status);
-}
-
 test('partitioned from the origin, an edge gets no more players and drops the relayed stream; healed, it gets the stream again within 5 s', async () => {
   const edge1 = cluster.bed.host('edge1').ip;
   const cut = Date.now();
@@ -57,10 +43,10 @@ test('partitioned from the origin, an edge gets no more players and drops the re
   let droppedMs: number;
   try {
     // Several redirects in a row, none to edge1 (round robin would alternate otherwise).
-    expect(await redirectTarget()).toMatch(/^10\./);
+    expect(await whepRedirectTarget(cluster, STREAM)).toMatch(/^10\./);
     excludedMs = await until(
       async () => {
-        for (let i = 0; i < 4; i++) if ((await redirectTarget()) === edge1) return false;
+        for (let i = 0; i < 4; i++) if ((await whepRedirectTarget(cluster, STREAM)) === edge1) return false;
         return true;
       },
       EXCLUDE_MS,
