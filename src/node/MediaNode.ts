@@ -243,14 +243,17 @@ export class MediaNode {
         return this.#httpRate.admit(address, Date.now()) ? null : address;
       },
       upgrades: {
+        // `/` is also the index page's route: named here so its upgrades still reach the channel.
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
-        '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/cdn/relay': (req, socket, head) => {
           if (this.#relayEntrance) this.#relayEntrance.plainUpgrade(req, socket, head);
           else socket.destroy(); // not listening yet: nothing can serve it
         },
         ...standardUpgrades(ctx),
       },
+      // `ws://node/ws` and WCS's `ws://node/<id>` alike: any other path is the command channel.
+      anyPathUpgrade: (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
+      reservedUpgradePaths: ['/cdn/relay', '/proxy'],
       logger: this.logger,
     });
     this.load.start();
