@@ -197,6 +197,13 @@ export interface NodeConfig {
    * its playback to the origin and defeat the CDN. Default false.
    */
   readonly playAllowNoRedirect: boolean;
+  /**
+   * `config.strict`: every key of flashphoner.properties and every attribute and element of
+   * loadbalancing.xml that this product neither uses nor knows as WCS's stops the node. Off by
+   * default: a WCS admin's files start the node, the unknown settings named in one warning (a typo
+   * of one of ours stops it either way). Default false.
+   */
+  readonly configStrict: boolean;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }
