@@ -147,6 +147,12 @@ export class Playback extends Emitter<PlaybackEvents> {
     return this.#transport?.id ?? null;
   }
 
+  /** Whether the publisher has paused its track of this kind (muted it); null when this player receives none. */
+  trackPaused(kind: 'audio' | 'video'): boolean | null {
+    for (const { consumer, producerPaused } of this.#consumers.values()) if (consumer.kind === kind) return producerPaused;
+    return null;
+  }
+
   /** WebRTC stats of the receive transport. */
   async getStats(): Promise<RTCStatsReport | null> {
     return this.#transport ? this.#transport.getStats() : null;

@@ -9,7 +9,8 @@ import { attach, detach } from './display';
 
 export interface PublicationEvents extends Record<string, unknown[]> {
   publishing: [];
-  unpublished: [];
+  /** The node's words when it ended the stream itself (e.g. "Stopped by rest /terminate"); null after stop(). */
+  unpublished: [string | null];
   failed: [ErrorInfo];
 }
 
@@ -73,7 +74,7 @@ export class Publication extends Emitter<PublicationEvents> {
     const onNotification = ({ method, data }: Notification) => {
       if (method !== 'streamStatus' || data.stream !== name || data.role !== 'publisher') return;
       if (data.status === 'PUBLISHING') this.emit('publishing');
-      else if (data.status === 'UNPUBLISHED') this.#finish(null);
+      else if (data.status === 'UNPUBLISHED') this.#finish(null, typeof data.message === 'string' ? data.message : null);
       else if (data.status === 'FAILED') {
         this.#finish({ code: (data.code as ErrorInfo['code']) ?? 'INTERNAL', message: String(data.message ?? 'publish failed on the node') });
       }
@@ -134,13 +135,25 @@ export class Publication extends Emitter<PublicationEvents> {
     const kind = track.kind === 'audio' ? 'audio' : 'video';
     const producer = this.#producers.get(kind);
     if (!producer || !this.#media) throw new SdkError('INVALID_STATE', `no ${kind} track is being published`);
-    const old = producer.track;
+    // The captured track, which the producer may not be sending itself (sendInstead()).
+    const old = this.#media.getTracks().find((t) => t.kind === kind) ?? producer.track;
     await producer.replaceTrack({ track });
     if (old) {
       this.#media.removeTrack(old);
       if (!this.#options.mediaStream) old.stop();
     }
     this.#media.addTrack(track);
+  }
+
+  /**
+   * Sends `track` for its kind while the captured track stays the one shown and replaced (e.g. a
+   * copy of the microphone through a gain); null sends the captured track again.
+   */
+  async sendInstead(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    const producer = this.#producers.get(kind);
+    const captured = this.#media?.getTracks().find((t) => t.kind === kind);
+    if (!producer || !captured) throw new SdkError('INVALID_STATE', `no ${kind} track is being published`);
+    await producer.replaceTrack({ track: track ?? captured });
   }
 
   /** Pauses or resumes sending one kind; the node tells every player (consumerPaused/consumerResumed). */
@@ -170,7 +183,7 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#finish(error);
   }
 
-  #finish(error: ErrorInfo | null): void {
+  #finish(error: ErrorInfo | null, message: string | null = null): void {
     if (this.#done) return;
     this.#done = true;
     this.#unsubscribe();
@@ -179,7 +192,7 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#producers.clear();
     this.#release();
     if (error) this.emit('failed', error);
-    else this.emit('unpublished');
+    else this.emit('unpublished', message);
   }
 
   #release(): void {

@@ -66,6 +66,7 @@ export class Stream extends Emitter<StreamEvents> {
   readonly #options: StreamOptions;
   #status: StreamStatus = STREAM_STATUS.NEW;
   #error: ErrorInfo | null = null;
+  #statusMessage: string | null = null;
   #role: 'publisher' | 'player' | null = null;
   #publication: Publication | null = null;
   #playback: Playback | null = null;
@@ -94,6 +95,19 @@ export class Stream extends Emitter<StreamEvents> {
   /** Why the stream FAILED (or, while a player retries, why it is retrying); null otherwise. */
   getErrorInfo(): ErrorInfo | null {
     return this.#error;
+  }
+
+  /**
+   * The node's own words with the last status, when it gave some: "Stopped by rest /terminate"
+   * (WCS's text) when an admin ended the published stream (docs/rest.md). Null otherwise.
+   */
+  statusMessage(): string | null {
+    return this.#statusMessage;
+  }
+
+  /** Player: whether the publisher paused (muted) its track of this kind; null when none is received. */
+  isTrackPaused(kind: 'audio' | 'video'): boolean | null {
+    return this.#playback?.trackPaused(kind) ?? null;
   }
 
   /** Id of the node the stream is played from (an edge after a redirect); null when not playing. */
@@ -147,7 +161,11 @@ export class Stream extends Emitter<StreamEvents> {
     this.#nodeId = link.nodeId;
     publication
       .on('publishing', () => run === this.#run && this.#setStatus(STREAM_STATUS.PUBLISHING))
-      .on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED))
+      .on('unpublished', (message) => {
+        if (run !== this.#run) return;
+        this.#statusMessage = message;
+        this.#setStatus(STREAM_STATUS.UNPUBLISHED);
+      })
       .on('failed', (error) => run === this.#run && this.#fail(error));
     publication.start().catch((err) => publication.fail(SdkError.from(err)));
     return this;
@@ -172,7 +190,11 @@ export class Stream extends Emitter<StreamEvents> {
     if (role === 'publisher' && this.#publication) {
       const publication = this.#publication;
       const run = this.#run;
-      publication.on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED));
+      // The unpublish may also end as a failure (the session's socket closing under it, as in
+      // disconnect()): the stream was asked to stop, and it has.
+      publication
+        .on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED))
+        .on('failed', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED));
       void publication.stop();
     } else if (role === 'player') {
       this.#playback?.stop();
@@ -192,6 +214,12 @@ export class Stream extends Emitter<StreamEvents> {
   async replaceTrack(track: MediaStreamTrack): Promise<void> {
     if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'replaceTrack() needs a PUBLISHING stream');
     await this.#publication.replaceTrack(track);
+  }
+
+  /** Publisher: sends `track` for its kind instead of the captured one (null: the captured one again); see Publication.sendInstead. */
+  async sendInstead(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'sendInstead() needs a PUBLISHING stream');
+    await this.#publication.sendInstead(kind, track);
   }
 
   /** Publisher: pauses or resumes one kind; players get TRACK_PAUSED. */
@@ -224,6 +252,7 @@ export class Stream extends Emitter<StreamEvents> {
     this.#run++;
     this.#role = role;
     this.#error = null;
+    this.#statusMessage = null;
     this.#retries = 0;
     this.#publication = null;
     this.#playback = null;

@@ -97,6 +97,7 @@ export const CLIENT_ERRORS = {
   MEDIA_ACCESS_FAILED: 'The camera or microphone could not be opened (getUserMedia failed).',
   MEDIA_FAILED: 'The browser could not set up the WebRTC media (device or transport error).',
   INVALID_STATE: 'The call does not fit the stream or session state (e.g. publish() twice).',
+  NOT_SUPPORTED: 'The page asked for something this server does not do (e.g. the WCS option record: true).',
 } as const;
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
