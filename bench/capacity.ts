@@ -18,11 +18,20 @@ import { median } from './stats';
 import { inBatches, joinViewer, type Viewer } from './viewers';
 import type { BareRequest, Variant } from './bareRouter';
 
-export const STEPS = (process.env.BENCH_CAPACITY_STEPS ?? '250,500,750,1000,1250,1500,1750,2000,2500,3000').split(',').map(Number);
-const WINDOW_MS = Number(process.env.BENCH_CAPACITY_WINDOW_MS ?? 1500);
-// Every window of a step is taken with the set-ups in turn, so a burst of load from other jobs
-// falls on one window of one set-up, not on a whole ladder.
-const ROUNDS = Number(process.env.BENCH_CAPACITY_ROUNDS ?? 3);
+/**
+ * The ladder's sizes, read from the environment when a ladder runs (the smoke run sets smaller
+ * ones in bench/run.ts before it starts). Every window of a step is taken with the set-ups in turn
+ * (`rounds` times), so a burst of load from other jobs falls on one window of one set-up, not on a
+ * whole ladder.
+ */
+export function capacitySizes(): { steps: number[]; windowMs: number; rounds: number } {
+  const env = process.env;
+  return {
+    steps: (env.BENCH_CAPACITY_STEPS ?? '250,500,750,1000,1250,1500,1750,2000,2500,3000').split(',').map(Number),
+    windowMs: Number(env.BENCH_CAPACITY_WINDOW_MS ?? 1500),
+    rounds: Number(env.BENCH_CAPACITY_ROUNDS ?? 3),
+  };
+}
 const DRAIN_MS = 150;
 const MIN_DELIVERY = 0.99;
 const MAX_WORKER_CPU = 0.9;
@@ -258,7 +267,7 @@ async function measure(target: Target, all: Target[], sink: RtpSink): Promise<Wi
   const from = Number(process.hrtime.bigint() / 1000n);
   target.source.restart();
   target.source.active = true;
-  await sleep(WINDOW_MS);
+  await sleep(capacitySizes().windowMs);
   target.source.active = false;
   const secs = (performance.now() - t0) / 1000;
   const sent = target.source.sent - sent0;
@@ -317,7 +326,7 @@ export async function ladder(targets: Target[], sink: RtpSink, steps: number[], 
     for (const t of running) await t.slowestProbe?.();
     const windows = new Map<Target, Window[]>(running.map((t) => [t, []]));
     const loads: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < capacitySizes().rounds; r++) {
       for (const t of running) windows.get(t)!.push(await measure(t, targets, sink));
       loads.push(loadAverage());
     }
@@ -401,7 +410,8 @@ export async function capacity(sink: RtpSink, log: (m: string) => void, workersA
     clients.push(...one.clients);
     const plain = await bareTarget(bare, 'plain', generator, sink);
     const srtp = await bareTarget(bare, 'srtp', generator, sink);
-    await ladder([one.target, plain, srtp], sink, STEPS, log);
+    const { steps, windowMs, rounds } = capacitySizes();
+    await ladder([one.target, plain, srtp], sink, steps, log);
     const node1 = one.target.ladder.viewers;
     reportTrouble(one.node, log);
     await Promise.all(one.clients.map((c) => c.close()));
@@ -411,16 +421,18 @@ export async function capacity(sink: RtpSink, log: (m: string) => void, workersA
     const all = await nodeTarget(`node, ${workersAll} workers`, workersAll, generator, sink);
     nodes.push(all.node);
     clients.push(...all.clients);
-    const start = Math.max(250, node1);
-    const scaledSteps = [start, ...[1.25, 1.5, 1.75, 2].map((f) => Math.round((start * f) / 250) * 250)].filter((n, i, a) => a.indexOf(n) === i);
+    // Steps of the ladder's first step (250 viewers; a few in the smoke run) from the one-worker figure up.
+    const unit = steps[0];
+    const start = Math.max(unit, node1);
+    const scaledSteps = [start, ...[1.25, 1.5, 1.75, 2].map((f) => Math.round((start * f) / unit) * unit)].filter((n, i, a) => a.indexOf(n) === i);
     await ladder([all.target], sink, scaledSteps, log);
     return {
       node: one.target.ladder,
       bare: plain.ladder,
       srtp: srtp.ladder,
       scaled: { ...all.target.ladder, workers: workersAll },
-      rounds: ROUNDS,
-      windowMs: WINDOW_MS,
+      rounds,
+      windowMs,
     };
   } finally {
     await Promise.all(clients.map((c) => c.close()));

@@ -5,13 +5,11 @@
 // publishers leaving to every edge (and the origin) listing none. Meanwhile: the origin's CPU (its
 // Node.js process and its worker), its JS heap, and the UDP ports each side's workers hold.
 import fs from 'node:fs';
-import { TestClient } from '../test/helpers/client';
-import { AUDIO_RTP_PARAMETERS, VIDEO_RTP_PARAMETERS } from '../test/helpers/rtp';
+import type { TestClient } from '../test/helpers/client';
 import { until } from '../test/helpers/nodes';
-import { heapMb, publishingStreams, startCluster, workerPids } from './cluster';
+import { heapMb, publishingStreams, publishMany, startCluster, workerPids } from './cluster';
 import { Generator } from './generator';
 import { cpuSeconds, rssBytes } from './proc';
-import { inBatches } from './viewers';
 
 export interface ManyStreamsResult {
   edges: number;
@@ -64,17 +62,7 @@ export async function manyStreams(edgeCount: number, streamCount: number, log: (
     const cpu0 = originPids.map(cpuSeconds);
 
     const t0 = performance.now();
-    await inBatches(streamCount, 16, async (i) => {
-      const c = await TestClient.connect(origin.url);
-      publishers.push(c);
-      const { transport } = await c.request('publish', { stream: `many-${i}`, transport: 'plain' });
-      const videoSsrc = 100000 + i * 2;
-      const audioSsrc = videoSsrc + 1;
-      await c.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(videoSsrc) });
-      await c.request('produce', { transportId: transport.id, kind: 'audio', rtpParameters: AUDIO_RTP_PARAMETERS(audioSsrc) });
-      await c.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
-      generator.add({ target: { ip: transport.ip, port: transport.port }, videoSsrc, audioSsrc, rate: 10, packetBytes: 300, audioRate: 10 });
-    });
+    await publishMany(origin, streamCount, 'many-', generator, publishers);
     const publishMs = performance.now() - t0;
     await until(
       async () => (await Promise.all(edges.map((e) => publishingStreams(e, 2)))).every((s) => s.size === streamCount),

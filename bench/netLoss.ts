@@ -57,8 +57,8 @@ NACKs and retransmissions that repair them. The publisher is the Two Way Streami
 Chromium (fake camera, VP8 simulcast) on the origin; each player, the SDK's Embed Player or a bare
 WHEP player, asks the origin and is redirected to an edge. Figures are the player's own
 \`getStats()\` over ${windowMs / 1000} s after its first frame: frames decoded per second, the same as a share
-of the frames the publisher sent of that layer meanwhile (Chromium's encoder lowers its frame rate
-when the machine is busy), freezes, NACKs the player sent, packets never received after recovery,
+of the frames per second the publisher sent meanwhile (of its busiest layer: every layer that is on
+runs at the capture's rate, and Chromium's encoder lowers that rate when the machine is busy), freezes, NACKs the player sent, packets never received after recovery,
 and the time from the answer to the first decoded frame. One player at a time; every node and
 Chromium share the machine's cores.
 

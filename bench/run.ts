@@ -1,17 +1,25 @@
 // `npm run bench`: the static CDN's costs on loopback, each a median over repeated runs and a
 // ratio against the same work done directly on one node in the same run. Writes BENCHMARKS.md.
 //   propagation: publish on the origin -> stream listed PUBLISHING on every one of N edges
-//   relay hop:   a packet's arrival at a player on an edge minus at a player on the origin
+//   relay hop:   a packet's arrival at a player on an edge minus at a player on the origin, and
+//                worker CPU per packet, over the secure link and plain ws:// (bench/relayHop.ts)
+//   restore:     the relay link blocked for seconds: relays kept, or dropped and restored (bench/relayRestore.ts)
 //   join time:   player asks the origin -> first RTP packet from the edge, vs playing on the origin
 //   capacity:    viewers per worker at 1 Mbit/s, node vs bare mediasoup router; all workers;
 //                many streams over 4 edges; a flash crowd; CPU profiles of the node (bench/capacity*.ts)
 //   soak:        hundreds of churning users for minutes; memory and counts before, during, after
+//   loss:        Chromium players on an edge across two lossy hops (bench/netLoss.ts)
+//   narrow:      a player's layer on a narrow link: down, on, back up (bench/netNarrow.ts)
 //   engines:     the old engine against the new, mediasoup 3.8.4 and 3.27: worker memory per viewer,
 //                µs per packet, viewers per worker (bench/engines.ts)
 // BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md;
 // BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
 // BENCH_ONLY=engines BENCH_ENGINES_SMOKE=1 runs the engines' section in seconds with tiny counts and
-// prints it instead of writing it (what the smoke test runs).
+// prints it instead of writing it (what the engines' smoke test runs).
+// `npm run bench:smoke` (`--smoke`) runs every other section with tiny sizes, in a few minutes, and
+// writes the report to BENCH_OUT (a temporary file by default), never to BENCHMARKS.md: what
+// test/integration/bench.smoke.test.ts runs, so a change that breaks a benchmark fails `npm test`.
+// Its figures mean nothing.
 import { version as mediasoupVersion } from 'mediasoup';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +29,14 @@ import { edgesXml, type NodeProcess, startNode, until } from '../test/helpers/no
 import { type RtpReceiver, VIDEO_PT } from '../test/helpers/rtp';
 import { fmt, median, percentile } from './stats';
 import { fanout, type FanoutResult } from './fanout';
+import { HOP_FULL, HOP_SMOKE, type HopOptions, relayHops } from './relayHop';
+import { relayRestore } from './relayRestore';
+import { relayHopMarkdown, relayRestoreMarkdown } from './relayReport';
+import { PROPERTY_SPECS } from '../src/config/propertiesSchema';
 import { soak, soakMarkdown, type SoakResult } from './soak';
 import { netLoss, netLossSection } from './netLoss';
+import { netNarrow, netNarrowSection } from './netNarrow';
+import { NARROW_OPTIONS, type NarrowOptions } from '../test/net/narrowRun';
 import { capacity } from './capacity';
 import { capacityMarkdown, CAPACITY_HEADINGS, type CapacityReport } from './capacityReport';
 import { flashCrowd } from './flashCrowd';
@@ -33,15 +47,83 @@ import { calibrate, loadAverage, BENCH_NICE, prioritise } from './proc';
 import { summarise } from './profile';
 import { RtpSink } from './sink';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const FANOUT_PLAYERS = Number(process.env.BENCH_FANOUT_PLAYERS ?? 500);
-const SOAK_USERS = Number(process.env.BENCH_SOAK_USERS ?? 300);
-const SOAK_MS = Number(process.env.BENCH_SOAK_S ?? 180) * 1000;
-const MANY_STREAMS = Number(process.env.BENCH_MANY_STREAMS ?? 300);
-const CROWD_PLAYERS = Number(process.env.BENCH_CROWD_PLAYERS ?? 1000);
+const SMOKE = process.argv.includes('--smoke');
+if (SMOKE) {
+  // The capacity ladder's sizes (bench/capacity.ts reads them when a ladder starts).
+  process.env.BENCH_CAPACITY_STEPS ??= '4,8';
+  process.env.BENCH_CAPACITY_WINDOW_MS ??= '300';
+  process.env.BENCH_CAPACITY_ROUNDS ??= '1';
+}
+
+/** How much of everything one run does: the full figures, or the smoke test's tiny sizes. */
+interface Sizes {
+  runs: number;
+  fanoutPlayers: number;
+  fanoutWindowMs: number;
+  soakUsers: number;
+  soakMs: number;
+  manyStreams: number;
+  crowdPlayers: number;
+  crowdSpreadMs: number;
+  hop: HopOptions;
+  hopRounds: number;
+  restoreStreams: number;
+  restoreBlockMs: number;
+  /** cdn.link_grace_ms of the restore run whose relays all drop: shorter than the block. */
+  restoreShortGraceMs: number;
+  lossRates: number[];
+  lossWindowMs: number;
+  narrowRuns: number;
+  narrow: NarrowOptions;
+}
+
+const env = process.env;
+const SIZES: Sizes = SMOKE
+  ? {
+      runs: 1,
+      fanoutPlayers: 5,
+      fanoutWindowMs: 500,
+      soakUsers: 6,
+      soakMs: 3000,
+      manyStreams: 6,
+      crowdPlayers: 12,
+      crowdSpreadMs: 500,
+      hop: HOP_SMOKE,
+      hopRounds: 1,
+      restoreStreams: 4,
+      restoreBlockMs: 2500,
+      restoreShortGraceMs: 500,
+      lossRates: [2],
+      lossWindowMs: 1000,
+      narrowRuns: 1,
+      narrow: { ...NARROW_OPTIONS, settleMs: 500, limitedWindowMs: 1500, climbBackMs: 2000 },
+    }
+  : {
+      runs: Number(env.BENCH_RUNS ?? 15),
+      fanoutPlayers: Number(env.BENCH_FANOUT_PLAYERS ?? 500),
+      fanoutWindowMs: 5000,
+      soakUsers: Number(env.BENCH_SOAK_USERS ?? 300),
+      soakMs: Number(env.BENCH_SOAK_S ?? 180) * 1000,
+      manyStreams: Number(env.BENCH_MANY_STREAMS ?? 300),
+      crowdPlayers: Number(env.BENCH_CROWD_PLAYERS ?? 1000),
+      crowdSpreadMs: 10000,
+      hop: HOP_FULL,
+      hopRounds: 3,
+      restoreStreams: Number(env.BENCH_RESTORE_STREAMS ?? 300),
+      restoreBlockMs: 5000,
+      restoreShortGraceMs: 2000,
+      lossRates: [0, 2, 5],
+      lossWindowMs: 10000,
+      narrowRuns: Number(env.BENCH_NARROW_RUNS ?? 3),
+      narrow: NARROW_OPTIONS,
+    };
+const RUNS = SIZES.runs;
+const FANOUT_PLAYERS = SIZES.fanoutPlayers;
 const BENCHMARKS_MD = path.join(__dirname, '..', 'BENCHMARKS.md');
+const OUT = SMOKE ? (env.BENCH_OUT ?? path.join(os.tmpdir(), 'BENCHMARKS.smoke.md')) : BENCHMARKS_MD;
 const nodes: NodeProcess[] = [];
-const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+const benchStarted = performance.now();
+const log = (msg: string) => process.stdout.write(`[bench +${((performance.now() - benchStarted) / 1000).toFixed(0)} s] ${msg}\n`);
 
 async function listed(node: NodeProcess, stream: string): Promise<boolean> {
   const list = await (await fetch(`${node.http}/rest-api/stream/find_all`)).json();
@@ -86,7 +168,7 @@ async function propagation(origin: NodeProcess, targets: NodeProcess[], name: st
 
 /** Runs the soak; fails the run (after writing the figures) when a count did not come back. */
 async function runSoak(): Promise<SoakResult> {
-  const r = await soak({ users: SOAK_USERS, durationMs: SOAK_MS, log });
+  const r = await soak({ users: SIZES.soakUsers, durationMs: SIZES.soakMs, log });
   for (const n of r.nodes) {
     log(`soak ${n.name}: RSS ${n.before.rssMb.toFixed(1)} -> peak ${n.peak.rssMb.toFixed(1)} -> ${n.after.rssMb.toFixed(1)} MB; counts back: ${n.countsBack}`);
   }
@@ -116,9 +198,9 @@ async function runCapacity(): Promise<CapacityReport> {
   try {
     const cap = await capacity(sink, log, os.cpus().length, profileDir);
     note();
-    const many = await manyStreams(4, MANY_STREAMS, log);
+    const many = await manyStreams(4, SIZES.manyStreams, log);
     note();
-    const crowd = await flashCrowd(sink, CROWD_PLAYERS, 10000, 4, log, profileDir);
+    const crowd = await flashCrowd(sink, SIZES.crowdPlayers, SIZES.crowdSpreadMs, 4, log, profileDir);
     note();
     const profile = (name: string, ranges: [number, number][] | null = null) => {
       const file = mainProfile(profileDir, name);
@@ -237,7 +319,7 @@ async function main(): Promise<void> {
     await stopNode(origin);
   }
 
-  // Relay hop and join time on a 1-origin/2-edge cluster.
+  // Join time on a 1-origin/2-edge cluster.
   const origin = await startOrigin(edges.slice(0, 2));
   const pub = await TestClient.connect(origin.url);
   const sender = await pub.publishRtp('hop', { intervalMs: 5 });
@@ -245,21 +327,6 @@ async function main(): Promise<void> {
   // signalling and the keyframe round trip through the relay, not a fixed keyframe interval.
   sender.keyframeEvery = 1_000_000;
   await until(() => Promise.all(edges.slice(0, 2).map((e) => listed(e, 'hop'))).then((r) => r.every(Boolean)), 5000);
-  const onOrigin = await TestClient.connect(origin.url);
-  const a = (await onOrigin.playRtp('hop', { noRedirect: true })).receiver;
-  const onEdge = await TestClient.connect(edges[0].url);
-  const b = (await onEdge.playRtp('hop')).receiver;
-  await b.waitFor(50, VIDEO_PT);
-  const settleFrom = Math.max(a.packets.length, b.packets.length);
-  await new Promise((r) => setTimeout(r, 3000));
-  const atOrigin = new Map(a.packets.slice(settleFrom).map((p) => [p.tag, p.at]));
-  const hop: number[] = [];
-  for (const p of b.packets.slice(settleFrom)) {
-    const t = atOrigin.get(p.tag);
-    if (t !== undefined) hop.push(Number(p.at - t) / 1e6);
-  }
-  log(`relay hop: median ${fmt(median(hop), 3)} ms over ${hop.length} packets`);
-  await Promise.all([a.close(), b.close(), onOrigin.close(), onEdge.close()]);
 
   async function joinOnce(viaOrigin: boolean): Promise<number> {
     const start = performance.now();
@@ -295,9 +362,17 @@ async function main(): Promise<void> {
 
   for (const n of [...nodes]) await stopNode(n);
 
+  // The relay hop over the secure link and over plain ws://, on nodes of their own (bench/relayHop.ts).
+  const hops = await relayHops(SIZES.hopRounds, SIZES.hop, log);
+  // The control link blocked while the pipes flow: kept by the grace, and dropped then restored (bench/relayRestore.ts).
+  const restores = [
+    await relayRestore(SIZES.restoreStreams, SIZES.restoreBlockMs, PROPERTY_SPECS.cdnLinkGraceMs.default, log),
+    await relayRestore(SIZES.restoreStreams, SIZES.restoreBlockMs, SIZES.restoreShortGraceMs, log),
+  ];
+
   const fan: FanoutResult[] = [];
   for (const workers of [1, 2]) {
-    const r = await fanout(workers, FANOUT_PLAYERS);
+    const r = await fanout(workers, FANOUT_PLAYERS, SIZES.fanoutWindowMs);
     fan.push(r);
     log(
       `fan-out ${r.players} players, ${workers} worker(s): median delivery ${fmt(r.medianDelivery * 100, 1)}%, worker CPU ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')}`,
@@ -305,11 +380,13 @@ async function main(): Promise<void> {
   }
 
   const capacityReport = await runCapacity();
-  const enginesReport = await runEngines();
+  // The smoke run leaves the engines to their own smoke test (test/integration/engines.smoke.test.ts).
+  const enginesReport = SMOKE ? null : await runEngines();
   const soaked = await runSoak();
   // Needs root (network namespaces): see docs/networks.md.
-  const lossWindowMs = 10000;
-  const loss = await netLoss([0, 2, 5], lossWindowMs, ['sdk', 'whep'], log);
+  const lossWindowMs = SIZES.lossWindowMs;
+  const loss = await netLoss(SIZES.lossRates, lossWindowMs, ['sdk', 'whep'], log);
+  const narrow = await netNarrow(SIZES.narrowRuns, SIZES.narrow, log);
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
@@ -331,16 +408,8 @@ trip bound the resolution to a millisecond or two). "Direct" is the same publish
 | --- | --- | --- | --- | --- |
 ${propagationRows.join('\n')}
 
-## Added latency of the relay hop
-
-The same packets (matched by a counter in their payload) received by a player on the origin and by
-a player on an edge, in one process with one clock: arrival at the edge minus arrival at the origin.
-Target: under 1 ms median on loopback.
-
-| packets | median ms | p90 ms | p99 ms |
-| --- | --- | --- | --- |
-| ${hop.length} | ${fmt(median(hop), 3)} | ${fmt(percentile(hop, 90), 3)} | ${fmt(percentile(hop, 99), 3)} |
-
+${relayHopMarkdown(hops, SIZES.hop)}
+${relayRestoreMarkdown(restores)}
 ## Join time: player asks the origin -> first RTP packet
 
 "Via origin" connects to the origin, gets the redirect, connects to the edge, plays there and waits
@@ -368,9 +437,10 @@ connection count the seed's load balancer plans for (\`max_connections\` default
 ${fan.map((r) => `| ${r.workers} | ${r.players} | ${r.packetsSent} | ${fmt(r.medianDelivery * 100, 1)}% | ${fmt(r.minDelivery * 100, 1)}% | ${r.workerCpu.map((c) => fmt(c * 100, 0) + '%').join(' + ')} |`).join('\n')}
 
 ${capacityMarkdown(capacityReport)}
-${enginesMarkdown(enginesReport)}
+${enginesReport ? enginesMarkdown(enginesReport) : `## ${ENGINES_HEADING}\n\nNot run by the smoke run: test/integration/engines.smoke.test.ts runs it.\n`}
 ${soakMarkdown(soaked)}
 ${netLossSection(loss, lossWindowMs)}
+${netNarrowSection(narrow, SIZES.narrow)}
 ## Reading the figures
 
 - "Direct" propagation is the registry update on the origin itself, so its ratio mostly says how
@@ -385,8 +455,8 @@ ${netLossSection(loss, lossWindowMs)}
   router) but halves the busiest core's share, which is what lets a node serve more players of one
   popular stream than one core could.
 `;
-  fs.writeFileSync(BENCHMARKS_MD, md);
-  log('wrote BENCHMARKS.md');
+  fs.writeFileSync(OUT, md);
+  log(`wrote ${OUT}`);
 }
 
 main()

@@ -67,6 +67,14 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '600',
 };
 
+/**
+ * A client has 10 s to send a request's headers, a WebSocket upgrade's (the command channel's, or
+ * with cdn.relay_tls=false a relay link's) included: Node's own default is 60 s, checked every 30 s,
+ * which lets a client that sends half a request hold a socket for up to 90 s. Browsers and WHIP/WHEP
+ * clients send their headers at once; a slow one on a lossy link still has many round trips' time.
+ */
+const SERVER_OPTIONS: http.ServerOptions = { headersTimeout: 10_000, connectionsCheckingInterval: 1000 };
+
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
@@ -76,9 +84,9 @@ export class HttpServer {
 
   static async create(options: HttpServerOptions): Promise<HttpServer> {
     const server = new HttpServer(options);
-    await server.#listen(http.createServer(), options.port, false);
+    await server.#listen(http.createServer(SERVER_OPTIONS), options.port, false);
     if (options.tls) {
-      const secure = https.createServer({ cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) });
+      const secure = https.createServer({ ...SERVER_OPTIONS, cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) });
       await server.#listen(secure, options.tls.port, true);
     }
     return server;

@@ -135,7 +135,7 @@ test('a man in the middle with a certificate of its own cannot complete the link
   expect(await relayedOnEdge('behind-mallory')).toBe(false);
 }, 30000);
 
-test('bytes injected into an established link, or a record replayed, are refused: the TLS session fails and the link comes back by itself', async () => {
+test('bytes injected into an established link, or a record replayed, are refused: the TLS session fails, the link comes back by itself, and players keep playing', async () => {
   const tap = track(await TcpTap.start(edge.relayPort));
   const origin = await originVia(tap.port, 'origin-inject');
   await until(async () => (await edgeRoute(origin)).state === 'up', 10000, 'the link up');
@@ -143,6 +143,13 @@ test('bytes injected into an established link, or a record replayed, are refused
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp(stream));
   await until(() => relayedOnEdge(stream), 5000, 'the stream relayed');
+  // A player on the edge from before the attack to after it: the link's grace (cdn.link_grace_ms)
+  // keeps its stream while the pipe still carries media, so it must not notice the link's loss.
+  const watcher = track(await TestClient.connect(edge.url));
+  const { receiver: watching } = await watcher.playRtp(stream);
+  track(watching);
+  await watching.waitFor(20, VIDEO_PT);
+  const watchFrom = watching.packets.length;
 
   // 1. Forged bytes: a well-formed TLS application-data record whose content the attacker made up.
   const first = tap.current()!;
@@ -163,6 +170,16 @@ test('bytes injected into an established link, or a record replayed, are refused
   await until(() => relayedOnEdge(stream), 10000, 'the stream relayed again');
   await playsOnEdge(stream);
   expect(origin.output()).toContain('edge link down');
+
+  // The first player kept its stream and its packets (one every 10 ms) through both attacks, and
+  // for half a second after them.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(watcher.notifications.filter((n) => n.method === 'streamStatus' && n.data.status === 'UNPUBLISHED')).toEqual([]);
+  const video = watching.packets.slice(watchFrom).filter((p) => p.pt === VIDEO_PT);
+  const gapsMs = video.slice(1).map((p, i) => Number(p.at - video[i].at) / 1e6);
+  console.log(`injection: the player on the edge got ${video.length} video packets, longest gap ${Math.max(...gapsMs).toFixed(0)} ms`);
+  expect(video.length).toBeGreaterThan(100);
+  expect(Math.max(...gapsMs)).toBeLessThan(1000);
 }, 45000);
 
 test('plain relay links only by explicit setting on both nodes, warned at start and in /metrics; a TLS edge tells a plain origin where to go', async () => {
@@ -205,7 +222,7 @@ test('plain relay links only by explicit setting on both nodes, warned at start 
   expect(refused.text).toContain(`relay links to this node use TLS on port ${edge.relayPort}`);
 }, 45000);
 
-test("on the relay port, an unfinished TLS handshake and an unfinished HTTP upgrade are destroyed after cdn.handshake_timeout_ms, not Node's 60-120 s", async () => {
+test("on the relay port, an unfinished TLS handshake and an unfinished HTTP upgrade are destroyed after cdn.handshake_timeout_ms; on the command port (where plain relay links come) an unfinished upgrade after 10 s; not Node's 60-120 s", async () => {
   const started = Date.now();
   const closedAfter = (s: net.Socket) =>
     new Promise<number>((resolve) => {
@@ -216,6 +233,9 @@ test("on the relay port, an unfinished TLS handshake and an unfinished HTTP upgr
   const half = tls.connect({ host: '127.0.0.1', port: edge.relayPort, rejectUnauthorized: false }, () =>
     half.write('GET /cdn/relay HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'),
   );
+  const halfPlain = net.connect(edge.port, '127.0.0.1', () => halfPlain.write('GET /cdn/relay HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'));
+  halfPlain.resume(); // reads the 408 and the end that follows it (a paused socket never sees them)
+  const plainClosed = closedAfter(halfPlain);
   // And a request target that is no path at all is refused, not a crash.
   const odd = await new Promise<string>((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port: edge.relayPort, rejectUnauthorized: false }, () =>
@@ -233,6 +253,10 @@ test("on the relay port, an unfinished TLS handshake and an unfinished HTTP upgr
     expect(ms).toBeGreaterThanOrEqual(5000 - 100);
     expect(ms).toBeLessThan(5000 + 1500);
   }
+  // The command port's HTTP server: 10 s for the headers, checked every second.
+  const plainMs = await plainClosed;
+  expect(plainMs).toBeGreaterThanOrEqual(10000 - 100);
+  expect(plainMs).toBeLessThan(10000 + 2000);
 }, 30000);
 
 test('3000 unauthenticated relay sockets from one address: the edge holds at most cdn.relay_pending_per_ip of them, back to baseline within seconds, players served meanwhile', async () => {

@@ -37,9 +37,10 @@ export interface PlayFigures {
   windowS: number;
   width: number;
   /**
-   * Frames per second the publisher sent of the layer the player got, in the same window: the
-   * publisher's encoder adapts its frame rate to the machine's load, so the player's frame rate
-   * is judged against it (`delivery` = fps / sentFps) rather than against another moment's.
+   * Frames per second the publisher sent in the same window (of its busiest encoding: every layer
+   * that is on runs at the capture's rate): the publisher's encoder adapts its frame rate to the
+   * machine's load, so the player's frame rate is judged against it (`delivery` = fps / sentFps)
+   * rather than against another moment's.
    */
   sentFps: number;
   delivery: number;
@@ -50,13 +51,13 @@ export interface PlayFigures {
   timeline: string[];
 }
 
-/** In the publisher page (two_way_streaming.html): frames sent per encoding, by frame width. */
-async function publisherSent(publisher: Page): Promise<{ width: number; framesSent: number }[]> {
+/** In the publisher page (two_way_streaming.html): frames sent so far per encoding (by its SSRC). */
+async function publisherSent(publisher: Page): Promise<{ ssrc: number; framesSent: number }[]> {
   return publisher.evaluate(async () => {
-    const out: { width: number; framesSent: number }[] = [];
+    const out: { ssrc: number; framesSent: number }[] = [];
     const app = (window as unknown as { app: { publishStream: { getStats(): Promise<RTCStatsReport | null> } } }).app;
     (await app.publishStream.getStats())?.forEach((r) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'video') out.push({ width: r.frameWidth ?? 0, framesSent: r.framesSent ?? 0 });
+      if (r.type === 'outbound-rtp' && r.kind === 'video') out.push({ ssrc: r.ssrc, framesSent: r.framesSent ?? 0 });
     });
     return out;
   });
@@ -204,8 +205,12 @@ export async function measure(player: Player, publisher: Page, windowMs: number,
   const [b, sentB] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const windowS = (Date.now() - started) / 1000;
   if (!a || !b) throw new Error(`${player.kind} player: no inbound video in getStats`);
-  const layer = (list: { width: number; framesSent: number }[]) => list.find((l) => l.width === b.frameWidth)?.framesSent ?? 0;
-  const sentFps = (layer(sentB) - layer(sentA)) / windowS;
+  // The frame rate of the encoding that sent the most frames in the window (each followed by its
+  // SSRC). Simulcast layers run at the capture's frame rate while they are on, and a player may
+  // change layers mid-window, so judging against the layer it ended on undercounted: early in a
+  // run the encoder turns its top layer on late, and a player that climbed to it near the end of a
+  // clean window read 231-253% of the frames "sent".
+  const sentFps = Math.max(0, ...sentB.map((l) => (l.framesSent - (sentA.find((x) => x.ssrc === l.ssrc)?.framesSent ?? 0)) / windowS));
   const fps = (b.framesDecoded - a.framesDecoded) / windowS;
   return {
     sentFps,

@@ -1,0 +1,81 @@
+// `npm run bench:smoke` end to end: every section of the benchmark (the engines' excepted, which
+// engines.smoke.test.ts runs) with tiny sizes, as its own process the way a person runs it. A
+// change that breaks a benchmark (a harness, a report, an API the bench uses) fails here rather
+// than in the next `npm run bench`. The figures are not judged; that each section ran and reported
+// measured numbers is. Needs root, like the namespace bed: the loss section runs there and the
+// restore section blocks the relay link with nftables.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RELAY_HOP_HEADING, RELAY_RESTORE_HEADING } from '../../bench/relayReport';
+import { CAPACITY_HEADINGS } from '../../bench/capacityReport';
+import { ENGINES_HEADING } from '../../bench/engines';
+import { bedUnavailable } from '../net/shell';
+
+const ROOT = path.join(__dirname, '..', '..');
+const TIMEOUT_MS = 300_000;
+jest.setTimeout(TIMEOUT_MS + 30_000);
+
+function runSmoke(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    // A process group of its own, so a hung run can be ended with every node it started.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), '--smoke'], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_OUT: out },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => {
+      output += `\n[test] no exit within ${TIMEOUT_MS} ms: killing the run\n`;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+test('every benchmark section runs with tiny sizes and reports measured figures, leaving BENCHMARKS.md alone', async () => {
+  const why = bedUnavailable();
+  if (why) throw new Error(why);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  const out = path.join(dir, 'BENCHMARKS.md');
+  const before = fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  try {
+    const started = Date.now();
+    const { code, output } = await runSmoke(out);
+    console.log(`bench smoke: exit ${code} after ${Math.round((Date.now() - started) / 1000)} s\n${output.split('\n').slice(-40).join('\n')}`);
+    expect(code).toBe(0);
+    const md = fs.readFileSync(out, 'utf8');
+    const headings = [
+      'Propagation:',
+      RELAY_HOP_HEADING,
+      RELAY_RESTORE_HEADING,
+      'Join time:',
+      'Fan-out:',
+      ...CAPACITY_HEADINGS,
+      ENGINES_HEADING,
+      'Soak:',
+      'Loss recovery',
+    ];
+    for (const h of headings) expect(md).toContain(`\n## ${h}`);
+    // The relay rows carry numbers: both link modes measured packets, both restores came back.
+    const rows = md.split('\n').filter((l) => /^\| (secure|plain) /.test(l));
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).not.toContain('n/a');
+    const restoreSection = md.slice(md.indexOf(RELAY_RESTORE_HEADING));
+    const restoreRows = restoreSection
+      .slice(0, restoreSection.indexOf('\n## '))
+      .split('\n')
+      .filter((l) => /^\| \d/.test(l));
+    expect(restoreRows).toHaveLength(2);
+    expect(fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8')).toBe(before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
