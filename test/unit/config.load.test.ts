@@ -135,13 +135,17 @@ describe('loadConfig', () => {
       // narrow links
       'play.layer_hold_ms',
       'play.layer_hold_max_ms',
+      // stream events
+      'stream.event_max_bytes',
+      'stream.events_per_s',
+      'stream.event_burst',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(53); // 61 keys, eight documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(55); // 64 keys, nine documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -268,6 +272,9 @@ describe('loadConfig', () => {
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,
+      streamEventMaxBytes: 16384,
+      streamEventsPerS: 20,
+      streamEventBurst: 40,
       loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });
