@@ -8,7 +8,8 @@ import type * as ms from 'mediasoup/types';
 import type { MediaPool } from '../../src/media/MediaPool';
 import type { Stream } from '../../src/streams/Stream';
 import { REPLAY_EVENTS, type StreamEvent } from '../../src/streams/streamEvents';
-import { mediaPool, type Published, RelayWorld } from '../helpers/relayCore';
+import { StreamEventService } from '../../src/streams/StreamEventService';
+import { mediaPool, nodeConfig, type Published, RelayWorld } from '../helpers/relayCore';
 import { RtpSender } from '../helpers/rtp';
 import { until } from '../helpers/until';
 
@@ -68,6 +69,10 @@ test('events sent while the link is down reach the edge once it is back, after t
     // Nothing reaches the edge meanwhile; its stream and players stay (the media flows).
     await new Promise((r) => setTimeout(r, 300));
     expect(got).toHaveLength(5);
+    // An event sent to the edge meanwhile (REST there) cannot reach the origin: said so, not lost quietly.
+    const onEdgeEvents = new StreamEventService({ config: nodeConfig('edge1'), streams: world.edge().registry });
+    onEdgeEvents.setForwarder((stream, payload) => world.edge().service.forwardEvent(stream, payload));
+    await expect(onEdgeEvents.send('evblip', 'lost')).rejects.toMatchObject({ code: 'ORIGIN_UNREACHABLE' });
   });
   await until(() => got.length === 12, 3000, 'the missed events on the edge');
   expect(world.edge().registry.get('evblip')).toBe(onEdge);
