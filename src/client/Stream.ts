@@ -59,6 +59,7 @@ export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
   [STREAM_EVENT.LAYERS_CHANGED]: [Stream, Layers | null];
   [STREAM_EVENT.TRACK_FAILED]: [Stream, TrackFailure];
   [STREAM_EVENT.TRACK_PAUSED]: [Stream, { kind: 'audio' | 'video'; paused: boolean }];
+  [STREAM_EVENT.DATA]: [Stream, unknown];
 };
 
 export class Stream extends Emitter<StreamEvents> {
@@ -160,6 +161,12 @@ export class Stream extends Emitter<StreamEvents> {
     this.#publication = publication;
     this.#nodeId = link.nodeId;
     publication
+      .on('node', (nodeId) => {
+        // An edge sent the publisher to its origin.
+        if (run !== this.#run || nodeId === this.#nodeId) return;
+        this.#nodeId = nodeId;
+        this.emit(STREAM_EVENT.NODE_CHANGED, this, nodeId);
+      })
       .on('publishing', () => run === this.#run && this.#setStatus(STREAM_STATUS.PUBLISHING))
       .on('unpublished', (message) => {
         if (run !== this.#run) return;
@@ -226,6 +233,16 @@ export class Stream extends Emitter<StreamEvents> {
   async setTrackPaused(kind: 'audio' | 'video', paused: boolean): Promise<void> {
     if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'setTrackPaused() needs a PUBLISHING stream');
     await this.#publication.setPaused(kind, paused);
+  }
+
+  /**
+   * Publisher: sends `payload` (any JSON value, at most the node's stream.event_max_bytes as JSON)
+   * to every player of the stream, on every node, in the order sent (their STREAM_EVENT.DATA).
+   * Rejects with EVENT_TOO_LARGE, RATE_LIMITED (stream.events_per_s) or INVALID_STATE.
+   */
+  async sendData(payload: unknown): Promise<void> {
+    if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'sendData() needs a PUBLISHING stream');
+    await this.#publication.sendData(payload);
   }
 
   /** Replaces the token used by the next publish or play attempt (e.g. before the old one expires). */
@@ -303,6 +320,7 @@ export class Stream extends Emitter<StreamEvents> {
       })
       .on('trackFailed', (failure) => run === this.#run && this.emit(STREAM_EVENT.TRACK_FAILED, this, failure))
       .on('trackPaused', (kind, paused) => run === this.#run && this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind, paused }))
+      .on('data', (payload) => run === this.#run && this.emit(STREAM_EVENT.DATA, this, payload))
       .on('bandwidth', (enough) => run === this.#run && this.#setStatus(enough ? STREAM_STATUS.PLAYING : STREAM_STATUS.NOT_ENOUGH_BANDWIDTH))
       .on('ended', (info) => {
         if (run !== this.#run) return;
@@ -329,6 +347,12 @@ export class Stream extends Emitter<StreamEvents> {
       this.#error = null;
       this.#setStatus(STREAM_STATUS.PLAYING);
     }
+    // A player joining while the publisher has a track muted is told so, then hears the stream's
+    // events from where the node's state left off.
+    const { audioMuted, videoMuted } = playback.muted;
+    if (audioMuted) this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind: 'audio', paused: true });
+    if (videoMuted) this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind: 'video', paused: true });
+    playback.releaseEvents();
   }
 
   #failover(): boolean {

@@ -35,6 +35,12 @@ export interface PropertySpec<F extends SettingField> {
 
 export type PropertySpecs = { readonly [F in SettingField]: PropertySpec<F> };
 
+/**
+ * The ceiling of `stream.event_max_bytes`, and what every node takes in a relayed stream event
+ * whatever its own setting: far below the relay link's 1 MiB frames and ws.max_payload's default.
+ */
+export const MAX_STREAM_EVENT_BYTES = 65536;
+
 const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value });
 const fail = (reason: string): ParseResult<never> => ({ ok: false, reason });
 const quote = (raw: string): string => JSON.stringify(raw);
@@ -280,6 +286,15 @@ export const PROPERTY_SPECS: PropertySpecs = {
   playAllowNoRedirect: { key: 'play.allow_no_redirect', env: ['PLAY_ALLOW_NO_REDIRECT'], default: false, parse: parseBoolean },
   // ---- WCS files (issue 20): unknown keys warned about, or refused on request ----
   configStrict: { key: 'config.strict', env: ['CONFIG_STRICT'], default: false, parse: parseBoolean },
+  // ---- stream events: sendData, /rest-api/stream/event/send (issue 20, docs/protocol.md) ----
+  streamEventMaxBytes: {
+    key: 'stream.event_max_bytes',
+    env: ['STREAM_EVENT_MAX_BYTES'],
+    default: 16384,
+    parse: (raw) => parseInteger(raw, 2, MAX_STREAM_EVENT_BYTES),
+  },
+  streamEventsPerS: { key: 'stream.events_per_s', env: ['STREAM_EVENTS_PER_S'], default: 20, parse: (raw) => parseInteger(raw, 1, 1000) },
+  streamEventBurst: { key: 'stream.event_burst', env: ['STREAM_EVENT_BURST'], default: 40, parse: (raw) => parseInteger(raw, 1, 10_000) },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];

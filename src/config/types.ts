@@ -204,6 +204,12 @@ export interface NodeConfig {
    * of one of ours stops it either way). Default false.
    */
   readonly configStrict: boolean;
+  /** `stream.event_max_bytes`: the largest stream event payload (its JSON, in bytes) a node takes. Default 16384. */
+  readonly streamEventMaxBytes: number;
+  /** `stream.events_per_s`: events one stream may carry per second (sendData, REST), on its origin. Default 20. */
+  readonly streamEventsPerS: number;
+  /** `stream.event_burst`: events one stream may carry at once above that rate. Default 40. */
+  readonly streamEventBurst: number;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

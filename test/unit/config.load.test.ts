@@ -138,13 +138,17 @@ describe('loadConfig', () => {
       'play.allow_no_redirect',
       // WCS files
       'config.strict',
+      // stream events
+      'stream.event_max_bytes',
+      'stream.events_per_s',
+      'stream.event_burst',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(54); // 62 keys, eight documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(56); // 65 keys, nine documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -272,6 +276,9 @@ describe('loadConfig', () => {
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,
       configStrict: false,
+      streamEventMaxBytes: 16384,
+      streamEventsPerS: 20,
+      streamEventBurst: 40,
       loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });

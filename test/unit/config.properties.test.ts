@@ -172,6 +172,10 @@ describe('the property table', () => {
         'cdn.relay_ca_file',
         'cdn.relay_pending_per_ip',
         'cdn.relay_pending_max',
+        // stream events (issue 20)
+        'stream.event_max_bytes',
+        'stream.events_per_s',
+        'stream.event_burst',
       ].sort(),
     );
   });
@@ -256,6 +260,9 @@ describe('the property table', () => {
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,
       configStrict: false,
+      streamEventMaxBytes: 16384,
+      streamEventsPerS: 20,
+      streamEventBurst: 40,
     });
   });
 

@@ -146,7 +146,8 @@ export class WcsStream {
               ? STREAM_EVENT_TYPE.VIDEO_MUTED
               : STREAM_EVENT_TYPE.VIDEO_UNMUTED;
         this.#event(type, { streamName: this.name() });
-      });
+      })
+      .on(CORE_EVENT.DATA, (_s, payload) => this.#event(STREAM_EVENT_TYPE.DATA, payload));
   }
 
   // --- WCS API -------------------------------------------------------------------------------
@@ -337,8 +338,15 @@ export class WcsStream {
     throw new Error('switchToCam is not supported by this SDK (see switchToScreen)');
   }
 
-  sendData(): never {
-    throw new Error('sendData is not supported by this server (no REST hooks)');
+  /**
+   * Publisher: sends `payload` (JSON) to every player of the stream, on every edge, as WCS's
+   * STREAM_EVENT of type DATA. WCS returns nothing; here a promise, which also logs a refusal
+   * (EVENT_TOO_LARGE, RATE_LIMITED) so a page that ignores it still shows why in the console.
+   */
+  sendData(payload: unknown): Promise<void> {
+    const sent = this.#core.sendData(payload);
+    sent.catch((err: unknown) => console.warn(`[flashphoner] sendData on "${this.name()}" refused`, err));
+    return sent;
   }
 
   snapshot(): never {

@@ -45,6 +45,8 @@ export const STREAM_EVENT_TYPE = Object.freeze({
   AUDIO_UNMUTED: 'audioUnmuted',
   VIDEO_MUTED: 'videoMuted',
   VIDEO_UNMUTED: 'videoUnmuted',
+  /** payload: what the publisher's sendData (or the REST call /rest-api/stream/event/send) sent. */
+  DATA: 'data',
   /** payload `{info: "remoteBitrate/networkBandwidth"}` (bits/s, -1 when unknown), as WCS. */
   NOT_ENOUGH_BANDWIDTH: 'notEnoughBandwidth',
   /** payload `{streamerVideoWidth, streamerVideoHeight}`. */
