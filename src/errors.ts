@@ -38,11 +38,14 @@ export const ERRORS = {
     text: 'Relay channel: the origin speaks another relay protocol version (protocol 2: TLS on cdn.relay_port and proofs from both ends); upgrade the older node.',
   },
   CONFIG_INVALID: { status: 422, text: 'POST /rest-api/cdn/reload: the edited configuration is broken (file, line and key in the answer); nothing changed.' },
+  // Stream events (docs/protocol.md "Stream events").
+  EVENT_TOO_LARGE: { status: 413, text: "A stream event's payload is larger than stream.event_max_bytes allows." },
+  ORIGIN_UNREACHABLE: { status: 502, text: "An edge could not pass a stream event on to the stream's origin (its relay link is down)." },
   // Per-client limits (docs/protocol.md "Limits").
   LIMIT_REACHED: { status: 429, text: 'A per-client limit is reached (streams or transports per session, connections or WHIP/WHEP sessions per address).' },
   RATE_LIMITED: {
     status: 429,
-    text: 'Requests come faster than the rate limit allows (a session on the command channel, or HTTP requests from one address); a session that keeps on is closed.',
+    text: 'Requests come faster than the rate limit allows (a session on the command channel, HTTP requests from one address, or events of one stream); a session that keeps on is closed.',
   },
 } as const;
 

@@ -18,8 +18,16 @@ export interface PlaybackEvents extends Record<string, unknown[]> {
   bandwidth: [boolean];
   /** A track could not be played (refused by the node, or the browser could not consume it). */
   trackFailed: [TrackFailure];
-  /** The publisher paused (true) or resumed (false) its track of this kind. */
+  /** The publisher paused (true) or resumed (false) its track of this kind (its mute and unmute). */
   trackPaused: ['audio' | 'video', boolean];
+  /** Data sent to the stream's players (the publisher's sendData, or REST). */
+  data: [unknown];
+}
+
+/** What the node says of the stream's tracks when play starts (`streamState` of the play answer). */
+export interface TrackState {
+  audioMuted: boolean;
+  videoMuted: boolean;
 }
 
 /** Why one track of a played stream is missing; the other tracks play on. */
@@ -61,6 +69,7 @@ interface PlayResponse {
     dtlsParameters: types.DtlsParameters;
   };
   consumers?: ConsumerInfo[];
+  streamState?: TrackState;
 }
 
 export class Playback extends Emitter<PlaybackEvents> {
@@ -77,6 +86,10 @@ export class Playback extends Emitter<PlaybackEvents> {
   #enoughBandwidth = true;
   #layers: Layers | null = null;
   #unsubscribe: () => void = () => undefined;
+  /** The publisher's mute state: as play started, then as its stream events say. */
+  #muted: TrackState = { audioMuted: false, videoMuted: false };
+  /** Stream events that came before the owner listened (releaseEvents), in order; null after. */
+  #heldEvents: { type: string; payload: unknown }[] | null = [];
 
   /**
    * Plays `options.name` starting from the origin: `origin` when the session is connected,
@@ -138,6 +151,21 @@ export class Playback extends Emitter<PlaybackEvents> {
     return this.#playing;
   }
 
+  /** The publisher's mute state (as the node said when play started, and its events since). */
+  get muted(): TrackState {
+    return { ...this.#muted };
+  }
+
+  /**
+   * The owner listens to `data` and `trackPaused` from now on: the stream events that came while
+   * play was being set up are emitted now, in order, so none is lost between the two.
+   */
+  releaseEvents(): void {
+    const held = this.#heldEvents ?? [];
+    this.#heldEvents = null;
+    for (const event of held) this.#emitEvent(event.type, event.payload);
+  }
+
   /** The last layers the node reported for video (null: none yet or none fit). */
   get layers(): Layers | null {
     return this.#layers;
@@ -145,6 +173,12 @@ export class Playback extends Emitter<PlaybackEvents> {
 
   get transportId(): string | null {
     return this.#transport?.id ?? null;
+  }
+
+  /** Whether the publisher has paused its track of this kind (muted it); null when this player receives none. */
+  trackPaused(kind: 'audio' | 'video'): boolean | null {
+    for (const { consumer, producerPaused } of this.#consumers.values()) if (consumer.kind === kind) return producerPaused;
+    return null;
   }
 
   /** WebRTC stats of the receive transport. */
@@ -180,6 +214,7 @@ export class Playback extends Emitter<PlaybackEvents> {
 
   async #setUp(device: types.Device, res: PlayResponse): Promise<void> {
     if (!res.transport) throw new SdkError('INTERNAL', 'play answered without a transport');
+    if (res.streamState) this.#muted = { audioMuted: res.streamState.audioMuted === true, videoMuted: res.streamState.videoMuted === true };
     const transport = device.createRecvTransport({
       id: res.transport.id,
       iceParameters: res.transport.iceParameters,
@@ -275,10 +310,16 @@ export class Playback extends Emitter<PlaybackEvents> {
       }
       case 'consumerPaused':
       case 'consumerResumed': {
+        // The mute itself is told by the stream's events (streamEvent), which reach players of
+        // every kind, in order with its data; this only keeps the bandwidth check right.
         const entry = this.#consumers.get(consumerId);
-        if (!entry) return;
-        entry.producerPaused = method === 'consumerPaused';
-        this.emit('trackPaused', entry.consumer.kind as 'audio' | 'video', entry.producerPaused);
+        if (entry) entry.producerPaused = method === 'consumerPaused';
+        return;
+      }
+      case 'streamEvent': {
+        const type = typeof data.type === 'string' ? data.type : '';
+        if (this.#heldEvents) this.#heldEvents.push({ type, payload: data.payload });
+        else this.#emitEvent(type, data.payload);
         return;
       }
       case 'consumerLayersChanged': {
@@ -289,6 +330,16 @@ export class Playback extends Emitter<PlaybackEvents> {
       default:
         return;
     }
+  }
+
+  #emitEvent(type: string, payload: unknown): void {
+    if (type === 'data') return void this.emit('data', payload);
+    const mute = /^(audio|video)(Muted|Unmuted)$/.exec(type);
+    if (!mute) return; // a type this SDK does not know yet: nothing to tell
+    const kind = mute[1] as 'audio' | 'video';
+    const paused = mute[2] === 'Muted';
+    this.#muted = kind === 'audio' ? { ...this.#muted, audioMuted: paused } : { ...this.#muted, videoMuted: paused };
+    this.emit('trackPaused', kind, paused);
   }
 
   /**

@@ -3,15 +3,20 @@
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
 import type { Notification } from './Channel';
-import type { NodeLink } from './NodeLink';
+import { NodeLink } from './NodeLink';
 import { type ErrorInfo, SdkError } from './constants';
 import { attach, detach } from './display';
 
 export interface PublicationEvents extends Record<string, unknown[]> {
   publishing: [];
-  unpublished: [];
+  /** The node's words when it ended the stream itself (e.g. "Stopped by rest /terminate"); null after stop(). */
+  unpublished: [string | null];
   failed: [ErrorInfo];
+  /** The node publishing moved to: the origin an edge sent the publisher to. */
+  node: [string];
 }
+
+type PublishAnswer = { transport?: Parameters<types.Device['createSendTransport']>[0]; redirect?: { url: string; nodeId: string } };
 
 export interface PublicationOptions {
   name: string;
@@ -38,7 +43,10 @@ export const SIMULCAST_ENCODINGS: types.RtpEncodingParameters[] = [
 ];
 
 export class Publication extends Emitter<PublicationEvents> {
-  readonly #link: NodeLink;
+  /** The node published on: the session's, or the origin an edge sent us to. */
+  #link: NodeLink;
+  /** The connection this publication opened itself (to the origin after a redirect), closed with it. */
+  #ownLink: NodeLink | null = null;
   readonly #options: PublicationOptions;
   #media: MediaStream | null = null;
   #transport: types.Transport | null = null;
@@ -63,29 +71,25 @@ export class Publication extends Emitter<PublicationEvents> {
   }
 
   async start(): Promise<void> {
-    const { name } = this.#options;
     this.#media = this.#options.mediaStream ?? (await capture(this.#options.constraints));
     if (this.#done) return this.#release();
     // The preview is always muted: a publisher does not want to hear itself.
     if (this.#options.display) await attach(this.#options.display, this.#media, true);
+    let res = await this.#ask(this.#link);
+    if (res.redirect) {
+      // An edge (reached by lbUrl, or by mistake) sends publishers to its origin: publish there.
+      this.#unsubscribe();
+      const origin = await NodeLink.open(res.redirect.url, this.#link.options);
+      if (this.#done) return void origin.close();
+      this.#ownLink = origin;
+      this.#link = origin;
+      this.emit('node', origin.nodeId);
+      res = await this.#ask(origin);
+      if (res.redirect) throw new SdkError('INTERNAL', `origin ${origin.nodeId} redirected the publisher again, to ${res.redirect.nodeId}`);
+    }
+    if (!res.transport) throw new SdkError('INTERNAL', 'publish answered without a transport');
     const device = await this.#link.device();
     const channel = this.#link.channel;
-    const onNotification = ({ method, data }: Notification) => {
-      if (method !== 'streamStatus' || data.stream !== name || data.role !== 'publisher') return;
-      if (data.status === 'PUBLISHING') this.emit('publishing');
-      else if (data.status === 'UNPUBLISHED') this.#finish(null);
-      else if (data.status === 'FAILED') {
-        this.#finish({ code: (data.code as ErrorInfo['code']) ?? 'INTERNAL', message: String(data.message ?? 'publish failed on the node') });
-      }
-    };
-    const onClose = () => this.#finish({ code: 'CONNECTION_LOST', message: `lost the connection to node ${this.#link.nodeId}` });
-    channel.on('notification', onNotification).on('close', onClose);
-    this.#unsubscribe = () => channel.off('notification', onNotification).off('close', onClose);
-
-    const res = await channel.request<{ transport: Parameters<types.Device['createSendTransport']>[0] }>('publish', {
-      stream: name,
-      ...(this.#options.token ? { token: this.#options.token } : {}),
-    });
     const transport = device.createSendTransport({
       ...res.transport,
       iceServers: this.#link.options.iceServers,
@@ -126,6 +130,30 @@ export class Publication extends Emitter<PublicationEvents> {
     }
   }
 
+  /** Listens to `link` for this stream's statuses and sends `publish` there. */
+  #ask(link: NodeLink): Promise<PublishAnswer> {
+    const { name } = this.#options;
+    const channel = link.channel;
+    const onNotification = ({ method, data }: Notification) => {
+      if (method !== 'streamStatus' || data.stream !== name || data.role !== 'publisher') return;
+      if (data.status === 'PUBLISHING') this.emit('publishing');
+      else if (data.status === 'UNPUBLISHED') this.#finish(null, typeof data.message === 'string' ? data.message : null);
+      else if (data.status === 'FAILED') {
+        this.#finish({ code: (data.code as ErrorInfo['code']) ?? 'INTERNAL', message: String(data.message ?? 'publish failed on the node') });
+      }
+    };
+    const onClose = () => this.#finish({ code: 'CONNECTION_LOST', message: `lost the connection to node ${link.nodeId}` });
+    channel.on('notification', onNotification).on('close', onClose);
+    this.#unsubscribe = () => channel.off('notification', onNotification).off('close', onClose);
+    return channel.request<PublishAnswer>('publish', { stream: name, ...(this.#options.token ? { token: this.#options.token } : {}) });
+  }
+
+  /** Sends `payload` to every player of the stream (the node's `sendData`). */
+  async sendData(payload: unknown): Promise<void> {
+    if (this.#done) throw new SdkError('INVALID_STATE', 'the stream is not published');
+    await this.#link.channel.request('sendData', { stream: this.#options.name, payload });
+  }
+
   /**
    * Sends `track` instead of the current one of its kind (switching camera or microphone) without
    * renegotiating; the old track is stopped unless the page gave the MediaStream.
@@ -134,13 +162,25 @@ export class Publication extends Emitter<PublicationEvents> {
     const kind = track.kind === 'audio' ? 'audio' : 'video';
     const producer = this.#producers.get(kind);
     if (!producer || !this.#media) throw new SdkError('INVALID_STATE', `no ${kind} track is being published`);
-    const old = producer.track;
+    // The captured track, which the producer may not be sending itself (sendInstead()).
+    const old = this.#media.getTracks().find((t) => t.kind === kind) ?? producer.track;
     await producer.replaceTrack({ track });
     if (old) {
       this.#media.removeTrack(old);
       if (!this.#options.mediaStream) old.stop();
     }
     this.#media.addTrack(track);
+  }
+
+  /**
+   * Sends `track` for its kind while the captured track stays the one shown and replaced (e.g. a
+   * copy of the microphone through a gain); null sends the captured track again.
+   */
+  async sendInstead(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    const producer = this.#producers.get(kind);
+    const captured = this.#media?.getTracks().find((t) => t.kind === kind);
+    if (!producer || !captured) throw new SdkError('INVALID_STATE', `no ${kind} track is being published`);
+    await producer.replaceTrack({ track: track ?? captured });
   }
 
   /** Pauses or resumes sending one kind; the node tells every player (consumerPaused/consumerResumed). */
@@ -170,7 +210,7 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#finish(error);
   }
 
-  #finish(error: ErrorInfo | null): void {
+  #finish(error: ErrorInfo | null, message: string | null = null): void {
     if (this.#done) return;
     this.#done = true;
     this.#unsubscribe();
@@ -178,8 +218,9 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#transport = null;
     this.#producers.clear();
     this.#release();
+    this.#ownLink?.close();
     if (error) this.emit('failed', error);
-    else this.emit('unpublished');
+    else this.emit('unpublished', message);
   }
 
   #release(): void {

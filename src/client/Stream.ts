@@ -59,6 +59,7 @@ export type StreamEvents = { [K in StreamStatus]: [Stream] } & {
   [STREAM_EVENT.LAYERS_CHANGED]: [Stream, Layers | null];
   [STREAM_EVENT.TRACK_FAILED]: [Stream, TrackFailure];
   [STREAM_EVENT.TRACK_PAUSED]: [Stream, { kind: 'audio' | 'video'; paused: boolean }];
+  [STREAM_EVENT.DATA]: [Stream, unknown];
 };
 
 export class Stream extends Emitter<StreamEvents> {
@@ -66,6 +67,7 @@ export class Stream extends Emitter<StreamEvents> {
   readonly #options: StreamOptions;
   #status: StreamStatus = STREAM_STATUS.NEW;
   #error: ErrorInfo | null = null;
+  #statusMessage: string | null = null;
   #role: 'publisher' | 'player' | null = null;
   #publication: Publication | null = null;
   #playback: Playback | null = null;
@@ -94,6 +96,19 @@ export class Stream extends Emitter<StreamEvents> {
   /** Why the stream FAILED (or, while a player retries, why it is retrying); null otherwise. */
   getErrorInfo(): ErrorInfo | null {
     return this.#error;
+  }
+
+  /**
+   * The node's own words with the last status, when it gave some: "Stopped by rest /terminate"
+   * (WCS's text) when an admin ended the published stream (docs/rest.md). Null otherwise.
+   */
+  statusMessage(): string | null {
+    return this.#statusMessage;
+  }
+
+  /** Player: whether the publisher paused (muted) its track of this kind; null when none is received. */
+  isTrackPaused(kind: 'audio' | 'video'): boolean | null {
+    return this.#playback?.trackPaused(kind) ?? null;
   }
 
   /** Id of the node the stream is played from (an edge after a redirect); null when not playing. */
@@ -146,8 +161,18 @@ export class Stream extends Emitter<StreamEvents> {
     this.#publication = publication;
     this.#nodeId = link.nodeId;
     publication
+      .on('node', (nodeId) => {
+        // An edge sent the publisher to its origin.
+        if (run !== this.#run || nodeId === this.#nodeId) return;
+        this.#nodeId = nodeId;
+        this.emit(STREAM_EVENT.NODE_CHANGED, this, nodeId);
+      })
       .on('publishing', () => run === this.#run && this.#setStatus(STREAM_STATUS.PUBLISHING))
-      .on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED))
+      .on('unpublished', (message) => {
+        if (run !== this.#run) return;
+        this.#statusMessage = message;
+        this.#setStatus(STREAM_STATUS.UNPUBLISHED);
+      })
       .on('failed', (error) => run === this.#run && this.#fail(error));
     publication.start().catch((err) => publication.fail(SdkError.from(err)));
     return this;
@@ -172,7 +197,11 @@ export class Stream extends Emitter<StreamEvents> {
     if (role === 'publisher' && this.#publication) {
       const publication = this.#publication;
       const run = this.#run;
-      publication.on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED));
+      // The unpublish may also end as a failure (the session's socket closing under it, as in
+      // disconnect()): the stream was asked to stop, and it has.
+      publication
+        .on('unpublished', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED))
+        .on('failed', () => run === this.#run && this.#setStatus(STREAM_STATUS.UNPUBLISHED));
       void publication.stop();
     } else if (role === 'player') {
       this.#playback?.stop();
@@ -194,10 +223,26 @@ export class Stream extends Emitter<StreamEvents> {
     await this.#publication.replaceTrack(track);
   }
 
+  /** Publisher: sends `track` for its kind instead of the captured one (null: the captured one again); see Publication.sendInstead. */
+  async sendInstead(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'sendInstead() needs a PUBLISHING stream');
+    await this.#publication.sendInstead(kind, track);
+  }
+
   /** Publisher: pauses or resumes one kind; players get TRACK_PAUSED. */
   async setTrackPaused(kind: 'audio' | 'video', paused: boolean): Promise<void> {
     if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'setTrackPaused() needs a PUBLISHING stream');
     await this.#publication.setPaused(kind, paused);
+  }
+
+  /**
+   * Publisher: sends `payload` (any JSON value, at most the node's stream.event_max_bytes as JSON)
+   * to every player of the stream, on every node, in the order sent (their STREAM_EVENT.DATA).
+   * Rejects with EVENT_TOO_LARGE, RATE_LIMITED (stream.events_per_s) or INVALID_STATE.
+   */
+  async sendData(payload: unknown): Promise<void> {
+    if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'sendData() needs a PUBLISHING stream');
+    await this.#publication.sendData(payload);
   }
 
   /** Replaces the token used by the next publish or play attempt (e.g. before the old one expires). */
@@ -224,6 +269,7 @@ export class Stream extends Emitter<StreamEvents> {
     this.#run++;
     this.#role = role;
     this.#error = null;
+    this.#statusMessage = null;
     this.#retries = 0;
     this.#publication = null;
     this.#playback = null;
@@ -274,6 +320,7 @@ export class Stream extends Emitter<StreamEvents> {
       })
       .on('trackFailed', (failure) => run === this.#run && this.emit(STREAM_EVENT.TRACK_FAILED, this, failure))
       .on('trackPaused', (kind, paused) => run === this.#run && this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind, paused }))
+      .on('data', (payload) => run === this.#run && this.emit(STREAM_EVENT.DATA, this, payload))
       .on('bandwidth', (enough) => run === this.#run && this.#setStatus(enough ? STREAM_STATUS.PLAYING : STREAM_STATUS.NOT_ENOUGH_BANDWIDTH))
       .on('ended', (info) => {
         if (run !== this.#run) return;
@@ -300,6 +347,12 @@ export class Stream extends Emitter<StreamEvents> {
       this.#error = null;
       this.#setStatus(STREAM_STATUS.PLAYING);
     }
+    // A player joining while the publisher has a track muted is told so, then hears the stream's
+    // events from where the node's state left off.
+    const { audioMuted, videoMuted } = playback.muted;
+    if (audioMuted) this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind: 'audio', paused: true });
+    if (videoMuted) this.emit(STREAM_EVENT.TRACK_PAUSED, this, { kind: 'video', paused: true });
+    playback.releaseEvents();
   }
 
   #failover(): boolean {

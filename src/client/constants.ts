@@ -39,8 +39,13 @@ export const STREAM_EVENT = {
   LAYERS_CHANGED: 'LAYERS_CHANGED',
   /** Player: one track could not be played (e.g. no codec in common); the others play on. Payload: TrackFailure. */
   TRACK_FAILED: 'TRACK_FAILED',
-  /** Player: the publisher paused or resumed a track (e.g. muted its microphone). Payload: {kind, paused}. */
+  /**
+   * Player: the publisher paused or resumed a track (muted its microphone, ...); also right after
+   * play starts for a track that is paused then. Payload: {kind, paused}.
+   */
   TRACK_PAUSED: 'TRACK_PAUSED',
+  /** Player: data the publisher sent (Stream.sendData) or an admin sent (REST), in the order sent. Payload: the data. */
+  DATA: 'DATA',
 } as const;
 
 /**
@@ -80,6 +85,9 @@ export const SERVER_ERROR_CODES = [
   'RELAY_VERSION',
   // REST only (POST /rest-api/cdn/reload); listed so the two registries stay one.
   'CONFIG_INVALID',
+  // Stream events.
+  'EVENT_TOO_LARGE',
+  'ORIGIN_UNREACHABLE',
   // Per-client limits.
   'LIMIT_REACHED',
   'RATE_LIMITED',
@@ -97,6 +105,7 @@ export const CLIENT_ERRORS = {
   MEDIA_ACCESS_FAILED: 'The camera or microphone could not be opened (getUserMedia failed).',
   MEDIA_FAILED: 'The browser could not set up the WebRTC media (device or transport error).',
   INVALID_STATE: 'The call does not fit the stream or session state (e.g. publish() twice).',
+  NOT_SUPPORTED: 'The page asked for something this server does not do (e.g. the WCS option record: true).',
 } as const;
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
 export type ErrorCode = ServerErrorCode | ClientErrorCode;

@@ -28,7 +28,7 @@ import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
 import { hostForUrl } from './nodeUrls';
-import { loadNotification } from './relayProtocol';
+import { loadNotification, parseOriginRequest } from './relayProtocol';
 import { LinkHeartbeat } from './LinkHeartbeat';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
@@ -81,6 +81,18 @@ export interface EdgeLinkOptions {
   connect?: ConnectEdge;
   /** TLS options of the default connect (relayTls.ts `relayClientTls`). */
   relayTls?: ConnectionOptions;
+  /** Where publishers reach this origin, told to the edge once the link is up (it sends them here). */
+  originInfo?: () => OriginInfo;
+  /** A data event the edge passes on (REST on the edge) for a stream published here; its number. */
+  streamEvent?: (stream: string, payload: unknown) => { seq: number };
+}
+
+/** The origin's public URLs (relayProtocol.ts originInfo): command channel and HTTP base, plain and secure. */
+export interface OriginInfo {
+  url: string;
+  secureUrl?: string;
+  httpBase: string;
+  secureHttpBase?: string;
 }
 
 type Events = {
@@ -138,6 +150,7 @@ export class EdgeLink extends TypedEmitter<Events> {
         const peer = up();
         return peer ? peer.request<T>(method, data) : Promise.reject(new AppError('NODE_CLOSING', 'the link to the edge is down'));
       },
+      notify: (method, data) => up()?.notify(method, data),
     };
     this.#session = new RelaySession({
       channel,
@@ -261,6 +274,13 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.loadAt = Date.now();
     });
     peer.on('close', () => this.#onDown('connection closed'));
+    // What the edge asks of its origin (relayProtocol.ts ORIGIN_REQUESTS), once the link is up.
+    peer.setRequestHandler(async (req) => {
+      if (peer !== this.#peer || this.#state !== 'up') throw new AppError('UNAUTHORIZED', 'the link is not up');
+      const request = parseOriginRequest(req.method, req.data);
+      if (!this.#options.streamEvent) throw new AppError('NOT_ALLOWED', 'this origin takes no stream events from edges');
+      return this.#options.streamEvent(request.data.stream, request.data.payload);
+    });
     ws.once('error', (err) => (this.#lastError = err.message));
     ws.once('open', () => void this.#hello(peer, ws.channelBinding?.() ?? null));
   }
@@ -301,6 +321,8 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.#setState('up');
       this.#logger.info({ url: this.url }, 'edge link up');
       this.#watch(peer);
+      // Before any relay: the edge knows where to send a publisher from the start.
+      if (this.#options.originInfo) peer.notify('originInfo', { ...this.#options.originInfo() });
       if (this.#watched) peer.notify('watch', { on: true });
       for (const stream of this.#options.streams()) this.relay(stream);
       this.#sendDigest();

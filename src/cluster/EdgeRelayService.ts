@@ -23,7 +23,10 @@ import { refuseUpgrade } from '../rpc/upgrade';
 import { SilenceWatch } from './LinkHeartbeat';
 import type { EdgeRelaySession } from './EdgeRelaySession';
 import { EdgeSessions, type SessionLink } from './EdgeSessions';
-import { parseRelayRequest, type RelayRequest, relayEndNotification, watchNotification } from './relayProtocol';
+import { originInfoNotification, parseRelayRequest, type RelayRequest, relayEndNotification, watchNotification } from './relayProtocol';
+import type { OriginInfo } from './EdgeLink';
+import type { PublishRedirect } from '../streams/PublishService';
+import type { Stream } from '../streams/Stream';
 import { HandshakeFailures } from './handshakeFailures';
 import type { PendingRelay } from './pendingRelays';
 import { newNonce, RELAY_PROTOCOL_VERSION, relayProof, relayProofMatches } from './secret';
@@ -63,6 +66,8 @@ class InboundLink implements SessionLink {
   silence: SilenceWatch | null = null;
   /** The origin has a console open and wants this edge's traffic in its load reports (`watch`). */
   watched = false;
+  /** Where publishers reach this origin (`originInfo`), once it said. */
+  originInfo: OriginInfo | null = null;
   constructor(
     readonly peer: Peer,
     readonly remote: string,
@@ -158,8 +163,19 @@ export class EdgeRelayService {
         else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad relayEnd');
       }
       if (n.method === 'relayDigest') {
-        const held = this.#session(link).reconcile(n.data);
-        if (held) link.notify('relayHeld', held);
+        const session = this.#session(link);
+        const held = session.reconcile(n.data);
+        if (held) {
+          link.notify('relayHeld', held);
+          // Where each stream's events stand here: the origin sends what a blip kept from us.
+          link.notify('relayEventsHeld', session.eventsHeld(held.seq));
+        }
+      }
+      if (n.method === 'relayStreamEvent' || n.method === 'relayStreamState') this.#session(link).streamEvent(n.method, n.data);
+      if (n.method === 'originInfo') {
+        const info = originInfoNotification.safeParse(n.data);
+        if (info.success) link.originInfo = info.data;
+        else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad originInfo');
       }
       if (n.method === 'watch') {
         const watch = watchNotification.safeParse(n.data);
@@ -168,6 +184,40 @@ export class EdgeRelayService {
       }
     });
     peer.on('close', () => this.#dropLink(link, 'link closed'));
+  }
+
+  /**
+   * The origin a publisher reaching this edge is sent to (PublishService.redirect): the first linked
+   * origin that said where publishers reach it, by the URLs that fit the client (secure or not);
+   * null when there is none.
+   */
+  publishRedirect(secure: boolean): PublishRedirect | null {
+    for (const link of this.#links) {
+      const info = link.authenticated ? link.originInfo : null;
+      const url = secure ? info?.secureUrl : info?.url;
+      const httpBase = secure ? info?.secureHttpBase : info?.httpBase;
+      if (url && httpBase) return { nodeId: link.originId, url, httpBase };
+    }
+    return null;
+  }
+
+  /**
+   * Passes a data event for a relayed stream on to its origin (StreamEventService's forwarder),
+   * which numbers it and relays it to every edge: ORIGIN_UNREACHABLE while that origin's link is
+   * down; the origin's own refusals (RATE_LIMITED, EVENT_TOO_LARGE, ...) as it gives them.
+   */
+  async forwardEvent(stream: Stream, payload: unknown): Promise<{ seq: number }> {
+    const originId = stream.source.kind === 'relay' ? stream.source.originId : null;
+    const link = [...this.#links].find((l) => l.authenticated && l.originId === originId);
+    const unreachable = () => new AppError('ORIGIN_UNREACHABLE', `stream "${stream.name}" comes from origin "${originId}", whose link to this edge is down`);
+    if (!link) throw unreachable();
+    try {
+      const answer = await link.peer.request<{ seq?: unknown }>('sendStreamEvent', { stream: stream.name, payload });
+      return { seq: typeof answer.seq === 'number' ? answer.seq : 0 };
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'NODE_CLOSING') throw unreachable();
+      throw err;
+    }
   }
 
   close(): void {

@@ -22,7 +22,7 @@ import type { PublishService, RelayPipe } from '../streams/PublishService';
 import type { Stream } from '../streams/Stream';
 import { notePipeBytes, type PipeActivity, silentPipes } from './relayGrace';
 import type { RelayRequest } from './relayProtocol';
-import { relayDigestNotification } from './relayProtocol';
+import { relayDigestNotification, relayStreamEventNotification, relayStreamStateNotification } from './relayProtocol';
 import type { RelayDigest } from './RelaySession';
 
 export interface Relayed {
@@ -155,6 +155,41 @@ export class EdgeRelaySession {
       pipes: [...this.#pipes.keys(), ...making],
       streams: [...this.#relayed].map(([stream, { relayId, pipeId }]) => ({ stream, relayId, pipeId })),
     };
+  }
+
+  /**
+   * A relayed stream's event (`relayStreamEvent`) or event state (`relayStreamState`), for its
+   * players here; false for other notifications. One about another relay of the name than the one
+   * held is dropped, as commands are.
+   */
+  streamEvent(method: string, data: Record<string, unknown>): boolean {
+    if (method === 'relayStreamEvent') {
+      const event = relayStreamEventNotification.safeParse(data);
+      if (!event.success) return this.#bad(method);
+      const { stream, relayId, seq, type, payload } = event.data;
+      const entry = this.#relayed.get(stream);
+      if (entry?.relayId === relayId) entry.stream.acceptEvent({ seq, type, payload });
+      return true;
+    }
+    if (method === 'relayStreamState') {
+      const state = relayStreamStateNotification.safeParse(data);
+      if (!state.success) return this.#bad(method);
+      const { stream, relayId, ...rest } = state.data;
+      const entry = this.#relayed.get(stream);
+      if (entry?.relayId === relayId) entry.stream.resetEvents(rest);
+      return true;
+    }
+    return false;
+  }
+
+  /** Per relayed stream, the last of its events here: the `relayEventsHeld` answer to digest `seq`. */
+  eventsHeld(seq: number): { seq: number; relays: { relayId: string; eventSeq: number }[] } {
+    return { seq, relays: [...this.#relayed.values()].map((e) => ({ relayId: e.relayId, eventSeq: e.stream.eventState.seq })) };
+  }
+
+  #bad(method: string): true {
+    this.#logger.warn(`origin sent a bad ${method}; ignored`);
+    return true;
   }
 
   /** Samples every pipe's received bytes (one worker request per pipe). */

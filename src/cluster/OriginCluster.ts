@@ -9,7 +9,7 @@ import type { PlayRedirect } from '../streams/PlayRedirect';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import { edgeChange } from './edgeChange';
-import { type ConnectEdge, EdgeLink, type LinkState } from './EdgeLink';
+import { type ConnectEdge, EdgeLink, type LinkState, type OriginInfo } from './EdgeLink';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { selectEdge, type SelectionState } from './selection';
 
@@ -22,6 +22,10 @@ export interface OriginClusterOptions {
   connect?: ConnectEdge;
   /** TLS options of the relay links (relayTls.ts `relayClientTls`); unused when cdn.relay_tls=false. */
   relayTls?: ConnectionOptions;
+  /** Where publishers reach this origin; told to every edge (which sends publishers here). */
+  originInfo?: () => OriginInfo;
+  /** A data event an edge passes on for a stream published here (StreamEventService.fromEdge). */
+  streamEvent?: (stream: string, payload: unknown) => { seq: number };
 }
 
 export class OriginCluster {
@@ -99,9 +103,9 @@ export class OriginCluster {
   }
 
   #newLink(edge: EdgeNodeConfig): EdgeLink {
-    const { config, logger, streams, connect, relayTls } = this.#options;
+    const { config, logger, streams, connect, relayTls, originInfo, streamEvent } = this.#options;
     const localStreams = () => streams.all().filter((s) => s.source.kind === 'local');
-    const link = new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect, relayTls });
+    const link = new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect, relayTls, originInfo, streamEvent });
     link.watch(this.#watched);
     return link;
   }

@@ -15,7 +15,7 @@ import type { Stream } from '../streams/Stream';
 import { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import { type DigestSnapshot, reconcileHeld } from './relayGrace';
-import { relayHeldNotification, relayPipeClosedNotification, relayStreamClosedNotification } from './relayProtocol';
+import { relayEventsHeldNotification, relayHeldNotification, relayPipeClosedNotification, relayStreamClosedNotification } from './relayProtocol';
 import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
 import { StreamRelay } from './StreamRelay';
 
@@ -110,6 +110,8 @@ export class RelaySession {
   /** The link dropped: keep every relay and pipe for `graceMs` (0: drop them now), then drop them. */
   suspend(graceMs: number): void {
     this.#snapshot = null; // an answer to a digest of the old link means nothing now
+    // Events wait in their streams' logs until the edge says which it has (relayEventsHeld).
+    for (const relay of this.#relays.values()) relay.pauseEvents();
     if (graceMs === 0) return this.dropAll();
     if (this.#graceTimer) return;
     this.#logger.warn({ relays: this.#relays.size, graceMs }, 'edge link down; relays kept for cdn.link_grace_ms');
@@ -148,6 +150,12 @@ export class RelaySession {
       else this.#restoreMissing(held.data.seq, held.data.pipes, held.data.streams);
       return true;
     }
+    if (method === 'relayEventsHeld') {
+      const held = relayEventsHeldNotification.safeParse(data);
+      if (!held.success) this.#logger.warn('edge sent a bad relayEventsHeld');
+      else this.#resyncEvents(held.data.seq, held.data.relays);
+      return true;
+    }
     if (method === 'relayPipeClosed') {
       const lost = relayPipeClosedNotification.safeParse(data);
       if (!lost.success) {
@@ -183,6 +191,19 @@ export class RelaySession {
       this.#forget(stream);
       relay.close(false);
       this.relay(relay.stream);
+    }
+  }
+
+  /**
+   * The edge's answer to the last digest, for events: each relay whose events waited through a blip
+   * sends the edge those after the last it has. An answer to an older digest is ignored (the next
+   * one comes within cdn.relay_digest_ms).
+   */
+  #resyncEvents(seq: number, relays: { relayId: string; eventSeq: number }[]): void {
+    if (this.#snapshot?.seq !== seq) return;
+    const held = new Map(relays.map((r) => [r.relayId, r.eventSeq]));
+    for (const relay of this.#relays.values()) {
+      if (relay.eventsPaused && held.has(relay.id)) relay.resyncEvents(held.get(relay.id));
     }
   }
 

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/types';
 import type { Logger } from '../log';
 import type { Stream } from '../streams/Stream';
+import type { StreamEvent } from '../streams/streamEvents';
 import type { OriginPipe, OriginPipes, PipeUser } from './OriginPipes';
 import { ask, failureOf, type RelayChannel } from './relayChannel';
 import type { RelayFailure } from './relayRetry';
@@ -46,6 +47,17 @@ export class StreamRelay implements PipeUser {
    * Set before the answer, so a relay that ends meanwhile still tells the edge.
    */
   #edgeHolds = false;
+  /**
+   * The stream's events go to the edge as they happen: from relayStream (which carries the state
+   * before them) until the link drops; after a blip, again once the edge said which it has
+   * (resyncEvents). Meanwhile they wait in the stream's log.
+   */
+  #eventsLive = false;
+  /**
+   * A track was paused or resumed while the link was down: the edge is sent the tracks' state when
+   * the link is back (resyncEvents), rather than the relay failing (its players would lose the stream).
+   */
+  #pausesMissed = false;
   /** Producers whose pipe producer exists on the edge. */
   readonly #relayedProducers = new Set<string>();
   /** Pipe consumers by producer id, read by stats(). */
@@ -73,8 +85,57 @@ export class StreamRelay implements PipeUser {
     this.#run(() => this.#open());
     for (const producer of stream.producers) this.#watch(producer);
     const onProducer = (producer: ms.Producer) => this.#watch(producer);
+    const onEvent = (event: StreamEvent) => this.#sendEvent(event);
     stream.on('producer', onProducer);
-    this.#detach.push(() => stream.off('producer', onProducer));
+    stream.on('event', onEvent);
+    this.#detach.push(() => {
+      stream.off('producer', onProducer);
+      stream.off('event', onEvent);
+    });
+  }
+
+  /** Whether events wait for resyncEvents (the link dropped since relayStream). */
+  get eventsPaused(): boolean {
+    return this.#edgeHolds && !this.#eventsLive;
+  }
+
+  /** The link dropped: the stream's events wait in its log until the edge says which it has. */
+  pauseEvents(): void {
+    this.#eventsLive = false;
+  }
+
+  /**
+   * The edge has the stream's events up to `edgeSeq` (its relayHeld; undefined from an edge that
+   * does not say): it is sent the ones after, or, when the log no longer has them all, the state
+   * now (its players get the mute changes; the data events in between are lost). Then events flow
+   * as they happen again. Sent in one go, so nothing newer can come between.
+   */
+  resyncEvents(edgeSeq: number | undefined): void {
+    if (!this.#edgeHolds || this.#state === 'closed' || this.#state === 'failed' || !this.#channel.up) return;
+    const missed = edgeSeq === undefined ? null : this.stream.eventsSince(edgeSeq);
+    if (missed === null) {
+      this.#logger.warn({ edgeSeq, seq: this.stream.eventState.seq }, "the edge missed stream events no longer kept; it gets the stream's state");
+      this.#channel.notify('relayStreamState', { stream: this.stream.name, relayId: this.id, ...this.stream.eventState });
+    } else {
+      if (missed.length > 0) this.#logger.info({ events: missed.length }, 'stream events the edge missed during a blip sent again');
+      for (const event of missed) this.#notifyEvent(event);
+    }
+    this.#eventsLive = true;
+    if (this.#pausesMissed) {
+      this.#pausesMissed = false;
+      for (const producer of this.stream.producers) this.#sendPaused(producer);
+    }
+  }
+
+  /** Tells the edge whether a track is paused now (queued after the track's own relaying). */
+  #sendPaused(producer: ms.Producer): void {
+    this.#run(async () => {
+      if (producer.closed || !this.#relayedProducers.has(producer.id)) return;
+      // Not while the link is down: a blip is not the end of the relay; the state follows on return.
+      if (!this.#channel.up) return void (this.#pausesMissed = true);
+      const method = producer.paused ? 'relayProducerPause' : 'relayProducerResume';
+      await this.#ask(method, { stream: this.stream.name, relayId: this.id, producerId: producer.id });
+    });
   }
 
   get state(): RelayState {
@@ -203,13 +264,27 @@ export class StreamRelay implements PipeUser {
     if ((this.#state as RelayState) !== 'pending' || pipe.closed) return;
     this.#transport = transport;
     const answer = this.#ask('relayStream', { stream: this.stream.name, relayId: this.id, pipeId: pipe.id });
+    // Right behind it on the link, the stream's event state as it is now; the events after it go
+    // out as they happen, so the edge misses none and has none twice.
+    this.#channel.notify('relayStreamState', { stream: this.stream.name, relayId: this.id, ...this.stream.eventState });
     // From here on, ending this relay sends relayUnpublish at once: it reaches the edge after
     // relayStream and cancels it there, whether or not the edge answered (or ever answers) it.
     this.#edgeHolds = true;
+    this.#eventsLive = true;
     await answer;
     if ((this.#state as RelayState) !== 'pending') return;
     this.#state = 'relayed';
     this.#onRelayed();
+  }
+
+  /** A stream event as it happens: to the edge at once while events flow (not queued behind track set-up). */
+  #sendEvent(event: StreamEvent): void {
+    if (!this.#eventsLive || this.#state === 'closed' || this.#state === 'failed') return;
+    this.#notifyEvent(event);
+  }
+
+  #notifyEvent(event: StreamEvent): void {
+    this.#channel.notify('relayStreamEvent', { stream: this.stream.name, relayId: this.id, seq: event.seq, type: event.type, payload: event.payload });
   }
 
   /** Relays a producer now (queued) and follows its pause, resume and close. */
@@ -233,8 +308,10 @@ export class StreamRelay implements PipeUser {
       this.#relayedProducers.add(producer.id);
       this.#onRelayed();
     });
-    const onPause = () => this.#run(() => this.#ask('relayProducerPause', { stream: name, relayId: this.id, producerId: producer.id }).then(() => undefined));
-    const onResume = () => this.#run(() => this.#ask('relayProducerResume', { stream: name, relayId: this.id, producerId: producer.id }).then(() => undefined));
+    // The state when the step runs, not when it was queued: a pause and a resume in quick
+    // succession end with the edge as the origin is (and a step missed during a blip is made up).
+    const onPause = () => this.#sendPaused(producer);
+    const onResume = () => this.#sendPaused(producer);
     const onClose = () =>
       this.#run(async () => {
         consumer?.close();

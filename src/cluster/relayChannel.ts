@@ -9,6 +9,8 @@ export interface RelayChannel {
   readonly up: boolean;
   /** A relay command to the edge; rejects (NODE_CLOSING) at once while no connection is up. */
   request<T = unknown>(method: string, data: Record<string, unknown>): Promise<T>;
+  /** A relay notification to the edge, in order with the requests; dropped while no connection is up. */
+  notify(method: string, data: Record<string, unknown>): void;
 }
 
 /** A relay command that failed: the edge's answer, or no answer (TIMEOUT, link closed). */

@@ -1,8 +1,10 @@
 // The origin -> edge relay channel (WebSocket at <prefix>/cdn/relay on every node), framed like
 // the client channel. Every command but `challenge` and `hello` needs an authenticated link.
 import { z } from 'zod';
+import { MAX_STREAM_EVENT_BYTES } from '../config/propertiesSchema';
 import { AppError } from '../errors';
 import { describe } from '../rpc/frames';
+import { payloadBytes, STREAM_EVENT_TYPES } from '../streams/streamEvents';
 import { streamNameSchema as streamName } from '../streams/streamName';
 
 const objectLike = z.record(z.string(), z.unknown());
@@ -20,6 +22,12 @@ const tuple = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max
  * streams (docs/networks.md).
  */
 const pipeId = id;
+/** Numbers a stream's events (streamEvents.ts): 0 before its first. */
+const eventSeq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Any JSON value, within the ceiling every node takes (MAX_STREAM_EVENT_BYTES), whatever its own stream.event_max_bytes. */
+const eventPayload = z.unknown().refine((p) => p !== undefined && payloadBytes(p) <= MAX_STREAM_EVENT_BYTES, {
+  message: `a JSON value of at most ${MAX_STREAM_EVENT_BYTES} bytes`,
+});
 
 export const RELAY_REQUESTS = {
   /**
@@ -102,6 +110,65 @@ export const relayEndNotification = z.strictObject({});
 /** Edge -> origin notification: a pipe closed on the edge (its worker died); every stream on it went with it. */
 export const relayPipeClosedNotification = z.strictObject({ pipeId });
 
+/**
+ * Origin -> edge notification: one event of a relayed stream, in the stream's order (`seq`), for its
+ * players there. Sent as it happens while the link is up; after a blip, what the edge missed is
+ * sent again once its relayHeld says where it stopped.
+ */
+export const relayStreamEventNotification = z.strictObject({
+  stream: streamName,
+  relayId: id,
+  seq: eventSeq.min(1),
+  type: z.enum(STREAM_EVENT_TYPES),
+  payload: eventPayload,
+});
+
+/**
+ * Origin -> edge notification: a relayed stream's event state (the last event's number and the mute
+ * state). Sent right after relayStream, so the edge starts from it and the events after it follow
+ * as relayStreamEvent; and after a blip when the events the edge missed are no longer kept
+ * (streamEvents.ts REPLAY_EVENTS): the edge's players then get the mute changes, and the data
+ * events in between are lost.
+ */
+export const relayStreamStateNotification = z.strictObject({
+  stream: streamName,
+  relayId: id,
+  seq: eventSeq,
+  audioMuted: z.boolean(),
+  videoMuted: z.boolean(),
+});
+
+const wsUrl = z
+  .string()
+  .max(512)
+  .regex(/^wss?:\/\/[^\s]+$/);
+const httpUrl = z
+  .string()
+  .max(512)
+  .regex(/^https?:\/\/[^\s]+$/);
+
+/**
+ * Origin -> edge notification, once the link is up: where publishers reach the origin (its command
+ * channel and HTTP base, plain and, with TLS, secure). An edge sends a publisher there instead of
+ * refusing it (publish.allow_direct).
+ */
+export const originInfoNotification = z.strictObject({ url: wsUrl, secureUrl: wsUrl.optional(), httpBase: httpUrl, secureHttpBase: httpUrl.optional() });
+
+/** Edge -> origin requests: the one thing an edge asks of its origin. */
+export const ORIGIN_REQUESTS = {
+  /** A data event for a stream the origin publishes, sent to the edge (REST); answered `{seq}`. */
+  sendStreamEvent: z.strictObject({ stream: streamName, payload: eventPayload }),
+} as const;
+
+export type OriginRequest = { [M in keyof typeof ORIGIN_REQUESTS]: { method: M; data: z.output<(typeof ORIGIN_REQUESTS)[M]> } }[keyof typeof ORIGIN_REQUESTS];
+
+export function parseOriginRequest(method: string, data: Record<string, unknown>): OriginRequest {
+  if (!Object.prototype.hasOwnProperty.call(ORIGIN_REQUESTS, method)) throw new AppError('UNKNOWN_COMMAND', `unknown request to the origin "${method}"`);
+  const r = ORIGIN_REQUESTS[method as keyof typeof ORIGIN_REQUESTS].safeParse(data);
+  if (!r.success) throw new AppError('BAD_REQUEST', `${method}: ${describe(r.error)}`);
+  return { method, data: r.data } as OriginRequest;
+}
+
 /** Most relays one digest lists: far above any real origin, low enough to bound the work of a forged one. */
 export const MAX_DIGEST_ENTRIES = 100_000;
 /** Most pipes one digest lists: one per origin worker, so 1024 (the `workers` cap) is plenty. */
@@ -129,3 +196,13 @@ export const relayDigestNotification = z.strictObject(digestLists);
  * or by any other means): the second half of the two-way digest.
  */
 export const relayHeldNotification = z.strictObject(digestLists);
+
+/**
+ * Edge -> origin notification, right after relayHeld `seq`: per relayed stream, the last of its
+ * events the edge has; the origin sends each the ones after (those it held back during a blip).
+ * Apart from relayHeld so that an origin that does not know stream events ignores it.
+ */
+export const relayEventsHeldNotification = z.strictObject({
+  seq: z.number().int().nonnegative(),
+  relays: z.array(z.strictObject({ relayId: id, eventSeq })).max(MAX_DIGEST_ENTRIES),
+});

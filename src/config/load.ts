@@ -3,7 +3,9 @@
 // with propertiesSchema.ts, reads loadbalancing.xml, and returns one deep-frozen NodeConfig.
 // Every mistake throws a ConfigError naming where the bad value came from. WCS settings this product
 // does not use (wcsKeys.ts, and loadbalancing.xml's <http>/<https>/...) are accepted and reported
-// in one warning.
+// in one warning, and so are keys it does not know at all (WCS has hundreds), unless they are close
+// to one of ours (a typo: "did you mean") or config.strict=true asks for every unknown key to stop
+// the node.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -62,6 +64,12 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
   }
   const s = settings as Settings;
 
+  if (s.configStrict) {
+    // Only now is it known whether the file asked for strict checking (its line may come last).
+    const first = ignored.find((setting) => setting.unknown);
+    if (first) throw new ConfigError(first, `${UNKNOWN_KEY}; config.strict=true refuses it`);
+  }
+
   const issue = checkSettings(s);
   if (issue !== null) {
     // Blame a value the admin wrote; defaults are consistent, so at least one was written.
@@ -82,7 +90,7 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
     dtlsCertFile: file('dtlsCertFile'),
     dtlsKeyFile: file('dtlsKeyFile'),
     cdnRelayCaFile: file('cdnRelayCaFile'),
-    loadBalancing: loadBalancing(confDir, s.loadBalancingEnabled, () => whereOf('loadBalancingEnabled', sources, propertiesFile), ignored),
+    loadBalancing: loadBalancing(confDir, s.loadBalancingEnabled, () => whereOf('loadBalancingEnabled', sources, propertiesFile), ignored, s.configStrict),
   };
   if (s.loadBalancingEnabled && s.cdnSecret === '') {
     // Checked last, so a broken loadbalancing.xml is reported first. Without a shared secret every
@@ -104,6 +112,13 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
   return deepFreeze(config);
 }
 
+const UNKNOWN_KEY = `unknown key (neither one of this product's keys, documented in conf/${PROPERTIES_FILE}, nor a WCS key it knows to ignore, src/config/wcsKeys.ts)`;
+
+/**
+ * The file's keys of ours. A known WCS key is set aside as ignored; an unknown key close to one of
+ * ours is a typo and stops the node; any other unknown key is set aside too, marked unknown (the
+ * caller refuses it under config.strict).
+ */
 function fromProperties(file: string, ignored: IgnoredSetting[]): Map<SettingField, Source> {
   const text = readText(file);
   if (text === null) {
@@ -120,11 +135,9 @@ function fromProperties(file: string, ignored: IgnoredSetting[]): Map<SettingFie
     }
     if (field === undefined) {
       const suggestion = suggestKey(key);
-      const hint =
-        suggestion === null
-          ? `neither one of this product's keys (documented in conf/${PROPERTIES_FILE}) nor a WCS key it knows to ignore (src/config/wcsKeys.ts)`
-          : `did you mean "${suggestion}"?`;
-      throw new ConfigError({ file, line, key }, `unknown key (${hint})`);
+      if (suggestion !== null) throw new ConfigError({ file, line, key }, `unknown key (did you mean "${suggestion}"?)`);
+      ignored.push({ file, line, key, unknown: true });
+      continue;
     }
     out.set(field, { file, line, key, raw: value });
   }
@@ -190,10 +203,16 @@ function existingFile(confDir: string, file: string, where: ConfigErrorWhere): s
   return resolved;
 }
 
-function loadBalancing(confDir: string, enabled: boolean, enabledWhere: () => ConfigErrorWhere, ignored: IgnoredSetting[]): LoadBalancingConfig | null {
+function loadBalancing(
+  confDir: string,
+  enabled: boolean,
+  enabledWhere: () => ConfigErrorWhere,
+  ignored: IgnoredSetting[],
+  strict: boolean,
+): LoadBalancingConfig | null {
   const file = path.join(confDir, LOADBALANCING_FILE);
   const text = readText(file);
-  if (text !== null) return parseLoadBalancing(text, file, { onIgnored: (setting) => ignored.push(setting) });
+  if (text !== null) return parseLoadBalancing(text, file, { onIgnored: (setting) => ignored.push(setting), strict });
   if (enabled) {
     throw new ConfigError(enabledWhere(), `is true but ${file} does not exist (an origin needs its list of edges)`);
   }

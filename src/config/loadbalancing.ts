@@ -10,13 +10,18 @@
 // Defaults are WCS's: mode FEWESTCALLS, randomize false, <ws> 8080, no <wss> = no secure port;
 // ours: <relay> 8445 (the edge's cdn.relay_port, where the origin's TLS relay link goes).
 // WCS's `<http>`/`<https>` (its REST port, which here is the node's <ws> port) are read, checked
-// and reported as ignored, like randomize with a mode other than FEWESTCALLS. Everything else not
-// described here is refused, so a misspelt element cannot silently drop an edge.
+// and reported as ignored, like randomize with a mode other than FEWESTCALLS. Attributes and
+// elements not described here are taken for another product's (WCS's) and reported as unknown,
+// except where that could hide a mistake: a name close to one of ours ("did you mean"), one of
+// this file's own element names in the wrong place, an unknown element that holds elements of ours
+// (a misnamed <node> or <cluster>: its edges would silently go missing), elements inside an element
+// that holds text, and anything unknown at all with config.strict=true.
 
 import * as path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ConfigError } from './errors';
 import type { IgnoredSetting } from './ignored';
+import { nearest } from './nearest';
 import { parseHost, parseInteger, parsePathPrefix, parsePort, PROPERTY_SPECS, type ParseResult } from './propertiesSchema';
 import { BALANCING_MODES, DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type LoadBalancingConfig } from './types';
 
@@ -41,6 +46,8 @@ interface Element {
 }
 
 const ATTRIBUTES = ':@';
+/** Every element name this file gives a meaning to. */
+const OUR_ELEMENTS = new Set(['loadbalancer', 'node', 'cluster', 'ip', 'ws', 'wss', 'relay', 'http', 'https']);
 /** Elements that may repeat among their siblings, always shown with an index in paths. */
 const REPEATABLE = new Set(['node', 'cluster']);
 const TEXT = '#text';
@@ -63,13 +70,15 @@ export interface ParseLoadBalancingOptions {
   readonly onIgnored?: (setting: IgnoredSetting) => void;
   /** Random source of `randomize="true"`. Default Math.random. */
   readonly random?: () => number;
+  /** config.strict: an unknown attribute or element is refused instead of reported. Default false. */
+  readonly strict?: boolean;
 }
 
 /** Parses loadbalancing.xml; `file` is used as given in messages and resolved for `config.file`. */
 export function parseLoadBalancing(text: string, file: string, options: ParseLoadBalancingOptions = {}): LoadBalancingConfig {
-  const doc = new Document(text, file);
+  const doc = new Document(text, file, options);
   const root = doc.root();
-  doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize'], ['node', 'cluster']);
+  const children = doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize'], ['node', 'cluster']);
   const ignore = (element: Element, attribute: string | null, why: string): void =>
     options.onIgnored?.({
       file,
@@ -107,12 +116,12 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     nodes.push(node);
   };
 
-  for (const child of root.children) {
+  for (const child of children) {
     if (child.name === 'node') {
       addNode(child, DEFAULT_CLUSTER);
       continue;
     }
-    doc.allowOnly(child, ['name'], ['node']);
+    const clusterNodes = doc.allowOnly(child, ['name'], ['node']);
     const name = doc.required(child, 'name');
     // Names travel in `/rtcloadbalance?cluster=NAME`: keep them URL-safe.
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
@@ -121,7 +130,7 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     const first = clusterLines.get(name);
     if (first !== undefined) doc.fail(child, 'name', `duplicate cluster name ${JSON.stringify(name)} (first on line ${first})`);
     clusterLines.set(name, doc.attributeLine(child, 'name'));
-    for (const node of child.children) addNode(node, name);
+    for (const node of clusterNodes) addNode(node, name);
   }
 
   // WCS's randomize: equally loaded edges are chosen at random instead of in file order. Edge
@@ -143,10 +152,12 @@ function shuffle<T>(items: T[], random: () => number): void {
 class Document {
   readonly #text: string;
   readonly #file: string;
+  readonly #options: ParseLoadBalancingOptions;
 
-  constructor(text: string, file: string) {
+  constructor(text: string, file: string, options: ParseLoadBalancingOptions) {
     this.#text = text;
     this.#file = file;
+    this.#options = options;
   }
 
   /** Validates, parses and returns the single root element, which must be `<loadbalancer>`. */
@@ -169,23 +180,51 @@ class Document {
     return root;
   }
 
-  /** Refuses attributes, child elements and text the element may not have. */
-  allowOnly(element: Element, attributes: readonly string[], children: readonly string[]): void {
+  /**
+   * Checks the element's attributes, child elements and text against what it may have, and returns
+   * the children it may have. Unknown ones are reported (or refused: see the file's header).
+   */
+  allowOnly(element: Element, attributes: readonly string[], children: readonly string[]): Element[] {
     for (const name of element.attributes.keys()) {
-      if (!attributes.includes(name)) {
-        const known = attributes.length > 0 ? `known: ${attributes.join(', ')}` : `<${element.name}> has none`;
-        this.fail(element, name, `unknown attribute (${known})`);
-      }
+      if (attributes.includes(name)) continue;
+      const known = attributes.length > 0 ? `known: ${attributes.join(', ')}` : `<${element.name}> has none`;
+      const close = nearest(name, attributes);
+      if (close !== null) this.fail(element, name, `unknown attribute (did you mean "${close}"?)`);
+      if (this.#options.strict) this.fail(element, name, `unknown attribute (${known}); config.strict=true refuses it`);
+      this.#unknown(element, name);
     }
+    const kept: Element[] = [];
     for (const child of element.children) {
-      if (!children.includes(child.name)) {
-        const known = children.length > 0 ? `expected ${children.map((c) => `<${c}>`).join(' or ')}` : 'it holds text only';
-        throw this.#error(child, null, `unknown element <${child.name}> in <${element.name}> (${known})`);
+      if (children.includes(child.name)) {
+        kept.push(child);
+        continue;
       }
+      const known = children.length > 0 ? `expected ${children.map((c) => `<${c}>`).join(' or ')}` : 'it holds text only';
+      const refuse = (why: string): never => {
+        throw this.#error(child, null, `unknown element <${child.name}> in <${element.name}> (${why})`);
+      };
+      const close = nearest(child.name, children);
+      if (close !== null) refuse(`did you mean <${close}>?`);
+      if (children.length === 0 || OUR_ELEMENTS.has(child.name)) refuse(known);
+      const ours = findOurs(child);
+      if (ours) refuse(`${known}; it holds <${ours.name}> on line ${ours.line}, as a <node> or <cluster> would, so its edges would be lost`);
+      if (this.#options.strict) refuse(`${known}; config.strict=true refuses it`);
+      this.#unknown(child, null);
     }
     if (children.length > 0 && element.text !== '') {
       throw this.#error(element, null, `unexpected text ${JSON.stringify(element.text)} in <${element.name}>`);
     }
+    return kept;
+  }
+
+  /** Reports an attribute or element this product does not know, taken for another product's. */
+  #unknown(element: Element, attribute: string | null): void {
+    this.#options.onIgnored?.({
+      file: this.#file,
+      line: attribute === null ? element.line : this.attributeLine(element, attribute),
+      key: attribute === null ? element.path : `${element.path}@${attribute}`,
+      unknown: true,
+    });
   }
 
   /** A required, non-empty attribute. */
@@ -204,9 +243,9 @@ class Document {
 
   /** Reads one `<node>` (already known to be one). */
   node(element: Element, cluster: string, ignore: (element: Element, attribute: string | null, why: string) => void): EdgeNodeConfig {
-    this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
+    const known = this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
     const fields = new Map<string, Element>();
-    for (const child of element.children) {
+    for (const child of known) {
       this.allowOnly(child, [], []);
       const first = fields.get(child.name);
       if (first !== undefined) throw this.#error(child, null, `<${child.name}> appears twice in <node> (first on line ${first.line})`);
@@ -296,6 +335,16 @@ class Document {
     }
     return out;
   }
+}
+
+/** The first element at or below `element`'s children that this file gives a meaning to, if any. */
+function findOurs(element: Element): Element | null {
+  for (const child of element.children) {
+    if (OUR_ELEMENTS.has(child.name)) return child;
+    const deeper = findOurs(child);
+    if (deeper) return deeper;
+  }
+  return null;
 }
 
 /** One node of fast-xml-parser's ordered output: `{ tag: children, ':@': attributes }`. */

@@ -7,6 +7,7 @@
 // from (a file line or an environment variable). Reasons quote the value, except for secrets.
 
 import { isIP } from 'node:net';
+import { nearest } from './nearest';
 import type { NodeConfig } from './types';
 
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -33,6 +34,12 @@ export interface PropertySpec<F extends SettingField> {
 }
 
 export type PropertySpecs = { readonly [F in SettingField]: PropertySpec<F> };
+
+/**
+ * The ceiling of `stream.event_max_bytes`, and what every node takes in a relayed stream event
+ * whatever its own setting: far below the relay link's 1 MiB frames and ws.max_payload's default.
+ */
+export const MAX_STREAM_EVENT_BYTES = 65536;
 
 const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value });
 const fail = (reason: string): ParseResult<never> => ({ ok: false, reason });
@@ -277,6 +284,17 @@ export const PROPERTY_SPECS: PropertySpecs = {
   playLayerHoldMs: { key: 'play.layer_hold_ms', env: ['PLAY_LAYER_HOLD_MS'], default: 20000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   playLayerHoldMaxMs: { key: 'play.layer_hold_max_ms', env: ['PLAY_LAYER_HOLD_MAX_MS'], default: 60000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   playAllowNoRedirect: { key: 'play.allow_no_redirect', env: ['PLAY_ALLOW_NO_REDIRECT'], default: false, parse: parseBoolean },
+  // ---- WCS files (issue 20): unknown keys warned about, or refused on request ----
+  configStrict: { key: 'config.strict', env: ['CONFIG_STRICT'], default: false, parse: parseBoolean },
+  // ---- stream events: sendData, /rest-api/stream/event/send (issue 20, docs/protocol.md) ----
+  streamEventMaxBytes: {
+    key: 'stream.event_max_bytes',
+    env: ['STREAM_EVENT_MAX_BYTES'],
+    default: 16384,
+    parse: (raw) => parseInteger(raw, 2, MAX_STREAM_EVENT_BYTES),
+  },
+  streamEventsPerS: { key: 'stream.events_per_s', env: ['STREAM_EVENTS_PER_S'], default: 20, parse: (raw) => parseInteger(raw, 1, 1000) },
+  streamEventBurst: { key: 'stream.event_burst', env: ['STREAM_EVENT_BURST'], default: 40, parse: (raw) => parseInteger(raw, 1, 10_000) },
 };
 
 export const SETTING_FIELDS = Object.keys(PROPERTY_SPECS) as SettingField[];
@@ -379,33 +397,7 @@ export function checkSettings(s: Settings): SettingsIssue | null {
   return null;
 }
 
-// ---- "did you mean" ----
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-/** The candidate nearest to `name` when it is close enough to be a typo, else null. */
-function nearest(name: string, candidates: Iterable<string>): string | null {
-  const normalize = (s: string): string => s.toLowerCase().replace(/[._-]/g, '_');
-  const limit = name.length <= 4 ? 1 : 2;
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    // "ws_port" for "ws.port" or "WS.PORT" is a typo of distance 0 once separators are ignored.
-    const d = editDistance(normalize(name), normalize(candidate));
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= limit ? best : null;
-}
+// ---- "did you mean" (closeness: nearest.ts) ----
 
 /** A known key close to an unknown one, for "did you mean" hints. */
 export function suggestKey(unknown: string): string | null {

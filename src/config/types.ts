@@ -197,6 +197,19 @@ export interface NodeConfig {
    * its playback to the origin and defeat the CDN. Default false.
    */
   readonly playAllowNoRedirect: boolean;
+  /**
+   * `config.strict`: every key of flashphoner.properties and every attribute and element of
+   * loadbalancing.xml that this product neither uses nor knows as WCS's stops the node. Off by
+   * default: a WCS admin's files start the node, the unknown settings named in one warning (a typo
+   * of one of ours stops it either way). Default false.
+   */
+  readonly configStrict: boolean;
+  /** `stream.event_max_bytes`: the largest stream event payload (its JSON, in bytes) a node takes. Default 16384. */
+  readonly streamEventMaxBytes: number;
+  /** `stream.events_per_s`: events one stream may carry per second (sendData, REST), on its origin. Default 20. */
+  readonly streamEventsPerS: number;
+  /** `stream.event_burst`: events one stream may carry at once above that rate. Default 40. */
+  readonly streamEventBurst: number;
   /** loadbalancing.xml, when the file exists (required when loadBalancingEnabled). */
   readonly loadBalancing: LoadBalancingConfig | null;
 }

@@ -1,11 +1,17 @@
-// Keys of Flashphoner WCS's flashphoner.properties that this product does not use. A WCS admin
-// brings their whole file; these keys are accepted and named in one warning at start-up, so the
-// node starts and the admin still learns what has no effect here. The list is data, not a rule:
-// a key that is neither ours nor listed here stops the node (a typo of one of ours gets "did you
-// mean"), so a misspelt key of ours can never pass as "some WCS key".
+// Keys of Flashphoner WCS's flashphoner.properties that this product knows and does not use: the
+// common ones, each in the group that says why it has no effect here. A WCS admin brings their
+// whole file; these keys are accepted and named in one warning at start-up, so the node starts and
+// the admin still learns what has no effect here.
 //
-// Grouped by topic. Keys may be added as WCS users report them; keep each group sorted by meaning. Keys WCS shares with us (ip, ip_local, ws.port,
-// wss.port, media_port_from, media_port_to, load_balancing_enabled) are ours, not listed here.
+// The list documents, it does not decide: WCS has hundreds of settings (SIP, RTMP, RTSP,
+// recording, transcoding, ...), so a key that is neither ours nor listed here is accepted too and
+// named apart in the same warning, as one this product does not know (load.ts). What still stops
+// the node is a key close to one of ours (a typo: "did you mean", src/config/nearest.ts), or any
+// unknown key with config.strict=true. No key listed here may be close to one of ours
+// (test/unit/config.wcs.test.ts), so a misspelt key of ours can never pass as a WCS key.
+//
+// Grouped by topic. Keys WCS shares with us (ip, ip_local, ws.port, wss.port, media_port_from,
+// media_port_to, load_balancing_enabled) are ours, not listed here.
 
 export const WCS_IGNORED_KEYS: ReadonlySet<string> = new Set([
   // ports and listeners this product does not open (HTTP and REST live on ws.port here)
@@ -53,6 +59,7 @@ export const WCS_IGNORED_KEYS: ReadonlySet<string> = new Set([
   'ws_read_socket_timeout',
   'allow_domains',
   'client_acl_property_name',
+  'disable_rest_auth',
   'disable_rest_auth_from_localhost',
   'disable_manager_rest_authentication',
   // stream keep-alives sent to REST hooks (this product has no REST hook application)

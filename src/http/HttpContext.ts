@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log';
 import type { PlayService } from '../streams/PlayService';
 import type { PublishService } from '../streams/PublishService';
+import type { StreamEventService } from '../streams/StreamEventService';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import type { WebRtcHttpSessions } from './WebRtcHttpSessions';
 import type { NodeMonitor } from './consoleGather';
@@ -29,6 +30,8 @@ export interface HttpContext {
   readonly streams: StreamRegistry;
   readonly publish: PublishService;
   readonly play: PlayService;
+  /** Stream events (/rest-api/stream/event/send). */
+  readonly events: StreamEventService;
   /** WHIP/WHEP sessions by id (their Location URLs). */
   readonly webrtcHttp: WebRtcHttpSessions;
   /** The origin's edge links and edge choice; null on an edge or a standalone node. */

@@ -26,6 +26,18 @@ export interface HttpServerOptions {
   router: Router;
   /** WebSocket endpoints by path (after the prefix); a key ending in `/*` matches every path below it. */
   upgrades: Record<string, UpgradeHandler>;
+  /**
+   * Where an upgrade at any other path goes: the command channel, since WCS's pages put an id in
+   * the path (`ws://host:8080/ab12cd34`). Not for an HTTP route's path, nor one under
+   * `reservedUpgradePaths`. Without it such upgrades are refused with 404.
+   */
+  anyPathUpgrade?: UpgradeHandler;
+  /**
+   * Paths (and everything below them) that mean something else even where this node does not
+   * serve them (`/cdn/relay`, the secure proxy's `/proxy`): an upgrade there is never a command
+   * channel, so a misdirected relay link or proxy client is told 404 instead of talking to the wrong end.
+   */
+  reservedUpgradePaths?: readonly string[];
   logger: Logger;
   /** Where requests the HTTP parser refuses are logged, throttled per client address. */
   clientLog: ClientLog;
@@ -212,7 +224,9 @@ export class HttpServer {
     for (const [key, handler] of Object.entries(this.#options.upgrades)) {
       if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return handler;
     }
-    return undefined;
+    const reserved = (this.#options.reservedUpgradePaths ?? []).some((r) => path === r || path.startsWith(r + '/'));
+    if (reserved || this.#options.router.methodsFor(path).length > 0) return undefined;
+    return this.#options.anyPathUpgrade;
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, secure: boolean): void {

@@ -5,6 +5,7 @@ import type { UpgradeHandler } from './HttpServer';
 import { registerRtcLoadBalance } from './rtcLoadBalance';
 import type { Router } from './router';
 import { registerSecureProxy, secureProxyUpgrades } from './secureProxy';
+import { registerStreamEventRest } from './streamEventRest';
 import { registerWcsRest } from './wcsRest';
 import { registerWhep } from './whep';
 import { registerWhip } from './whip';
@@ -15,6 +16,7 @@ export function registerStandardApi(router: Router, ctx: HttpContext): void {
   registerWhep(router, ctx);
   registerSecureProxy(router, ctx);
   registerWcsRest(router, ctx);
+  registerStreamEventRest(router, ctx);
 }
 
 /** Extra WebSocket endpoints by path (after the prefix). */

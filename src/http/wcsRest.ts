@@ -15,7 +15,18 @@ import { sendJson, sendText } from './respond';
 import { requireAdmin } from './restApi';
 import type { RouteHandler, Router } from './router';
 import { serveStatic } from './staticFiles';
-import { matches, parseStreamFilter, playerEntry, publishedEntry, routeMap, statText, wantsPlayers, type StreamEntry, type StreamFilter } from './wcsShapes';
+import {
+  matches,
+  parseStreamFilter,
+  playerEntry,
+  publishedEntry,
+  routeMap,
+  statJson,
+  statText,
+  wantsPlayers,
+  type StreamEntry,
+  type StreamFilter,
+} from './wcsShapes';
 
 const STARTED_AT = Date.now();
 let version: string | null = null;
@@ -124,7 +135,10 @@ export function registerWcsRest(router: Router, ctx: HttpContext): void {
 
   // `/` is the index page; WCS's statistics live on it too, as `/?action=stat`.
   router.add('GET', '/', (req, res, route) => {
-    if (route.url.searchParams.get('action') === 'stat') return sendText(res, 200, statText(statFacts(ctx)), { 'Cache-Control': 'no-store' });
+    if (route.url.searchParams.get('action') === 'stat') {
+      if (route.url.searchParams.get('format') === 'json') return sendJson(res, 200, statJson(statFacts(ctx)), { 'Cache-Control': 'no-store' });
+      return sendText(res, 200, statText(statFacts(ctx)), { 'Cache-Control': 'no-store' });
+    }
     if (!serveStatic(res, '/', req.method === 'HEAD')) sendText(res, 404, 'not found\n');
   });
 }

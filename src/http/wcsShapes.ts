@@ -103,8 +103,11 @@ const filterSchema = z.object({
   status: z.string().min(1).max(40).optional(),
   hasAudio: z.boolean().optional(),
   hasVideo: z.boolean().optional(),
+  // WCS's request field for what to show of each stream: every field is shown here, so it is
+  // accepted and selects nothing.
+  display: z.unknown().optional(),
 });
-export type StreamFilter = z.infer<typeof filterSchema>;
+export type StreamFilter = Omit<z.infer<typeof filterSchema>, 'display'>;
 const FILTER_KEYS = Object.keys(filterSchema.shape);
 
 /**
@@ -129,7 +132,8 @@ export function parseStreamFilter(text: string): StreamFilter {
     const issue = r.error.issues[0];
     throw new AppError('BAD_REQUEST', `filter "${issue.path.join('.')}": ${issue.message}`);
   }
-  return r.data;
+  const { display: _shown, ...filter } = r.data;
+  return filter;
 }
 
 /** True when the filter asks for players too: WCS lists them with `published: false`. */
@@ -201,15 +205,20 @@ export interface StatFacts {
   origins: number;
 }
 
+/** One section of the statistics: its title in the text, its key in the JSON, its values. */
+type StatSection = [title: string, key: string, values: [string, string | number][]];
+
 /**
- * WCS's `key=value` statistics, in its sections. Keys WCS has keep its names (`core_java_*`
- * included, so monitoring scripts read them); counts of things this product has none of
- * (RTMP, RTSP, RTMFP) are 0; `cdn_*` keys after `cdn_role` are this product's.
+ * WCS's statistics, in its sections. Keys WCS has keep its names (`core_java_*` included, so
+ * monitoring scripts read them); counts of things this product has none of (RTMP, RTSP, RTMFP)
+ * are 0; `cdn_*` keys after `cdn_role` are this product's. The JSON sections are named as WCS's
+ * documentation lists them (`connections_stats`, `streams_stats`, `core_stats`), ours beside.
  */
-export function statText(f: StatFacts): string {
-  const sections: [string, [string, string | number][]][] = [
+function statSections(f: StatFacts): StatSection[] {
+  return [
     [
       'Connection Stats',
+      'connections_stats',
       [
         ['connections', f.connections],
         ['connections_rtmfp', 0],
@@ -218,6 +227,7 @@ export function statText(f: StatFacts): string {
     ],
     [
       'Stream Stats',
+      'streams_stats',
       [
         ['streams_rtsp_in', 0],
         ['streams_rtsp_out', 0],
@@ -232,6 +242,7 @@ export function statText(f: StatFacts): string {
     ],
     [
       'Core Stats',
+      'core_stats',
       [
         ['core_java_availableProcessors', f.cpus],
         ['core_java_processCpuLoad', f.cpuLoad.toFixed(2)],
@@ -245,6 +256,7 @@ export function statText(f: StatFacts): string {
     ],
     [
       'Server Version',
+      'server_version',
       [
         ['wcs_version', f.version],
         ['wcs_server_start_time', f.startedAt],
@@ -252,6 +264,7 @@ export function statText(f: StatFacts): string {
     ],
     [
       'CDN Stats',
+      'cdn_stats',
       [
         ['cdn_role', f.role],
         ['cdn_streams_published', f.streamsIn],
@@ -262,5 +275,20 @@ export function statText(f: StatFacts): string {
       ],
     ],
   ];
-  return sections.map(([title, keys]) => [`-----${title}-----`, ...keys.map(([k, v]) => `${k}=${v}`)].join('\n')).join('\n') + '\n';
+}
+
+/** WCS's `key=value` lines under `-----Section-----` titles (`/?action=stat`). */
+export function statText(f: StatFacts): string {
+  return (
+    statSections(f)
+      .map(([title, , values]) => [`-----${title}-----`, ...values.map(([k, v]) => `${k}=${v}`)].join('\n'))
+      .join('\n') + '\n'
+  );
+}
+
+/** The same as JSON, one object per section (`/?action=stat&format=json`, what WCS's console example reads with `.json()`). */
+export function statJson(f: StatFacts): Record<string, Record<string, string | number>> {
+  // Numbers the text writes with two decimals ("0.25") are numbers in JSON.
+  const value = (v: string | number): string | number => (typeof v === 'string' && /^\d+\.\d+$/.test(v) ? Number(v) : v);
+  return Object.fromEntries(statSections(f).map(([, key, values]) => [key, Object.fromEntries(values.map(([k, v]) => [k, value(v)]))]));
 }

@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import { buildAnswer, type AnsweredSection } from '../sdp/answer';
 import { planWhip } from '../sdp/whip';
 import type { HttpContext } from './HttpContext';
-import { publicBase } from './publicUrl';
+import { isSecureRequest, publicBase } from './publicUrl';
 import type { Router } from './router';
 import { asOfferError, credentialsOf, readOffer, sendSdp, streamName } from './sdpRequest';
 import { WebRtcHttpSession } from './WebRtcHttpSessions';
@@ -19,10 +19,20 @@ export function registerWhip(router: Router, ctx: HttpContext): void {
     const name = streamName(route.params.stream);
     const offer = await readOffer(req);
     const plan = planWhip(offer, ctx.publish.rtpCapabilities);
-    const id = randomUUID();
     const address = ctx.clientAddress(req);
+    const credentials = credentialsOf(req, route.url, address);
+    // On an edge: 307 to the origin (fetch posts the offer again there), as the origin sends WHEP
+    // players to an edge. The token goes in the URL: a browser drops Authorization on a cross-origin 307.
+    const redirect = ctx.publish.redirect(name, isSecureRequest(req, route.secure));
+    if (redirect) {
+      logger.info({ stream: name, origin: redirect.nodeId }, 'WHIP publisher redirected to origin');
+      const query = credentials.token ? `?token=${encodeURIComponent(credentials.token)}` : '';
+      res.writeHead(307, { Location: `${redirect.httpBase}/whip/${encodeURIComponent(name)}${query}`, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+      return void res.end();
+    }
+    const id = randomUUID();
     const release = ctx.webrtcHttp.reserve(address);
-    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id, ...credentialsOf(req, route.url, address) }).catch((err: unknown) => {
+    const publication = await ctx.publish.publish(name, 'webrtc', { sessionId: id, ...credentials }).catch((err: unknown) => {
       release();
       throw err;
     });

@@ -8,6 +8,9 @@ import { StreamRegistry } from '../streams/StreamRegistry';
 import { SignalingServer } from '../signaling/SignalingServer';
 import { PlayService } from '../streams/PlayService';
 import { PublishService } from '../streams/PublishService';
+import { StreamEventService } from '../streams/StreamEventService';
+import type { OriginInfo } from '../cluster/EdgeLink';
+import { hostForUrl } from '../cluster/nodeUrls';
 import type { HttpContext } from '../http/HttpContext';
 import { HttpServer } from '../http/HttpServer';
 import { Router } from '../http/router';
@@ -40,6 +43,8 @@ export class MediaNode {
   /** Every way in (command channel, WHIP/WHEP, relays) publishes and plays through these. */
   readonly publish: PublishService;
   readonly play: PlayService;
+  /** Stream events (sendData, REST), whatever the way in. */
+  readonly events: StreamEventService;
   readonly signaling: SignalingServer;
   readonly relays: EdgeRelayService;
   readonly origin: OriginCluster | null;
@@ -104,6 +109,7 @@ export class MediaNode {
     const services = { config, logger, media, streams: this.streams };
     this.publish = new PublishService(services);
     this.play = new PlayService(services);
+    this.events = new StreamEventService({ config, streams: this.streams });
     const role = () => this.role;
     this.clientLog = new ClientLog(logger.child({ component: 'clients' }));
     this.#httpRate = new AddressRate(
@@ -114,7 +120,7 @@ export class MediaNode {
     this.clientAddress = clientAddressResolver(config.trustedProxies, () => this.relays.links().map((l) => l.remote.replace(/:\d+$/, '')));
     this.webrtcHttp = new WebRtcHttpSessions({ perAddress: config.limitIpWebrtcHttpSessions, exemptAddresses: config.limitIpExempt });
     this.signaling = new SignalingServer(
-      { config, logger, publish: this.publish, play: this.play, role },
+      { config, logger, publish: this.publish, play: this.play, events: this.events, role },
       {
         maxPayload: config.wsMaxPayload,
         heartbeatMs: config.wsHeartbeatMs,
@@ -147,10 +153,15 @@ export class MediaNode {
             logger: logger.child({ component: 'cdn' }),
             streams: this.streams,
             relayTls: relayClientTls(certificate, this.#relayCa),
+            originInfo: () => this.#originInfo(),
+            streamEvent: (stream, payload) => this.events.fromEdge(stream, payload),
           })
         : null;
     const origin = this.origin;
     if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
+    // As an edge: publishers go to the linked origin, and events of its streams are passed on to it.
+    this.publish.setRedirector((secure) => this.relays.publishRedirect(secure));
+    this.events.setForwarder((stream, payload) => this.relays.forwardEvent(stream, payload));
     this.traffic = new TrafficMeter(() => media.transports, logger);
     this.relayStats = origin ? new RelayStats(() => origin.links, logger.child({ component: 'cdn' })) : null;
   }
@@ -171,6 +182,18 @@ export class MediaNode {
     this.traffic.read().catch((err: Error) => this.logger.warn({ err: err.message }, 'traffic measurement failed'));
     const last = this.traffic.last;
     return last ? { streams, bitrateIn: last.in, bitrateOut: last.out } : { streams };
+  }
+
+  /** Where publishers reach this node (its `ip`, bound ports and path prefix), told to its edges. */
+  #originInfo(): OriginInfo {
+    const { ip, pathPrefix } = this.config;
+    const host = hostForUrl(ip);
+    const secure = this.securePort;
+    return {
+      url: `ws://${host}:${this.port}${pathPrefix}/`,
+      httpBase: `http://${host}:${this.port}${pathPrefix}`,
+      ...(secure ? { secureUrl: `wss://${host}:${secure}${pathPrefix}/`, secureHttpBase: `https://${host}:${secure}${pathPrefix}` } : {}),
+    };
   }
 
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
@@ -243,14 +266,17 @@ export class MediaNode {
         return this.#httpRate.admit(address, Date.now()) ? null : address;
       },
       upgrades: {
+        // `/` is also the index page's route: named here so its upgrades still reach the channel.
         '/': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
-        '/ws': (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
         '/cdn/relay': (req, socket, head) => {
           if (this.#relayEntrance) this.#relayEntrance.plainUpgrade(req, socket, head);
           else socket.destroy(); // not listening yet: nothing can serve it
         },
         ...standardUpgrades(ctx),
       },
+      // `ws://node/ws` and WCS's `ws://node/<id>` alike: any other path is the command channel.
+      anyPathUpgrade: (req, socket, head, secure) => this.signaling.handleUpgrade(req, socket, head, secure),
+      reservedUpgradePaths: ['/cdn/relay', '/proxy'],
       logger: this.logger,
     });
     this.load.start();
@@ -263,6 +289,7 @@ export class MediaNode {
       streams: this.streams,
       publish: this.publish,
       play: this.play,
+      events: this.events,
       webrtcHttp: this.webrtcHttp,
       origin: this.origin,
       role: () => this.role,

@@ -5,12 +5,15 @@ import type { NodeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { PlayService } from '../streams/PlayService';
 import type { PublishService } from '../streams/PublishService';
+import type { StreamEventService } from '../streams/StreamEventService';
 
 export interface NodeContext {
   readonly config: NodeConfig;
   readonly logger: Logger;
   readonly publish: PublishService;
   readonly play: PlayService;
+  /** Stream events (sendData): the same service the REST call goes through. */
+  readonly events: StreamEventService;
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
   role(): 'origin' | 'edge' | 'standalone';
 }

@@ -116,11 +116,12 @@ export class Session {
       case 'produce':
         return this.#produce(request.data);
       case 'pauseProducer':
-        await this.#findProducer(request.data.producerId).pause();
+      case 'resumeProducer': {
+        // Through the publication: the publisher's mute and unmute are stream events too.
+        const { publication, producer } = this.#findProducer(request.data.producerId);
+        await publication.setPaused(producer, request.method === 'pauseProducer');
         return {};
-      case 'resumeProducer':
-        await this.#findProducer(request.data.producerId).resume();
-        return {};
+      }
       case 'unpublish':
         return this.#unpublish(request.data.stream);
       case 'play':
@@ -163,6 +164,11 @@ export class Session {
         return {};
       case 'stop':
         return this.#stop(request.data.stream);
+      case 'sendData': {
+        // The publisher's own stream only: a player cannot speak to the other players.
+        if (!this.#publishing.has(request.data.stream)) throw new AppError('NOT_ALLOWED', `this session does not publish "${request.data.stream}"`);
+        return this.#ctx.events.send(request.data.stream, request.data.payload);
+      }
       default: {
         const never: never = request;
         throw new AppError('UNKNOWN_COMMAND', `unknown command ${(never as { method: string }).method}`);
@@ -184,6 +190,12 @@ export class Session {
   }
 
   async #publish(name: string, kind: TransportKind, token: string | undefined): Promise<unknown> {
+    // On an edge a publisher is sent to the origin, as a player asking the origin is sent to an edge.
+    const redirect = this.#ctx.publish.redirect(name, this.secure);
+    if (redirect) {
+      this.#logger.info({ stream: name, origin: redirect.nodeId }, 'publisher redirected to origin');
+      return { redirect: { url: redirect.url, nodeId: redirect.nodeId } };
+    }
     // Reserved before the transport is opened, so publishes sent together cannot pass the cap.
     const release = this.#caps.reserve('publish');
     let publication: Publication;
@@ -349,7 +361,9 @@ export class Session {
     setImmediate(() => playback.listen());
     this.#logger.info({ stream: name, transport: data.transport }, 'play');
     this.#status(name, 'player', 'PENDING');
-    return { transport: playback.describe(), consumers };
+    // The mute state the player starts from; events after it follow as `streamEvent` (listen()).
+    const { audioMuted, videoMuted } = playback.eventState;
+    return { transport: playback.describe(), consumers, streamState: { audioMuted, videoMuted } };
   }
 
   async #resumeConsumer(consumerId: string): Promise<unknown> {
@@ -386,10 +400,10 @@ export class Session {
     throw new AppError('TRANSPORT_NOT_FOUND', `no transport ${transportId} in this session`);
   }
 
-  #findProducer(producerId: string): ms.Producer {
+  #findProducer(producerId: string): { publication: Publication; producer: ms.Producer } {
     for (const publication of this.#publishing.values()) {
       const producer = publication.findProducer(producerId);
-      if (producer) return producer;
+      if (producer) return { publication, producer };
     }
     throw new AppError('PRODUCER_NOT_FOUND', `no producer ${producerId} in this session`);
   }

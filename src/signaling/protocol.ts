@@ -63,6 +63,8 @@ export const REQUESTS = {
   setMaxOutgoingBitrate: z.strictObject({ transportId: id, bitrate: z.number().int().min(10000).max(100_000_000) }),
   requestKeyFrame: z.strictObject({ consumerId: id }),
   stop: z.strictObject({ stream: streamName }),
+  /** The publisher of `stream` sends `payload` (any JSON value) to every player of it, on every node. */
+  sendData: z.strictObject({ stream: streamName, payload: z.unknown() }),
 } as const;
 
 export type Method = keyof typeof REQUESTS;
@@ -91,5 +93,6 @@ export const NOTIFICATIONS = [
   'consumerResumed',
   'consumerLayersChanged',
   'consumerScore',
+  'streamEvent',
 ] as const;
 export type NotificationName = (typeof NOTIFICATIONS)[number];

@@ -14,6 +14,7 @@ import type { CodecRouterLease } from '../media/CodecRouters';
 import type { PipeCache } from '../media/PipeCache';
 import { describeTransport, onTransportClose, type TransportKind } from '../media/transports';
 import type { Stream } from './Stream';
+import type { EventState, StreamEvent } from './streamEvents';
 import { TypedEmitter } from '../util/TypedEmitter';
 import type { LayerHoldOptions, PreferredLayers } from './layerHold';
 import { LayerHolder } from './LayerHolder';
@@ -98,6 +99,13 @@ export class Playback extends TypedEmitter<Events> {
    * a consumer the client never heard of (the event fired before anyone subscribed).
    */
   #early: ConsumerInfo[] | null = [];
+  /**
+   * The stream's event state when this player started (the play answer carries it), and the
+   * events since, held like #early until the owner listens: the client hears them after the
+   * answer, in order, and none falls between the state and the first one.
+   */
+  readonly eventState: EventState;
+  #earlyEvents: StreamEvent[] | null = [];
 
   /** Made by PlayService only, which then calls consumeAll(). */
   constructor(parts: PlaybackParts) {
@@ -110,11 +118,15 @@ export class Playback extends TypedEmitter<Events> {
     this.#cap = parts.kind === 'webrtc' ? parts.maxBitrate : null;
     const onProducer = (producer: ms.Producer) => void this.#consumeLater(producer);
     const onClose = () => this.#end('unpublished');
+    const onEvent = (event: StreamEvent) => this.#onEvent(event);
+    this.eventState = this.stream.eventState;
     this.stream.on('producer', onProducer);
     this.stream.once('close', onClose);
+    this.stream.on('event', onEvent);
     this.#detach = () => {
       this.stream.off('producer', onProducer);
       this.stream.off('close', onClose);
+      this.stream.off('event', onEvent);
     };
     onTransportClose(this.transport, () => this.#end('failed'));
   }
@@ -215,6 +227,17 @@ export class Playback extends TypedEmitter<Events> {
     const early = this.#early ?? [];
     this.#early = null;
     for (const info of early) this.emit('consumer', info);
+    const events = this.#earlyEvents ?? [];
+    this.#earlyEvents = null;
+    for (const event of events) this.#onEvent(event);
+  }
+
+  /** A stream event for this player: `streamEvent` to its client (held until the owner listens). */
+  #onEvent(event: StreamEvent): void {
+    // A WHEP player has no channel to hear events on (docs/whip-whep.md).
+    if (this.#parts.slots) return;
+    if (this.#earlyEvents) return void this.#earlyEvents.push(event);
+    this.emit('notify', 'streamEvent', { stream: this.name, seq: event.seq, type: event.type, payload: event.payload });
   }
 
   /** Resumes a consumer; true the first time any consumer of this playback is resumed (PLAYING). */

@@ -8,6 +8,7 @@ import { describeTransport, onTransportClose, type TransportKind } from '../medi
 import { TypedEmitter } from '../util/TypedEmitter';
 import { usedRtpIds } from './rtpIds';
 import type { Stream } from './Stream';
+import { muteEventType } from './streamEvents';
 
 type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
 
@@ -86,7 +87,25 @@ export class Publication extends TypedEmitter<Events> {
     }
     const first = this.stream.status === 'PENDING';
     this.stream.addProducer(producer);
+    // A track that starts paused is a muted one; a new track of a kind muted before starts afresh.
+    this.#noteMute(kind, paused);
     return { producer, first };
+  }
+
+  /**
+   * Pauses or resumes one of the stream's tracks: the publisher's mute and unmute. The stream event
+   * (audioMuted, ...) is taken now, before the worker answers, so it keeps its place among the
+   * publisher's other events (sendData sent before and after it).
+   */
+  async setPaused(producer: ms.Producer, paused: boolean): Promise<void> {
+    this.#noteMute(producer.kind, paused);
+    await (paused ? producer.pause() : producer.resume());
+  }
+
+  #noteMute(kind: 'audio' | 'video', muted: boolean): void {
+    const state = this.stream.eventState;
+    if ((kind === 'audio' ? state.audioMuted : state.videoMuted) === muted || this.stream.closed) return;
+    this.stream.recordEvent(muteEventType(kind, muted), { streamName: this.name });
   }
 
   findProducer(producerId: string): ms.Producer | undefined {

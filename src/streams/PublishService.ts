@@ -4,12 +4,13 @@
 // busy worker, and opens the transport its tracks arrive on. Access checks belong here too, so no
 // way in can go around them.
 import type * as ms from 'mediasoup/types';
-import { type AccessConfig, checkDirectPublish, checkToken, type Credentials } from '../auth/access';
+import { type AccessConfig, checkDirectPublish, checkToken, type Credentials, directPublishAllowed } from '../auth/access';
 import type { NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
 import { createClientTransport, listenInfoOf, type TransportKind } from '../media/transports';
+import type { PlayRedirect } from './PlayRedirect';
 import { Publication } from './Publication';
 import { parseStreamName } from './streamName';
 import type { Stream } from './Stream';
@@ -35,10 +36,17 @@ export interface RelayTuple {
   srtpParameters: ms.SrtpParameters;
 }
 
+/** Where a publisher is sent instead (an edge's origin): the same URLs a player's redirect has. */
+export type PublishRedirect = PlayRedirect;
+
+/** The origin a publisher reaching this edge should use (secure: the wss/https URLs), or null when none is linked. Plugged in by the edge. */
+export type PublishRedirector = (secure: boolean) => PublishRedirect | null;
+
 export class PublishService {
   readonly #options: StreamServiceOptions;
   /** Live publications by stream, so an admin can end one (terminate) whatever its way in. */
   readonly #live = new Map<Stream, Publication>();
+  #redirector: PublishRedirector | null = null;
 
   constructor(options: StreamServiceOptions) {
     this.#options = options;
@@ -47,6 +55,28 @@ export class PublishService {
   /** What this node's routers accept (the same on every worker): a publisher's codecs must fit. */
   get rtpCapabilities(): ms.RtpCapabilities {
     return this.#options.media.rtpCapabilities;
+  }
+
+  /** The edge's linked origins; without one a publish refused here is refused (NOT_ALLOWED). */
+  setRedirector(redirector: PublishRedirector | null): void {
+    this.#redirector = redirector;
+  }
+
+  /**
+   * Where a client publishing `name` must go instead of here, or null to publish here: on a node
+   * where clients may not publish (an edge, publish.allow_direct), the origin it is linked to, as
+   * a player reaching the origin is sent to an edge. NOT_ALLOWED when there is no origin to name
+   * (none linked, or none with a secure URL for a secure client). The token, if any, is the
+   * origin's to check.
+   */
+  redirect(rawName: string, secure: boolean): PublishRedirect | null {
+    const { config } = this.#options;
+    const name = parseStreamName(rawName);
+    if (directPublishAllowed(config)) return null;
+    const origin = this.#redirector?.(secure) ?? null;
+    if (origin) return origin;
+    checkDirectPublish(config, name);
+    return null;
   }
 
   /**

@@ -2,7 +2,9 @@
 // the origin (relayed). Players consume its producers on the same router.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/types';
+import { AppError } from '../errors';
 import { TypedEmitter } from '../util/TypedEmitter';
+import { type EventState, type StreamEvent, StreamEventLog, type StreamEventType } from './streamEvents';
 
 /** WCS stream statuses used on the wire. */
 export type StreamStatus = 'PENDING' | 'PUBLISHING' | 'PLAYING' | 'UNPUBLISHED' | 'STOPPED' | 'FAILED' | 'NOT_ENOUGH_BANDWIDTH';
@@ -16,6 +18,8 @@ export type StreamSource =
 type Events = {
   producer: [producer: ms.Producer];
   producerclose: [producer: ms.Producer];
+  /** A stream event for the players here (streamEvents.ts), in order. */
+  event: [event: StreamEvent];
   close: [];
 };
 
@@ -27,6 +31,8 @@ export class Stream extends TypedEmitter<Events> {
   /** This publication of the name (WCS's `mediaSessionId` in the REST API); a new one each publish. */
   readonly id = randomUUID();
   readonly #producers = new Map<string, ms.Producer>();
+  /** Its events and the mute state they make; kept by stream, whichever link or way they came in. */
+  readonly #events = new StreamEventLog();
   #closed = false;
 
   constructor(name: string, router: ms.Router, source: StreamSource) {
@@ -48,6 +54,39 @@ export class Stream extends TypedEmitter<Events> {
 
   get producers(): ms.Producer[] {
     return [...this.#producers.values()];
+  }
+
+  /** The last event's number and the mute state: what a player or an edge joining now starts from. */
+  get eventState(): EventState {
+    return this.#events.state;
+  }
+
+  /** Events after `seq` still kept (for an edge that missed them), or null when some are gone. */
+  eventsSince(seq: number): StreamEvent[] | null {
+    return this.#events.since(seq);
+  }
+
+  /** A new event of this stream, numbered here (its home node); its players hear it at once. */
+  recordEvent(type: StreamEventType, payload: unknown): StreamEvent {
+    if (this.#closed) throw new AppError('STREAM_NOT_FOUND', `stream "${this.name}" was unpublished`);
+    const event = this.#events.record(type, payload);
+    this.emit('event', event);
+    return event;
+  }
+
+  /** An event numbered by the stream's home node (relayed): passed on unless it is one seen already. */
+  acceptEvent(event: StreamEvent): void {
+    if (this.#closed || !this.#events.accept(event)) return;
+    this.emit('event', event);
+  }
+
+  /**
+   * The home node's state after events that could not reach this node: the players here get the
+   * mute events that bring them to it (the data events in between are lost).
+   */
+  resetEvents(state: EventState): void {
+    if (this.#closed) return;
+    for (const type of this.#events.reset(state)) this.emit('event', { seq: state.seq, type, payload: { streamName: this.name } });
   }
 
   addProducer(producer: ms.Producer): void {

@@ -139,13 +139,10 @@ test('when the publisher stops, the player gets STOPPED "Stopped by publisher st
 test('a stream nobody publishes fails with getInfo() "CDN stream not found", and available() says it is not there', async () => {
   const failed = await player.evaluate(() => (window as unknown as { t: Probe }).t.playMissing('wcs-nobody'));
   expect(failed).toEqual({ status: 'FAILED', info: 'CDN stream not found', code: 'STREAM_NOT_FOUND', available: 'rejected: Stream not found' });
-  // What cannot exist on this server says so instead of doing nothing.
+  // What cannot exist on this server says so instead of doing nothing (record: true ends its
+  // publish FAILED instead: wcsExamples.test.ts).
   const refusals = await player.evaluate(() => (window as unknown as { t: Probe }).t.refusals());
-  expect(refusals).toEqual([
-    'sendData is not supported by this server (no REST hooks)',
-    'createCall is not supported by this server (no SIP)',
-    'record: recording is not supported by this server',
-  ]);
+  expect(refusals).toEqual(['sendData is not supported by this server (no REST hooks)', 'createCall is not supported by this server (no SIP)']);
 });
 
 test("lbUrl: a session asks the origin's /rtcloadbalance (WCS JSON or bare URL) and connects to the edge it names; a refusal falls back to urlServer", async () => {

@@ -227,11 +227,7 @@ export async function probe(page: Page, urlServer: string): Promise<void> {
       },
       async refusals() {
         const session = await connect({ urlServer: url });
-        const refused = [
-          message(() => session.sendData({})),
-          message(() => session.createCall({})),
-          message(() => session.createStream({ name: 'rec', record: true })),
-        ];
+        const refused = [message(() => session.sendData({})), message(() => session.createCall({}))];
         session.disconnect();
         return refused;
       },

@@ -1,7 +1,8 @@
 // WHIP and WHEP with a real browser and no SDK: a page served from another origin uses only
 // RTCPeerConnection and fetch() to publish Chromium's fake camera to the origin over WHIP, then
 // plays it over WHEP through the origin, whose 307 the page's fetch follows to an edge (with a
-// path prefix); the edge's video must decode, and its DTLS certificate is mediasoup's own.
+// path prefix); the edge's video must decode, and its DTLS certificate is mediasoup's own. A WHIP
+// POST to the edge is sent to the origin (307), which the page's fetch follows.
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -163,3 +164,19 @@ test('a page with only RTCPeerConnection publishes over WHIP on the origin and p
     'cam gone',
   );
 }, 90000);
+
+test("a page whose WHIP POST reaches the edge is sent (307) to the origin; its fetch follows, and the stream is the origin's, relayed back", async () => {
+  const pubLocation = await page.evaluate((url) => (window as unknown as PageApi).whip(url), `${edge.http}/whip/cam-via-edge`);
+  expect(pubLocation).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${origin.port}/whip/cam-via-edge/`));
+  const onOrigin = (await (await fetch(`${origin.http}/rest-api/stream/find_all`)).json()).find((s: { name: string }) => s.name === 'cam-via-edge');
+  expect(onOrigin).toMatchObject({ source: 'local' });
+  await until(
+    async () => {
+      const list = await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json();
+      return list.some((s: { name: string; source: string; tracks: unknown[] }) => s.name === 'cam-via-edge' && s.source === 'relay' && s.tracks.length === 2);
+    },
+    15000,
+    'the stream relayed back to the edge with both tracks',
+  );
+  expect(await page.evaluate(() => (window as unknown as PageApi).end('pub'))).toBe(200);
+}, 60000);

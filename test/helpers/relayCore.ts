@@ -5,6 +5,7 @@ import os from 'node:os';
 import pino from 'pino';
 import type * as ms from 'mediasoup/types';
 import { EdgeRelayService } from '../../src/cluster/EdgeRelayService';
+import type { OriginInfo } from '../../src/cluster/EdgeLink';
 import { OriginCluster } from '../../src/cluster/OriginCluster';
 import { defaultSettings } from '../../src/config/propertiesSchema';
 import { DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type NodeConfig } from '../../src/config/types';
@@ -80,6 +81,8 @@ export interface WorldOptions {
   originOverrides?: Partial<NodeConfig>;
   /** The edges' logger (default: the silent one), to read what they log. */
   edgeLogger?: pino.Logger;
+  /** Where the origin tells its edges publishers reach it (none by default). */
+  originInfo?: () => OriginInfo;
 }
 
 /** One origin linked to its edges; close() undoes everything but the pools. */
@@ -131,6 +134,7 @@ export class RelayWorld {
       loadBalancing: { file: 'loadbalancing.xml', streamDistribution: 'webrtc', mode: options.mode ?? 'ROUNDROBIN', nodes },
       logger: logger.child({ node: 'origin' }),
       streams: this.registry,
+      originInfo: options.originInfo,
       connect: (url) => {
         const edge = byPort.get(Number(new URL(url).port));
         if (!edge?.reachable) return refusedSocket();

@@ -1,6 +1,6 @@
 // Publish and play tokens, on every way in, across a real origin and edge (separate processes):
 // the command channel (publish, play, the redirect and the play on the edge), WHIP and WHEP (the
-// Bearer header, the 307 carrying the token to the edge). Also: an edge refuses direct publishes,
+// Bearer header, the 307 carrying the token to the edge). Also: an edge sends publishers to the origin,
 // the admin credential guards clients' addresses, and the token CLI's tokens are accepted.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -99,15 +99,16 @@ test('a command-channel player needs a play token on the origin (before the redi
   await receiver.waitFor(20, VIDEO_PT);
 });
 
-test('an edge refuses direct publishes by default (relay only), even with a valid publish token', async () => {
+test('an edge publishes nothing itself by default (relay only): a publisher, with a valid token, is sent to the origin, the token with it on WHIP', async () => {
   const client = track(await TestClient.connect(edge.url));
-  await expect(client.request('publish', { stream: 'squat', transport: 'plain', token: token('publish', 'squat') })).rejects.toMatchObject({
-    code: 'NOT_ALLOWED',
-    message: expect.stringContaining('publish.allow_direct'),
-  });
-  const whip = await post(`${edge.http}/whip/squat`, publishOffer(), token('publish', 'squat'));
-  expect(whip.status).toBe(403);
-  expect(await whip.json()).toMatchObject({ code: 'NOT_ALLOWED' });
+  const squat = token('publish', 'squat');
+  const answer = await client.request('publish', { stream: 'squat', transport: 'plain', token: squat });
+  expect(answer).toEqual({ redirect: { url: origin.url, nodeId: 'origin' } });
+  const whip = await post(`${edge.http}/whip/squat`, publishOffer(), squat);
+  expect(whip.status).toBe(307);
+  // A browser drops Authorization on a cross-origin redirect: the token goes in the URL.
+  expect(whip.headers.get('location')).toBe(`${origin.http}/whip/squat?token=${encodeURIComponent(squat)}`);
+  expect((await (await fetch(`${edge.http}/rest-api/stream/find_all`)).json()).map((s: { name: string }) => s.name)).not.toContain('squat');
 });
 
 test('WHIP takes the publish token as Authorization: Bearer, and answers 401 or 403 without a fitting one', async () => {

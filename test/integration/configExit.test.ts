@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, startNodeFromConf } from '../helpers/nodes';
 import { removeTempDirs, tempDir } from '../helpers/tempDirs';
+import { wcsProperties } from '../helpers/wcsConf';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -25,9 +26,22 @@ function confDir(files: Record<string, string>): string {
 
 afterAll(removeTempDirs);
 
+/** A WCS flashphoner.properties (many keys this product does not know) with one of our keys misspelt. */
+const WCS_WITH_TYPO = wcsProperties({ port: 8080, mediaFrom: 40000, secret: 'x', origin: false }).replace('cdn_secret=x', 'cdn_secert=x');
+
 test.each([
   ['a missing properties file', {}, /flashphoner\.properties/],
   ['an unknown key', { 'flashphoner.properties': 'ws.port=8080\nws.prot=1\n' }, /flashphoner\.properties:2: ws\.prot/],
+  [
+    "a typo of one of our keys in a WCS admin's file full of WCS keys",
+    { 'flashphoner.properties': WCS_WITH_TYPO },
+    new RegExp(`flashphoner\\.properties:${WCS_WITH_TYPO.split('\n').indexOf('cdn_secert=x') + 1}: cdn_secert: unknown key \\(did you mean "cdn_secret"\\?\\)`),
+  ],
+  [
+    'an unknown key with config.strict=true',
+    { 'flashphoner.properties': 'config.strict=true\nuser_agent=Flashphoner/1.0\n' },
+    /flashphoner\.properties:2: user_agent: unknown key .*config\.strict=true refuses it/,
+  ],
   ['a port out of range', { 'flashphoner.properties': '\nws.port=99999\n' }, /flashphoner\.properties:2: ws\.port/],
   [
     'malformed XML',

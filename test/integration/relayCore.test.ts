@@ -478,7 +478,15 @@ test("the origin's relayDigest makes the edge drop relayed streams of that link 
   expect([registry.get('orphan')?.source.kind, registry.get('kept')?.source.kind]).toEqual(['relay', 'relay']);
   // A late relayUnpublish about another relay of the name leaves the current one alone.
   await expect(raw.peer.request('relayUnpublish', { stream: 'kept', relayId: 'r0' })).resolves.toEqual({});
-  const held = new Promise((r) => raw.peer.once('notification', (n) => r(n)));
+  // The edge's answer, not its load reports (every 20 ms here) that may come first.
+  const held = new Promise((r) => {
+    const onNotification = (n: { method: string }) => {
+      if (n.method !== 'relayHeld') return;
+      raw.peer.off('notification', onNotification);
+      r(n);
+    };
+    raw.peer.on('notification', onNotification);
+  });
   raw.peer.notify('relayDigest', { seq: 1, pipes: ['raw-pipe-1'], streams: [{ stream: 'kept', relayId: 'r2', pipeId: 'raw-pipe-1' }] });
   await until(() => registry.get('orphan') === undefined, 1000, 'the edge to drop the orphan');
   // The edge answers with what it holds now (the two-way digest).

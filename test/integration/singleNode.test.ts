@@ -128,10 +128,22 @@ test('malformed frames get BAD_REQUEST and oversized frames close the socket wit
   expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
 });
 
-test('an unknown WebSocket path is refused with HTTP 404', async () => {
-  const ws = new WebSocket(`ws://127.0.0.1:${node.port}/nope`);
-  const status = await new Promise<number>((r) => ws.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
-  expect(status).toBe(404);
+test("any path opens the command channel, as WCS's pages connect to ws://host:8080/<id>, except HTTP routes and reserved paths", async () => {
+  for (const path of ['/ab12cd34', '/ws', '/some/deeper/path?x=1']) {
+    const client = track(await TestClient.connect(`ws://127.0.0.1:${node.port}${path}`));
+    expect(await client.request('getRouterRtpCapabilities')).toHaveProperty('rtpCapabilities');
+  }
+  for (const path of ['/healthz', '/rest-api/stream/find_all', '/proxy/edge1/', '/cdn/relay/x']) {
+    const ws = new WebSocket(`ws://127.0.0.1:${node.port}${path}`);
+    const refused = await new Promise<{ status: number; body: string }>((r) =>
+      ws.once('unexpected-response', (_q, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => r({ status: res.statusCode ?? 0, body }));
+      }),
+    );
+    expect([path, refused]).toEqual([path, { status: 404, body: 'no WebSocket endpoint at this path\n' }]);
+  }
 });
 
 test('the metrics endpoint reports sessions in Prometheus text', async () => {

@@ -10,7 +10,7 @@ import { Cleanup, relayedEverywhere, routes, startEdge, stopAll } from '../helpe
 import { freePort, type NodeProcess, startNodeFromConf, TEST_CDN_SECRET, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { removeTempDirs, tempDir } from '../helpers/tempDirs';
-import { WCS_KEYS_IGNORED, wcsLoadBalancing, wcsProperties } from '../helpers/wcsConf';
+import { WCS_KEYS_IGNORED, WCS_KEYS_UNKNOWN, wcsLoadBalancing, wcsProperties } from '../helpers/wcsConf';
 
 let origin: NodeProcess;
 let edge: NodeProcess;
@@ -60,6 +60,9 @@ test('a WCS flashphoner.properties and a loadbalancing.xml with randomize and <h
   expect(others).toEqual([]);
   expect(warning).toContain('WCS setting(s) accepted but not used by this product');
   for (const key of WCS_KEYS_IGNORED) expect(warning).toContain(`${key} (line `);
+  // WCS's SIP, logging and recording keys, which this product does not know, are named apart.
+  expect(warning).toContain(`${WCS_KEYS_UNKNOWN.length} setting(s) this product does not know`);
+  for (const key of WCS_KEYS_UNKNOWN) expect(warning).toContain(`${key} (line `);
   expect(warning).toContain('loadbalancer/node[1]/http (line 6');
 
   const publisher = track(await TestClient.connect(origin.url));
@@ -100,6 +103,8 @@ test("stream/find_all and find take WCS filter bodies and answer WCS fields besi
   const byId = await post(origin, '/rest-api/stream/find', { mediaSessionId: listed.mediaSessionId });
   expect(byId).toEqual({ status: 200, json: [listed] });
   expect((await post(origin, '/rest-api/stream/find', { name: 'wcs2' })).json).toEqual([listed]);
+  // WCS's display field is taken (every field is shown anyway).
+  expect(await post(origin, '/rest-api/stream/find', { name: 'wcs2', display: ['name', 'status'] })).toEqual({ status: 200, json: [listed] });
 
   const onEdge = await post(edge, '/rest-api/stream/find', { name: 'wcs2', published: true });
   expect(onEdge.json).toEqual([expect.objectContaining({ name: 'wcs2', published: true, sessionId: 'relay:origin', source: 'relay', origin: 'origin' })]);
@@ -110,7 +115,7 @@ test("stream/find_all and find take WCS filter bodies and answer WCS fields besi
   });
   expect(await post(origin, '/rest-api/stream/find_all', { nmae: 'wcs2' })).toEqual({
     status: 400,
-    json: { code: 'BAD_REQUEST', message: 'unknown filter(s) "nmae" (known: name, mediaSessionId, sessionId, published, status, hasAudio, hasVideo)' },
+    json: { code: 'BAD_REQUEST', message: 'unknown filter(s) "nmae" (known: name, mediaSessionId, sessionId, published, status, hasAudio, hasVideo, display)' },
   });
 });
 
@@ -153,7 +158,7 @@ test("connection/find_all lists clients with WCS's fields beside this product's"
   ]);
 });
 
-test('/?action=stat answers key=value lines, and / alone is still the index page', async () => {
+test('/?action=stat answers key=value lines (JSON with format=json), and / alone is still the index page', async () => {
   const publisher = track(await TestClient.connect(origin.url));
   track(await publisher.publishRtp('wcs5'));
   await until(() => relayedEverywhere(origin, 'wcs5'), 5000, 'wcs5 relayed to the edge');
@@ -171,6 +176,15 @@ test('/?action=stat answers key=value lines, and / alone is still the index page
   expect(stat.wcs_version).toMatch(/^cdn-relay-\d+\.\d+\.\d+ \(mediasoup \d+\.\d+\.\d+\)$/);
   expect(stat.wcs_version).toContain(`(mediasoup ${mediasoupVersion})`);
   expect(Number(stat.core_java_processCpuLoad)).toBeGreaterThanOrEqual(0);
+  // WCS's console example reads it with .json(): ?format=json answers the same values as JSON.
+  const json = await fetch(`${origin.http}/?action=stat&format=json`);
+  expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(await json.json()).toMatchObject({
+    connections_stats: { connections: 1, connections_websocket: 1 },
+    streams_stats: { streams_webrtc_in: 1 },
+    cdn_stats: { cdn_role: 'origin', cdn_edges: 1, cdn_edges_up: 1 },
+    server_version: { wcs_version: stat.wcs_version },
+  });
   const onEdge = await (await fetch(`${edge.http}/?action=stat`)).text();
   expect(onEdge).toMatch(/^cdn_role=edge$/m);
   expect(onEdge).toMatch(/^streams_webrtc_in=1$/m);

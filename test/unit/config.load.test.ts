@@ -135,13 +135,20 @@ describe('loadConfig', () => {
       // narrow links
       'play.layer_hold_ms',
       'play.layer_hold_max_ms',
+      'play.allow_no_redirect',
+      // WCS files
+      'config.strict',
+      // stream events
+      'stream.event_max_bytes',
+      'stream.events_per_s',
+      'stream.event_burst',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(53); // 61 keys, eight documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(56); // 65 keys, nine documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -268,6 +275,10 @@ describe('loadConfig', () => {
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,
+      configStrict: false,
+      streamEventMaxBytes: 16384,
+      streamEventsPerS: 20,
+      streamEventBurst: 40,
       loadBalancing: expect.objectContaining({ mode: 'FEWESTCALLS', nodes: [expect.objectContaining({ id: 'e1', ws: 8081 })] }),
     } as unknown as NodeConfig);
   });
@@ -394,12 +405,20 @@ describe('loadConfig refuses', () => {
     expect(err.message).toBe(`${path.join(dir, 'flashphoner.properties')}:3: ws_port: unknown key (did you mean "ws.port"?)`);
   });
 
-  test('an unknown key far from any known one', () => {
-    const err = errorOf(confDir({ 'flashphoner.properties': 'rtmp_listen_port=1935\n' }));
+  test('an unknown key far from any known one is accepted and named in the warning, or refused with config.strict=true', () => {
+    const dir = confDir({ 'flashphoner.properties': 'rtmp_listen_port=1935\n' });
+    const warnings: string[] = [];
+    expect(loadConfig(dir, {}, (w) => warnings.push(w)).wsPort).toBe(8080);
+    expect(warnings).toEqual([
+      `1 setting(s) this product does not know, taken for another product's (WCS) and not checked (config.strict=true refuses them): ${path.join(dir, 'flashphoner.properties')}: rtmp_listen_port (line 1)`,
+    ]);
+    const err = errorOf(confDir({ 'flashphoner.properties': 'rtmp_listen_port=1935\nconfig.strict=true\n' }));
     expect(err.reason).toBe(
-      "unknown key (neither one of this product's keys (documented in conf/flashphoner.properties) nor a WCS key it knows to ignore (src/config/wcsKeys.ts))",
+      "unknown key (neither one of this product's keys, documented in conf/flashphoner.properties, nor a WCS key it knows to ignore, src/config/wcsKeys.ts); config.strict=true refuses it",
     );
     expect([err.line, err.key]).toEqual([1, 'rtmp_listen_port']);
+    // The environment asks for it as well as the file.
+    expect(errorOf(dir, { CONFIG_STRICT: 'true' }).key).toBe('rtmp_listen_port');
   });
 
   test('a bad value in the properties file, naming file, line and key', () => {

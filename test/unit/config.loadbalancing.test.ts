@@ -1,19 +1,27 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../../src/config/errors';
+import type { IgnoredSetting } from '../../src/config/ignored';
 import { parseLoadBalancing } from '../../src/config/loadbalancing';
 import { DEFAULT_CLUSTER } from '../../src/config/types';
 
 const FILE = 'conf/loadbalancing.xml';
 
-function errorOf(xml: string): ConfigError {
+function errorOf(xml: string, strict = false): ConfigError {
   try {
-    parseLoadBalancing(xml, FILE);
+    parseLoadBalancing(xml, FILE, { strict });
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
   }
   throw new Error('expected a ConfigError');
+}
+
+/** The settings parseLoadBalancing reported as not used, and the edges it read. */
+function reported(xml: string): { ignored: IgnoredSetting[]; ids: string[] } {
+  const ignored: IgnoredSetting[] = [];
+  const config = parseLoadBalancing(xml, FILE, { onIgnored: (setting) => ignored.push(setting) });
+  return { ignored, ids: config.nodes.map((n) => n.id) };
 }
 
 /** Builds a document whose lines are easy to count: one element per line. */
@@ -107,15 +115,26 @@ describe('parseLoadBalancing refuses', () => {
     expect(err.message).toBe('conf/loadbalancing.xml:2: loadbalancer: a second root element: the document must hold one <loadbalancer>');
   });
 
-  test('an unknown element, naming it and its line', () => {
+  test('an unknown element close to one of ours, naming it, its line and the one it is close to', () => {
     const err = errorOf(doc('<loadbalancer>', '  <node id="a"><ip>h</ip></node>', '  <nodes id="b"><ip>h</ip></nodes>', '</loadbalancer>'));
-    expect(err.message).toBe('conf/loadbalancing.xml:3: loadbalancer/nodes: unknown element <nodes> in <loadbalancer> (expected <node> or <cluster>)');
+    expect(err.message).toBe('conf/loadbalancing.xml:3: loadbalancer/nodes: unknown element <nodes> in <loadbalancer> (did you mean <node>?)');
+    expect(errorOf('<loadbalancer><node><ip>h</ip><realy>9</realy></node></loadbalancer>').reason).toBe(
+      'unknown element <realy> in <node> (did you mean <relay>?)',
+    );
   });
 
-  test('an unknown element inside a node', () => {
-    const err = errorOf(doc('<loadbalancer>', '  <node id="a">', '    <ip>h</ip>', '    <port>1</port>', '  </node>', '</loadbalancer>'));
+  test('an unknown element that holds elements of ours is refused: its edges would be lost', () => {
+    const err = errorOf(doc('<loadbalancer>', '  <edge id="b">', '    <ip>h</ip>', '  </edge>', '</loadbalancer>'));
     expect(err.message).toBe(
-      'conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <relay> or <http> or <https>)',
+      'conf/loadbalancing.xml:2: loadbalancer/edge: unknown element <edge> in <loadbalancer> (expected <node> or <cluster>; it holds <ip> on line 3, as a <node> or <cluster> would, so its edges would be lost)',
+    );
+  });
+
+  test('an unknown element inside a node is reported as not known, or refused with config.strict', () => {
+    const xml = doc('<loadbalancer>', '  <node id="a">', '    <ip>h</ip>', '    <port>1</port>', '  </node>', '</loadbalancer>');
+    expect(reported(xml)).toEqual({ ids: ['a'], ignored: [{ file: FILE, line: 4, key: 'loadbalancer/node[1]/port', unknown: true }] });
+    expect(errorOf(xml, true).message).toBe(
+      'conf/loadbalancing.xml:4: loadbalancer/node[1]/port: unknown element <port> in <node> (expected <ip> or <ws> or <wss> or <relay> or <http> or <https>; config.strict=true refuses it)',
     );
   });
 
@@ -135,16 +154,20 @@ describe('parseLoadBalancing refuses', () => {
     expect(err.message).toBe('conf/loadbalancing.xml:1: loadbalancer: unexpected text "edge1" in <loadbalancer>');
   });
 
-  test('an unknown attribute, naming the line of the attribute in a multi-line tag', () => {
+  test('an attribute close to one of ours, naming the line of the attribute in a multi-line tag', () => {
     const err = errorOf(doc('<loadbalancer>', '  <node id="a"', '        maxconnections="5">', '    <ip>h</ip>', '  </node>', '</loadbalancer>'));
-    expect(err.message).toBe('conf/loadbalancing.xml:3: loadbalancer/node[1]@maxconnections: unknown attribute (known: id, max_connections, path_prefix)');
+    expect(err.message).toBe('conf/loadbalancing.xml:3: loadbalancer/node[1]@maxconnections: unknown attribute (did you mean "max_connections"?)');
   });
 
-  test('an unknown attribute on the root and on a node field', () => {
-    expect(errorOf('<loadbalancer algo="x"/>').message).toBe(
-      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize)',
+  test('an unknown attribute on the root and on a node field is reported, or refused with config.strict', () => {
+    expect(reported(doc('<loadbalancer', '  algo="x">', '<node><ip v="4">h</ip></node></loadbalancer>')).ignored).toEqual([
+      { file: FILE, line: 2, key: 'loadbalancer@algo', unknown: true },
+      { file: FILE, line: 3, key: 'loadbalancer/node[1]/ip@v', unknown: true },
+    ]);
+    expect(errorOf('<loadbalancer algo="x"/>', true).message).toBe(
+      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize); config.strict=true refuses it',
     );
-    expect(errorOf('<loadbalancer><node><ip v="4">h</ip></node></loadbalancer>').key).toBe('loadbalancer/node[1]/ip@v');
+    expect(errorOf('<loadbalancer><node><ip v="4">h</ip></node></loadbalancer>', true).key).toBe('loadbalancer/node[1]/ip@v');
   });
 
   test('a stream_distribution other than webrtc', () => {

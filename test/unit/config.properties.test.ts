@@ -165,12 +165,17 @@ describe('the property table', () => {
         'play.layer_hold_ms',
         'play.layer_hold_max_ms',
         'play.allow_no_redirect',
+        'config.strict',
         // the relay link's TLS and its bounds before authentication (issue 18)
         'cdn.relay_tls',
         'cdn.relay_port',
         'cdn.relay_ca_file',
         'cdn.relay_pending_per_ip',
         'cdn.relay_pending_max',
+        // stream events (issue 20)
+        'stream.event_max_bytes',
+        'stream.events_per_s',
+        'stream.event_burst',
       ].sort(),
     );
   });
@@ -254,6 +259,10 @@ describe('the property table', () => {
       playLayerHoldMs: 20000,
       playLayerHoldMaxMs: 60000,
       playAllowNoRedirect: false,
+      configStrict: false,
+      streamEventMaxBytes: 16384,
+      streamEventsPerS: 20,
+      streamEventBurst: 40,
     });
   });
 
@@ -409,6 +418,13 @@ describe('suggestions for typos', () => {
     expect(suggestKey('media_port_form')).toBe('media_port_from');
     expect(suggestKey('load_balancing_enable')).toBe('load_balancing_enabled');
     expect(suggestKey('rtmp.buffer_size')).toBeNull();
+  });
+
+  test("take a swap of two neighbours for one slip, and keep WCS's own keys apart from ours", () => {
+    expect(suggestKey('cdn_secert')).toBe('cdn_secret');
+    expect(suggestKey('load_balancing_enabeld')).toBe('load_balancing_enabled');
+    expect(suggestKey('cdn.relay_prot')).toBe('cdn.relay_port');
+    for (const wcs of ['user_agent', 'disable_rest_auth', 'rtmp.port', 'http.port', 'ip_v6', 'domain']) expect([wcs, suggestKey(wcs)]).toEqual([wcs, null]);
   });
 
   test('suggest one of our variables only for a near miss that is not ours', () => {

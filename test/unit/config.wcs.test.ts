@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load';
 import { parseLoadBalancing } from '../../src/config/loadbalancing';
 import { PROPERTY_SPECS, SETTING_FIELDS, suggestKey } from '../../src/config/propertiesSchema';
 import { WCS_IGNORED_KEYS } from '../../src/config/wcsKeys';
-import { WCS_KEYS_IGNORED, wcsLoadBalancing, wcsProperties } from '../helpers/wcsConf';
+import { WCS_KEYS_IGNORED, WCS_KEYS_UNKNOWN, wcsLoadBalancing, wcsProperties } from '../helpers/wcsConf';
 
 const SHIPPED_CONF = path.join(__dirname, '../../conf');
 const dirs: string[] = [];
@@ -54,7 +54,14 @@ describe('a WCS flashphoner.properties', () => {
     expect(warnings).toHaveLength(1);
     const [warning] = warnings;
     expect(warning).toMatch(/^\d+ WCS setting\(s\) accepted but not used by this product: /);
-    for (const key of WCS_KEYS_IGNORED) expect(warning).toContain(`${key} (line ${lineOf(properties, key)})`);
+    const [knownPart, unknownPart] = warning.split(
+      ". 21 setting(s) this product does not know, taken for another product's (WCS) and not checked (config.strict=true refuses them): ",
+    );
+    for (const key of WCS_KEYS_IGNORED) expect(knownPart).toContain(`${key} (line ${lineOf(properties, key)})`);
+    expect(WCS_KEYS_UNKNOWN).toHaveLength(21);
+    expect(unknownPart).toBe(
+      `${path.join(dir, 'flashphoner.properties')}: ${WCS_KEYS_UNKNOWN.map((key) => `${key} (line ${lineOf(properties, key)})`).join(', ')}`,
+    );
     expect(warning).toContain(`${path.join(dir, 'flashphoner.properties')}: wss.keystore.password (line 9)`);
     expect(warning).toContain(
       `${path.join(dir, 'loadbalancing.xml')}: loadbalancer/node[1]/http (line 6: this product serves HTTP and REST on the node's <ws> port)`,
@@ -69,11 +76,41 @@ describe('a WCS flashphoner.properties', () => {
     expect(err.message).toBe(`${path.join(dir, 'flashphoner.properties')}:${lineOf(properties, 'ws.prot')}: ws.prot: unknown key (did you mean "ws.port"?)`);
   });
 
-  test("a key that is neither ours nor WCS's stops the node", () => {
+  test('typos of our keys that swap two letters stop the node too', () => {
+    const base = wcsProperties({ port: 9080, mediaFrom: 40000, secret: 's3cret', origin: true });
+    for (const [typo, key] of [
+      ['cdn_secert=', 'cdn_secret'],
+      ['load_balancing_enabeld=', 'load_balancing_enabled'],
+    ]) {
+      const properties = base.replace(`${key}=`, typo);
+      const dir = confDir({ 'flashphoner.properties': properties, 'loadbalancing.xml': wcsLoadBalancing([{ id: '1', port: 8081 }]) });
+      const name = typo.slice(0, -1);
+      expect(errorOf(() => load(dir)).message).toBe(
+        `${path.join(dir, 'flashphoner.properties')}:${lineOf(properties, name)}: ${name}: unknown key (did you mean "${key}"?)`,
+      );
+    }
+  });
+
+  test('a key that is neither ours nor a WCS key we know is accepted and named; config.strict=true refuses it', () => {
     const dir = confDir({ 'flashphoner.properties': 'codecs=opus,vp8\nvideo_magic=on\n' });
-    expect(errorOf(() => load(dir)).message).toBe(
-      `${path.join(dir, 'flashphoner.properties')}:2: video_magic: unknown key (neither one of this product's keys (documented in conf/flashphoner.properties) nor a WCS key it knows to ignore (src/config/wcsKeys.ts))`,
+    expect(load(dir).warnings).toEqual([
+      `1 WCS setting(s) accepted but not used by this product: ${path.join(dir, 'flashphoner.properties')}: codecs (line 1). ` +
+        `1 setting(s) this product does not know, taken for another product's (WCS) and not checked (config.strict=true refuses them): ${path.join(dir, 'flashphoner.properties')}: video_magic (line 2)`,
+    ]);
+    const strict = confDir({ 'flashphoner.properties': 'config.strict=true\ncodecs=opus,vp8\nvideo_magic=on\n' });
+    expect(errorOf(() => load(strict)).message).toBe(
+      `${path.join(strict, 'flashphoner.properties')}:3: video_magic: unknown key (neither one of this product's keys, documented in conf/flashphoner.properties, nor a WCS key it knows to ignore, src/config/wcsKeys.ts); config.strict=true refuses it`,
     );
+  });
+
+  test('with config.strict=true an unknown loadbalancing.xml element stops the node; WCS elements we know still pass', () => {
+    const xml = '<loadbalancer>\n<node id="1"><ip>h</ip><http>8081</http>\n<rtmp>1935</rtmp></node>\n</loadbalancer>\n';
+    const properties = 'load_balancing_enabled=true\ncdn_secret=x\n';
+    expect(load(confDir({ 'flashphoner.properties': properties, 'loadbalancing.xml': xml })).warnings[0]).toContain('loadbalancer/node[1]/rtmp (line 3)');
+    const dir = confDir({ 'flashphoner.properties': properties + 'config.strict=true\n', 'loadbalancing.xml': xml });
+    const err = errorOf(() => load(dir));
+    expect([err.file, err.line, err.key]).toEqual([path.join(dir, 'loadbalancing.xml'), 3, 'loadbalancer/node[1]/rtmp']);
+    expect(err.reason).toBe('unknown element <rtmp> in <node> (expected <ip> or <ws> or <wss> or <relay> or <http> or <https>; config.strict=true refuses it)');
   });
 
   test('the shipped configuration gives no warning', () => {

@@ -8,6 +8,7 @@ import {
   playerEntry,
   publishedEntry,
   routeMap,
+  statJson,
   statText,
   wantsPlayers,
   type StatFacts,
@@ -107,13 +108,18 @@ describe('stream filters', () => {
     expect(parseStreamFilter('{"mediaSessionId": "ms-1"}')).toEqual({ mediaSessionId: 'ms-1' });
   });
 
+  test("WCS's display field is accepted and selects nothing (every field is shown)", () => {
+    expect(parseStreamFilter('{"name": "cam", "display": ["name", "status"]}')).toEqual({ name: 'cam' });
+    expect(parseStreamFilter('{"display": "name"}')).toEqual({});
+  });
+
   test('names are compared after NFC normalisation, like publishing', () => {
     expect(parseStreamFilter(JSON.stringify({ name: 'cafe\u0301' })).name).toBe('caf\u00e9');
   });
 
   test('unknown filters are refused by name, so a misspelt one never matches everything', () => {
     expect(badRequest(() => parseStreamFilter('{"nmae": "cam", "appKey": "defaultApp"}'))).toBe(
-      'unknown filter(s) "nmae", "appKey" (known: name, mediaSessionId, sessionId, published, status, hasAudio, hasVideo)',
+      'unknown filter(s) "nmae", "appKey" (known: name, mediaSessionId, sessionId, published, status, hasAudio, hasVideo, display)',
     );
   });
 
@@ -167,26 +173,27 @@ test("a connection has WCS's fields beside this product's", () => {
   });
 });
 
+const facts: StatFacts = {
+  connections: 3,
+  streamsIn: 1,
+  streamsRelayed: 2,
+  players: 5,
+  cpuLoad: 0.256,
+  systemLoadAverage: 1.5,
+  cpus: 2,
+  freeMemory: 100,
+  totalMemory: 400,
+  heapUsed: 30,
+  heapTotal: 50,
+  rss: 70,
+  version: 'cdn-relay-0.1.0 (mediasoup 3.27.1)',
+  startedAt: 1700000000000,
+  role: 'origin',
+  edges: { total: 2, up: 1 },
+  origins: 0,
+};
+
 test("the stat text is WCS's key=value lines in its sections", () => {
-  const facts: StatFacts = {
-    connections: 3,
-    streamsIn: 1,
-    streamsRelayed: 2,
-    players: 5,
-    cpuLoad: 0.256,
-    systemLoadAverage: 1.5,
-    cpus: 2,
-    freeMemory: 100,
-    totalMemory: 400,
-    heapUsed: 30,
-    heapTotal: 50,
-    rss: 70,
-    version: 'cdn-relay-0.1.0 (mediasoup 3.27.1)',
-    startedAt: 1700000000000,
-    role: 'origin',
-    edges: { total: 2, up: 1 },
-    origins: 0,
-  };
   expect(statText(facts)).toBe(
     [
       '-----Connection Stats-----',
@@ -225,4 +232,14 @@ test("the stat text is WCS's key=value lines in its sections", () => {
       '',
     ].join('\n'),
   );
+});
+
+test('the stat JSON has the same values, one object per section, numbers as numbers', () => {
+  expect(statJson(facts)).toEqual({
+    connections_stats: { connections: 3, connections_rtmfp: 0, connections_websocket: 3 },
+    streams_stats: expect.objectContaining({ streams_webrtc_in: 3, streams_webrtc_out: 5, streams_viewers: 5 }),
+    core_stats: expect.objectContaining({ core_java_availableProcessors: 2, core_java_processCpuLoad: 0.26, core_java_systemLoadAverage: 1.5 }),
+    server_version: { wcs_version: 'cdn-relay-0.1.0 (mediasoup 3.27.1)', wcs_server_start_time: 1700000000000 },
+    cdn_stats: { cdn_role: 'origin', cdn_streams_published: 1, cdn_streams_relayed: 2, cdn_edges: 2, cdn_edges_up: 1, cdn_origins: 0 },
+  });
 });

@@ -16,4 +16,25 @@ export const Browser = Object.freeze({
   isSafariWebRTC: (): boolean => Browser.isSafari() && typeof RTCPeerConnection !== 'undefined',
   isSamsungBrowser: (): boolean => /SamsungBrowser\//.test(ua()),
   isAndroidFirefox: (): boolean => /Android/.test(ua()) && /Firefox\//.test(ua()),
+  /**
+   * The browser's major version, as WCS reads it: Safari's `Version/N`, else the engine's own
+   * token (Edg/, OPR/, SamsungBrowser/, Chrome/, Firefox/); 0 when none is found.
+   */
+  version: (): number => {
+    const safari = /Version\/(\d+)/.exec(ua());
+    if (safari) return Number(safari[1]);
+    const token = Browser.isChromiumEdge()
+      ? 'Edg'
+      : Browser.isOpera()
+        ? 'OPR'
+        : Browser.isSamsungBrowser()
+          ? 'SamsungBrowser'
+          : Browser.isFirefox()
+            ? 'Firefox'
+            : /HeadlessChrome\//.test(ua())
+              ? 'HeadlessChrome'
+              : 'Chrome';
+    const match = new RegExp(`\\b${token}\\/(\\d+)`).exec(ua());
+    return match ? Number(match[1]) : 0;
+  },
 });

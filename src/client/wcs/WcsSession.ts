@@ -1,12 +1,15 @@
 // A WCS session (Flashphoner.createSession()) on top of this SDK's Session: the WCS options
 // (urlServer, lbUrl, mediaOptions.iceServers, timeout), WCS's statuses (CONNECTED then
-// ESTABLISHED; callbacks get `(session, data)`), one callback per status (`on` replaces), and
-// WCS's rule that streams are created on an ESTABLISHED session only.
+// ESTABLISHED; callbacks get `(session, data)`), one callback per status (`on` replaces),
+// WCS's rule that streams are created on an ESTABLISHED session only, and WCS's end of a session:
+// every stream not yet ended gets FAILED "Stopped by session disconnect" first, then the session
+// its DISCONNECTED (or FAILED), whether the page disconnected or the connection was lost.
 import { SESSION_STATUS as CORE_STATUS } from '../constants';
 import { Session } from '../Session';
 import { ERROR_INFO, SESSION_STATUS } from './constants';
 import { type Callback, Handlers } from './Handlers';
 import { resolveServerUrl } from './loadBalancer';
+import { logger, type WcsLogger } from './logger';
 import { WcsStream, type WcsStreamOptions } from './WcsStream';
 
 export interface WcsSessionOptions {
@@ -101,8 +104,14 @@ export class WcsSession {
   disconnect(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // The core stops its streams as it closes; their UNPUBLISHED/STOPPED are not what WCS says.
+    for (const stream of this.#streams.values()) stream.detach();
     if (this.#core) this.#core.disconnect();
     else this.#setStatus(SESSION_STATUS.DISCONNECTED);
+  }
+
+  getLogger(): WcsLogger {
+    return logger;
   }
 
   sendData(): never {
@@ -139,6 +148,7 @@ export class WcsSession {
     if (status === SESSION_STATUS.DISCONNECTED || status === SESSION_STATUS.FAILED) {
       this.#closed = true;
       this.#onGone(this);
+      for (const stream of this.#streams.values()) stream.endWithSession();
     }
     this.#handlers.fire(status, this, data);
   }

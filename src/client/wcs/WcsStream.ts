@@ -6,6 +6,8 @@
 // The one behaviour that differs from this SDK's own streams: a player whose publisher stops gets
 // STOPPED with "Stopped by publisher stop", as from WCS, instead of UNPUBLISHED and retries.
 // `failover: true` (this product's extension) brings back the retries and the UNPUBLISHED status.
+// As in WCS, every stream of a session that disconnects or is lost ends FAILED (endWithSession),
+// and a publish asking for what this server does not do (record: true) ends FAILED with the reason.
 import type { types } from 'mediasoup-client';
 import { type ErrorInfo, type Layers, STREAM_EVENT as CORE_EVENT, STREAM_STATUS as CORE_STATUS, type StreamStatus } from '../constants';
 import { videoFor } from '../display';
@@ -14,6 +16,8 @@ import type { Stream } from '../Stream';
 import { ERROR_INFO, STREAM_EVENT, STREAM_EVENT_TYPE, STREAM_STATUS, STREAM_STATUS_INFO } from './constants';
 import { type Callback, Handlers } from './Handlers';
 import { cachedMedia, releaseLocalMedia } from './localMedia';
+import { logger, type WcsLogger } from './logger';
+import { MicGain } from './micGain';
 import { layerForSize, sizeOption } from './playSize';
 import { availableIncomingBitrate, bytesReceived, summarizeStats, type WcsStats } from './stats';
 import { failureInfo } from './statusInfo';
@@ -34,8 +38,10 @@ export interface WcsStreamOptions {
   unmutePlayOnStart?: boolean;
   /** Shows the <video>'s own controls. */
   useControls?: boolean;
-  /** Not supported (no recording here): true throws. */
+  /** Not supported (no recording here): publish() ends FAILED, getInfo() saying so. */
   record?: boolean;
+  /** Not supported (no RTMP here): publish() ends FAILED, getInfo() saying so. */
+  rtmpUrl?: string;
   // This product's extensions (docs/sdk.md).
   failover?: boolean;
   retryIntervalMs?: number;
@@ -54,7 +60,6 @@ const IGNORED = [
   'custom',
   'stripCodecs',
   'sdpHook',
-  'rtmpUrl',
   'mediaConnectionConstraints',
   'transport',
   'cvoExtension',
@@ -64,6 +69,15 @@ const IGNORED = [
   'flashShowFullScreenButton',
   'useCanvasMediaStream',
 ];
+
+/** What publish() cannot do here, in the words getInfo() gives the page; null when it can. */
+function unsupportedPublish(options: WcsStreamOptions): string | null {
+  if (options.record) return 'Stream recording is not supported by this server (record: true)';
+  if (options.rtmpUrl) return 'Republishing to RTMP is not supported by this server (rtmpUrl)';
+  return null;
+}
+
+const ENDED: readonly string[] = [STREAM_STATUS.FAILED, STREAM_STATUS.STOPPED, STREAM_STATUS.UNPUBLISHED];
 
 let streamCounter = 0;
 
@@ -83,11 +97,15 @@ export class WcsStream {
   #sampler: ReturnType<typeof setInterval> | null = null;
   #preferredLayer: number | null = null;
   #usesCachedMedia = false;
+  /** A failure of this layer's own (an unsupported option), reported instead of the core stream's. */
+  #localError: ErrorInfo | null = null;
+  /** The session is gone: the core stream's last words are no news to the page. */
+  #detached = false;
+  #gain: MicGain | null = null;
 
   constructor(coreSession: Session, session: { getServerUrl(): string }, options: WcsStreamOptions) {
     if (!options || typeof options !== 'object') throw new TypeError(ERROR_INFO.OPTIONS_MUST_BE_PROVIDED);
     if (!options.name) throw new TypeError(ERROR_INFO.OPTIONS_NAME_MUST_BE_PROVIDED);
-    if (options.record) throw new Error('record: recording is not supported by this server');
     const ignored = IGNORED.filter((k) => options[k] !== undefined);
     if (ignored.length) console.warn(`[flashphoner] createStream: ${ignored.join(', ')} not supported by this server; ignored`);
     this.#session = session;
@@ -128,7 +146,8 @@ export class WcsStream {
               ? STREAM_EVENT_TYPE.VIDEO_MUTED
               : STREAM_EVENT_TYPE.VIDEO_UNMUTED;
         this.#event(type, { streamName: this.name() });
-      });
+      })
+      .on(CORE_EVENT.DATA, (_s, payload) => this.#event(STREAM_EVENT_TYPE.DATA, payload));
   }
 
   // --- WCS API -------------------------------------------------------------------------------
@@ -161,12 +180,15 @@ export class WcsStream {
 
   /** The error message of the last failure ('' when none); `errorCode()` gives its code. */
   getErrorInfo(): string {
-    return this.#core.getErrorInfo()?.message ?? '';
+    return this.#localError?.message ?? this.#core.getErrorInfo()?.message ?? '';
   }
 
   publish(): void {
     this.#role = 'publisher';
+    this.#localError = null;
     this.#prepareDisplay();
+    const refusal = unsupportedPublish(this.#options);
+    if (refusal !== null) return this.#refuse(refusal);
     const cached = this.#options.mediaStream ? undefined : cachedMedia(this.#options.display);
     // Media opened with getMediaAccess() for this display is what the page previews: send it.
     this.#usesCachedMedia = Boolean(cached);
@@ -175,6 +197,7 @@ export class WcsStream {
 
   play(): void {
     this.#role = 'player';
+    this.#localError = null;
     this.#preferredLayer = null;
     this.#prepareDisplay();
     this.#core.play();
@@ -315,16 +338,70 @@ export class WcsStream {
     throw new Error('switchToCam is not supported by this SDK (see switchToScreen)');
   }
 
-  sendData(): never {
-    throw new Error('sendData is not supported by this server (no REST hooks)');
+  /**
+   * Publisher: sends `payload` (JSON) to every player of the stream, on every edge, as WCS's
+   * STREAM_EVENT of type DATA. WCS returns nothing; here a promise, which also logs a refusal
+   * (EVENT_TOO_LARGE, RATE_LIMITED) so a page that ignores it still shows why in the console.
+   */
+  sendData(payload: unknown): Promise<void> {
+    const sent = this.#core.sendData(payload);
+    sent.catch((err: unknown) => console.warn(`[flashphoner] sendData on "${this.name()}" refused`, err));
+    return sent;
   }
 
   snapshot(): never {
     throw new Error('snapshot is not supported by this server');
   }
 
-  getRecordInfo(): never {
-    throw new Error('recording is not supported by this server');
+  /** The recording's file name in WCS; nothing is recorded here, so always null (pages then show no link). */
+  getRecordInfo(): null {
+    return null;
+  }
+
+  /**
+   * Publisher: the microphone's gain, 0 (silent) to 100 (as captured), for every player. Throws
+   * "Invalid stream state" unless PUBLISHING, as WCS.
+   */
+  setMicrophoneGain(volume: number): void {
+    if (this.#status !== STREAM_STATUS.PUBLISHING || this.#role !== 'publisher') throw new Error('Invalid stream state');
+    const microphone = this.#core.getMediaStream()?.getAudioTracks()[0];
+    if (!microphone) return;
+    if (this.#gain?.source !== microphone) {
+      this.#gain?.close();
+      this.#gain = new MicGain(microphone);
+      this.#core.sendInstead('audio', this.#gain.track).catch((err: unknown) => console.warn('[flashphoner] setMicrophoneGain could not take effect', err));
+    }
+    this.#gain.set(volume);
+  }
+
+  /** `{muted}` of the audio: the publisher's own mute, or for a player the publisher's; undefined when there is no audio. */
+  getAudioState(): { muted: boolean } | undefined {
+    return this.#trackState('audio');
+  }
+
+  /** `{muted}` of the video, as getAudioState(). */
+  getVideoState(): { muted: boolean } | undefined {
+    return this.#trackState('video');
+  }
+
+  getLogger(): WcsLogger {
+    return logger;
+  }
+
+  /** @internal The session is being disconnected by the page: what the core streams report while it closes is ignored. */
+  detach(): void {
+    if (!ENDED.includes(this.#status)) this.#detached = true;
+  }
+
+  /**
+   * @internal The session disconnected or was lost: a stream that has not ended ends FAILED with
+   * WCS's "Stopped by session disconnect", as WCS fires on every stream of the session.
+   */
+  endWithSession(): void {
+    if (ENDED.includes(this.#status)) return;
+    this.#detached = true;
+    this.#core.stop();
+    this.#setStatus(STREAM_STATUS.FAILED, STREAM_STATUS_INFO.STOPPED_BY_SESSION_DISCONNECT);
   }
 
   // --- This product's extensions ---------------------------------------------------------------
@@ -340,7 +417,7 @@ export class WcsStream {
 
   /** The code of the last failure (docs/sdk.md "Errors"), e.g. STREAM_NOT_FOUND; null when none. */
   errorCode(): ErrorInfo['code'] | null {
-    return this.#core.getErrorInfo()?.code ?? null;
+    return this.#localError?.code ?? this.#core.getErrorInfo()?.code ?? null;
   }
 
   setMaxBitrate(bitrate: number): Promise<void> {
@@ -354,26 +431,61 @@ export class WcsStream {
   // --- internals ----------------------------------------------------------------------------
 
   #onCoreStatus(core: StreamStatus): void {
+    if (this.#detached) return;
     let status: string = core;
     let info = '';
     if (core === CORE_STATUS.UNPUBLISHED && this.#role === 'player' && !this.#options.failover) {
       status = STREAM_STATUS.STOPPED;
       info = STREAM_STATUS_INFO.STOPPED_BY_PUBLISHER_STOP;
-    } else if (core === CORE_STATUS.STOPPED || (core === CORE_STATUS.UNPUBLISHED && this.#role === 'publisher')) {
+    } else if (core === CORE_STATUS.UNPUBLISHED && this.#role === 'publisher') {
+      // The node says why when it ended the stream itself ("Stopped by rest /terminate").
+      info = this.#core.statusMessage() ?? STREAM_STATUS_INFO.STOPPED_BY_USER;
+    } else if (core === CORE_STATUS.STOPPED) {
       info = STREAM_STATUS_INFO.STOPPED_BY_USER;
     } else if (core === CORE_STATUS.FAILED) {
       info = failureInfo(this.#core.getErrorInfo());
     }
     // A player stopped by its publisher is already STOPPED; the page's later stop() is no news.
-    if (status === this.#status) return;
+    if (!this.#setStatus(status, info)) return;
+    if (core === CORE_STATUS.NOT_ENOUGH_BANDWIDTH) this.#event(STREAM_EVENT_TYPE.NOT_ENOUGH_BANDWIDTH, { info: `${this.#bitrate}/${this.#bandwidth}` });
+  }
+
+  /** Takes the WCS status and fires its callback; false when the stream already had it. */
+  #setStatus(status: string, info: string): boolean {
+    if (status === this.#status) return false;
     this.#status = status;
     this.#info = info;
-    if (core === CORE_STATUS.PLAYING) this.#onPlaying();
+    if (status === STREAM_STATUS.PLAYING) this.#onPlaying();
     if (status !== STREAM_STATUS.PLAYING && status !== STREAM_STATUS.NOT_ENOUGH_BANDWIDTH) this.#stopSampler();
-    const ended = status === STREAM_STATUS.STOPPED || status === STREAM_STATUS.UNPUBLISHED || status === STREAM_STATUS.FAILED;
-    if (ended && this.#usesCachedMedia && !this.#options.cacheLocalResources && this.#options.display) releaseLocalMedia(this.#options.display);
+    if (ENDED.includes(status)) {
+      if (this.#usesCachedMedia && !this.#options.cacheLocalResources && this.#options.display) releaseLocalMedia(this.#options.display);
+      this.#gain?.close();
+      this.#gain = null;
+    }
     this.#handlers.fire(status, this);
-    if (core === CORE_STATUS.NOT_ENOUGH_BANDWIDTH) this.#event(STREAM_EVENT_TYPE.NOT_ENOUGH_BANDWIDTH, { info: `${this.#bitrate}/${this.#bandwidth}` });
+    return true;
+  }
+
+  /** publish() of something this server does not do: PENDING, then FAILED with the reason, as a refusal from a server would come. */
+  #refuse(message: string): void {
+    this.#setStatus(STREAM_STATUS.PENDING, '');
+    setTimeout(() => {
+      if (this.#status !== STREAM_STATUS.PENDING || this.#detached) return;
+      this.#localError = { code: 'NOT_SUPPORTED', message };
+      this.#setStatus(STREAM_STATUS.FAILED, message);
+    }, 0);
+  }
+
+  #trackState(kind: 'audio' | 'video'): { muted: boolean } | undefined {
+    if (this.#role === 'publisher') {
+      const has = this.#core
+        .getMediaStream()
+        ?.getTracks()
+        .some((t) => t.kind === kind);
+      return has ? { muted: kind === 'audio' ? this.#audioMuted : this.#videoMuted } : undefined;
+    }
+    const paused = this.#core.isTrackPaused(kind);
+    return paused === null ? undefined : { muted: paused };
   }
 
   #event(type: string, payload: unknown): void {
@@ -457,6 +569,14 @@ export class WcsStream {
     const track = kind === 'audio' ? media.getAudioTracks()[0] : media.getVideoTracks()[0];
     track.enabled = !(kind === 'audio' ? this.#audioMuted : this.#videoMuted);
     await this.#core.replaceTrack(track);
+    if (kind === 'audio' && this.#gain) {
+      // The gain was fed by the microphone just replaced: feed it from the new one.
+      const previous = this.#gain;
+      this.#gain = new MicGain(track);
+      this.#gain.set(previous.volume);
+      previous.close();
+      await this.#core.sendInstead('audio', this.#gain.track);
+    }
     return next;
   }
 

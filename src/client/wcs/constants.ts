@@ -1,6 +1,8 @@
 // Flashphoner.constants: the names and strings WCS pages compare against. Status names are the
 // WCS Web SDK's; the info strings are the texts WCS sends with a status (stream.getInfo()), so a
-// page that shows or tests them keeps working. Frozen, like WCS's read-only definitions.
+// page that shows or tests them keeps working. Frozen, like WCS's read-only definitions. The groups
+// for what this server does not have (SIP calls, ...) are in constantsUnused.ts.
+import { CALL_STATUS, CALL_STATUS_INFO, CONNECTION_QUALITY, CONTENT_HINT_TYPE, TRANSPORT_TYPE } from './constantsUnused';
 
 export const SESSION_STATUS = Object.freeze({
   PENDING: 'PENDING',
@@ -43,10 +45,12 @@ export const STREAM_EVENT_TYPE = Object.freeze({
   AUDIO_UNMUTED: 'audioUnmuted',
   VIDEO_MUTED: 'videoMuted',
   VIDEO_UNMUTED: 'videoUnmuted',
+  /** payload: what the publisher's sendData (or the REST call /rest-api/stream/event/send) sent. */
+  DATA: 'data',
   /** payload `{info: "remoteBitrate/networkBandwidth"}` (bits/s, -1 when unknown), as WCS. */
   NOT_ENOUGH_BANDWIDTH: 'notEnoughBandwidth',
   /** payload `{streamerVideoWidth, streamerVideoHeight}`. */
-  RESIZE: 'resizeVideo',
+  RESIZE: 'resize',
   /** The browser refused to start with sound; the page should offer an unmute button. */
   UNMUTE_REQUIRED: 'unmuteRequired',
   // This product's own events (failover, node, simulcast), payloads as in docs/sdk.md.
@@ -81,6 +85,25 @@ export const STREAM_STATUS_INFO = Object.freeze({
   TRANSCODING_REQUIRED_BUT_DISABLED: 'Transcoding required, but disabled',
   RESTRICTED_ACCESS: 'Restricted access',
   NO_AVAILABLE_TRANSCODERS: 'No available transcoders',
+  // Never sent here (no HLS, RTMP, RTSP, VOD, recording or mixer): defined for pages that compare with them.
+  FAILED_BY_HLS_WRITER_ERROR: 'Failed by HLS writer error',
+  FAILED_BY_RTMP_WRITER_ERROR: 'Failed by RTMP writer error',
+  DISTRIBUTOR_STOPPED: 'Distributor stopped',
+  MEDIASESSION_ID_NULL: 'MediaSessionId is null',
+  MEDIASESSION_ID_ALREADY_IN_USE: 'MediaSessionId is already in use',
+  RTSP_HAS_WRONG_FORMAT: 'Rtsp has wrong format',
+  FILE_HAS_WRONG_FORMAT: 'File has wrong format',
+  FAILED_TO_CONNECT_TO_RTSP_STREAM: 'Failed to connect to rtsp stream',
+  RTSP_STREAM_NOT_FOUND: 'Rtsp stream not found',
+  RTSPAGENT_SHUTDOWN: 'RtspAgent shutdown',
+  STREAM_FAILED: 'Stream failed',
+  BAD_URI: 'Bad URI',
+  GOT_EXCEPTION_WHILE_STREAMING_FILE: 'Got exception while streaming file',
+  REQUESTED_STREAM_SHUTDOWN: 'Requested stream shutdown',
+  FAILED_TO_READ_FILE: 'Failed to read file',
+  FILE_NOT_FOUND: 'File not found',
+  FAILED_TO_GET_AGENT_STORAGE: 'Failed to get agent storage',
+  TERMINATED_BY_KEEP_ALIVE: 'Terminated by keep-alive',
 });
 
 export const ERROR_INFO = Object.freeze({
@@ -109,4 +132,9 @@ export const CONSTANTS = Object.freeze({
   STREAM_STATUS_INFO,
   ERROR_INFO,
   MEDIA_DEVICE_KIND,
+  CALL_STATUS,
+  CALL_STATUS_INFO,
+  TRANSPORT_TYPE,
+  CONNECTION_QUALITY,
+  CONTENT_HINT_TYPE,
 });

@@ -9,6 +9,7 @@ import {
   playFirstSound,
   releaseLocalMedia as releaseMedia,
 } from './localMedia';
+import { logger, type WcsLogger } from './logger';
 import { WcsSession, type WcsSessionOptions } from './WcsSession';
 import type { WcsStreamOptions } from './WcsStream';
 
@@ -16,6 +17,8 @@ export { Browser } from './Browser';
 export { playFirstSound };
 export const constants = CONSTANTS;
 export const version = '0.1.0-wcs';
+/** Firefox shares the screen without an extension (getDisplayMedia); WCS pages ask this before offering one. */
+export const firefoxScreenSharingExtensionInstalled = false;
 
 export interface InitOptions {
   /** Called with the media providers (always ['WebRTC']). */
@@ -26,6 +29,8 @@ export interface InitOptions {
   preferredMediaProviders?: string[];
   /** Default getUserMedia constraints for streams created without `constraints`. */
   constraints?: MediaStreamConstraints;
+  /** WCS's `{severity}`: the level of getLogger()'s logger (ERROR, WARN, INFO, DEBUG, TRACE). */
+  logger?: { severity?: string; push?: boolean };
   [option: string]: unknown;
 }
 
@@ -46,6 +51,7 @@ export function init(options: InitOptions = {}): void {
     console.warn(`[flashphoner] media provider ${options.preferredMediaProvider} is not available here; using WebRTC`);
   }
   if (options.constraints) streamDefaults.constraints = options.constraints;
+  if (options.logger?.severity) logger.setLevel(options.logger.severity);
   initialized = true;
   options.mediaProvidersReadyCallback?.(getMediaProviders());
 }
@@ -95,6 +101,11 @@ export function playFirstVideo(): Promise<void> {
   return Promise.resolve();
 }
 
-export function getLogger(): Console {
-  return console;
+/** WCS's logger (`logger.info(src, text)`, `setLevel`, ...); before init, as in WCS, a warning and undefined. */
+export function getLogger(): WcsLogger | undefined {
+  if (!initialized) {
+    console.warn('Initialize API first.');
+    return undefined;
+  }
+  return logger;
 }
