@@ -7,6 +7,8 @@ import { until } from '../test/net/bed';
 import { holds, startBedCluster } from '../test/net/bedCluster';
 import { describe, measure, type PlayFigures, type PlayerKind, sdkPlayer, whepPlayer } from '../test/net/players';
 
+export const LOSS_HEADING = 'Loss recovery across two lossy hops (network namespaces, Chromium)';
+
 export interface LossRow {
   lossPct: number;
   figures: PlayFigures;
@@ -45,10 +47,13 @@ export async function netLoss(
 }
 
 /** The BENCHMARKS.md section for these rows. */
+/** One row of the section's table (test/net/loss.test.ts prints its runs with it too). */
+export const lossRow = ({ lossPct, figures: f }: LossRow): string =>
+  `| ${lossPct}% | ${f.kind === 'sdk' ? 'SDK' : 'WHEP'} | ${f.fps.toFixed(1)} | ${(100 * f.delivery).toFixed(0)}% | ${f.freezes} / ${f.freezeS.toFixed(2)} s | ${f.nacks} | ${f.lost} of ${f.lost + f.received} | ${f.firstFrameMs} |`;
+
 export function netLossSection(rows: LossRow[], windowMs: number): string {
-  const row = ({ lossPct, figures: f }: LossRow) =>
-    `| ${lossPct}% | ${f.kind === 'sdk' ? 'SDK' : 'WHEP'} | ${f.fps.toFixed(1)} | ${(100 * f.delivery).toFixed(0)}% | ${f.freezes} / ${f.freezeS.toFixed(2)} s | ${f.nacks} | ${f.lost} of ${f.lost + f.received} | ${f.firstFrameMs} |`;
-  return `## Loss recovery across two lossy hops (network namespaces, Chromium)
+  if (rows.length === 0) return `## ${LOSS_HEADING}\n\nNot measured in this run.\n`;
+  return `## ${LOSS_HEADING}
 
 The test bed of \`test/net/\` (docs/networks.md): origin, two edges and the clients each in a network
 namespace of its own on a bridge; random UDP loss (nftables \`numgen random\`) on each edge's link, in
@@ -64,7 +69,7 @@ Chromium share the machine's cores.
 
 | loss each way | player | fps | of frames sent | freezes / time | NACKs | lost after recovery | first frame, ms |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.map(row).join('\n')}
+${rows.map(lossRow).join('\n')}
 `;
 }
 

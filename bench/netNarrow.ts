@@ -26,16 +26,19 @@ export async function netNarrow(runs: number, o: NarrowOptions, log: (m: string)
   return out;
 }
 
+/** One row of the section's table, for run `i` (0-based; test/net/narrow.test.ts prints its run with it too). */
+export function narrowRow(f: NarrowFigures, i: number, o: NarrowOptions): string {
+  const below = f.limitedSamples.every((s) => s.layer !== null && s.layer < TOP);
+  const climbed = f.climbed.layer === TOP && f.climbed.video.frameWidth === f.topWidth;
+  return (
+    `| ${i + 1} | ${f.switchMs} (layer ${f.switched.layer ?? '-'}, ${f.switched.video.frameWidth} px) | ${f.stallSwitchingMs} | ` +
+    `${below ? 'yes' : 'no'} | ${f.fps.toFixed(1)} of ${f.layerSent?.fps.toFixed(1) ?? '?'} | ${f.frozenLimitedS.toFixed(2)} s in ${f.windowS.toFixed(1)} s | ` +
+    `${climbed ? f.climbMs : `not within ${o.climbBackMs}`} |`
+  );
+}
+
 export function netNarrowSection(runs: NarrowFigures[], o: NarrowOptions): string {
-  const row = (f: NarrowFigures, i: number) => {
-    const below = f.limitedSamples.every((s) => s.layer !== null && s.layer < TOP);
-    const climbed = f.climbed.layer === TOP && f.climbed.video.frameWidth === f.topWidth;
-    return (
-      `| ${i + 1} | ${f.switchMs} (layer ${f.switched.layer ?? '-'}, ${f.switched.video.frameWidth} px) | ${f.stallSwitchingMs} | ` +
-      `${below ? 'yes' : 'no'} | ${f.fps.toFixed(1)} of ${f.layerSent?.fps.toFixed(1) ?? '?'} | ${f.frozenLimitedS.toFixed(2)} s in ${f.windowS.toFixed(1)} s | ` +
-      `${climbed ? f.climbMs : `not within ${o.climbBackMs}`} |`
-    );
-  };
+  if (runs.length === 0) return `## ${NARROW_HEADING}\n\nNot measured in this run.\n`;
   const sent = runs[0] ? describeLayers(runs[0].sentBefore) : 'n/a';
   return `## ${NARROW_HEADING}
 
@@ -51,7 +54,7 @@ until it is back on the top layer. \`test/net/narrow.test.ts\` asserts the same 
 
 | run | moved down after, ms | longest stall switching, ms | stayed below the top | fps decoded of sent | frozen on the narrow link | back on top after, ms |
 | --- | --- | --- | --- | --- | --- | --- |
-${runs.map(row).join('\n')}
+${runs.map((f, i) => narrowRow(f, i, o)).join('\n')}
 
 Medians over ${runs.length} run(s): moved down after ${fmt(median(runs.map((f) => f.switchMs)), 0)} ms, frozen ${fmt(median(runs.map((f) => f.frozenLimitedS)))} s per ${o.limitedWindowMs / 1000} s.
 `;

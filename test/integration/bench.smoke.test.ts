@@ -1,9 +1,10 @@
-// `npm run bench:smoke` end to end: every section of the benchmark (the engines' excepted, which
-// engines.smoke.test.ts runs) with tiny sizes, as its own process the way a person runs it. A
+// `npm run bench:smoke` end to end: every section of the benchmark with tiny sizes, as its own
+// process the way a person runs it, except three that other tests run: the engines'
+// (engines.smoke.test.ts), and loss and narrow link (test/net/loss.test.ts and narrow.test.ts run
+// the same measurements and print their rows with the report's functions). A
 // change that breaks a benchmark (a harness, a report, an API the bench uses) fails here rather
 // than in the next `npm run bench`. The figures are not judged; that each section ran and reported
-// measured numbers is. Needs root, like the namespace bed: the loss section runs there and the
-// restore section blocks the relay link with nftables.
+// measured numbers is. Needs root: the restore section blocks the relay link with nftables.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,8 @@ import path from 'node:path';
 import { RELAY_HOP_HEADING, RELAY_RESTORE_HEADING } from '../../bench/relayReport';
 import { CAPACITY_HEADINGS } from '../../bench/capacityReport';
 import { ENGINES_HEADING } from '../../bench/engines';
+import { LOSS_HEADING } from '../../bench/netLoss';
+import { NARROW_HEADING } from '../../bench/netNarrow';
 import { bedUnavailable } from '../net/shell';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -61,7 +64,8 @@ test('every benchmark section runs with tiny sizes and reports measured figures,
       ...CAPACITY_HEADINGS,
       ENGINES_HEADING,
       'Soak:',
-      'Loss recovery',
+      LOSS_HEADING,
+      NARROW_HEADING,
     ];
     for (const h of headings) expect(md).toContain(`\n## ${h}`);
     // The relay rows carry numbers: both link modes measured packets, both restores came back.

@@ -41,7 +41,9 @@ async function originVia(relayPort: number, name = 'origin'): Promise<NodeProces
 
 type Route = { id: string; state: string; lastError?: string };
 const edgeRoute = async (origin: NodeProcess): Promise<Route> => ((await routes(origin)).edges as Route[])[0];
-const relayedOnEdge = async (stream: string): Promise<boolean> => (await streamsOn(edge)).some((s) => s.name === stream && s.source === 'relay');
+/** Relayed with its track: a player that starts before the track arrives gets it later, paused (the test client resumes only what `play` answered). */
+const relayedOnEdge = async (stream: string): Promise<boolean> =>
+  (await streamsOn(edge)).some((s) => s.name === stream && s.source === 'relay' && (s.tracks?.length ?? 0) > 0);
 
 /** A player on the edge receives the stream's RTP (the relay works end to end). */
 async function playsOnEdge(stream: string): Promise<void> {

@@ -5,6 +5,7 @@
 // frame rate it gets on clean links (both as a share of the frames the publisher sent), freeze under 0.5 s in 10 s, and show its first frame within
 // 1.5 s of the answer. (5% loss is measured by `npm run bench`, see BENCHMARKS.md.)
 import { bedUnavailable } from './shell';
+import { lossRow } from '../../bench/netLoss';
 import { until } from './bed';
 import { type BedCluster, holds, layerHoldLog, startBedCluster } from './bedCluster';
 import { describe as describeFigures, measure, type PlayerKind, type PlayFigures, sdkPlayer, whepPlayer } from './players';
@@ -53,7 +54,9 @@ test.each<PlayerKind>(['sdk', 'whep'])(
       const started = Date.now();
       const f = await play(kind);
       const base = clean.get(kind)!;
-      console.log(`2% loss: ${describeFigures(f)} (clean: ${(100 * base.delivery).toFixed(0)}% of the frames sent)`);
+      console.log(
+        `2% loss: ${describeFigures(f)} (clean: ${(100 * base.delivery).toFixed(0)}% of the frames sent)\nas a row of BENCHMARKS.md: ${lossRow({ lossPct: 2, figures: f })}`,
+      );
       try {
         // Judged against the frames the publisher sent meanwhile, as on clean links: Chromium's
         // encoder changes its frame rate with the machine's load from one window to the next.

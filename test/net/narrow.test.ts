@@ -12,6 +12,7 @@ import { until } from './bed';
 import { type BedCluster, holds, layerHoldLog, startBedCluster } from './bedCluster';
 import { describeLayers, describeNarrow, NARROW_OPTIONS, type NarrowFigures, type NarrowStory, narrowRun, TOP } from './narrowRun';
 import { bedUnavailable } from './shell';
+import { narrowRow } from '../../bench/netNarrow';
 
 const FREEZE_PER_10S = 0.5;
 const NARROW = NARROW_OPTIONS;
@@ -47,7 +48,7 @@ test(`limited to ${LIMIT_KBIT} kbit/s, an SDK player on an edge moves below the 
   try {
     const f: NarrowFigures = await narrowRun(cluster, NARROW, story);
     console.log(`narrow: the publisher sent ${describeLayers(f.sentBefore)} before the limit`);
-    console.log(describeNarrow(f, NARROW));
+    console.log(`${describeNarrow(f, NARROW)}\nas a row of BENCHMARKS.md: ${narrowRow(f, 0, NARROW)}`);
     expect(['edge1', 'edge2']).toContain(f.node);
     // Playing the top layer steadily before the link narrowed.
     expect(f.free.layer).toBe(TOP);
