@@ -75,7 +75,7 @@ export function onPictureResize(video: HTMLVideoElement, listener: (size: { widt
 }
 
 /**
- * Calls `onMuted` if the <video> is muted now, and again at its next volume change if still muted:
+ * Calls `onMuted` if the <video> is muted now, and at its next volume change if it is muted then:
  * the SDK falls back to muted playback when the browser refuses sound, which the page must hear of.
  */
 export function whenMuted(video: HTMLVideoElement, onMuted: () => void): void {

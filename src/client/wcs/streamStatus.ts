@@ -8,7 +8,7 @@ import { type ErrorInfo, STREAM_STATUS as CORE_STATUS, type StreamStatus } from 
 import { STREAM_STATUS, STREAM_STATUS_INFO } from './constants';
 import { failureInfo } from './statusInfo';
 
-/** The statuses after which the stream does nothing more until the next publish() or play(). */
+/** The statuses that end the stream for the page: its local media is let go, and the session's end no longer fails it. */
 const ENDED: readonly string[] = [STREAM_STATUS.FAILED, STREAM_STATUS.STOPPED, STREAM_STATUS.UNPUBLISHED];
 
 export function isEnded(status: string): boolean {
