@@ -1,6 +1,7 @@
 // playWidth/playHeight: WCS transcodes a played stream to the asked size. This product does not
 // transcode; it forwards one of the publisher's simulcast layers, so the nearest layer stands in:
 // the largest one that fits the asked size (or the smallest when none fits).
+import type { Layers } from '../constants';
 
 /**
  * The spatial layer to prefer, knowing the size of the frames now received (`height`) and their
@@ -22,4 +23,14 @@ export function layerForSize(want: { width?: number; height?: number }, got: { w
 export function sizeOption(value: unknown): number | undefined {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * The layer to ask the node for, from the page's playWidth/playHeight, the picture received and the
+ * layers forwarded now; null when there is nothing to ask (no size asked, no picture or no layers yet).
+ */
+export function layerToAsk(want: { width?: unknown; height?: unknown }, picture: { width?: number; height?: number }, layers: Layers | null): number | null {
+  const asked = { width: sizeOption(want.width), height: sizeOption(want.height) };
+  if ((!asked.width && !asked.height) || !picture.width || !layers) return null;
+  return layerForSize(asked, { width: picture.width, height: picture.height ?? 0 }, layers.spatialLayer);
 }
