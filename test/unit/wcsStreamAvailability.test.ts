@@ -51,4 +51,9 @@ describe('listsPublished', () => {
     expect(listsPublished('cam', 'cam')).toBe(false);
     expect(listsPublished(undefined, 'cam')).toBe(false);
   });
+
+  test('entries that are not objects are skipped, not a TypeError that would make available() reject as if the node were unreachable', () => {
+    expect(listsPublished([null, 'cam', 7, { name: 'cam', status: 'PUBLISHING' }], 'cam')).toBe(true);
+    expect(listsPublished([null, undefined, 'cam'], 'cam')).toBe(false);
+  });
 });

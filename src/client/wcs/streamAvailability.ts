@@ -9,10 +9,12 @@ export function findAllUrl(serverUrl: string): string {
 
 /** Whether find_all's answer lists `name` as published. */
 export function listsPublished(list: unknown, name: string): boolean {
-  return (
-    Array.isArray(list) &&
-    list.some((s: { name?: unknown; status?: unknown; published?: unknown }) => s.name === name && (s.status === 'PUBLISHING' || s.published === true))
-  );
+  // The answer is not trusted to be well formed: a null entry must not reject available() as a network failure would.
+  return Array.isArray(list) && list.some((entry: unknown) => typeof entry === 'object' && entry !== null && isPublishedEntry(entry, name));
+}
+
+function isPublishedEntry(s: { name?: unknown; status?: unknown; published?: unknown }, name: string): boolean {
+  return s.name === name && (s.status === 'PUBLISHING' || s.published === true);
 }
 
 /** Asks the node; a refusal of the request (not ok) counts as not published, a network failure rejects. */
