@@ -31,6 +31,15 @@ async function whep(url) {
   if (res.status !== 201) throw new Error('WHEP ' + res.status + ' ' + await res.text());
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   window.sub = { pc, location: res.headers.get('Location') };
+  // No getStats() before DTLS is done: Chromium caches a transport's certificate stats, and a
+  // report taken before the handshake left the remote certificate out of every later one (the
+  // test polled 5 s for it in vain, twice in CI runs). Connected, failed, or 10 s at most.
+  await new Promise((resolve) => {
+    const settled = () => ['connected', 'failed', 'closed'].includes(pc.connectionState) && resolve();
+    pc.addEventListener('connectionstatechange', settled);
+    settled();
+    setTimeout(resolve, 10000);
+  });
   return { location: window.sub.location, redirected: res.redirected, url: res.url };
 }
 async function framesDecoded() {
