@@ -10,7 +10,8 @@ import { PlayService } from '../streams/PlayService';
 import { PublishService } from '../streams/PublishService';
 import { StreamEventService } from '../streams/StreamEventService';
 import type { OriginInfo } from '../cluster/EdgeLink';
-import { hostForUrl } from '../cluster/nodeUrls';
+import { edgeBaseUrl, hostForUrl } from '../cluster/nodeUrls';
+import { AppError } from '../errors';
 import type { HttpContext } from '../http/HttpContext';
 import { HttpServer } from '../http/HttpServer';
 import { Router } from '../http/router';
@@ -120,7 +121,7 @@ export class MediaNode {
     this.clientAddress = clientAddressResolver(config.trustedProxies, () => this.relays.links().map((l) => l.remote.replace(/:\d+$/, '')));
     this.webrtcHttp = new WebRtcHttpSessions({ perAddress: config.limitIpWebrtcHttpSessions, exemptAddresses: config.limitIpExempt });
     this.signaling = new SignalingServer(
-      { config, logger, publish: this.publish, play: this.play, events: this.events, role },
+      { config, logger, publish: this.publish, play: this.play, events: this.events, role, originUrls: () => this.#originUrls() },
       {
         maxPayload: config.wsMaxPayload,
         heartbeatMs: config.wsHeartbeatMs,
@@ -155,10 +156,16 @@ export class MediaNode {
             relayTls: relayClientTls(certificate, this.#relayCa),
             originInfo: () => this.#originInfo(),
             streamEvent: (stream, payload) => this.events.fromEdge(stream, payload),
+            endLost: (stream, winner) => this.#endLost(stream, winner.originId),
           })
         : null;
     const origin = this.origin;
     if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
+    if (origin?.peers.enabled) {
+      // Several origins: their links come in on the relay entrance, and their streams' names are taken.
+      this.relays.setPeers(origin.peers);
+      this.publish.setGuard((name) => origin.peers.admit(name));
+    }
     // As an edge: publishers go to the linked origin, and events of its streams are passed on to it.
     this.publish.setRedirector((secure) => this.relays.publishRedirect(secure));
     this.events.setForwarder((stream, payload) => this.relays.forwardEvent(stream, payload));
@@ -182,6 +189,31 @@ export class MediaNode {
     this.traffic.read().catch((err: Error) => this.logger.warn({ err: err.message }, 'traffic measurement failed'));
     const last = this.traffic.last;
     return last ? { streams, bitrateIn: last.in, bitrateOut: last.out } : { streams };
+  }
+
+  /** Ends a publication whose name another origin's better claim took: its publisher hears STREAM_NAME_TAKEN. */
+  #endLost(stream: string, winner: string): void {
+    try {
+      this.publish.terminate(stream, { code: 'STREAM_NAME_TAKEN', message: `stream "${stream}" is published on origin "${winner}", whose claim wins` });
+    } catch (err) {
+      // Gone already (unpublished in the meantime): nothing left to end.
+      if (!(err instanceof AppError)) throw err;
+    }
+  }
+
+  /**
+   * The origins a client may publish to (the `connect` answer's `origins`, for an SDK's failover):
+   * on an origin of several, every origin of its <origin> list; on an edge, its linked origins.
+   */
+  #originUrls(): { id: string; url: string; secureUrl?: string }[] {
+    if (this.origin) {
+      if (!this.origin.peers.enabled) return [];
+      return (this.config.loadBalancing?.origins ?? []).map((o) => {
+        const secureUrl = edgeBaseUrl(o, 'ws', true, null);
+        return { id: o.id, url: `${edgeBaseUrl(o, 'ws', false, null)}/`, ...(secureUrl ? { secureUrl: `${secureUrl}/` } : {}) };
+      });
+    }
+    return this.relays.originUrls();
   }
 
   /** Where publishers reach this node (its `ip`, bound ports and path prefix), told to its edges. */
@@ -245,6 +277,7 @@ export class MediaNode {
           })),
         relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
         relayLinks: () => ({ tls: config.cdnRelayTls, pending: this.#relayEntrance?.gate.size ?? 0 }),
+        originPeers: () => (this.origin?.peers.enabled ? this.origin.peers.metrics() : []),
       },
       config.nodeId,
     );
