@@ -16,7 +16,6 @@
 // comes up and every `cdn.relay_digest_ms`, the edge is sent the list of pipes and relays this link
 // has (`relayDigest`), and drops any pipe or relayed stream of the link that is not on it.
 import type { ConnectionOptions } from 'node:tls';
-import { equalJitter } from '../client/jitter';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -25,11 +24,10 @@ import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
 import { loadNotification, parseOriginRequest } from './relayProtocol';
-import { LinkHeartbeat } from './LinkHeartbeat';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import { RelaySession } from './RelaySession';
-import { type ConnectEdge, connectWebSocket, type EdgeSocket, relayHandshake, relayUrl } from './relayDialer';
+import { type ConnectEdge, connectWebSocket, type EdgeSocket, reconnectDelay, relayHandshake, relayUrl, watchUpLink } from './relayDialer';
 import type { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
@@ -75,8 +73,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   #peer: Peer | null = null;
   /** The socket under #peer, terminated when the heartbeat finds the edge hung. */
   #socket: EdgeSocket | null = null;
-  #heartbeat: LinkHeartbeat | null = null;
-  #digestTimer: NodeJS.Timeout | null = null;
+  /** The heartbeat and the periodic digest, while the link is up. */
+  #upWatch: { stop(): void } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #closed = false;
@@ -287,30 +285,21 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   /** Starts the heartbeat and the periodic digest of a link that just came up. */
   #watch(peer: Peer): void {
-    const { cdnHeartbeatMs, cdnHeartbeatTimeoutMs, cdnRelayDigestMs } = this.#options.config;
-    const socket = this.#socket;
-    this.#heartbeat = new LinkHeartbeat({
-      intervalMs: cdnHeartbeatMs,
-      timeoutMs: cdnHeartbeatTimeoutMs,
-      ping: () => peer.request('ping', {}),
+    this.#upWatch = watchUpLink({
+      config: this.#options.config,
+      peer,
+      socket: this.#socket,
       logger: this.#logger,
-      onHung: (silentMs) => {
-        if (peer !== this.#peer) return;
-        this.#lastError = `no answer to heartbeat pings for ${silentMs} ms`;
-        this.#logger.warn({ silentMs }, 'edge is not answering heartbeat pings; dropping its link');
-        // terminate, not close: a hung edge would not answer a close handshake either.
-        socket?.terminate();
-      },
+      what: 'edge',
+      isCurrent: () => peer === this.#peer,
+      onHung: (why) => (this.#lastError = why),
+      digest: () => this.#sendDigest(),
     });
-    this.#digestTimer = setInterval(() => this.#sendDigest(), cdnRelayDigestMs);
-    this.#digestTimer.unref();
   }
 
   #stopWatching(): void {
-    this.#heartbeat?.stop();
-    this.#heartbeat = null;
-    if (this.#digestTimer) clearInterval(this.#digestTimer);
-    this.#digestTimer = null;
+    this.#upWatch?.stop();
+    this.#upWatch = null;
   }
 
   /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */
@@ -330,10 +319,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
     this.#setState('down');
     if (this.#closed) return;
-    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x; with equal jitter, so the
-    // links of several origins (or a restarted edge's) do not retry in lock-step.
-    const base = this.#options.config.cdnReconnectMs;
-    const delay = equalJitter(Math.min(base * 2 ** this.#attempt, base * 10));
+    const delay = reconnectDelay(this.#options.config.cdnReconnectMs, this.#attempt);
     this.#attempt++;
     this.#timer = setTimeout(() => this.#connect(), delay);
     this.#timer.unref();

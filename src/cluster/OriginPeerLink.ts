@@ -6,15 +6,13 @@
 // a `ping` every cdn.heartbeat_ms, the link dropped when none was answered for
 // cdn.heartbeat_timeout_ms; re-opened with jittered back-off.
 import type { ConnectionOptions } from 'node:tls';
-import { equalJitter } from '../client/jitter';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import { Peer } from '../rpc/Peer';
 import { TypedEmitter } from '../util/TypedEmitter';
 import type { LinkState } from './EdgeLink';
-import { LinkHeartbeat } from './LinkHeartbeat';
-import { type ConnectEdge, connectWebSocket, type EdgeSocket, relayHandshake, relayUrl } from './relayDialer';
+import { type ConnectEdge, connectWebSocket, type EdgeSocket, reconnectDelay, relayHandshake, relayUrl, watchUpLink } from './relayDialer';
 
 export interface OriginPeerLinkOptions {
   peer: EdgeNodeConfig;
@@ -36,8 +34,8 @@ export class OriginPeerLink extends TypedEmitter<Events> {
   #state: LinkState = 'down';
   #peer: Peer | null = null;
   #socket: EdgeSocket | null = null;
-  #heartbeat: LinkHeartbeat | null = null;
-  #digestTimer: NodeJS.Timeout | null = null;
+  /** The heartbeat and the periodic digest, while the link is up. */
+  #upWatch: { stop(): void } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #closed = false;
@@ -125,30 +123,21 @@ export class OriginPeerLink extends TypedEmitter<Events> {
   }
 
   #watch(peer: Peer): void {
-    const { cdnHeartbeatMs, cdnHeartbeatTimeoutMs, cdnRelayDigestMs } = this.#options.config;
-    const socket = this.#socket;
-    this.#heartbeat = new LinkHeartbeat({
-      intervalMs: cdnHeartbeatMs,
-      timeoutMs: cdnHeartbeatTimeoutMs,
-      ping: () => peer.request('ping', {}),
+    this.#upWatch = watchUpLink({
+      config: this.#options.config,
+      peer,
+      socket: this.#socket,
       logger: this.#logger,
-      onHung: (silentMs) => {
-        if (peer !== this.#peer) return;
-        this.lastError = `no answer to heartbeat pings for ${silentMs} ms`;
-        this.#logger.warn({ silentMs }, 'origin peer is not answering heartbeat pings; dropping its link');
-        // terminate, not close: a hung origin would not answer a close handshake either.
-        socket?.terminate();
-      },
+      what: 'origin peer',
+      isCurrent: () => peer === this.#peer,
+      onHung: (why) => (this.lastError = why),
+      digest: () => this.#sendDigest(),
     });
-    this.#digestTimer = setInterval(() => this.#sendDigest(), cdnRelayDigestMs);
-    this.#digestTimer.unref();
   }
 
   #stopWatching(): void {
-    this.#heartbeat?.stop();
-    this.#heartbeat = null;
-    if (this.#digestTimer) clearInterval(this.#digestTimer);
-    this.#digestTimer = null;
+    this.#upWatch?.stop();
+    this.#upWatch = null;
   }
 
   #sendDigest(): void {
@@ -163,9 +152,7 @@ export class OriginPeerLink extends TypedEmitter<Events> {
     if (this.#state === 'up') this.#logger.warn({ why }, 'origin peer link down');
     this.#setState('down');
     if (this.#closed) return;
-    // As EdgeLink: reconnect_ms doubled per failed attempt, at most 10x, with equal jitter.
-    const base = this.#options.config.cdnReconnectMs;
-    const delay = equalJitter(Math.min(base * 2 ** this.#attempt, base * 10));
+    const delay = reconnectDelay(this.#options.config.cdnReconnectMs, this.#attempt);
     this.#attempt++;
     this.#timer = setTimeout(() => this.#connect(), delay);
     this.#timer.unref();

@@ -2,13 +2,17 @@
 // the other origins of the cluster (OriginPeerLink): the socket (a `ws` WebSocket over TLS to the
 // node's relay port, or plain ws:// when cdn.relay_tls=false) and the two-sided proof handshake
 // (secret.ts): the accepting node proves cdn_secret over this TLS session first (`challenge`), so
-// nothing is sent to a party that cannot; then the dialer proves it in `hello`.
+// nothing is sent to a party that cannot; then the dialer proves it in `hello`. While up: the
+// heartbeat and the periodic digest (watchUpLink); once down: the back-off (reconnectDelay).
 import type { IncomingMessage } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { equalJitter } from '../client/jitter';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
+import type { Logger } from '../log';
 import type { Peer, PeerSocket } from '../rpc/Peer';
+import { LinkHeartbeat } from './LinkHeartbeat';
 import { hostForUrl } from './nodeUrls';
 import { channelBinding } from './relayTls';
 import { newNonce, RELAY_PROTOCOL_VERSION, relayProof, relayProofMatches } from './secret';
@@ -89,4 +93,57 @@ export async function relayHandshake<T>(peer: Peer, binding: Buffer | null, opti
     instanceId,
     proof: relayProof(config.cdnSecret, 'origin', transcript, [config.nodeId, instanceId]),
   });
+}
+
+export interface UpLinkWatchOptions {
+  config: Pick<NodeConfig, 'cdnHeartbeatMs' | 'cdnHeartbeatTimeoutMs' | 'cdnRelayDigestMs'>;
+  peer: Peer;
+  socket: EdgeSocket | null;
+  logger: Logger;
+  /** What the other end is, in the log line of a hung link ("edge", "origin peer"). */
+  what: string;
+  /** False once the link was replaced: a late verdict about it is dropped. */
+  isCurrent: () => boolean;
+  /** The link is hung (`why` for lastError); its socket is terminated right after. */
+  onHung: (why: string) => void;
+  /** Sends the link's digest, every cdn.relay_digest_ms. */
+  digest: () => void;
+}
+
+/**
+ * What a dialed link runs while it is up: a `ping` every cdn.heartbeat_ms, the socket terminated
+ * when none was answered for cdn.heartbeat_timeout_ms (a stopped or partitioned peer; WebSocket
+ * pings notice a dead TCP peer slowly), and the periodic digest. Returns the stop of both.
+ */
+export function watchUpLink(options: UpLinkWatchOptions): { stop(): void } {
+  const { config, peer, socket, logger } = options;
+  const heartbeat = new LinkHeartbeat({
+    intervalMs: config.cdnHeartbeatMs,
+    timeoutMs: config.cdnHeartbeatTimeoutMs,
+    ping: () => peer.request('ping', {}),
+    logger,
+    onHung: (silentMs) => {
+      if (!options.isCurrent()) return;
+      options.onHung(`no answer to heartbeat pings for ${silentMs} ms`);
+      logger.warn({ silentMs }, `${options.what} is not answering heartbeat pings; dropping its link`);
+      // terminate, not close: a hung peer would not answer a close handshake either.
+      socket?.terminate();
+    },
+  });
+  const digest = setInterval(options.digest, config.cdnRelayDigestMs);
+  digest.unref();
+  return {
+    stop: () => {
+      heartbeat.stop();
+      clearInterval(digest);
+    },
+  };
+}
+
+/**
+ * The wait before reconnecting a dropped link: cdn.reconnect_ms doubled per failed attempt, at most
+ * 10x, with equal jitter, so the links of several origins (or a restarted node's) do not retry in lock-step.
+ */
+export function reconnectDelay(baseMs: number, attempt: number): number {
+  return equalJitter(Math.min(baseMs * 2 ** attempt, baseMs * 10));
 }

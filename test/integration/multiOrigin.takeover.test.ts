@@ -34,7 +34,7 @@ test('SIGSTOP of the origin holding a stream: the other takes the name over (gen
 
   const stoppedAt = Date.now();
   process.kill(a.child.pid!, 'SIGSTOP');
-  let resumedAt = 0;
+  let resumedAt: number;
   try {
     const seenDown = await until(async () => (await peerRoutes(b)).peers.find((p) => p.id === 'oa')?.state === 'down', 4000, 'B to see A down', 50);
     console.log(`B saw A down ${seenDown} ms after SIGSTOP`);
@@ -46,7 +46,7 @@ test('SIGSTOP of the origin holding a stream: the other takes the name over (gen
     console.log(`publish of the same name accepted on B ${Date.now() - stoppedAt} ms after SIGSTOP`);
   } finally {
     process.kill(a.child.pid!, 'SIGCONT');
-    resumedAt = Date.now();
+    resumedAt = Date.now(); // read after the finally, once A runs again
   }
 
   // A's claim loses on A too: its publisher is told, and the stale stream ends.
