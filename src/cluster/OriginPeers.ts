@@ -253,6 +253,10 @@ export class OriginPeers {
       this.#logger.debug({ peer: originId, claims: peer.claims.size, previous }, 'origin peer claims digest');
       for (const name of peer.claims.keys()) this.#settle(name);
     } else if (n.method === 'claim') {
+      // Bounded like the digest: a peer's claims never grow past what one digest could replace.
+      if (!peer.claims.has(n.data.stream) && peer.claims.size >= MAX_CLAIMS) {
+        return void this.#logger.warn({ peer: originId, max: MAX_CLAIMS }, 'origin peer claims more streams than a digest carries; claim ignored');
+      }
       peer.claims.set(n.data.stream, { ...n.data, originId });
       this.#settle(n.data.stream);
     } else if (peer.claims.get(n.data.stream)?.gen === n.data.gen) {

@@ -4,6 +4,8 @@
 // same name published on both origins at the same moment is settled the same way on every node
 // (claims.ts): one wins, the loser's publisher hears STREAM_NAME_TAKEN, and no edge keeps the
 // loser's relay.
+import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { Peer } from '../../src/rpc/Peer';
@@ -161,4 +163,34 @@ test('the same name on both origins at the same moment, 100 times: one wins ever
   expect(winners.oa + winners.ob).toBe(ROUNDS);
   // Every name ended with its publishers: nothing is left claimed on either origin.
   await until(async () => (await peerRoutes(a)).owners.length === 0 && (await peerRoutes(b)).owners.length === 0, 3000, 'every claim released');
+});
+
+test('show_routes and /metrics say which origin holds what; a reload refuses a changed <origin> list and changes nothing', async () => {
+  const publisher = track(await TestClient.connect(b.url));
+  track(await publisher.publishRtp('metered'));
+  await until(async () => (await ownerOn(a, 'metered'))?.origin === 'ob', 2000, 'A to hear B’s claim');
+  const peers = (await peerRoutes(a)).peers;
+  expect(peers.map((p) => [p.id, p.self, p.state])).toEqual([
+    ['oa', true, 'up'],
+    ['ob', false, 'up'],
+  ]);
+  expect(peers[1].streams).toEqual([expect.objectContaining({ stream: 'metered', origin: 'ob', gen: 1 })]);
+  const metrics = await (await fetch(`${a.http}/metrics`)).text();
+  expect(metrics).toMatch(/^cdn_origin_peer_up\{origin="ob",node="oa"\} 1$/m);
+  expect(metrics).toMatch(/^cdn_origin_streams\{origin="ob",node="oa"\} 1$/m);
+
+  const file = path.join(a.confDir, 'loadbalancing.xml');
+  const original = fs.readFileSync(file, 'utf8');
+  const third = '  <origin id="oc"><ip>127.0.0.1</ip><ws>1</ws></origin>\n</loadbalancer>';
+  fs.writeFileSync(file, original.replace('</loadbalancer>', third));
+  try {
+    const refused = await fetch(`${a.http}/rest-api/cdn/reload`, { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ key: 'loadbalancer/origin', reason: expect.stringContaining('restart this origin') });
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+  // Nothing changed: the peer link and the claim are as they were, and an unchanged list reloads.
+  expect((await peerRoutes(a)).peers.map((p) => p.state)).toEqual(['up', 'up']);
+  expect((await fetch(`${a.http}/rest-api/cdn/reload`, { method: 'POST' })).status).toBe(200);
 });

@@ -1,6 +1,10 @@
 // loadbalancing.xml's <origin> list (several origins in one cluster): read like <node>, validated
 // with file, line and element named.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ConfigError } from '../../src/config/errors';
+import { loadConfig } from '../../src/config/load';
 import { parseLoadBalancing } from '../../src/config/loadbalancing';
 import { DEFAULT_CLUSTER } from '../../src/config/types';
 
@@ -88,6 +92,46 @@ describe('<origin> in loadbalancing.xml', () => {
   test('an <origin> inside a <cluster> is refused: origins are not a bank of edges', () => {
     expect(errorOf('<loadbalancer><cluster name="eu"><origin id="o"><ip>h</ip></origin></cluster></loadbalancer>').reason).toBe(
       'unknown element <origin> in <cluster> (expected <node>)',
+    );
+  });
+});
+
+describe('<origin> at start (loadConfig): the list must name this node', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const conf = (properties: string, xml: string): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdn-origins-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'flashphoner.properties'), properties);
+    fs.writeFileSync(path.join(dir, 'loadbalancing.xml'), xml);
+    return dir;
+  };
+  const xml = doc(
+    '<loadbalancer>',
+    '  <origin id="o1"><ip>10.0.0.1</ip></origin>',
+    '  <origin id="127.0.0.1:8080"><ip>127.0.0.1</ip></origin>',
+    '</loadbalancer>',
+  );
+  const props = 'load_balancing_enabled=true\ncdn_secret=a-long-enough-cluster-secret-for-tests\n';
+
+  test('by its node_id, or by the default one (<ip>:<ws.port>)', () => {
+    expect(loadConfig(conf(`${props}node_id=o1\n`, xml), {}).loadBalancing?.origins.map((o) => o.id)).toEqual(['o1', '127.0.0.1:8080']);
+    expect(loadConfig(conf(props, xml), {}).loadBalancing?.origins).toHaveLength(2);
+  });
+
+  test('a node_id the list does not name stops the node, naming the file and line', () => {
+    const dir = conf(`${props}node_id=o9\n`, xml);
+    let err: unknown;
+    try {
+      loadConfig(dir, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(
+      `${path.join(dir, 'loadbalancing.xml')}:2: loadbalancer/origin[1]: the <origin> list (o1, 127.0.0.1:8080) does not name this node (node_id "o9"): list every origin of the cluster, this one included, with the id its node_id has`,
     );
   });
 });
