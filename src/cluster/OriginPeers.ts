@@ -208,10 +208,10 @@ export class OriginPeers {
     return p.out.state === 'connecting' ? 'connecting' : 'down';
   }
 
-  /** For /metrics: each peer, its state and how many streams it holds. */
-  metrics(): { id: string; up: boolean; streams: number }[] {
-    const mine = { id: this.#options.config.nodeId, up: true, streams: this.#local.size };
-    return [mine, ...[...this.#peers.values()].map((p) => ({ id: p.config.id, up: p.inbound !== null, streams: p.claims.size }))];
+  /** Every origin of the list, this one first: its state and how many streams it holds (for /metrics and the console). */
+  summary(): { id: string; self: boolean; state: LinkState; streams: number }[] {
+    const mine = { id: this.#options.config.nodeId, self: true, state: 'up' as LinkState, streams: this.#local.size };
+    return [mine, ...[...this.#peers.values()].map((p) => ({ id: p.config.id, self: false, state: this.stateOf(p.config.id), streams: p.claims.size }))];
   }
 
   close(): void {

@@ -277,7 +277,7 @@ export class MediaNode {
           })),
         relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
         relayLinks: () => ({ tls: config.cdnRelayTls, pending: this.#relayEntrance?.gate.size ?? 0 }),
-        originPeers: () => (this.origin?.peers.enabled ? this.origin.peers.metrics() : []),
+        originPeers: () => (this.origin?.peers.enabled ? this.origin.peers.summary().map((p) => ({ id: p.id, up: p.state === 'up', streams: p.streams })) : []),
       },
       config.nodeId,
     );

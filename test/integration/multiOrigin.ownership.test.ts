@@ -178,6 +178,12 @@ test('show_routes and /metrics say which origin holds what; a reload refuses a c
   const metrics = await (await fetch(`${a.http}/metrics`)).text();
   expect(metrics).toMatch(/^cdn_origin_peer_up\{origin="ob",node="oa"\} 1$/m);
   expect(metrics).toMatch(/^cdn_origin_streams\{origin="ob",node="oa"\} 1$/m);
+  // The console's feed (what its page shows): every origin, its state and its streams.
+  const snapshot = (await (await fetch(`${a.http}/rest-api/console/snapshot`)).json()) as { node: { peers: unknown[] } };
+  expect(snapshot.node.peers).toEqual([
+    { id: 'oa', self: true, state: 'up', streams: 0 },
+    { id: 'ob', self: false, state: 'up', streams: 1 },
+  ]);
 
   const file = path.join(a.confDir, 'loadbalancing.xml');
   const original = fs.readFileSync(file, 'utf8');
