@@ -15,7 +15,6 @@ import type { Logger } from '../log';
 import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import { type Claim, compareClaims, decidePublish, winner } from './claims';
-import type { LinkState } from './EdgeLink';
 import { OriginPeerLink } from './OriginPeerLink';
 import { MAX_CLAIMS, parsePeerNotification, parsePeerRequest, streamEdgesAnswer } from './peerProtocol';
 import type { ConnectEdge } from './relayDialer';
@@ -200,17 +199,17 @@ export class OriginPeers {
     });
   }
 
-  /** A peer's state: up while its link to us is up (its claims are current). */
-  stateOf(id: string): LinkState {
-    const p = this.#peers.get(id);
-    if (!p) return 'down';
-    if (p.inbound) return 'up';
-    return p.out.state === 'connecting' ? 'connecting' : 'down';
+  /**
+   * A peer's state: up while its link to us is up (its claims are current), else down, whatever
+   * our own link to it is doing (`outbound` in routes(): it may be reconnecting to a hung peer).
+   */
+  stateOf(id: string): 'up' | 'down' {
+    return this.#peers.get(id)?.inbound ? 'up' : 'down';
   }
 
   /** Every origin of the list, this one first: its state and how many streams it holds (for /metrics and the console). */
-  summary(): { id: string; self: boolean; state: LinkState; streams: number }[] {
-    const mine = { id: this.#options.config.nodeId, self: true, state: 'up' as LinkState, streams: this.#local.size };
+  summary(): { id: string; self: boolean; state: 'up' | 'down'; streams: number }[] {
+    const mine = { id: this.#options.config.nodeId, self: true, state: 'up' as const, streams: this.#local.size };
     return [mine, ...[...this.#peers.values()].map((p) => ({ id: p.config.id, self: false, state: this.stateOf(p.config.id), streams: p.claims.size }))];
   }
 
