@@ -6,7 +6,7 @@
 import { TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, startEdge, stopAll, streamsOn } from '../helpers/cluster';
 import { ownerOn, peerRoutes, startOrigins } from '../helpers/origins';
-import { type NodeProcess, until } from '../helpers/nodes';
+import { type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
 
 let edges: NodeProcess[] = [];
 let a: NodeProcess;
@@ -82,4 +82,34 @@ test('SIGSTOP of the origin holding a stream: the other takes the name over (gen
     'every edge to hold B’s relay of the stream, and none A’s',
   );
   console.log(`every edge holds B's relay ${relayed} ms later`);
+});
+
+test('SIGKILL of the origin holding a stream: seen down at once, taken over; the restarted origin links back without a second copy', async () => {
+  const publisherB = track(await TestClient.connect(b.url));
+  track(await publisherB.publishRtp('killed', { audio: true }));
+  await until(async () => (await ownerOn(a, 'killed'))?.origin === 'ob', 2000, 'A to hear B’s claim');
+
+  const killedAt = Date.now();
+  await b.kill();
+  const seenDown = await until(async () => (await peerRoutes(a)).peers.find((p) => p.id === 'ob')?.state === 'down', 3000, 'A to see B down', 20);
+  console.log(`A saw B down ${seenDown} ms after SIGKILL`);
+  // Players asking A for the dead origin's stream: not found (nobody holds it now).
+  const asking = track(await TestClient.connect(a.url));
+  await expect(asking.playRtp('killed')).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+  // Republished on A: a takeover.
+  const publisherA = track(await TestClient.connect(a.url));
+  track(await publisherA.publishRtp('killed', { audio: true }));
+  expect(await ownerOn(a, 'killed')).toEqual({ origin: 'oa', gen: 2 });
+  console.log(`publish of the same name accepted on A ${Date.now() - killedAt} ms after SIGKILL of B`);
+
+  const restartedAt = Date.now();
+  b = await startNodeFromConf(b.confDir, b.port, 'ob');
+  const back = await until(
+    async () => (await Promise.all([a, b].map(peerRoutes))).every((r) => r.peers.every((p) => p.state === 'up')),
+    10000,
+    'the restarted origin linked again',
+  );
+  console.log(`the restarted origin is linked to the other again ${back} ms after its start returned (${Date.now() - restartedAt} ms after the restart began)`);
+  for (const origin of [a, b]) expect(await ownerOn(origin, 'killed')).toEqual({ origin: 'oa', gen: 2 });
+  expect((await streamsOn(b)).some((s) => s.name === 'killed')).toBe(false);
 });
