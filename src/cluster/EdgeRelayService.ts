@@ -147,6 +147,11 @@ export class EdgeRelayService {
     }));
   }
 
+  /** Drops every authenticated link of `originId` (a reload changed whether it is a peer origin): it redials. */
+  dropOrigin(originId: string, why: string): void {
+    for (const link of [...this.#links]) if (link.authenticated && link.originId === originId) this.#dropLink(link, why);
+  }
+
   /** A relay upgrade that passed the entrance's gate (RelayEntrance): refused and destroyed when closing or blocked. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, entry: RelayEntry): void {
     const refuse = (status: number, reason: string): void => {

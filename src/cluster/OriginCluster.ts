@@ -4,7 +4,6 @@
 // who holds which stream (OriginPeers), so it answers players of their streams too.
 import { randomUUID } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
-import { ConfigError } from '../config/errors';
 import type { EdgeNodeConfig, LoadBalancingConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
@@ -15,7 +14,7 @@ import { edgeChange } from './edgeChange';
 import { type ConnectEdge, EdgeLink, type LinkState, type OriginInfo } from './EdgeLink';
 import type { Claim } from './claims';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
-import { OriginPeers } from './OriginPeers';
+import { OriginPeers, type PeerChanges } from './OriginPeers';
 import { selectEdge, type SelectionState } from './selection';
 
 export interface OriginClusterOptions {
@@ -33,6 +32,16 @@ export interface OriginClusterOptions {
   streamEvent?: (stream: string, payload: unknown) => { seq: number };
   /** Ends a publication here whose name another origin's better claim took (OriginPeers). */
   endLost?: (stream: string, winner: Claim) => void;
+  /** Drops the links an origin opened to this one (EdgeRelayService.dropOrigin), when a reload changes its place in <origin>. */
+  dropInbound?: (originId: string, why: string) => void;
+}
+
+/** What a reload changed: edges (re-)linked, unlinked, kept and updated in place. */
+export interface EdgeChanges {
+  added: string[];
+  removed: string[];
+  kept: string[];
+  updated: string[];
 }
 
 /** How often a player's redirect asks again, while it waits for a peer origin's stream to reach an edge. */
@@ -67,6 +76,7 @@ export class OriginCluster {
       connect: options.connect,
       edgesHolding: (stream) => this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.complete).map((l) => l.edge.id),
       endLost: (stream, winner) => options.endLost?.(stream, winner),
+      dropInbound: options.dropInbound,
     });
     this.#onAdd = (stream) => {
       if (stream.source.kind !== 'local') return;
@@ -91,18 +101,13 @@ export class OriginCluster {
    * edges drop our streams; new edges are linked and get every live stream; kept edges, and the
    * players on them, carry on. A kept edge whose address, port or prefix changed is re-linked
    * (removed and added); one whose other settings changed (max_connections, cluster, wss) keeps
-   * its link and is listed in `updated` (src/cluster/edgeChange.ts).
+   * its link and is listed in `updated` (src/cluster/edgeChange.ts). The <origin> list is applied
+   * by OriginPeers.reload the same way (origins linked, unlinked, kept); `origins` is null when
+   * the cluster has one origin before and after.
    */
-  reload(next: LoadBalancingConfig): { added: string[]; removed: string[]; kept: string[]; updated: string[] } {
+  reload(next: LoadBalancingConfig): { edges: EdgeChanges; origins: PeerChanges | null } {
     if (this.#closed) throw new Error('OriginCluster is closed');
-    // Peers are linked once, at start: a changed <origin> list is refused whole (nothing applied),
-    // so an origin never runs with half of a new list (docs/operations.md, adding an origin).
-    if (JSON.stringify(next.origins) !== JSON.stringify(this.#loadBalancing.origins)) {
-      throw new ConfigError(
-        { file: next.file, line: null, key: 'loadbalancer/origin' },
-        'the <origin> list changed: restart this origin to apply it (a reload applies changes to <node> and mode only); nothing was changed',
-      );
-    }
+    const several = next.origins.length > 0 || this.#loadBalancing.origins.length > 0;
     const result = { added: [] as string[], removed: [] as string[], kept: [] as string[], updated: [] as string[] };
     const kept = new Map<string, EdgeLink>();
     for (const link of this.links) {
@@ -130,8 +135,9 @@ export class OriginCluster {
     });
     this.links.splice(0, this.links.length, ...links);
     this.#loadBalancing = next;
-    this.#options.logger.info({ ...result, mode: next.mode }, 'loadbalancing.xml reloaded');
-    return result;
+    const origins = several ? this.peers.reload(next.origins) : null;
+    this.#options.logger.info({ ...result, mode: next.mode, ...(origins ? { origins } : {}) }, 'loadbalancing.xml reloaded');
+    return { edges: result, origins };
   }
 
   #newLink(edge: EdgeNodeConfig): EdgeLink {

@@ -32,7 +32,16 @@ export interface OriginPeersOptions {
   edgesHolding: (stream: string) => string[];
   /** Ends a publication here that lost its name to a better claim: its publisher hears STREAM_NAME_TAKEN. */
   endLost: (stream: string, winner: Claim) => void;
+  /** Drops any link this origin accepted from `originId` (EdgeRelayService.dropOrigin), so it redials as what the list now says. */
+  dropInbound?: (originId: string, why: string) => void;
   now?: () => number;
+}
+
+/** What a reload did to the <origin> list: peers linked, unlinked, and kept as they were. */
+export interface PeerChanges {
+  added: string[];
+  removed: string[];
+  kept: string[];
 }
 
 /** What EdgeRelayService hands a peer's authenticated inbound link to (and tells of its end). */
@@ -43,7 +52,7 @@ export interface InboundPeer {
 }
 
 interface PeerState {
-  readonly config: EdgeNodeConfig;
+  config: EdgeNodeConfig;
   readonly out: OriginPeerLink;
   /** The peer's link to us while it is up (the handle EdgeRelayService holds), else null. */
   inbound: InboundPeer | null;
@@ -60,25 +69,17 @@ export class OriginPeers {
   readonly #local = new Map<string, { claim: Claim; stream: Stream }>();
   readonly #onAdd: (stream: Stream) => void;
   readonly #onRemove: (stream: Stream) => void;
+  /** The <origin> list now (this origin included), as loaded or last reloaded. */
+  #origins: readonly EdgeNodeConfig[];
+  #started = false;
   #closed = false;
 
   constructor(options: OriginPeersOptions) {
     this.#options = options;
     this.#logger = options.logger;
     const { config } = options;
-    for (const origin of options.origins) {
-      if (origin.id === config.nodeId) continue;
-      const out = new OriginPeerLink({
-        peer: origin,
-        config,
-        instanceId: options.instanceId,
-        logger: options.logger,
-        digest: () => ({ claims: this.#digest() }),
-        connect: options.connect,
-        relayTls: options.relayTls,
-      });
-      this.#peers.set(origin.id, { config: origin, out, inbound: null, inboundSince: null, claims: new Map() });
-    }
+    this.#origins = options.origins;
+    for (const origin of options.origins) if (origin.id !== config.nodeId) this.#addPeer(origin);
     this.#onAdd = (stream) => {
       if (stream.source.kind !== 'local') return;
       const decision = this.#decide(stream.name);
@@ -103,7 +104,13 @@ export class OriginPeers {
     return this.#peers.size > 0;
   }
 
+  /** The <origin> list now, this origin included (the `connect` answer's origins). */
+  get origins(): readonly EdgeNodeConfig[] {
+    return this.#origins;
+  }
+
   start(): void {
+    this.#started = true;
     for (const peer of this.#peers.values()) peer.out.start();
     if (this.#peers.size > 0) this.#logger.info({ peers: [...this.#peers.keys()] }, 'linking to the other origins');
   }
@@ -116,6 +123,38 @@ export class OriginPeers {
   admit(name: string): void {
     const decision = this.#decide(name);
     if (!decision.ok) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" is already published on origin "${decision.holder.originId}"`);
+  }
+
+  /**
+   * Applies an edited <origin> list (a reload): a removed origin's links close and its claims stop
+   * counting; a new one is dialed, and any link it already had to us is dropped so that it comes
+   * back as a peer link; one whose address changed is re-linked (removed and added). The others,
+   * and every stream, carry on. The list names this origin (the parser checks it).
+   */
+  reload(origins: readonly EdgeNodeConfig[]): PeerChanges {
+    const self = this.#options.config.nodeId;
+    const next = new Map(origins.filter((o) => o.id !== self).map((o) => [o.id, o]));
+    const changes: PeerChanges = { added: [], removed: [], kept: [] };
+    for (const [id, peer] of [...this.#peers]) {
+      const wanted = next.get(id);
+      if (wanted && JSON.stringify(wanted) === JSON.stringify(peer.config)) {
+        changes.kept.push(id);
+        continue;
+      }
+      this.#removePeer(peer, wanted ? 'its <origin> changed in loadbalancing.xml' : 'removed from <origin> in loadbalancing.xml');
+      changes.removed.push(id);
+    }
+    for (const [id, origin] of next) {
+      if (this.#peers.has(id)) continue;
+      // A link it already opened to us was served as a relay link (it was not listed): dropped, it redials as a peer.
+      this.#options.dropInbound?.(id, 'listed in <origin> now; it comes back as a peer link');
+      const peer = this.#addPeer(origin);
+      if (this.#started) peer.out.start();
+      changes.added.push(id);
+    }
+    this.#origins = origins;
+    if (changes.added.length + changes.removed.length > 0) this.#logger.info(changes, '<origin> list reloaded');
+    return changes;
   }
 
   /** True for another origin of this node's <origin> list (its hello opens a peer link, not a relay link). */
@@ -219,6 +258,25 @@ export class OriginPeers {
     this.#options.streams.off('add', this.#onAdd);
     this.#options.streams.off('remove', this.#onRemove);
     for (const peer of this.#peers.values()) peer.out.close();
+  }
+
+  #addPeer(origin: EdgeNodeConfig): PeerState {
+    const { config, instanceId, logger, connect, relayTls } = this.#options;
+    const out = new OriginPeerLink({ peer: origin, config, instanceId, logger, digest: () => ({ claims: this.#digest() }), connect, relayTls });
+    const peer: PeerState = { config: origin, out, inbound: null, inboundSince: null, claims: new Map() };
+    this.#peers.set(origin.id, peer);
+    return peer;
+  }
+
+  /** Unlinks a peer: its links close (both ways) and its claims no longer count here. */
+  #removePeer(peer: PeerState, why: string): void {
+    this.#peers.delete(peer.config.id);
+    peer.out.close();
+    if (peer.inbound) {
+      peer.inbound = null;
+      this.#options.dropInbound?.(peer.config.id, why);
+    }
+    this.#logger.info({ peer: peer.config.id, why, claims: peer.claims.size }, 'origin peer unlinked');
   }
 
   #now(): number {

@@ -19,7 +19,8 @@ import { registerRestApi } from '../http/restApi';
 import { registerStandardApi, standardUpgrades } from '../http/standardApi';
 import { createMetrics } from '../http/metrics';
 import { EdgeRelayService } from '../cluster/EdgeRelayService';
-import { OriginCluster } from '../cluster/OriginCluster';
+import { type EdgeChanges, OriginCluster } from '../cluster/OriginCluster';
+import type { PeerChanges } from '../cluster/OriginPeers';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
@@ -157,12 +158,14 @@ export class MediaNode {
             originInfo: () => this.#originInfo(),
             streamEvent: (stream, payload) => this.events.fromEdge(stream, payload),
             endLost: (stream, winner) => this.#endLost(stream, winner.originId),
+            dropInbound: (originId, why) => this.relays.dropOrigin(originId, why),
           })
         : null;
     const origin = this.origin;
     if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
-    if (origin?.peers.enabled) {
-      // Several origins: their links come in on the relay entrance, and their streams' names are taken.
+    if (origin) {
+      // Other origins (<origin>, now or after a reload): their links come in on the relay entrance
+      // as peer links, and their streams' names are taken. With no other origin both are no-ops.
       this.relays.setPeers(origin.peers);
       this.publish.setGuard((name) => origin.peers.admit(name));
     }
@@ -208,7 +211,7 @@ export class MediaNode {
   #originUrls(): { id: string; url: string; secureUrl?: string }[] {
     if (this.origin) {
       if (!this.origin.peers.enabled) return [];
-      return (this.config.loadBalancing?.origins ?? []).map((o) => {
+      return this.origin.peers.origins.map((o) => {
         const secureUrl = edgeBaseUrl(o, 'ws', true, null);
         return { id: o.id, url: `${edgeBaseUrl(o, 'ws', false, null)}/`, ...(secureUrl ? { secureUrl: `${secureUrl}/` } : {}) };
       });
@@ -348,19 +351,19 @@ export class MediaNode {
 
   /**
    * Re-reads the configuration directory and applies what can change live: the origin's edge
-   * list and mode (loadbalancing.xml). Keys that need a restart are reported, not applied. A
-   * broken file changes nothing (the ConfigError is thrown, naming file, line and key).
+   * list, its <origin> list and mode (loadbalancing.xml). Keys that need a restart are reported,
+   * not applied. A broken file changes nothing (the ConfigError is thrown, naming file, line and key).
+   * `origins` is there only for a cluster of several origins (before or after).
    */
-  reload(): { edges: { added: string[]; removed: string[]; kept: string[]; updated: string[] } | null; needsRestart: string[] } {
+  reload(): { edges: EdgeChanges | null; origins?: PeerChanges; needsRestart: string[] } {
     if (this.#closed) throw new Error('node is closed');
     const next = loadConfig(this.config.confDir);
     const needsRestart = (Object.keys(next) as (keyof NodeConfig)[]).filter(
       (key) => key !== 'loadBalancing' && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
-    let edges = null;
-    if (this.origin && next.loadBalancingEnabled && next.loadBalancing) edges = this.origin.reload(next.loadBalancing);
+    const applied = this.origin && next.loadBalancingEnabled && next.loadBalancing ? this.origin.reload(next.loadBalancing) : null;
     if (needsRestart.length > 0) this.logger.warn({ keys: needsRestart }, 'changed settings need a restart to apply');
-    return { edges, needsRestart };
+    return { edges: applied?.edges ?? null, ...(applied?.origins ? { origins: applied.origins } : {}), needsRestart };
   }
 
   /** Stops accepting, closes sessions, relays, streams and workers. Idempotent. */

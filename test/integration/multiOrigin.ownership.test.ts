@@ -11,8 +11,8 @@ import WebSocket from 'ws';
 import { Peer } from '../../src/rpc/Peer';
 import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, relayedEverywhere, startEdge, stopAll, streamsOn } from '../helpers/cluster';
-import { ownerOn, peerRoutes, startOrigins } from '../helpers/origins';
-import { type NodeProcess, until } from '../helpers/nodes';
+import { allLinked, clusterXml, originConf, originPlace, ownerOn, peerRoutes, startOrigins } from '../helpers/origins';
+import { type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
 
@@ -165,7 +165,7 @@ test('the same name on both origins at the same moment, 100 times: one wins ever
   await until(async () => (await peerRoutes(a)).owners.length === 0 && (await peerRoutes(b)).owners.length === 0, 3000, 'every claim released');
 });
 
-test('show_routes and /metrics say which origin holds what; a reload refuses a changed <origin> list and changes nothing', async () => {
+test('show_routes, /metrics and the console say which origin holds what', async () => {
   const publisher = track(await TestClient.connect(b.url));
   track(await publisher.publishRtp('metered'));
   await until(async () => (await ownerOn(a, 'metered'))?.origin === 'ob', 2000, 'A to hear B’s claim');
@@ -184,19 +184,50 @@ test('show_routes and /metrics say which origin holds what; a reload refuses a c
     { id: 'oa', self: true, state: 'up', streams: 0 },
     { id: 'ob', self: false, state: 'up', streams: 1 },
   ]);
+});
 
-  const file = path.join(a.confDir, 'loadbalancing.xml');
-  const original = fs.readFileSync(file, 'utf8');
-  const third = '  <origin id="oc"><ip>127.0.0.1</ip><ws>1</ws></origin>\n</loadbalancer>';
-  fs.writeFileSync(file, original.replace('</loadbalancer>', third));
-  try {
-    const refused = await fetch(`${a.http}/rest-api/cdn/reload`, { method: 'POST' });
-    expect(refused.status).toBe(422);
-    expect(await refused.json()).toMatchObject({ key: 'loadbalancer/origin', reason: expect.stringContaining('restart this origin') });
-  } finally {
-    fs.writeFileSync(file, original);
+test('a reload adds an origin to the running cluster and removes it again, streams and peers carrying on', async () => {
+  const publisher = track(await TestClient.connect(a.url));
+  track(await publisher.publishRtp('steady'));
+  const places = [a, b].map((o) => ({ name: o.name, port: o.port, relayPort: o.relayPort }));
+  const third = await originPlace('oc');
+  const withC = clusterXml(edges, [...places, third]);
+  const c = await startNodeFromConf(originConf(third, withC), third.port, 'oc');
+  cleanup.add(() => c.stop());
+  const reload = async (origin: NodeProcess, xml: string) => {
+    fs.writeFileSync(path.join(origin.confDir, 'loadbalancing.xml'), xml);
+    const res = await fetch(`${origin.http}/rest-api/cdn/reload`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { origins: unknown }).origins;
+  };
+  const addedAt = Date.now();
+  for (const origin of [a, b]) expect(await reload(origin, withC)).toEqual({ added: ['oc'], removed: [], kept: [origin === a ? 'ob' : 'oa'] });
+  await allLinked([a, b, c]);
+  console.log(`a third origin added by reload: every origin linked to it ${Date.now() - addedAt} ms after the first reload`);
+  // The new origin knows the existing streams, and its own are known everywhere.
+  expect(await ownerOn(c, 'steady')).toEqual({ origin: 'oa', gen: 1 });
+  const onC = track(await TestClient.connect(c.url));
+  await expect(onC.request('publish', { stream: 'steady', transport: 'plain' })).rejects.toMatchObject({ code: 'STREAM_NAME_TAKEN' });
+  track(await onC.publishRtp('from-c'));
+  for (const origin of [a, b]) await until(async () => (await ownerOn(origin, 'from-c'))?.origin === 'oc', 2000, `${origin.name} to hear C’s claim`);
+
+  // Removed again: its links close and its claims stop counting; the rest carries on.
+  const without = clusterXml(edges, places);
+  for (const origin of [a, b]) expect(await reload(origin, without)).toEqual({ added: [], removed: ['oc'], kept: [origin === a ? 'ob' : 'oa'] });
+  for (const origin of [a, b]) {
+    const r = await peerRoutes(origin);
+    expect(r.peers.map((p) => [p.id, p.state])).toEqual(
+      origin === a
+        ? [
+            ['oa', 'up'],
+            ['ob', 'up'],
+          ]
+        : [
+            ['ob', 'up'],
+            ['oa', 'up'],
+          ],
+    );
+    expect(r.owners.find((o) => o.stream === 'from-c')).toBeUndefined();
+    expect(await ownerOn(origin, 'steady')).toEqual({ origin: 'oa', gen: 1 });
   }
-  // Nothing changed: the peer link and the claim are as they were, and an unchanged list reloads.
-  expect((await peerRoutes(a)).peers.map((p) => p.state)).toEqual(['up', 'up']);
-  expect((await fetch(`${a.http}/rest-api/cdn/reload`, { method: 'POST' })).status).toBe(200);
 });
