@@ -15,60 +15,24 @@
 // chosen for players, and reconnecting re-admits it with every live stream. Leaks: when the link
 // comes up and every `cdn.relay_digest_ms`, the edge is sent the list of pipes and relays this link
 // has (`relayDigest`), and drops any pipe or relayed stream of the link that is not on it.
-import type { IncomingMessage } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
-import WebSocket from 'ws';
-import { z } from 'zod';
-import { equalJitter } from '../client/jitter';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import { Peer, type PeerSocket } from '../rpc/Peer';
+import { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
-import { hostForUrl } from './nodeUrls';
 import { loadNotification, parseOriginRequest } from './relayProtocol';
-import { LinkHeartbeat } from './LinkHeartbeat';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import { RelaySession } from './RelaySession';
-import { channelBinding } from './relayTls';
-import { newNonce, RELAY_PROTOCOL_VERSION, relayProof, relayProofMatches } from './secret';
+import { type ConnectEdge, connectWebSocket, type EdgeSocket, reconnectDelay, relayHandshake, relayUrl, watchUpLink } from './relayDialer';
 import type { StreamRelay } from './StreamRelay';
 
 export type LinkState = 'connecting' | 'up' | 'down';
 
-/** The edge's answer to `challenge` (protocol 2): its nonce and its proof over the TLS session. */
-const edgeChallenge = z.object({
-  version: z.number().int(),
-  nonce: z.string().min(16).max(128),
-  nodeId: z.string().min(1).max(128),
-  // Empty from an edge without cdn_secret: it then fails the proof check, which says so.
-  proof: z.string().max(128),
-});
-
-/** A client socket to an edge: what a Peer needs, plus the events of the opening handshake. */
-export interface EdgeSocket extends PeerSocket {
-  once(event: 'open', listener: () => void): unknown;
-  once(event: 'error', listener: (err: Error) => void): unknown;
-  /** Keying material exported from the TLS session under the socket (relayTls.ts); null or absent: not TLS. */
-  channelBinding?: () => Buffer | null;
-}
-
-/** Opens the relay socket to an edge's URL. */
-export type ConnectEdge = (url: string) => EdgeSocket;
-
-/** A `ws` WebSocket (5 s opening handshake, 1 MiB frames) with the TLS options of relay links. */
-function connectWebSocket(tls: ConnectionOptions | undefined): ConnectEdge {
-  return (url) => {
-    const ws = new WebSocket(url, { handshakeTimeout: 5000, maxPayload: 1024 * 1024, ...(url.startsWith('wss:') ? tls : {}) });
-    let binding: Buffer | null = null;
-    // The 101 answer arrives on the TLS socket: its exported keying material is what the proofs bind.
-    ws.once('upgrade', (res: IncomingMessage) => (binding = channelBinding(res.socket)));
-    return Object.assign(ws, { channelBinding: () => binding });
-  };
-}
+export type { ConnectEdge, EdgeSocket } from './relayDialer';
 
 export interface EdgeLinkOptions {
   edge: EdgeNodeConfig;
@@ -109,8 +73,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   #peer: Peer | null = null;
   /** The socket under #peer, terminated when the heartbeat finds the edge hung. */
   #socket: EdgeSocket | null = null;
-  #heartbeat: LinkHeartbeat | null = null;
-  #digestTimer: NodeJS.Timeout | null = null;
+  /** The heartbeat and the periodic digest, while the link is up. */
+  #upWatch: { stop(): void } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #closed = false;
@@ -181,8 +145,7 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   /** TLS: the edge's relay port, which is the relay's alone (no path prefix); plain: its ws port, as a client would. */
   get url(): string {
-    if (this.#options.config.cdnRelayTls) return `wss://${hostForUrl(this.edge.ip)}:${this.edge.relay}/cdn/relay`;
-    return `ws://${hostForUrl(this.edge.ip)}:${this.edge.ws}${this.edge.pathPrefix}/cdn/relay`;
+    return relayUrl(this.#options.config, this.edge);
   }
 
   get lastError(): string {
@@ -293,22 +256,9 @@ export class EdgeLink extends TypedEmitter<Events> {
   async #hello(peer: Peer, binding: Buffer | null): Promise<void> {
     try {
       const { config, instanceId } = this.#options;
-      if (config.cdnRelayTls && !binding) throw new Error('the relay link has no TLS session to bind the proofs to');
-      const originNonce = newNonce();
-      const challenge = edgeChallenge.safeParse(await peer.request('challenge', { version: RELAY_PROTOCOL_VERSION, nonce: originNonce }));
-      if (!challenge.success || challenge.data.version !== RELAY_PROTOCOL_VERSION) {
-        throw new Error(`the edge answered the challenge of relay protocol ${RELAY_PROTOCOL_VERSION} with something else (an older version?)`);
-      }
-      const transcript = { binding, originNonce, edgeNonce: challenge.data.nonce };
-      if (!relayProofMatches(config.cdnSecret, 'edge', transcript, [challenge.data.nodeId], challenge.data.proof)) {
-        // Nothing more is sent: whoever answered may be a man in the middle (its own TLS session
-        // with us, another with the edge) or a node with another cdn_secret.
-        throw new Error('the edge did not prove cdn_secret over this TLS session (another cdn_secret, or a man in the middle); nothing sent');
-      }
-      const answer = await peer.request<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>('hello', {
-        originId: config.nodeId,
+      const answer = await relayHandshake<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>(peer, binding, {
+        config,
         instanceId,
-        proof: relayProof(config.cdnSecret, 'origin', transcript, [config.nodeId, instanceId]),
       });
       if (peer !== this.#peer || this.#closed) return;
       this.players = answer.load.players;
@@ -335,30 +285,21 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   /** Starts the heartbeat and the periodic digest of a link that just came up. */
   #watch(peer: Peer): void {
-    const { cdnHeartbeatMs, cdnHeartbeatTimeoutMs, cdnRelayDigestMs } = this.#options.config;
-    const socket = this.#socket;
-    this.#heartbeat = new LinkHeartbeat({
-      intervalMs: cdnHeartbeatMs,
-      timeoutMs: cdnHeartbeatTimeoutMs,
-      ping: () => peer.request('ping', {}),
+    this.#upWatch = watchUpLink({
+      config: this.#options.config,
+      peer,
+      socket: this.#socket,
       logger: this.#logger,
-      onHung: (silentMs) => {
-        if (peer !== this.#peer) return;
-        this.#lastError = `no answer to heartbeat pings for ${silentMs} ms`;
-        this.#logger.warn({ silentMs }, 'edge is not answering heartbeat pings; dropping its link');
-        // terminate, not close: a hung edge would not answer a close handshake either.
-        socket?.terminate();
-      },
+      what: 'edge',
+      isCurrent: () => peer === this.#peer,
+      onHung: (why) => (this.#lastError = why),
+      digest: () => this.#sendDigest(),
     });
-    this.#digestTimer = setInterval(() => this.#sendDigest(), cdnRelayDigestMs);
-    this.#digestTimer.unref();
   }
 
   #stopWatching(): void {
-    this.#heartbeat?.stop();
-    this.#heartbeat = null;
-    if (this.#digestTimer) clearInterval(this.#digestTimer);
-    this.#digestTimer = null;
+    this.#upWatch?.stop();
+    this.#upWatch = null;
   }
 
   /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */
@@ -378,10 +319,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
     this.#setState('down');
     if (this.#closed) return;
-    // Back-off: reconnect_ms, doubled per failed attempt, at most 10x; with equal jitter, so the
-    // links of several origins (or a restarted edge's) do not retry in lock-step.
-    const base = this.#options.config.cdnReconnectMs;
-    const delay = equalJitter(Math.min(base * 2 ** this.#attempt, base * 10));
+    const delay = reconnectDelay(this.#options.config.cdnReconnectMs, this.#attempt);
     this.#attempt++;
     this.#timer = setTimeout(() => this.#connect(), delay);
     this.#timer.unref();
