@@ -19,6 +19,7 @@ let origins: NodeProcess[] = [];
 let browser: Browser;
 let publisher: Page;
 const players: Page[] = [];
+let whep: Page;
 const logs: string[] = [];
 
 interface PageEvent {
@@ -101,6 +102,80 @@ function startStream(page: Page, role: 'publish' | 'play', urls: string[]): Prom
   );
 }
 
+/**
+ * A WHEP player as docs/whip-whep.md tells a client to be: POST to an origin (307 to an edge), and
+ * when the connection ends (the edge ends the session when the stream changes hands: its DTLS
+ * closes, or the connection fails), POST again, to each origin in turn. Logs with the page's clock.
+ */
+function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
+  return page.evaluate(
+    ([origins, name]) =>
+      new Promise<void>((resolve, reject) => {
+        const w = window as unknown as W & { whepFrames: { t: number; pc: number; decoded: number }[] };
+        w.whepFrames = [];
+        const log = (what: string) => w.events.push({ t: Date.now(), what, nodeId: null });
+        let pcs = 0;
+        const connect = async (attempt: number): Promise<void> => {
+          const id = ++pcs;
+          const pc = new RTCPeerConnection();
+          pc.addTransceiver('audio', { direction: 'recvonly' });
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          let done = false;
+          const again = (why: string) => {
+            if (done) return;
+            done = true;
+            log(`whep ${id} ended: ${why}`);
+            pc.close();
+            void connect(0);
+          };
+          pc.addEventListener('connectionstatechange', () => {
+            log(`whep ${id} ${pc.connectionState}`);
+            if (['failed', 'closed'].includes(pc.connectionState)) again(`connection ${pc.connectionState}`);
+          });
+          await pc.setLocalDescription(await pc.createOffer());
+          const url = `${origins[attempt % origins.length]}/whep/${encodeURIComponent(name)}`;
+          try {
+            const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
+            if (res.status !== 201) throw new Error(`WHEP ${res.status}`);
+            await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+            log(`whep ${id} answered by ${res.url}`);
+            const dtls = pc.getReceivers()[0]?.transport;
+            dtls?.addEventListener('statechange', () => {
+              log(`whep ${id} dtls ${dtls.state}`);
+              if (['closed', 'failed'].includes(dtls.state)) again(`dtls ${dtls.state}`);
+            });
+            setInterval(() => {
+              if (done) return;
+              void pc.getStats().then((r) =>
+                r.forEach((x: { type: string; kind?: string; framesDecoded?: number }) => {
+                  if (x.type === 'inbound-rtp' && x.kind === 'video') w.whepFrames.push({ t: Date.now(), pc: id, decoded: x.framesDecoded ?? 0 });
+                }),
+              );
+            }, 50);
+            resolve();
+          } catch (err) {
+            log(`whep ${id} POST to ${url} failed: ${(err as Error).message}`);
+            done = true;
+            pc.close();
+            if (attempt > 20) return reject(err as Error);
+            setTimeout(() => void connect(attempt + 1), 250);
+          }
+        };
+        void connect(0);
+      }),
+    [httpOrigins, STREAM] as const,
+  );
+}
+
+/** When the WHEP page first decoded a frame on a connection made after `since`, or null. */
+function whepFramesAfter(page: Page, since: number): Promise<number | null> {
+  return page.evaluate((since) => {
+    const w = window as unknown as { whepFrames: { t: number; pc: number; decoded: number }[] };
+    const before = new Set(w.whepFrames.filter((f) => f.t < since).map((f) => f.pc));
+    return w.whepFrames.find((f) => f.t >= since && !before.has(f.pc) && f.decoded > 0)?.t ?? null;
+  }, since);
+}
+
 const pageEvents = (page: Page): Promise<PageEvent[]> => page.evaluate(() => (window as unknown as W).events);
 const loadMark = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as W).loadMark);
 
@@ -145,7 +220,7 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
   const on = (await publisher.evaluate(() => (window as unknown as W).stream.nodeId()))!;
   const dead = origins.find((o) => o.name === on)!;
   const survivor = origins.find((o) => o !== dead)!;
-  const marks = await Promise.all([publisher, ...players].map(loadMark));
+  const marks = await Promise.all([publisher, ...players, whep].map(loadMark));
   const before = (await pageEvents(publisher)).length;
   const killedAt = await publisher.evaluate(() => Date.now());
   await how(dead);
@@ -164,6 +239,11 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
     await until(async () => (await firstNewFrameAt(player, killedAt)) !== null, 6000, 'a player decoding new frames');
     decodedMs.push((await firstNewFrameAt(player, killedAt))! - killedAt);
   }
+  // The WHEP player's edge ended its session; it POSTed again (to the survivor, the dead origin refusing).
+  await until(async () => (await whepFramesAfter(whep, killedAt)) !== null, 10000, 'the WHEP player decoding again after a new POST');
+  const whepMs = (await whepFramesAfter(whep, killedAt))! - killedAt;
+  const whepEvents = (await pageEvents(whep)).filter((e) => e.t >= killedAt).map((e) => `${e.what}@${e.t - killedAt}`);
+  console.log(`${label}: WHEP player decoding again after ${whepMs} ms (${whepEvents.join(', ')})`);
   const playerEvents = await Promise.all(
     players.map(async (p) => (await pageEvents(p)).filter((e) => e.t >= killedAt).map((e) => `${e.what}@${e.t - killedAt}`)),
   );
@@ -184,7 +264,7 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
   for (const ms of decodedMs) expect(ms).toBeLessThan(3000);
   // What a viewer sees: the picture moves on, in the same page (nothing reloaded).
   for (const player of players) await framesAdvance(player, '#display', 15, 5000);
-  expect(await Promise.all([publisher, ...players].map(loadMark))).toEqual(marks);
+  expect(await Promise.all([publisher, ...players, whep].map(loadMark))).toEqual(marks);
   // Each edge now holds the stream once, from the survivor.
   await until(
     async () => (await edgeHoldsFrom(edges[0], survivor.name)) && (await edgeHoldsFrom(edges[1], survivor.name)),
@@ -209,6 +289,12 @@ test('SIGKILL of the origin the publisher is on: it publishes on the other withi
   const playingOn = await Promise.all(players.map((p) => p.evaluate(() => (window as unknown as W).stream.nodeId())));
   expect(playingOn.sort()).toEqual(['edge1', 'edge2']);
   for (const player of players) await framesAdvance(player, '#display', 15);
+  whep = await sdkPage('whep');
+  await startWhep(
+    whep,
+    origins.map((o) => o.http),
+  );
+  await until(async () => (await whepFramesAfter(whep, 0)) !== null, 10000, 'the WHEP player decoding');
 
   const { dead } = await loseOrigin((o) => o.kill(), 'SIGKILL');
   // Brought back for the next test, from its own configuration (a new instance: a restart).
