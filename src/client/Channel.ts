@@ -3,7 +3,7 @@
 // session and every edge a player is redirected to each have their own.
 import { Emitter } from './Emitter';
 import { SdkError } from './constants';
-import { heartbeatStep } from './heartbeat';
+import { heartbeatStep, heartbeatTimeout, smoothRtt } from './heartbeat';
 
 export interface Notification {
   method: string;
@@ -29,7 +29,10 @@ export interface ChannelOptions {
   requestTimeoutMs?: number;
   /** How often the channel sends `ping` (heartbeat.ts); 0 sends none. Default 250 ms. */
   heartbeatMs?: number;
-  /** A ping unanswered this long, nothing heard since, closes the channel as lost (CONNECTION_LOST). Default 1250 ms. */
+  /**
+   * A ping unanswered this long, nothing heard since, closes the channel as lost (CONNECTION_LOST);
+   * four round trips of the pings when that is longer. Default 1000 ms.
+   */
   heartbeatTimeoutMs?: number;
 }
 
@@ -44,6 +47,8 @@ export class Channel extends Emitter<ChannelEvents> {
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #lastHeardAt = Date.now();
   #pingSentAt: number | null = null;
+  /** Smoothed round trip of the answered pings, ms (null before the first). */
+  #srtt: number | null = null;
 
   /** Opens a WebSocket to `url`; rejects with CONNECTION_FAILED if it does not open in time. */
   static open(url: string, options: ChannelOptions = {}): Promise<Channel> {
@@ -79,7 +84,7 @@ export class Channel extends Emitter<ChannelEvents> {
     ws.onmessage = (ev) => this.#onMessage(ev.data);
     ws.onclose = (ev) => this.#onClose(ev.code, ev.reason);
     const heartbeatMs = options.heartbeatMs ?? 250;
-    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 1250), heartbeatMs);
+    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 1000), heartbeatMs);
   }
 
   get closed(): boolean {
@@ -108,7 +113,8 @@ export class Channel extends Emitter<ChannelEvents> {
     this.#onClose(1000, 'client closed');
   }
 
-  #beat(timeoutMs: number): void {
+  #beat(configuredMs: number): void {
+    const timeoutMs = heartbeatTimeout(configuredMs, this.#srtt);
     const step = heartbeatStep({ lastHeardAt: this.#lastHeardAt, pingSentAt: this.#pingSentAt }, Date.now(), timeoutMs);
     if (step === 'wait') return;
     if (step === 'dead') {
@@ -117,9 +123,13 @@ export class Channel extends Emitter<ChannelEvents> {
       this.#onClose(4000, `no answer from ${this.url} in ${timeoutMs} ms`);
       return;
     }
-    this.#pingSentAt = Date.now();
+    const sentAt = Date.now();
+    this.#pingSentAt = sentAt;
+    const answered = () => (this.#srtt = smoothRtt(this.#srtt, Date.now() - sentAt));
     // Any answer counts, even UNKNOWN_COMMAND from a node that predates `ping`.
-    this.request('ping').catch(() => undefined);
+    this.request('ping').then(answered, (err: SdkError) => {
+      if (err.code !== 'CONNECTION_LOST' && err.code !== 'TIMEOUT') answered();
+    });
   }
 
   #onMessage(raw: unknown): void {

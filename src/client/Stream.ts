@@ -220,7 +220,8 @@ export class Stream extends Emitter<StreamEvents> {
           publication.releaseMedia();
           return this.#fail(error);
         }
-        const again = { at: lost?.at ?? Date.now(), media: publication.mediaStream };
+        // A loss after this attempt published is a new loss: its STREAM_NAME_TAKEN grace starts now.
+        const again = { at: published || !lost ? Date.now() : lost.at, media: publication.mediaStream };
         this.#republish(run, again, error, next === 'name-taken' ? NAME_TAKEN_RETRY_MS : 0);
       });
     publication.start().catch((err) => publication.fail(SdkError.from(err)));

@@ -14,6 +14,20 @@ export interface HeartbeatState {
   pingSentAt: number | null;
 }
 
+/**
+ * How long a ping may go unanswered: the configured time, or four round trips when the link is
+ * slower than that allows (a mobile link whose pings take 400 ms must not be declared dead at 1 s
+ * by one late answer). `srttMs`: the smoothed round trip of the pings answered so far (null: none yet).
+ */
+export function heartbeatTimeout(configuredMs: number, srttMs: number | null): number {
+  return srttMs === null ? configuredMs : Math.max(configuredMs, Math.ceil(4 * srttMs));
+}
+
+/** The smoothed round trip after one more answered ping (RFC 6298's 1/8 gain). */
+export function smoothRtt(srttMs: number | null, sampleMs: number): number {
+  return srttMs === null ? sampleMs : srttMs + (sampleMs - srttMs) / 8;
+}
+
 /** 'dead': close the channel as lost; 'ping': send one now; 'wait': one is out, not yet late. */
 export function heartbeatStep(state: HeartbeatState, now: number, timeoutMs: number): 'dead' | 'ping' | 'wait' {
   const { lastHeardAt, pingSentAt } = state;

@@ -36,6 +36,8 @@ export class Stream extends TypedEmitter<Events> {
   #router: ms.Router;
   #source: StreamSource;
   readonly createdAt = Date.now();
+  /** When its current producers began arriving: its creation, or the last takeover. */
+  #tracksSince = this.createdAt;
   /** This publication of the name (WCS's `mediaSessionId` in the REST API); a new one each publish. */
   readonly id = randomUUID();
   readonly #producers = new Map<string, ms.Producer>();
@@ -59,6 +61,11 @@ export class Stream extends TypedEmitter<Events> {
     return this.#source;
   }
 
+  /** When its current tracks began arriving (creation, or the last takeOver), epoch ms. */
+  get tracksSince(): number {
+    return this.#tracksSince;
+  }
+
   /**
    * A relayed stream passes to another origin's relay (`source`), whose producers will arrive on
    * `router`: the current producers close now (each player's consumer with them), the event log
@@ -72,6 +79,7 @@ export class Stream extends TypedEmitter<Events> {
     for (const producer of [...this.#producers.values()]) producer.close();
     this.#source = source;
     this.#router = router;
+    this.#tracksSince = Date.now();
     this.#events = this.#events.rebased();
     this.emit('takeover');
   }

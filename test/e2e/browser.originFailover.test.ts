@@ -10,6 +10,7 @@
 // the kill (a new consumer's SSRC; the old origin's tracks cannot decode anything new).
 import type { Browser, Page } from 'playwright-core';
 import { routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/cluster';
+import { TestClient } from '../helpers/client';
 import { type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
 import { framesAdvance, launchChromium, openPage } from './browser';
 
@@ -78,11 +79,14 @@ function startStream(page: Page, role: 'publish' | 'play', urls: string[]): Prom
           if (w.stream) return;
           const stream = session.createStream({ name, display: document.getElementById('display') });
           w.stream = stream;
-          for (const status of Object.values(STREAM_STATUS)) stream.on(status, (s) => log(status, s.nodeId()));
+          for (const status of Object.values(STREAM_STATUS)) if (status !== STREAM_STATUS.FAILED) stream.on(status, (s) => log(status, s.nodeId()));
           stream.on(STREAM_EVENT.NODE_CHANGED, (s) => log('NODE_CHANGED', s.nodeId()));
-          stream.on(STREAM_EVENT.RETRYING, (s) => log('RETRYING', s.nodeId()));
+          stream.on(STREAM_EVENT.RETRYING, (s, info) => log(`RETRYING ${(info as { reason: { code: string } }).reason.code}`, s.nodeId()));
           stream.on(role === 'publish' ? STREAM_STATUS.PUBLISHING : STREAM_STATUS.PLAYING, () => resolve());
-          stream.on(STREAM_STATUS.FAILED, () => reject(new Error(`${role} failed`)));
+          stream.on(STREAM_STATUS.FAILED, (s) => {
+            log(`FAILED ${JSON.stringify((s as unknown as { getErrorInfo(): unknown }).getErrorInfo())}`, s.nodeId());
+            reject(new Error(`${role} failed`));
+          });
           if (role === 'publish') stream.publish();
           else stream.play();
         });
@@ -105,7 +109,9 @@ function startStream(page: Page, role: 'publish' | 'play', urls: string[]): Prom
 /**
  * A WHEP player as docs/whip-whep.md tells a client to be: POST to an origin (307 to an edge), and
  * when the connection ends (the edge ends the session when the stream changes hands: its DTLS
- * closes, or the connection fails), POST again, to each origin in turn. Logs with the page's clock.
+ * closes, or the connection fails), POST again: to the same origin after a moment when it answered
+ * (404 while the stream is moving), to the next one when it did not (dead, or hung: 2 s), starting
+ * with the origin after the one it used last. Logs with the page's clock.
  */
 function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
   return page.evaluate(
@@ -115,6 +121,7 @@ function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
         w.whepFrames = [];
         const log = (what: string) => w.events.push({ t: Date.now(), what, nodeId: null });
         let pcs = 0;
+        let at = 0;
         const connect = async (attempt: number): Promise<void> => {
           const id = ++pcs;
           const pc = new RTCPeerConnection();
@@ -126,6 +133,8 @@ function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
             done = true;
             log(`whep ${id} ended: ${why}`);
             pc.close();
+            // Round robin: the next origin first (the one that answered last may be the one that died).
+            at++;
             void connect(0);
           };
           pc.addEventListener('connectionstatechange', () => {
@@ -133,9 +142,17 @@ function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
             if (['failed', 'closed'].includes(pc.connectionState)) again(`connection ${pc.connectionState}`);
           });
           await pc.setLocalDescription(await pc.createOffer());
-          const url = `${origins[attempt % origins.length]}/whep/${encodeURIComponent(name)}`;
+          const url = `${origins[at % origins.length]}/whep/${encodeURIComponent(name)}`;
+          let answered = false;
           try {
-            const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
+            const res = await fetch(url, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/sdp' },
+              body: pc.localDescription!.sdp,
+              // A hung origin accepts the connection and never answers: try the next one.
+              signal: AbortSignal.timeout(2000),
+            });
+            answered = true;
             if (res.status !== 201) throw new Error(`WHEP ${res.status}`);
             await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
             log(`whep ${id} answered by ${res.url}`);
@@ -158,7 +175,8 @@ function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
             done = true;
             pc.close();
             if (attempt > 20) return reject(err as Error);
-            setTimeout(() => void connect(attempt + 1), 250);
+            if (!answered) at++;
+            setTimeout(() => void connect(attempt + 1), answered ? 300 : 0);
           }
         };
         void connect(0);
@@ -240,7 +258,12 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
     decodedMs.push((await firstNewFrameAt(player, killedAt))! - killedAt);
   }
   // The WHEP player's edge ended its session; it POSTed again (to the survivor, the dead origin refusing).
-  await until(async () => (await whepFramesAfter(whep, killedAt)) !== null, 10000, 'the WHEP player decoding again after a new POST');
+  await until(async () => (await whepFramesAfter(whep, killedAt)) !== null, 10000, 'the WHEP player decoding again after a new POST').catch(
+    async (err: Error) => {
+      const events = (await pageEvents(whep)).filter((e) => e.t >= killedAt - 2000).map((e) => `${e.what}@${e.t - killedAt}`);
+      throw new Error(`${err.message}: ${events.join(', ')}`);
+    },
+  );
   const whepMs = (await whepFramesAfter(whep, killedAt))! - killedAt;
   const whepEvents = (await pageEvents(whep)).filter((e) => e.t >= killedAt).map((e) => `${e.what}@${e.t - killedAt}`);
   console.log(`${label}: WHEP player decoding again after ${whepMs} ms (${whepEvents.join(', ')})`);
@@ -259,6 +282,24 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
         .filter((l) => /taken over|lost a stream|NAME_TAKEN|relayed stream|origin link|grace/.test(l));
       console.log(`${edge.name}:\n${lines.slice(-15).join('\n')}`);
     }
+  }
+  if (decodedMs.some((ms) => ms >= 3000) || publishingMs >= 2000) {
+    for (const player of players) {
+      const frames = await player.evaluate(
+        (since) => (window as unknown as W).frames.filter((f) => f.t >= since - 200).map((f) => `${f.t - since}:${f.ssrc}:${f.decoded}`),
+        killedAt,
+      );
+      console.log(`frames of a player since the loss: ${frames.join(' ')}`);
+    }
+    for (const node of [...edges, survivor])
+      console.log(
+        `${node.name}:\n${node
+          .output()
+          .split('\n')
+          .filter((l) => Number(/"time":(\d+)/.exec(l)?.[1]) >= killedAt - 100)
+          .slice(0, 40)
+          .join('\n')}`,
+      );
   }
   expect(publishingMs).toBeLessThan(2000);
   for (const ms of decodedMs) expect(ms).toBeLessThan(3000);
@@ -296,11 +337,15 @@ test('SIGKILL of the origin the publisher is on: it publishes on the other withi
   );
   await until(async () => (await whepFramesAfter(whep, 0)) !== null, 10000, 'the WHEP player decoding');
 
-  const { dead } = await loseOrigin((o) => o.kill(), 'SIGKILL');
-  // Brought back for the next test, from its own configuration (a new instance: a restart).
-  const revived = await startNodeFromConf(dead.confDir, dead.port, dead.name);
-  origins[origins.indexOf(dead)] = revived;
-  await until(async () => (await routes(revived)).edges.every((e) => e.state === 'up'), 10000, `${revived.name}'s edge links up`);
+  const killed = origins[0];
+  try {
+    await loseOrigin((o) => o.kill(), 'SIGKILL');
+  } finally {
+    // Brought back for the next tests, from its own configuration (a new instance: a restart).
+    const revived = await startNodeFromConf(killed.confDir, killed.port, killed.name);
+    origins[0] = revived;
+    await until(async () => (await routes(revived)).edges.every((e) => e.state === 'up'), 10000, `${revived.name}'s edge links up`);
+  }
 }, 90000);
 
 test('SIGSTOP of the origin the publisher is on is noticed and handled the same way; SIGCONT brings it back without a second copy', async () => {
@@ -311,5 +356,46 @@ test('SIGSTOP of the origin the publisher is on is noticed and handled the same 
   await until(async () => (await routes(dead)).edges.every((e) => e.state === 'up'), 10000, `${dead.name}'s edge links up again`);
   await until(async () => !(await streamsOn(dead)).some((s) => s.name === STREAM), 10000, `${dead.name} to drop the stream its publisher left`);
   for (const edge of edges) expect(await edgeHoldsFrom(edge, survivor.name)).toBe(true);
+  for (const player of players) await framesAdvance(player, '#display', 15, 5000);
+}, 60000);
+
+test('a republish refused with STREAM_NAME_TAKEN (the name still held on the new origin) is retried until the name is free', async () => {
+  const on = (await publisher.evaluate(() => (window as unknown as W).stream.nodeId()))!;
+  const dead = origins.find((o) => o.name === on)!;
+  const survivor = origins.find((o) => o !== dead)!;
+  // Another session holds the name on the survivor, as a dead origin's claim would for a moment.
+  const blocker = await TestClient.connect(survivor.url);
+  await blocker.request('publish', { stream: STREAM });
+  const before = (await pageEvents(publisher)).length;
+  const killedAt = await publisher.evaluate(() => Date.now());
+  await dead.kill();
+  await until(
+    async () => (await pageEvents(publisher)).slice(before).some((e) => e.what === 'RETRYING STREAM_NAME_TAKEN'),
+    5000,
+    'the publisher to be refused the name and retry',
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify((await pageEvents(publisher)).slice(before))}`);
+  });
+  const freedAt = await publisher.evaluate(() => Date.now());
+  await blocker.close();
+  await until(
+    async () => (await pageEvents(publisher)).slice(before).some((e) => e.what === 'PUBLISHING' && e.nodeId === survivor.name),
+    5000,
+    `the publisher PUBLISHING on ${survivor.name} once the name is free`,
+  );
+  const events = (await pageEvents(publisher)).slice(before);
+  const publishingMs = events.find((e) => e.what === 'PUBLISHING')!.t - killedAt;
+  expect(events.filter((e) => e.what.startsWith('FAILED'))).toEqual([]);
+  // The players come back too (here through their own failover: the edges may have dropped the
+  // stream with the other session's relay of it).
+  const decodedMs: number[] = [];
+  for (const player of players) {
+    await until(async () => (await firstNewFrameAt(player, freedAt)) !== null, 10000, 'a player decoding again');
+    decodedMs.push((await firstNewFrameAt(player, freedAt))! - killedAt);
+  }
+  console.log(
+    `SIGKILL of ${dead.name} with the name held on ${survivor.name} for ${freedAt - killedAt} ms: publisher PUBLISHING there after ${publishingMs} ms ` +
+      `(${events.map((e) => `${e.what}@${e.t - killedAt}`).join(', ')}); players decoding again after ${decodedMs.join(' ms, ')} ms`,
+  );
   for (const player of players) await framesAdvance(player, '#display', 15, 5000);
 }, 60000);

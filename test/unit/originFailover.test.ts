@@ -1,11 +1,12 @@
 // The pure decisions of origin failover (issue 21): the SDK's heartbeat, its list of origins, what a
 // publisher does when its publication fails, which relay an edge keeps when two origins relay one
 // name, and the event log a taken-over stream starts again from.
-import { heartbeatStep } from '../../src/client/heartbeat';
+import { heartbeatStep, heartbeatTimeout, smoothRtt } from '../../src/client/heartbeat';
 import { configuredUrls, originCandidates, parseOrigins } from '../../src/client/origins';
 import { NAME_TAKEN_GRACE_MS, republishAfter } from '../../src/client/republish';
 import { relayTakeover } from '../../src/cluster/relayTakeover';
 import { StreamEventLog } from '../../src/streams/streamEvents';
+import { TRACK_WAIT_MS, trackWaitMs } from '../../src/streams/trackWait';
 
 describe('heartbeat', () => {
   test('a ping goes out first, and again each time the previous one was answered', () => {
@@ -25,6 +26,20 @@ describe('heartbeat', () => {
   test("a throttled tab's late tick is not the node's silence: only the ping's own wait counts", () => {
     // The tick came a minute late (a hidden tab), but the ping it judges was answered.
     expect(heartbeatStep({ lastHeardAt: 1005, pingSentAt: 1000 }, 61_000, 1250)).toBe('ping');
+  });
+});
+
+describe('heartbeat timeout', () => {
+  test('the configured time, or four smoothed round trips of the pings when the link is slower', () => {
+    expect(heartbeatTimeout(1000, null)).toBe(1000);
+    expect(heartbeatTimeout(1000, 5)).toBe(1000);
+    expect(heartbeatTimeout(1000, 400)).toBe(1600);
+  });
+
+  test('the round trip is smoothed: one slow answer moves it by an eighth', () => {
+    expect(smoothRtt(null, 80)).toBe(80);
+    expect(smoothRtt(80, 880)).toBe(180);
+    expect(smoothRtt(180, 180)).toBe(180);
   });
 });
 
@@ -134,4 +149,15 @@ test("a taken-over stream's event log keeps the mute state and numbers from the 
   expect(rebased.accept({ seq: 1, type: 'data', payload: { y: 2 } })).not.toBeNull();
   // Its state (unmuted) brings the players there with one event.
   expect(rebased.reset({ seq: 1, audioMuted: false, videoMuted: false })).toEqual(['audioUnmuted']);
+});
+
+test("a WHEP play waits for the kinds it asks for while the stream's tracks are young, and no longer", () => {
+  // Audio arrived, video not yet, 300 ms after the tracks began (a start, or a takeover).
+  expect(trackWaitMs(10_300, 10_000, ['audio'], ['audio', 'video'])).toBe(TRACK_WAIT_MS - 300);
+  expect(trackWaitMs(10_300, 10_000, [], ['video'])).toBe(TRACK_WAIT_MS - 300);
+  // Everything asked for is there, or the stream is past its start: answer now.
+  expect(trackWaitMs(10_300, 10_000, ['audio', 'video'], ['audio', 'video'])).toBe(0);
+  expect(trackWaitMs(10_300, 10_000, ['video'], ['video'])).toBe(0);
+  expect(trackWaitMs(10_000 + TRACK_WAIT_MS, 10_000, ['audio'], ['audio', 'video'])).toBe(0);
+  expect(trackWaitMs(60_000, 10_000, ['audio'], ['audio', 'video'])).toBe(0);
 });
