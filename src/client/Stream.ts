@@ -35,6 +35,11 @@ export interface StreamOptions {
   encodings?: types.RtpEncodingParameters[];
   /** Keep the camera open after stop(). Default false. */
   cacheLocalResources?: boolean;
+  /**
+   * When the publisher's origin is lost and the session moves to another origin (RECONNECTING,
+   * docs/sdk.md "Origin failover"), publish the same name there with the same media. Default true.
+   */
+  republish?: boolean;
 
   // Playing
   /** Retry through the origin when the stream ends or the node is lost. Default true. */
@@ -176,7 +181,7 @@ export class Stream extends Emitter<StreamEvents> {
       encodings: this.#options.encodings,
       cacheLocalResources: this.#options.cacheLocalResources ?? false,
       token: this.#options.token,
-      keepMediaOnFailure: this.#failover(),
+      keepMediaOnFailure: this.#republishes(),
     });
     this.#publication = publication;
     let published = false;
@@ -209,7 +214,7 @@ export class Stream extends Emitter<StreamEvents> {
         if (run !== this.#run) return;
         const next = republishAfter(error, {
           wasPublishing: published || lost !== null,
-          failover: this.#failover(),
+          failover: this.#republishes(),
           lostAt: lost?.at ?? null,
           now: Date.now(),
         });
@@ -461,6 +466,10 @@ export class Stream extends Emitter<StreamEvents> {
 
   #failover(): boolean {
     return this.#options.failover ?? true;
+  }
+
+  #republishes(): boolean {
+    return this.#options.republish ?? true;
   }
 
   #scheduleRetry(run: number, reason: ErrorInfo): void {

@@ -21,7 +21,7 @@ const NODE_LOST: readonly string[] = ['CONNECTION_LOST', 'CONNECTION_FAILED', 'T
 export interface RepublishFacts {
   /** The stream was PUBLISHING on some node before (this attempt, or one before it). */
   wasPublishing: boolean;
-  /** The stream's `failover` option. */
+  /** The stream's `republish` option. */
   failover: boolean;
   /** When the node was lost (epoch ms), or null when this is not a republish. */
   lostAt: number | null;

@@ -13,6 +13,7 @@ import { routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/c
 import { TestClient } from '../helpers/client';
 import { type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
 import { framesAdvance, launchChromium, openPage } from './browser';
+import type { Fp, FpSession, FpStream } from './wcsPage';
 
 const STREAM = 'e2e-origin-failover';
 let edges: NodeProcess[] = [];
@@ -207,9 +208,9 @@ function firstNewFrameAt(page: Page, since: number): Promise<number | null> {
 }
 
 /** The edge holds the stream once, relayed from `originId`, with both tracks. */
-async function edgeHoldsFrom(edge: NodeProcess, originId: string): Promise<boolean> {
+async function edgeHoldsFrom(edge: NodeProcess, originId: string, name = STREAM): Promise<boolean> {
   const list = (await streamsOn(edge)) as unknown as { name: string; status: string; origin?: string; tracks?: unknown[] }[];
-  const mine = list.filter((s) => s.name === STREAM);
+  const mine = list.filter((s) => s.name === name);
   return mine.length === 1 && mine[0].status === 'PUBLISHING' && mine[0].origin === originId && (mine[0].tracks?.length ?? 0) === 2;
 }
 
@@ -398,4 +399,63 @@ test('a republish refused with STREAM_NAME_TAKEN (the name still held on the new
       `(${events.map((e) => `${e.what}@${e.t - killedAt}`).join(', ')}); players decoding again after ${decodedMs.join(' ms, ')} ms`,
   );
   for (const player of players) await framesAdvance(player, '#display', 15, 5000);
+}, 60000);
+
+test('a WCS page (Flashphoner, urlServer listing both origins) sees no session status when its origin dies; its publisher is PENDING, then PUBLISHING on the other', async () => {
+  // The origin test 3 killed, back (a restart).
+  const down = origins.findIndex((o) => o.exited);
+  if (down >= 0) {
+    origins[down] = await startNodeFromConf(origins[down].confDir, origins[down].port, origins[down].name);
+    await until(async () => (await routes(origins[down])).edges.every((e) => e.state === 'up'), 10000, `${origins[down].name}'s edge links up`);
+  }
+  const name = `${STREAM}-wcs`;
+  const page = await openPage(browser, `${edges[0].http}/index.html`, logs, 'wcs');
+  await page.addScriptTag({ url: `${edges[0].http}/sdk/flashphoner.js` });
+  const on = await page.evaluate(
+    ([urls, name]) =>
+      new Promise<string>((resolve, reject) => {
+        const w = window as unknown as { Flashphoner: Fp; wcsLog: string[]; wcsSession: FpSession };
+        const F = w.Flashphoner;
+        F.init({});
+        const { SESSION_STATUS, STREAM_STATUS } = F.constants;
+        w.wcsLog = [];
+        const display = document.createElement('div');
+        document.body.appendChild(display);
+        const session = F.createSession({ urlServer: urls });
+        w.wcsSession = session;
+        for (const status of Object.values(SESSION_STATUS)) session.on(status, () => w.wcsLog.push(`session ${status}`));
+        session.on(SESSION_STATUS.ESTABLISHED, () => {
+          w.wcsLog.push('session ESTABLISHED');
+          const stream: FpStream = session.createStream({ name, display });
+          for (const status of Object.values(STREAM_STATUS)) stream.on(status, () => w.wcsLog.push(`stream ${status}`));
+          stream.on(STREAM_STATUS.PUBLISHING, () => {
+            w.wcsLog.push(`stream PUBLISHING ${session.nodeId()}`);
+            resolve(session.nodeId()!);
+          });
+          stream.on(STREAM_STATUS.FAILED, () => reject(new Error(`WCS publish failed: ${stream.getInfo()}`)));
+          stream.publish();
+        });
+      }),
+    [origins.map((o) => o.url), name] as const,
+  );
+  const dead = origins.find((o) => o.name === on)!;
+  const survivor = origins.find((o) => o !== dead)!;
+  const log = (): Promise<string[]> => page.evaluate(() => (window as unknown as { wcsLog: string[] }).wcsLog);
+  const before = (await log()).length;
+  await dead.kill();
+  await until(
+    async () => (await log()).slice(before).includes(`stream PUBLISHING ${survivor.name}`),
+    5000,
+    `the WCS publisher PUBLISHING on ${survivor.name}`,
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}: ${(await log()).join(', ')}`);
+  });
+  // WCS has no status for a move: the session says nothing, the stream passes through PENDING.
+  expect((await log()).slice(before)).toEqual(['stream PENDING', `stream PUBLISHING ${survivor.name}`]);
+  expect(await page.evaluate(() => (window as unknown as { wcsSession: FpSession }).wcsSession.getServerUrl())).toBe(survivor.url);
+  await until(
+    async () => (await edgeHoldsFrom(edges[0], survivor.name, name)) && (await edgeHoldsFrom(edges[1], survivor.name, name)),
+    5000,
+    'edges holding the WCS stream from the survivor',
+  );
 }, 60000);
