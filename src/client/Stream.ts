@@ -2,6 +2,8 @@
 // player follows the origin's redirect to an edge by itself, and fails over (seed 004): when the
 // stream is unpublished or the edge is lost it retries through the origin every `retryIntervalMs`
 // until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
+// A publisher whose origin is lost moves with its session (issue 21): PENDING while the session
+// finds another origin, then the same name and media published there (republish.ts decides).
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
 import { equalJitter } from './jitter';
@@ -214,7 +216,7 @@ export class Stream extends Emitter<StreamEvents> {
         if (run !== this.#run) return;
         const next = republishAfter(error, {
           wasPublishing: published || lost !== null,
-          failover: this.#republishes(),
+          republish: this.#republishes(),
           lostAt: lost?.at ?? null,
           now: Date.now(),
         });

@@ -22,7 +22,7 @@ export interface RepublishFacts {
   /** The stream was PUBLISHING on some node before (this attempt, or one before it). */
   wasPublishing: boolean;
   /** The stream's `republish` option. */
-  failover: boolean;
+  republish: boolean;
   /** When the node was lost (epoch ms), or null when this is not a republish. */
   lostAt: number | null;
   now: number;
@@ -30,7 +30,7 @@ export interface RepublishFacts {
 
 /** 'node-lost': wait for the session's origin and publish there; 'name-taken': the same, after a short delay; 'fail': report. */
 export function republishAfter(error: Pick<ErrorInfo, 'code'>, facts: RepublishFacts): 'node-lost' | 'name-taken' | 'fail' {
-  if (!facts.failover || !facts.wasPublishing) return 'fail';
+  if (!facts.republish || !facts.wasPublishing) return 'fail';
   if (NODE_LOST.includes(error.code)) return 'node-lost';
   if (error.code === 'STREAM_NAME_TAKEN' && facts.lostAt !== null && facts.now - facts.lostAt < NAME_TAKEN_GRACE_MS) return 'name-taken';
   return 'fail';

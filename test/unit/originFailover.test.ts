@@ -94,7 +94,7 @@ describe('origins', () => {
 });
 
 describe('republish', () => {
-  const facts = { wasPublishing: true, failover: true, lostAt: null, now: 10_000 };
+  const facts = { wasPublishing: true, republish: true, lostAt: null, now: 10_000 };
 
   test('a publisher that lost its node moves on, whatever the way it lost it', () => {
     for (const code of ['CONNECTION_LOST', 'CONNECTION_FAILED', 'TIMEOUT', 'NODE_CLOSING'] as const) {
@@ -103,9 +103,9 @@ describe('republish', () => {
     }
   });
 
-  test('the first attempt reports its failure, as does a stream with failover off', () => {
+  test('the first attempt reports its failure, as does a stream with republish off', () => {
     expect(republishAfter({ code: 'CONNECTION_LOST' }, { ...facts, wasPublishing: false })).toBe('fail');
-    expect(republishAfter({ code: 'CONNECTION_LOST' }, { ...facts, failover: false })).toBe('fail');
+    expect(republishAfter({ code: 'CONNECTION_LOST' }, { ...facts, republish: false })).toBe('fail');
   });
 
   test('a republish refused with STREAM_NAME_TAKEN is tried again for a while after the loss, then reported', () => {
