@@ -98,8 +98,8 @@ async function main(): Promise<void> {
     const at = Date.now();
     let report: ReloadReport;
     try {
-      const { edges, needsRestart } = node.reload();
-      report = { pid: process.pid, at, ok: true, edges, needsRestart };
+      const { edges, origins, needsRestart } = node.reload();
+      report = { pid: process.pid, at, ok: true, edges, ...(origins ? { origins } : {}), needsRestart };
     } catch (err) {
       if (err instanceof ConfigError) logger.error({ file: err.file, line: err.line, key: err.key }, `reload refused: ${err.message}`);
       else logger.error({ err }, 'reload failed');

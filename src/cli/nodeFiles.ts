@@ -3,7 +3,7 @@
 //                     reaches the node itself and not a wrapper (npm, sh) that would die of the
 //                     signal and orphan the node; written once the node listens and handles
 //                     SIGHUP, removed when it exits;
-//   node.reload.json  the outcome of the last SIGHUP (added / removed / kept edges, or the
+//   node.reload.json  the outcome of the last SIGHUP (added / removed / kept edges and origins, or the
 //                     refusal with its file, line and key), which `npm run reload` prints.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,8 @@ export interface ReloadReport {
   at: number;
   ok: boolean;
   edges?: { added: string[]; removed: string[]; kept: string[]; updated?: string[] } | null;
+  /** Other origins linked, unlinked and kept (<origin>), in a cluster of several origins only. */
+  origins?: { added: string[]; removed: string[]; kept: string[] };
   needsRestart?: string[];
   error?: { message: string; file?: string | null; line?: number | null; key?: string | null };
 }

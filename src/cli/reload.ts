@@ -1,5 +1,5 @@
 // `npm run reload -- --conf DIR`: sends SIGHUP to the node whose pid is in DIR/node.pid and prints
-// what it did with the edited configuration (added / removed / kept / updated edges, or why the
+// what it did with the edited configuration (added / removed / kept / updated edges and origins, or why the
 // file was refused), read from the node.reload.json it writes. Exit 0 when the node applied the
 // file, 1 when it refused it or could not be reached, 2 on a usage mistake.
 import fs from 'node:fs';
@@ -44,6 +44,13 @@ function describeReport(report: ReloadReport): string {
     lines.push(`  added:   ${list(report.edges.added)}`, `  removed: ${list(report.edges.removed)}`, `  kept:    ${list(report.edges.kept)}`);
     if (report.edges.updated?.length) lines.push(`  updated in place (link kept): ${list(report.edges.updated)}`);
   } else lines.push('  (not an origin: no edge list)');
+  if (report.origins) {
+    lines.push(
+      `  origins added:   ${list(report.origins.added)}`,
+      `  origins removed: ${list(report.origins.removed)}`,
+      `  origins kept:    ${list(report.origins.kept)}`,
+    );
+  }
   if (report.needsRestart?.length) lines.push(`  changed, applied only by a restart: ${report.needsRestart.join(', ')}`);
   return lines.join('\n');
 }

@@ -30,6 +30,16 @@ import type { Stream } from '../streams/Stream';
 import { HandshakeFailures } from './handshakeFailures';
 import type { PendingRelay } from './pendingRelays';
 import { newNonce, RELAY_PROTOCOL_VERSION, relayProof, relayProofMatches } from './secret';
+import type { InboundPeer } from './OriginPeers';
+
+/**
+ * The other origins of this node's <origin> list (OriginPeers): their links come in on the same
+ * entrance and handshake, and once authenticated carry claims (peerProtocol.ts), not relays.
+ */
+export interface PeerLinks {
+  isPeer(originId: string): boolean;
+  attach(originId: string): InboundPeer;
+}
 
 /** How a relay socket came in: the TLS session's keying material (null on a plain link) and its pending-relay slot. */
 export interface RelayEntry {
@@ -68,6 +78,8 @@ class InboundLink implements SessionLink {
   watched = false;
   /** Where publishers reach this origin (`originInfo`), once it said. */
   originInfo: OriginInfo | null = null;
+  /** Set when the link is another origin of this node's <origin> list: it carries claims, not relays. */
+  peerLink: InboundPeer | null = null;
   constructor(
     readonly peer: Peer,
     readonly remote: string,
@@ -88,6 +100,7 @@ export class EdgeRelayService {
   readonly #failureSummary: NodeJS.Timeout;
   /** Every origin's relay session, kept through a blip of its link. */
   readonly #sessions: EdgeSessions;
+  #peers: PeerLinks | null = null;
   #closed = false;
 
   constructor(options: EdgeRelayServiceOptions) {
@@ -98,20 +111,45 @@ export class EdgeRelayService {
     this.#failureSummary.unref();
   }
 
+  /** On an origin of several: the other origins, whose links are peer links. */
+  setPeers(peers: PeerLinks | null): void {
+    this.#peers = peers;
+  }
+
+  /** Authenticated links of origins relaying to this node (peer links of other origins are not). */
+  #relayLinks(): InboundLink[] {
+    return [...this.#links].filter((l) => l.authenticated && !l.peerLink);
+  }
+
   /** True while an origin holds an authenticated link to this node, or its relays are kept through a blip of one. */
   get linked(): boolean {
-    return [...this.#links].some((l) => l.authenticated) || this.#sessions.inGrace().length > 0;
+    return this.#relayLinks().length > 0 || this.#sessions.inGrace().length > 0;
   }
 
   /** True while a linked origin's console wants this node's traffic figures (see relayProtocol `watch`). */
   get watched(): boolean {
-    return [...this.#links].some((l) => l.authenticated && l.watched);
+    return this.#relayLinks().some((l) => l.watched);
+  }
+
+  /** Where publishers reach each linked origin (its originInfo), for the command channel's `connect` answer. */
+  originUrls(): { id: string; url: string; secureUrl?: string }[] {
+    return this.#relayLinks().flatMap((l) =>
+      l.originInfo ? [{ id: l.originId, url: l.originInfo.url, ...(l.originInfo.secureUrl ? { secureUrl: l.originInfo.secureUrl } : {}) }] : [],
+    );
   }
 
   links(): { originId: string; remote: string; since: string; streams: string[] }[] {
-    return [...this.#links]
-      .filter((l) => l.authenticated)
-      .map((l) => ({ originId: l.originId, remote: l.remote, since: new Date(l.since).toISOString(), streams: l.relays?.streams() ?? [] }));
+    return this.#relayLinks().map((l) => ({
+      originId: l.originId,
+      remote: l.remote,
+      since: new Date(l.since).toISOString(),
+      streams: l.relays?.streams() ?? [],
+    }));
+  }
+
+  /** Drops every authenticated link of `originId` (a reload changed whether it is a peer origin): it redials. */
+  dropOrigin(originId: string, why: string): void {
+    for (const link of [...this.#links]) if (link.authenticated && link.originId === originId) this.#dropLink(link, why);
   }
 
   /** A relay upgrade that passed the entrance's gate (RelayEntrance): refused and destroyed when closing or blocked. */
@@ -148,6 +186,11 @@ export class EdgeRelayService {
     }, this.#options.config.cdnHandshakeTimeoutMs);
     link.handshakeTimer.unref();
     peer.setRequestHandler(async (req) => {
+      // A peer origin's link: its own requests (peerProtocol.ts), validated there.
+      if (link.peerLink) {
+        link.silence?.heard();
+        return link.peerLink.request(req.method, req.data);
+      }
       const request = parseRelayRequest(req.method, req.data);
       try {
         return await this.#handle(link, request);
@@ -158,6 +201,7 @@ export class EdgeRelayService {
     peer.on('notification', (n) => {
       if (!link.authenticated) return;
       link.silence?.heard();
+      if (link.peerLink) return link.peerLink.notice(n.method, n.data);
       if (n.method === 'relayEnd') {
         if (relayEndNotification.safeParse(n.data).success) this.#sessions.end(link, 'the origin ended its relays here (relayEnd); its streams dropped');
         else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad relayEnd');
@@ -192,8 +236,8 @@ export class EdgeRelayService {
    * null when there is none.
    */
   publishRedirect(secure: boolean): PublishRedirect | null {
-    for (const link of this.#links) {
-      const info = link.authenticated ? link.originInfo : null;
+    for (const link of this.#relayLinks()) {
+      const info = link.originInfo;
       const url = secure ? info?.secureUrl : info?.url;
       const httpBase = secure ? info?.secureHttpBase : info?.httpBase;
       if (url && httpBase) return { nodeId: link.originId, url, httpBase };
@@ -208,7 +252,7 @@ export class EdgeRelayService {
    */
   async forwardEvent(stream: Stream, payload: unknown): Promise<{ seq: number }> {
     const originId = stream.source.kind === 'relay' ? stream.source.originId : null;
-    const link = [...this.#links].find((l) => l.authenticated && l.originId === originId);
+    const link = this.#relayLinks().find((l) => l.originId === originId);
     const unreachable = () => new AppError('ORIGIN_UNREACHABLE', `stream "${stream.name}" comes from origin "${originId}", whose link to this edge is down`);
     if (!link) throw unreachable();
     try {
@@ -236,7 +280,8 @@ export class EdgeRelayService {
     link.silence?.stop();
     if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
     // The session stays for cdn.link_grace_ms (EdgeSessions logs it); node closing ends it in close().
-    if (link.relays) this.#sessions.detach(link, why);
+    if (link.peerLink) link.peerLink.down(why);
+    else if (link.relays) this.#sessions.detach(link, why);
     else if (link.authenticated) this.#options.logger.info({ origin: link.originId }, `origin link down (${why})`);
     link.relays = null;
     link.peer.close(1000, why);
@@ -248,7 +293,7 @@ export class EdgeRelayService {
       const answer = this.#hello(link, request.data);
       this.#watchOrigin(link);
       // Takes over the origin's session now: a restarted origin's old streams go at once.
-      if (link.authenticated) this.#session(link);
+      if (link.authenticated && !link.peerLink) this.#session(link);
       return answer;
     }
     if (!link.authenticated) {
@@ -322,6 +367,12 @@ export class EdgeRelayService {
     link.authenticated = true;
     link.originId = data.originId;
     link.instanceId = data.instanceId;
+    if (this.#peers?.isPeer(data.originId)) {
+      // Another origin of the cluster: no relays, no load reports; its claims go to OriginPeers.
+      link.peerLink = this.#peers.attach(data.originId);
+      logger.info({ peer: data.originId, remote: link.remote }, 'origin peer link in');
+      return { nodeId: config.nodeId, load: this.#options.load() };
+    }
     link.loadTimer = setInterval(() => link.peer.notify('load', this.#options.load()), config.cdnLoadReportMs);
     link.loadTimer.unref();
     logger.info({ origin: data.originId, remote: link.remote }, 'origin link up');

@@ -1,5 +1,7 @@
 // The origin side of the static CDN: one EdgeLink per node of loadbalancing.xml, every local
-// stream relayed to every edge whose link is up, and the choice of edge for each player.
+// stream relayed to every edge whose link is up, and the choice of edge for each player. With
+// several origins (<origin> in loadbalancing.xml) it also holds the links to the other origins and
+// who holds which stream (OriginPeers), so it answers players of their streams too.
 import { randomUUID } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { EdgeNodeConfig, LoadBalancingConfig, NodeConfig } from '../config/types';
@@ -10,7 +12,9 @@ import type { Stream } from '../streams/Stream';
 import type { StreamRegistry } from '../streams/StreamRegistry';
 import { edgeChange } from './edgeChange';
 import { type ConnectEdge, EdgeLink, type LinkState, type OriginInfo } from './EdgeLink';
+import type { Claim } from './claims';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
+import { OriginPeers, type PeerChanges } from './OriginPeers';
 import { selectEdge, type SelectionState } from './selection';
 
 export interface OriginClusterOptions {
@@ -26,13 +30,30 @@ export interface OriginClusterOptions {
   originInfo?: () => OriginInfo;
   /** A data event an edge passes on for a stream published here (StreamEventService.fromEdge). */
   streamEvent?: (stream: string, payload: unknown) => { seq: number };
+  /** Ends a publication here whose name another origin's better claim took (OriginPeers). */
+  endLost?: (stream: string, winner: Claim) => void;
+  /** Drops the links an origin opened to this one (EdgeRelayService.dropOrigin), when a reload changes its place in <origin>. */
+  dropInbound?: (originId: string, why: string) => void;
 }
+
+/** What a reload changed: edges (re-)linked, unlinked, kept and updated in place. */
+export interface EdgeChanges {
+  added: string[];
+  removed: string[];
+  kept: string[];
+  updated: string[];
+}
+
+/** How often a player's redirect asks again, while it waits for a peer origin's stream to reach an edge. */
+const PEER_POLL_MS = 150;
 
 export class OriginCluster {
   /** Distinguishes this run of the origin from a restarted one with the same node id. */
   readonly instanceId = randomUUID();
   /** One link per edge of loadbalancing.xml, in file order; changed in place by reload(). */
   readonly links: EdgeLink[];
+  /** The other origins of the cluster and their streams (none listed: disabled, one origin as in WCS). */
+  readonly peers: OriginPeers;
   readonly #options: OriginClusterOptions;
   #loadBalancing: LoadBalancingConfig;
   readonly #selection: SelectionState = { next: 0 };
@@ -45,6 +66,18 @@ export class OriginCluster {
     this.#options = options;
     this.#loadBalancing = options.loadBalancing;
     this.links = options.loadBalancing.nodes.map((edge) => this.#newLink(edge));
+    this.peers = new OriginPeers({
+      config: options.config,
+      origins: options.loadBalancing.origins,
+      instanceId: this.instanceId,
+      logger: options.logger.child({ component: 'peers' }),
+      streams: options.streams,
+      relayTls: options.relayTls,
+      connect: options.connect,
+      edgesHolding: (stream) => this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.complete).map((l) => l.edge.id),
+      endLost: (stream, winner) => options.endLost?.(stream, winner),
+      dropInbound: options.dropInbound,
+    });
     this.#onAdd = (stream) => {
       if (stream.source.kind !== 'local') return;
       for (const link of this.links) link.relay(stream);
@@ -59,6 +92,7 @@ export class OriginCluster {
   start(): void {
     this.#started = true;
     for (const link of this.links) link.start();
+    this.peers.start();
     this.#options.logger.info({ edges: this.links.length, mode: this.#loadBalancing.mode }, 'origin started; linking to edges');
   }
 
@@ -67,10 +101,13 @@ export class OriginCluster {
    * edges drop our streams; new edges are linked and get every live stream; kept edges, and the
    * players on them, carry on. A kept edge whose address, port or prefix changed is re-linked
    * (removed and added); one whose other settings changed (max_connections, cluster, wss) keeps
-   * its link and is listed in `updated` (src/cluster/edgeChange.ts).
+   * its link and is listed in `updated` (src/cluster/edgeChange.ts). The <origin> list is applied
+   * by OriginPeers.reload the same way (origins linked, unlinked, kept); `origins` is null when
+   * the cluster has one origin before and after.
    */
-  reload(next: LoadBalancingConfig): { added: string[]; removed: string[]; kept: string[]; updated: string[] } {
+  reload(next: LoadBalancingConfig): { edges: EdgeChanges; origins: PeerChanges | null } {
     if (this.#closed) throw new Error('OriginCluster is closed');
+    const several = next.origins.length > 0 || this.#loadBalancing.origins.length > 0;
     const result = { added: [] as string[], removed: [] as string[], kept: [] as string[], updated: [] as string[] };
     const kept = new Map<string, EdgeLink>();
     for (const link of this.links) {
@@ -98,8 +135,9 @@ export class OriginCluster {
     });
     this.links.splice(0, this.links.length, ...links);
     this.#loadBalancing = next;
-    this.#options.logger.info({ ...result, mode: next.mode }, 'loadbalancing.xml reloaded');
-    return result;
+    const origins = several ? this.peers.reload(next.origins) : null;
+    this.#options.logger.info({ ...result, mode: next.mode, ...(origins ? { origins } : {}) }, 'loadbalancing.xml reloaded');
+    return { edges: result, origins };
   }
 
   #newLink(edge: EdgeNodeConfig): EdgeLink {
@@ -124,6 +162,10 @@ export class OriginCluster {
    * STREAM_NOT_FOUND when the stream exists nowhere.
    */
   async redirectPlay(stream: string, secure: boolean, waitMs = 2000): Promise<PlayRedirect | null> {
+    if (!this.#options.streams.get(stream)) {
+      const viaPeer = await this.#redirectPeerStream(stream, secure, waitMs);
+      if (viaPeer) return viaPeer;
+    }
     const now = this.#choose(stream, secure);
     if (now || this.#inFlight(stream).length === 0) return now;
     await new Promise<void>((resolve) => {
@@ -142,6 +184,31 @@ export class OriginCluster {
     return this.#choose(stream, secure);
   }
 
+  /**
+   * A stream another origin holds (its link up): an edge that origin says holds it, among this
+   * origin's up edges; asked again every PEER_POLL_MS up to `waitMs` while none does yet (a stream
+   * published a moment ago). null when no up peer holds it; STREAM_NOT_FOUND when one does but no
+   * edge of ours has it by then.
+   */
+  async #redirectPeerStream(stream: string, secure: boolean, waitMs: number): Promise<PlayRedirect | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const edges = await this.peers.peerEdges(stream);
+      if (edges === null) return null;
+      const held = new Set(edges);
+      const choice = this.#pick(
+        this.links.filter((l) => l.state === 'up' && held.has(l.edge.id)),
+        secure,
+      );
+      if (choice) return choice;
+      if (Date.now() >= deadline) {
+        const holder = this.peers.holderOf(stream)?.originId ?? 'another origin';
+        throw new AppError('STREAM_NOT_FOUND', `CDN stream "${stream}" is published on origin "${holder}" but no edge of this origin holds it yet`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, PEER_POLL_MS));
+    }
+  }
+
   /** Links that are up and relaying `stream` but not done yet. */
   #inFlight(stream: string): EdgeLink[] {
     return this.links.filter((l) => {
@@ -152,16 +219,23 @@ export class OriginCluster {
 
   #choose(stream: string, secure: boolean): PlayRedirect | null {
     const local = this.#options.streams.get(stream);
-    const candidates = this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.complete);
+    const choice = this.#pick(
+      this.links.filter((l) => l.state === 'up' && l.relayOf(stream)?.complete),
+      secure,
+    );
+    if (choice) return choice;
+    if (local) return null;
+    throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${stream}"`);
+  }
+
+  /** One of `candidates` by the configured mode, counted as a redirect to it; null when there is none. */
+  #pick(candidates: EdgeLink[], secure: boolean): PlayRedirect | null {
     const choice = selectEdge(
       this.#loadBalancing.mode,
       candidates.map((l) => ({ id: l.edge.id, players: l.players + l.redirectsSinceReport, cpuLoad: l.cpuLoad })),
       this.#selection,
     );
-    if (!choice) {
-      if (local) return null;
-      throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${stream}"`);
-    }
+    if (!choice) return null;
     const link = candidates.find((l) => l.edge.id === choice.id)!;
     link.redirectsSinceReport++;
     link.redirects++;
@@ -215,6 +289,7 @@ export class OriginCluster {
     this.#closed = true;
     this.#options.streams.off('add', this.#onAdd);
     for (const link of this.links) link.close();
+    this.peers.close();
   }
 }
 

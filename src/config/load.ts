@@ -80,17 +80,25 @@ export function loadConfig(confDir: string, env: NodeJS.ProcessEnv = process.env
   const file = (field: 'tlsCertFile' | 'tlsKeyFile' | 'dtlsCertFile' | 'dtlsKeyFile' | 'cdnRelayCaFile'): string | null =>
     s[field] === null ? null : existingFile(confDir, s[field], whereOf(field, sources, propertiesFile));
 
+  // The default matches the id loadbalancing.xml gives a node without `id`, so both sides agree.
+  const nodeId = s.nodeId ?? `${s.ip.includes(':') ? `[${s.ip}]` : s.ip}:${s.wsPort}`;
   const config: NodeConfig = {
     ...s,
     confDir: path.resolve(confDir),
-    // The default matches the id loadbalancing.xml gives a node without `id`, so both sides agree.
-    nodeId: s.nodeId ?? `${s.ip.includes(':') ? `[${s.ip}]` : s.ip}:${s.wsPort}`,
+    nodeId,
     tlsCertFile: file('tlsCertFile'),
     tlsKeyFile: file('tlsKeyFile'),
     dtlsCertFile: file('dtlsCertFile'),
     dtlsKeyFile: file('dtlsKeyFile'),
     cdnRelayCaFile: file('cdnRelayCaFile'),
-    loadBalancing: loadBalancing(confDir, s.loadBalancingEnabled, () => whereOf('loadBalancingEnabled', sources, propertiesFile), ignored, s.configStrict),
+    loadBalancing: loadBalancing(
+      confDir,
+      s.loadBalancingEnabled,
+      () => whereOf('loadBalancingEnabled', sources, propertiesFile),
+      ignored,
+      s.configStrict,
+      nodeId,
+    ),
   };
   if (s.loadBalancingEnabled && s.cdnSecret === '') {
     // Checked last, so a broken loadbalancing.xml is reported first. Without a shared secret every
@@ -209,10 +217,11 @@ function loadBalancing(
   enabledWhere: () => ConfigErrorWhere,
   ignored: IgnoredSetting[],
   strict: boolean,
+  selfId: string,
 ): LoadBalancingConfig | null {
   const file = path.join(confDir, LOADBALANCING_FILE);
   const text = readText(file);
-  if (text !== null) return parseLoadBalancing(text, file, { onIgnored: (setting) => ignored.push(setting), strict });
+  if (text !== null) return parseLoadBalancing(text, file, { onIgnored: (setting) => ignored.push(setting), strict, selfId });
   if (enabled) {
     throw new ConfigError(enabledWhere(), `is true but ${file} does not exist (an origin needs its list of edges)`);
   }

@@ -5,6 +5,8 @@
 //   <loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS" randomize="false">
 //     <node id="e1" max_connections="500" path_prefix=""><ip>host</ip><ws>8080</ws><wss>8443</wss><relay>8445</relay></node>
 //     <cluster name="eu"> <node ...>...</node> </cluster>      (our extension: named clusters)
+//     <origin id="o1"><ip>host</ip><ws>8080</ws><wss>0</wss><relay>8445</relay></origin>  (our extension: every
+//                                                         origin of the cluster, this one included)
 //   </loadbalancer>
 //
 // Defaults are WCS's: mode FEWESTCALLS, randomize false, <ws> 8080, no <wss> = no secure port;
@@ -47,9 +49,9 @@ interface Element {
 
 const ATTRIBUTES = ':@';
 /** Every element name this file gives a meaning to. */
-const OUR_ELEMENTS = new Set(['loadbalancer', 'node', 'cluster', 'ip', 'ws', 'wss', 'relay', 'http', 'https']);
+const OUR_ELEMENTS = new Set(['loadbalancer', 'node', 'cluster', 'origin', 'ip', 'ws', 'wss', 'relay', 'http', 'https']);
 /** Elements that may repeat among their siblings, always shown with an index in paths. */
-const REPEATABLE = new Set(['node', 'cluster']);
+const REPEATABLE = new Set(['node', 'cluster', 'origin']);
 const TEXT = '#text';
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
@@ -72,13 +74,18 @@ export interface ParseLoadBalancingOptions {
   readonly random?: () => number;
   /** config.strict: an unknown attribute or element is refused instead of reported. Default false. */
   readonly strict?: boolean;
+  /**
+   * This node's node_id: an `<origin>` list must name it (an origin that is not in its own list
+   * would link to its peers as a stranger). Not checked when absent (the parser alone, in tests).
+   */
+  readonly selfId?: string;
 }
 
 /** Parses loadbalancing.xml; `file` is used as given in messages and resolved for `config.file`. */
 export function parseLoadBalancing(text: string, file: string, options: ParseLoadBalancingOptions = {}): LoadBalancingConfig {
   const doc = new Document(text, file, options);
   const root = doc.root();
-  const children = doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize'], ['node', 'cluster']);
+  const children = doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize'], ['node', 'cluster', 'origin']);
   const ignore = (element: Element, attribute: string | null, why: string): void =>
     options.onIgnored?.({
       file,
@@ -116,9 +123,23 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     nodes.push(node);
   };
 
+  const origins: EdgeNodeConfig[] = [];
   for (const child of children) {
     if (child.name === 'node') {
       addNode(child, DEFAULT_CLUSTER);
+      continue;
+    }
+    if (child.name === 'origin') {
+      // The same elements and defaults as <node>; ids are unique among origins and nodes alike,
+      // since both name a node of the cluster (in logs, metrics and the peer handshake).
+      const origin = doc.node(child, DEFAULT_CLUSTER, ignore, 'origin');
+      const first = nodeLines.get(origin.id);
+      if (first !== undefined) {
+        const derived = child.attributes.has('id') ? '' : ' derived from <ip>:<ws>';
+        doc.fail(child, 'id', `duplicate node id ${JSON.stringify(origin.id)}${derived} (first on line ${first})`);
+      }
+      nodeLines.set(origin.id, doc.attributeLine(child, 'id'));
+      origins.push(origin);
       continue;
     }
     const clusterNodes = doc.allowOnly(child, ['name'], ['node']);
@@ -137,7 +158,15 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
   // selection breaks FEWESTCALLS ties by the order of the nodes, so a shuffled order (drawn at each
   // start and reload) spreads the ties over every edge instead of always the first listed.
   if (randomize && mode === 'FEWESTCALLS') shuffle(nodes, options.random ?? Math.random);
-  return { file: path.resolve(file), streamDistribution: 'webrtc', mode: mode as BalancingMode, nodes };
+  if (origins.length > 0 && options.selfId !== undefined && !origins.some((o) => o.id === options.selfId)) {
+    const first = children.find((c) => c.name === 'origin')!;
+    doc.fail(
+      first,
+      null,
+      `the <origin> list (${origins.map((o) => o.id).join(', ')}) does not name this node (node_id ${JSON.stringify(options.selfId)}): list every origin of the cluster, this one included, with the id its node_id has`,
+    );
+  }
+  return { file: path.resolve(file), streamDistribution: 'webrtc', mode: mode as BalancingMode, nodes, origins };
 }
 
 /** Fisher-Yates, in place. */
@@ -241,19 +270,32 @@ class Document {
     return value === 'true';
   }
 
-  /** Reads one `<node>` (already known to be one). */
-  node(element: Element, cluster: string, ignore: (element: Element, attribute: string | null, why: string) => void): EdgeNodeConfig {
+  /** Reads one `<node>` or `<origin>` (already known to be one): the same attributes, elements and defaults. */
+  node(
+    element: Element,
+    cluster: string,
+    ignore: (element: Element, attribute: string | null, why: string) => void,
+    kind: 'node' | 'origin' = 'node',
+  ): EdgeNodeConfig {
     const known = this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
     const fields = new Map<string, Element>();
     for (const child of known) {
       this.allowOnly(child, [], []);
       const first = fields.get(child.name);
-      if (first !== undefined) throw this.#error(child, null, `<${child.name}> appears twice in <node> (first on line ${first.line})`);
+      if (first !== undefined) throw this.#error(child, null, `<${child.name}> appears twice in <${kind}> (first on line ${first.line})`);
       fields.set(child.name, child);
     }
 
     const ipElement = fields.get('ip');
-    if (ipElement === undefined) throw this.#error(element, null, 'missing <ip>: the address the origin and players reach the edge at');
+    if (ipElement === undefined) {
+      throw this.#error(
+        element,
+        null,
+        kind === 'node'
+          ? 'missing <ip>: the address the origin and players reach the edge at'
+          : 'missing <ip>: the address the other origins and clients reach this origin at',
+      );
+    }
     if (ipElement.text === '') throw this.#error(ipElement, null, 'must not be empty');
     const ip = this.#value(ipElement, null, parseHost(ipElement.text));
 

@@ -36,6 +36,12 @@ export interface LoadBalancingConfig {
   readonly mode: BalancingMode;
   /** Every node of the file, top-level and inside `<cluster>` elements, in file order. */
   readonly nodes: readonly EdgeNodeConfig[];
+  /**
+   * `<origin>` elements (our extension): every origin of the cluster, this one included, read like
+   * `<node>` (`cluster` is always DEFAULT_CLUSTER, `max_connections` unused). Empty: one origin, as
+   * in WCS. Each origin links to every other (src/cluster/OriginPeers.ts).
+   */
+  readonly origins: readonly EdgeNodeConfig[];
 }
 
 export interface NodeConfig {

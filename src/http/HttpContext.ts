@@ -56,5 +56,10 @@ export interface HttpContext {
   /** The console's measurements: CPU load, traffic, the origin's relay stats (docs/console.md). */
   readonly monitor: NodeMonitor;
   /** SIGHUP's work (MediaNode.reload): throws the ConfigError of a broken file, changing nothing. */
-  reload(): { edges: { added: string[]; removed: string[]; kept: string[]; updated: string[] } | null; needsRestart: string[] };
+  reload(): {
+    edges: { added: string[]; removed: string[]; kept: string[]; updated: string[] } | null;
+    /** Only for a cluster of several origins (<origin>, before or after). */
+    origins?: { added: string[]; removed: string[]; kept: string[] };
+    needsRestart: string[];
+  };
 }

@@ -80,6 +80,7 @@ export async function gatherInputs(ctx: HttpContext, monitor: NodeMonitor): Prom
       players: ctx.play.players,
       traffic: { in: traffic.in, out: traffic.out },
       origins: ctx.originLinks().map((o) => ({ originId: o.originId, since: o.since, streams: o.streams.length })),
+      ...(ctx.origin?.peers.enabled ? { peers: ctx.origin.peers.summary() } : {}),
     },
     edges,
     streams,

@@ -68,6 +68,8 @@ export interface ConsoleInputs {
     traffic: { in: number; out: number } | null;
     /** On an edge: the origins linked to it. */
     origins: { originId: string; since: string; streams: number }[];
+    /** On an origin of several (<origin>): every origin of the list, this one first, its link state and streams held. */
+    peers?: { id: string; self: boolean; state: string; streams: number }[];
   };
   edges: EdgeInput[];
   streams: StreamInput[];

@@ -31,6 +31,8 @@ export interface MetricsSource {
   relayTraffic(): Promise<RelaySample | null>;
   /** How this node's relay links run (cdn.relay_tls), and relay sockets not yet authenticated. */
   relayLinks(): { tls: boolean; pending: number };
+  /** On an origin of several: every origin of the list (this one included), whether its link is up, and the streams it holds. */
+  originPeers?(): { id: string; up: boolean; streams: number }[];
 }
 
 const LINK_STATES = ['connecting', 'up', 'down'];
@@ -91,6 +93,26 @@ export function createMetrics(source: MetricsSource, nodeId: string): Registry {
     registers: [registry],
     collect() {
       this.set(source.relayLinks().pending);
+    },
+  });
+  new Gauge({
+    name: 'cdn_origin_peer_up',
+    help: "1 while the other origin's link to this one is up (its claims are current), 0 while it is down; this origin itself is always 1",
+    labelNames: ['origin'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.originPeers?.() ?? []) this.set({ origin: p.id }, p.up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'cdn_origin_streams',
+    help: 'Streams each origin of the cluster holds, as this origin last heard (a down origin: what it held when its link went)',
+    labelNames: ['origin'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source.originPeers?.() ?? []) this.set({ origin: p.id }, p.streams);
     },
   });
   registerEdgeMetrics(registry, source);

@@ -21,7 +21,11 @@ export function registerReloadApi(router: Router, ctx: HttpContext): void {
       // The same fields the log line has: the operator fixes the file without reading the log.
       return sendJson(res, 422, { code: err.code, message: err.message, file: err.file, line: err.line, key: err.key, reason: err.reason });
     }
-    ctx.logger.info({ edges: result.edges, needsRestart: result.needsRestart }, 'reloaded over REST');
-    sendJson(res, 200, { edges: result.edges ?? { added: [], removed: [], kept: [] }, needsRestart: result.needsRestart });
+    ctx.logger.info({ edges: result.edges, origins: result.origins, needsRestart: result.needsRestart }, 'reloaded over REST');
+    sendJson(res, 200, {
+      edges: result.edges ?? { added: [], removed: [], kept: [] },
+      ...(result.origins ? { origins: result.origins } : {}),
+      needsRestart: result.needsRestart,
+    });
   });
 }

@@ -23,7 +23,7 @@ function refuse(res: Parameters<typeof sendText>[0], error: BalanceRefusal): voi
 export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
   const state = new Map<string, SelectionState>();
 
-  router.add('GET', '/rtcloadbalance', (req, res, route) => {
+  router.add('GET', '/rtcloadbalance', async (req, res, route) => {
     const origin = ctx.origin;
     const loadBalancing = ctx.config.loadBalancing;
     if (!origin || !loadBalancing) {
@@ -54,6 +54,8 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
       }
     }
 
+    // A stream another origin holds: the edges that origin says hold it (several origins).
+    const peerEdges = query.stream !== null && !ctx.streams.get(query.stream) ? await origin.peers.peerEdges(query.stream) : null;
     const links = origin.links;
     const nodes: BalancerNode[] = links.map((l) => ({
       id: l.edge.id,
@@ -62,9 +64,9 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
       connections: l.connections + l.redirectsSinceReport,
       maxConnections: l.edge.maxConnections,
       cpuLoad: l.cpuLoad,
-      holdsStream: query.stream !== null && (l.relayOf(query.stream)?.complete ?? false),
+      holdsStream: query.stream !== null && ((l.relayOf(query.stream)?.complete ?? false) || (peerEdges?.includes(l.edge.id) ?? false)),
     }));
-    const streamExists = query.stream !== null && (ctx.streams.get(query.stream) !== undefined || nodes.some((n) => n.holdsStream));
+    const streamExists = query.stream !== null && (ctx.streams.get(query.stream) !== undefined || peerEdges !== null || nodes.some((n) => n.holdsStream));
     const result = chooseNode(query, { mode: origin.mode, nodes, streamExists, state });
     if ('error' in result) return refuse(res, result.error);
 

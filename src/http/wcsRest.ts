@@ -106,6 +106,8 @@ export function showRoutesHandler(ctx: HttpContext): RouteHandler {
       mode: ctx.origin?.mode ?? null,
       edges,
       origins,
+      // Several origins: each one's link state and claims, and who owns each stream (OriginPeers).
+      ...(ctx.origin?.peers.enabled ? { peers: ctx.origin.peers.routes(), owners: ctx.origin.peers.owners() } : {}),
     });
   };
 }

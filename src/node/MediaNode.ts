@@ -10,7 +10,8 @@ import { PlayService } from '../streams/PlayService';
 import { PublishService } from '../streams/PublishService';
 import { StreamEventService } from '../streams/StreamEventService';
 import type { OriginInfo } from '../cluster/EdgeLink';
-import { hostForUrl } from '../cluster/nodeUrls';
+import { edgeBaseUrl, hostForUrl } from '../cluster/nodeUrls';
+import { AppError } from '../errors';
 import type { HttpContext } from '../http/HttpContext';
 import { HttpServer } from '../http/HttpServer';
 import { Router } from '../http/router';
@@ -18,7 +19,8 @@ import { registerRestApi } from '../http/restApi';
 import { registerStandardApi, standardUpgrades } from '../http/standardApi';
 import { createMetrics } from '../http/metrics';
 import { EdgeRelayService } from '../cluster/EdgeRelayService';
-import { OriginCluster } from '../cluster/OriginCluster';
+import { type EdgeChanges, OriginCluster } from '../cluster/OriginCluster';
+import type { PeerChanges } from '../cluster/OriginPeers';
 import { LoadMeter } from '../cluster/LoadMeter';
 import { WebRtcHttpSessions } from '../http/WebRtcHttpSessions';
 import { ClientLog } from '../limits/ClientLog';
@@ -120,7 +122,7 @@ export class MediaNode {
     this.clientAddress = clientAddressResolver(config.trustedProxies, () => this.relays.links().map((l) => l.remote.replace(/:\d+$/, '')));
     this.webrtcHttp = new WebRtcHttpSessions({ perAddress: config.limitIpWebrtcHttpSessions, exemptAddresses: config.limitIpExempt });
     this.signaling = new SignalingServer(
-      { config, logger, publish: this.publish, play: this.play, events: this.events, role },
+      { config, logger, publish: this.publish, play: this.play, events: this.events, role, originUrls: () => this.#originUrls() },
       {
         maxPayload: config.wsMaxPayload,
         heartbeatMs: config.wsHeartbeatMs,
@@ -155,10 +157,18 @@ export class MediaNode {
             relayTls: relayClientTls(certificate, this.#relayCa),
             originInfo: () => this.#originInfo(),
             streamEvent: (stream, payload) => this.events.fromEdge(stream, payload),
+            endLost: (stream, winner) => this.#endLost(stream, winner.originId),
+            dropInbound: (originId, why) => this.relays.dropOrigin(originId, why),
           })
         : null;
     const origin = this.origin;
     if (origin) this.play.setRedirector((stream, secure) => origin.redirectPlay(stream, secure));
+    if (origin) {
+      // Other origins (<origin>, now or after a reload): their links come in on the relay entrance
+      // as peer links, and their streams' names are taken. With no other origin both are no-ops.
+      this.relays.setPeers(origin.peers);
+      this.publish.setGuard((name) => origin.peers.admit(name));
+    }
     // As an edge: publishers go to the linked origin, and events of its streams are passed on to it.
     this.publish.setRedirector((secure) => this.relays.publishRedirect(secure));
     this.events.setForwarder((stream, payload) => this.relays.forwardEvent(stream, payload));
@@ -182,6 +192,31 @@ export class MediaNode {
     this.traffic.read().catch((err: Error) => this.logger.warn({ err: err.message }, 'traffic measurement failed'));
     const last = this.traffic.last;
     return last ? { streams, bitrateIn: last.in, bitrateOut: last.out } : { streams };
+  }
+
+  /** Ends a publication whose name another origin's better claim took: its publisher hears STREAM_NAME_TAKEN. */
+  #endLost(stream: string, winner: string): void {
+    try {
+      this.publish.terminate(stream, { code: 'STREAM_NAME_TAKEN', message: `stream "${stream}" is published on origin "${winner}", whose claim wins` });
+    } catch (err) {
+      // Gone already (unpublished in the meantime): nothing left to end.
+      if (!(err instanceof AppError)) throw err;
+    }
+  }
+
+  /**
+   * The origins a client may publish to (the `connect` answer's `origins`, for an SDK's failover):
+   * on an origin of several, every origin of its <origin> list; on an edge, its linked origins.
+   */
+  #originUrls(): { id: string; url: string; secureUrl?: string }[] {
+    if (this.origin) {
+      if (!this.origin.peers.enabled) return [];
+      return this.origin.peers.origins.map((o) => {
+        const secureUrl = edgeBaseUrl(o, 'ws', true, null);
+        return { id: o.id, url: `${edgeBaseUrl(o, 'ws', false, null)}/`, ...(secureUrl ? { secureUrl: `${secureUrl}/` } : {}) };
+      });
+    }
+    return this.relays.originUrls();
   }
 
   /** Where publishers reach this node (its `ip`, bound ports and path prefix), told to its edges. */
@@ -245,6 +280,7 @@ export class MediaNode {
           })),
         relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
         relayLinks: () => ({ tls: config.cdnRelayTls, pending: this.#relayEntrance?.gate.size ?? 0 }),
+        originPeers: () => (this.origin?.peers.enabled ? this.origin.peers.summary().map((p) => ({ id: p.id, up: p.state === 'up', streams: p.streams })) : []),
       },
       config.nodeId,
     );
@@ -315,19 +351,19 @@ export class MediaNode {
 
   /**
    * Re-reads the configuration directory and applies what can change live: the origin's edge
-   * list and mode (loadbalancing.xml). Keys that need a restart are reported, not applied. A
-   * broken file changes nothing (the ConfigError is thrown, naming file, line and key).
+   * list, its <origin> list and mode (loadbalancing.xml). Keys that need a restart are reported,
+   * not applied. A broken file changes nothing (the ConfigError is thrown, naming file, line and key).
+   * `origins` is there only for a cluster of several origins (before or after).
    */
-  reload(): { edges: { added: string[]; removed: string[]; kept: string[]; updated: string[] } | null; needsRestart: string[] } {
+  reload(): { edges: EdgeChanges | null; origins?: PeerChanges; needsRestart: string[] } {
     if (this.#closed) throw new Error('node is closed');
     const next = loadConfig(this.config.confDir);
     const needsRestart = (Object.keys(next) as (keyof NodeConfig)[]).filter(
       (key) => key !== 'loadBalancing' && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
-    let edges = null;
-    if (this.origin && next.loadBalancingEnabled && next.loadBalancing) edges = this.origin.reload(next.loadBalancing);
+    const applied = this.origin && next.loadBalancingEnabled && next.loadBalancing ? this.origin.reload(next.loadBalancing) : null;
     if (needsRestart.length > 0) this.logger.warn({ keys: needsRestart }, 'changed settings need a restart to apply');
-    return { edges, needsRestart };
+    return { edges: applied?.edges ?? null, ...(applied?.origins ? { origins: applied.origins } : {}), needsRestart };
   }
 
   /** Stops accepting, closes sessions, relays, streams and workers. Idempotent. */

@@ -16,4 +16,6 @@ export interface NodeContext {
   readonly events: StreamEventService;
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
   role(): 'origin' | 'edge' | 'standalone';
+  /** The origins a client may publish to, for the `connect` answer (empty: do not send the field). */
+  originUrls(): { id: string; url: string; secureUrl?: string }[];
 }

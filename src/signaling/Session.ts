@@ -184,7 +184,9 @@ export class Session {
     clearTimeout(this.#connectTimer);
     this.#logger.info({ remote: this.remoteAddress, secure: this.secure }, 'client connected');
     this.clientName = data.clientName ?? '';
-    return { sessionId: this.id, nodeId: this.#ctx.config.nodeId, role: this.#ctx.role() };
+    // Every origin a publisher may move to when its own dies (several origins; on an edge, its linked ones).
+    const origins = this.#ctx.originUrls();
+    return { sessionId: this.id, nodeId: this.#ctx.config.nodeId, role: this.#ctx.role(), ...(origins.length > 0 ? { origins } : {}) };
   }
 
   #status(stream: string, role: 'publisher' | 'player', status: StreamStatus, extra: Record<string, unknown> = {}): void {
@@ -220,9 +222,14 @@ export class Session {
       this.#logger.error({ stream: name }, 'publisher transport closed under the stream (worker died?)');
       this.#status(name, 'publisher', 'FAILED', { code: 'INTERNAL', message: 'media transport closed' });
     });
-    publication.on('terminated', () => {
+    publication.on('terminated', (reason) => {
       this.#publishing.delete(name);
       this.#free(publication);
+      if (reason) {
+        // Another origin's better claim took the name (OriginPeers): the publisher hears the code.
+        this.#logger.info({ stream: name, code: reason.code }, 'publication ended: ' + reason.message);
+        return this.#status(name, 'publisher', 'FAILED', { code: reason.code, message: reason.message });
+      }
       this.#logger.info({ stream: name }, 'stream terminated through the REST API');
       this.#status(name, 'publisher', 'UNPUBLISHED', { message: TERMINATED_MESSAGE });
     });

@@ -3,7 +3,7 @@
 // PublishService whatever the way in; the caller (a command-channel session, a WHIP session) owns it
 // and closes it.
 import type * as ms from 'mediasoup/types';
-import { AppError } from '../errors';
+import { AppError, type ErrorCode } from '../errors';
 import { describeTransport, onTransportClose, type TransportKind } from '../media/transports';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { usedRtpIds } from './rtpIds';
@@ -15,11 +15,20 @@ type AnyTransport = ms.WebRtcTransport | ms.PlainTransport;
 /** What a publisher is told when an admin ends its stream: WCS's info text for that case. */
 export const TERMINATED_MESSAGE = 'Stopped by rest /terminate';
 
+/** Why a publication was ended from outside when it was not an admin's terminate: told to the publisher as FAILED. */
+export interface EndReason {
+  code: ErrorCode;
+  message: string;
+}
+
 type Events = {
   /** The transport closed under the stream (its worker died): the publication cannot go on. */
   failed: [];
-  /** Ended from outside (REST /rest-api/stream/terminate): the owner tells its publisher. */
-  terminated: [];
+  /**
+   * Ended from outside: REST /rest-api/stream/terminate (no reason), or another origin's better
+   * claim to the name (STREAM_NAME_TAKEN). The owner tells its publisher.
+   */
+  terminated: [reason?: EndReason];
 };
 
 export class Publication extends TypedEmitter<Events> {
@@ -112,10 +121,10 @@ export class Publication extends TypedEmitter<Events> {
     return this.stream.producers.find((p) => p.id === producerId);
   }
 
-  /** Ends the publication on an admin's request: the owner hears `terminated`, then it closes. */
-  terminate(): void {
+  /** Ends the publication from outside: the owner hears `terminated` (with the reason, if any), then it closes. */
+  terminate(reason?: EndReason): void {
     if (this.#closed) return;
-    this.emit('terminated');
+    this.emit('terminated', reason);
     this.close();
   }
 

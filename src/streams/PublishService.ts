@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import type { MediaPool } from '../media/MediaPool';
 import { createClientTransport, listenInfoOf, type TransportKind } from '../media/transports';
 import type { PlayRedirect } from './PlayRedirect';
-import { Publication } from './Publication';
+import { type EndReason, Publication } from './Publication';
 import { parseStreamName } from './streamName';
 import type { Stream } from './Stream';
 import type { StreamRegistry } from './StreamRegistry';
@@ -42,11 +42,19 @@ export type PublishRedirect = PlayRedirect;
 /** The origin a publisher reaching this edge should use (secure: the wss/https URLs), or null when none is linked. Plugged in by the edge. */
 export type PublishRedirector = (secure: boolean) => PublishRedirect | null;
 
+/**
+ * Checks a client publish of a name against what this node alone cannot see (the other origins'
+ * streams, on an origin of several): throws (STREAM_NAME_TAKEN) to refuse. Synchronous, so nothing
+ * changes between its verdict and the registration.
+ */
+export type PublishGuard = (name: string) => void;
+
 export class PublishService {
   readonly #options: StreamServiceOptions;
   /** Live publications by stream, so an admin can end one (terminate) whatever its way in. */
   readonly #live = new Map<Stream, Publication>();
   #redirector: PublishRedirector | null = null;
+  #guard: PublishGuard | null = null;
 
   constructor(options: StreamServiceOptions) {
     this.#options = options;
@@ -60,6 +68,11 @@ export class PublishService {
   /** The edge's linked origins; without one a publish refused here is refused (NOT_ALLOWED). */
   setRedirector(redirector: PublishRedirector | null): void {
     this.#redirector = redirector;
+  }
+
+  /** The other origins' say on a name (OriginPeers.admit), on an origin of several. */
+  setGuard(guard: PublishGuard | null): void {
+    this.#guard = guard;
   }
 
   /**
@@ -92,6 +105,8 @@ export class PublishService {
     checkDirectPublish(config, name);
     checkPlainAllowed(config, kind);
     checkToken(config, 'publish', name, owner);
+    if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" is already published`);
+    this.#guard?.(name);
     const router = media.pickRouter();
     const stream = streams.create(name, router, { kind: 'local', sessionId: owner.sessionId });
     try {
@@ -112,12 +127,14 @@ export class PublishService {
   }
 
   /**
-   * Ends the stream published here as `name` (REST /rest-api/stream/terminate): its publisher is
-   * told, its players get UNPUBLISHED and, on an origin, every edge drops it with the relay.
+   * Ends the stream published here as `name` (REST /rest-api/stream/terminate; or, with `reason`,
+   * an origin whose name another origin's better claim took): its publisher is told (UNPUBLISHED,
+   * or FAILED with the reason's code), its players get UNPUBLISHED and, on an origin, every edge
+   * drops it with the relay.
    * STREAM_NOT_FOUND when there is no such stream; NOT_ALLOWED for a stream an origin relays here
    * (the origin would relay it again: end it on the origin).
    */
-  terminate(rawName: string): Stream {
+  terminate(rawName: string, reason?: EndReason): Stream {
     const name = parseStreamName(rawName);
     const stream = this.#options.streams.get(name);
     if (!stream) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" not found`);
@@ -127,7 +144,7 @@ export class PublishService {
     const publication = this.#live.get(stream);
     // A local stream without a publication is one whose transport is still opening: closing the
     // stream makes publish() fail with STREAM_NOT_FOUND, which is what its publisher then hears.
-    if (publication) publication.terminate();
+    if (publication) publication.terminate(reason);
     else stream.close();
     return stream;
   }

@@ -146,7 +146,7 @@ export class RelayWorld {
     }
     this.cluster = new OriginCluster({
       config: nodeConfig(originId, { ...options.originOverrides, ...(options.originSecret !== undefined ? { cdnSecret: options.originSecret } : {}) }),
-      loadBalancing: { file: 'loadbalancing.xml', streamDistribution: 'webrtc', mode: options.mode ?? 'ROUNDROBIN', nodes },
+      loadBalancing: { file: 'loadbalancing.xml', streamDistribution: 'webrtc', mode: options.mode ?? 'ROUNDROBIN', nodes, origins: [] },
       logger: logger.child({ node: 'origin' }),
       streams: this.registry,
       originInfo: options.originInfo,

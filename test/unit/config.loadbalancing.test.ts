@@ -37,6 +37,7 @@ describe('parseLoadBalancing', () => {
       file: path.resolve(FILE),
       streamDistribution: 'webrtc',
       mode: 'FEWESTCALLS',
+      origins: [],
       nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' }],
     });
   });
@@ -126,7 +127,7 @@ describe('parseLoadBalancing refuses', () => {
   test('an unknown element that holds elements of ours is refused: its edges would be lost', () => {
     const err = errorOf(doc('<loadbalancer>', '  <edge id="b">', '    <ip>h</ip>', '  </edge>', '</loadbalancer>'));
     expect(err.message).toBe(
-      'conf/loadbalancing.xml:2: loadbalancer/edge: unknown element <edge> in <loadbalancer> (expected <node> or <cluster>; it holds <ip> on line 3, as a <node> or <cluster> would, so its edges would be lost)',
+      'conf/loadbalancing.xml:2: loadbalancer/edge: unknown element <edge> in <loadbalancer> (expected <node> or <cluster> or <origin>; it holds <ip> on line 3, as a <node> or <cluster> would, so its edges would be lost)',
     );
   });
 

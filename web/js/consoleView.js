@@ -42,6 +42,15 @@ window.ConsoleView = (() => {
       el('div', { class: 'node-head' }, el('strong', {}, n.id), el('span', { class: 'role' }, title + (n.mode ? ' · ' + n.mode : ''))),
       nodeFigures(n),
       n.origins.length ? el('div', { class: 'info' }, 'linked origins: ', n.origins.map((o) => o.originId + ' (' + o.streams + ' streams)').join(', ')) : null,
+      // Several origins: each one, whether its link to this origin is up, and the streams it holds.
+      n.peers && n.peers.length
+        ? el(
+            'div',
+            { class: 'info', 'data-peers': '' },
+            'origins: ',
+            n.peers.map((p) => p.id + ' (' + (p.self ? 'this one' : p.state) + ', ' + p.streams + ' streams)').join(', '),
+          )
+        : null,
     );
     document.getElementById('nodeTitle').textContent = n.id + ' · ' + title;
   }
