@@ -13,6 +13,7 @@ import { routes, startEdge, startOrigin, stopAll, streamsOn } from '../helpers/c
 import { TestClient } from '../helpers/client';
 import { type NodeProcess, startNodeFromConf, until } from '../helpers/nodes';
 import { framesAdvance, launchChromium, openPage } from './browser';
+import { firstNewFrameAt, loadMark, pageEvents, type SdkWindow, sdkPage, startStream } from './sdkPages';
 import type { Fp, FpSession, FpStream } from './wcsPage';
 
 const STREAM = 'e2e-origin-failover';
@@ -23,89 +24,6 @@ let publisher: Page;
 const players: Page[] = [];
 let whep: Page;
 const logs: string[] = [];
-
-interface PageEvent {
-  t: number;
-  what: string;
-  nodeId: string | null;
-}
-
-type W = {
-  CDN: {
-    SESSION_STATUS: Record<string, string>;
-    STREAM_STATUS: Record<string, string>;
-    STREAM_EVENT: Record<string, string>;
-    createSession(o: { urlServer: string[] }): Session;
-  };
-  loadMark: number;
-  events: PageEvent[];
-  stream: Stream;
-  frames: { t: number; ssrc: number; decoded: number }[];
-};
-type Stream = {
-  status(): string;
-  nodeId(): string | null;
-  on(e: string, fn: (s: Stream, x?: unknown) => void): Stream;
-  publish(): Stream;
-  play(): Stream;
-  getStats(): Promise<RTCStatsReport | null>;
-};
-type Session = { on(e: string, fn: (s: Session) => void): Session; createStream(o: Record<string, unknown>): Stream; nodeId(): string | null };
-
-/** An SDK page served by edge 1 (the edges outlive the origins): the bundle, a display, a load mark to prove no reload. */
-async function sdkPage(name: string): Promise<Page> {
-  const page = await openPage(browser, `${edges[0].http}/index.html`, logs, name);
-  await page.addScriptTag({ url: `${edges[0].http}/sdk/cdn-sdk.js` });
-  await page.evaluate(() => {
-    document.body.innerHTML = '<div id="display" style="width:320px;height:240px"></div>';
-    const w = window as unknown as W;
-    w.loadMark = Math.random();
-    w.events = [];
-    w.frames = [];
-  });
-  return page;
-}
-
-/** Starts the SDK stream on the page (session to every origin), logging statuses and node changes with the page's clock. */
-function startStream(page: Page, role: 'publish' | 'play', urls: string[]): Promise<void> {
-  return page.evaluate(
-    ([role, urls, name]) =>
-      new Promise<void>((resolve, reject) => {
-        const w = window as unknown as W;
-        const { SESSION_STATUS, STREAM_STATUS, STREAM_EVENT } = w.CDN;
-        const log = (what: string, nodeId: string | null) => w.events.push({ t: Date.now(), what, nodeId });
-        const session = w.CDN.createSession({ urlServer: urls });
-        for (const status of Object.values(SESSION_STATUS)) session.on(status, (s) => log(`session ${status}`, s.nodeId()));
-        session.on(SESSION_STATUS.ESTABLISHED, () => {
-          if (w.stream) return;
-          const stream = session.createStream({ name, display: document.getElementById('display') });
-          w.stream = stream;
-          for (const status of Object.values(STREAM_STATUS)) if (status !== STREAM_STATUS.FAILED) stream.on(status, (s) => log(status, s.nodeId()));
-          stream.on(STREAM_EVENT.NODE_CHANGED, (s) => log('NODE_CHANGED', s.nodeId()));
-          stream.on(STREAM_EVENT.RETRYING, (s, info) => log(`RETRYING ${(info as { reason: { code: string } }).reason.code}`, s.nodeId()));
-          stream.on(role === 'publish' ? STREAM_STATUS.PUBLISHING : STREAM_STATUS.PLAYING, () => resolve());
-          stream.on(STREAM_STATUS.FAILED, (s) => {
-            log(`FAILED ${JSON.stringify((s as unknown as { getErrorInfo(): unknown }).getErrorInfo())}`, s.nodeId());
-            reject(new Error(`${role} failed`));
-          });
-          if (role === 'publish') stream.publish();
-          else stream.play();
-        });
-        session.on(SESSION_STATUS.FAILED, () => reject(new Error('session failed')));
-        if (role === 'play') {
-          // framesDecoded per inbound video SSRC, every 50 ms, for as long as the page lives.
-          setInterval(() => {
-            void w.stream?.getStats().then((report) => {
-              report?.forEach((r: { type: string; kind?: string; ssrc?: number; framesDecoded?: number }) => {
-                if (r.type === 'inbound-rtp' && r.kind === 'video') w.frames.push({ t: Date.now(), ssrc: r.ssrc!, decoded: r.framesDecoded ?? 0 });
-              });
-            });
-          }, 50);
-        }
-      }),
-    [role, urls, STREAM] as const,
-  );
-}
 
 /**
  * A WHEP player as docs/whip-whep.md tells a client to be: POST to an origin (307 to an edge), and
@@ -118,7 +36,7 @@ function startWhep(page: Page, httpOrigins: string[]): Promise<void> {
   return page.evaluate(
     ([origins, name]) =>
       new Promise<void>((resolve, reject) => {
-        const w = window as unknown as W & { whepFrames: { t: number; pc: number; decoded: number }[] };
+        const w = window as unknown as SdkWindow & { whepFrames: { t: number; pc: number; decoded: number }[] };
         w.whepFrames = [];
         const log = (what: string) => w.events.push({ t: Date.now(), what, nodeId: null });
         let pcs = 0;
@@ -195,18 +113,6 @@ function whepFramesAfter(page: Page, since: number): Promise<number | null> {
   }, since);
 }
 
-const pageEvents = (page: Page): Promise<PageEvent[]> => page.evaluate(() => (window as unknown as W).events);
-const loadMark = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as W).loadMark);
-
-/** When the player first decoded a frame on an SSRC it had not decoded on before `since` (page clock), or null. */
-function firstNewFrameAt(page: Page, since: number): Promise<number | null> {
-  return page.evaluate((since) => {
-    const frames = (window as unknown as W).frames;
-    const before = new Set(frames.filter((f) => f.t < since && f.decoded > 0).map((f) => f.ssrc));
-    return frames.find((f) => f.t >= since && !before.has(f.ssrc) && f.decoded > 0)?.t ?? null;
-  }, since);
-}
-
 /** The edge holds the stream once, relayed from `originId`, with both tracks. */
 async function edgeHoldsFrom(edge: NodeProcess, originId: string, name = STREAM): Promise<boolean> {
   const list = (await streamsOn(edge)) as unknown as { name: string; status: string; origin?: string; tracks?: unknown[] }[];
@@ -238,7 +144,7 @@ afterAll(async () => {
  * edge holding the stream once, from the survivor.
  */
 async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: string): Promise<{ dead: NodeProcess; survivor: NodeProcess }> {
-  const on = (await publisher.evaluate(() => (window as unknown as W).stream.nodeId()))!;
+  const on = (await publisher.evaluate(() => (window as unknown as SdkWindow).stream.nodeId()))!;
   const dead = origins.find((o) => o.name === on)!;
   const survivor = origins.find((o) => o !== dead)!;
   const marks = await Promise.all([publisher, ...players, whep].map(loadMark));
@@ -281,7 +187,7 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
   if (decodedMs.some((ms) => ms >= 3000) || publishingMs >= 2000) {
     for (const player of players) {
       const frames = await player.evaluate(
-        (since) => (window as unknown as W).frames.filter((f) => f.t >= since - 200).map((f) => `${f.t - since}:${f.ssrc}:${f.decoded}`),
+        (since) => (window as unknown as SdkWindow).frames.filter((f) => f.t >= since - 200).map((f) => `${f.t - since}:${f.ssrc}:${f.decoded}`),
         killedAt,
       );
       console.log(`frames of a player since the loss: ${frames.join(' ')}`);
@@ -312,20 +218,20 @@ async function loseOrigin(how: (origin: NodeProcess) => Promise<void>, label: st
 
 test('SIGKILL of the origin the publisher is on: it publishes on the other within 2 s, players on both edges decode again within 3 s', async () => {
   const urls = origins.map((o) => o.url);
-  publisher = await sdkPage('publisher');
-  await startStream(publisher, 'publish', urls);
-  expect(await publisher.evaluate(() => (window as unknown as W).stream.nodeId())).toBe('originA');
+  publisher = await sdkPage(browser, edges[0].http, logs, 'publisher');
+  await startStream(publisher, 'publish', urls, STREAM);
+  expect(await publisher.evaluate(() => (window as unknown as SdkWindow).stream.nodeId())).toBe('originA');
   await until(async () => (await edgeHoldsFrom(edges[0], 'originA')) && (await edgeHoldsFrom(edges[1], 'originA')), 10000, 'both edges to hold the stream');
   // originA's ROUNDROBIN sends the first player to one edge and the second to the other.
   for (const name of ['player1', 'player2']) {
-    const page = await sdkPage(name);
+    const page = await sdkPage(browser, edges[0].http, logs, name);
     players.push(page);
-    await startStream(page, 'play', urls);
+    await startStream(page, 'play', urls, STREAM);
   }
-  const playingOn = await Promise.all(players.map((p) => p.evaluate(() => (window as unknown as W).stream.nodeId())));
+  const playingOn = await Promise.all(players.map((p) => p.evaluate(() => (window as unknown as SdkWindow).stream.nodeId())));
   expect(playingOn.sort()).toEqual(['edge1', 'edge2']);
   for (const player of players) await framesAdvance(player, '#display', 15);
-  whep = await sdkPage('whep');
+  whep = await sdkPage(browser, edges[0].http, logs, 'whep');
   await startWhep(
     whep,
     origins.map((o) => o.http),
@@ -355,7 +261,7 @@ test('SIGSTOP of the origin the publisher is on is noticed and handled the same 
 }, 60000);
 
 test('a republish refused with STREAM_NAME_TAKEN (the name still held on the new origin) is retried until the name is free', async () => {
-  const on = (await publisher.evaluate(() => (window as unknown as W).stream.nodeId()))!;
+  const on = (await publisher.evaluate(() => (window as unknown as SdkWindow).stream.nodeId()))!;
   const dead = origins.find((o) => o.name === on)!;
   const survivor = origins.find((o) => o !== dead)!;
   // Another session holds the name on the survivor, as a dead origin's claim would for a moment.
