@@ -14,7 +14,7 @@ import type { ErrorInfo } from './constants';
 /** How long after the loss a republish refused with STREAM_NAME_TAKEN is tried again. */
 export const NAME_TAKEN_GRACE_MS = 5000;
 /** The delay between those attempts (jittered: half to all of it). */
-export const NAME_TAKEN_RETRY_MS = 500;
+export const NAME_TAKEN_RETRY_MS = 200;
 
 const NODE_LOST: readonly string[] = ['CONNECTION_LOST', 'CONNECTION_FAILED', 'TIMEOUT', 'NODE_CLOSING'];
 

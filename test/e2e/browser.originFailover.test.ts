@@ -240,7 +240,13 @@ test('SIGKILL of the origin the publisher is on: it publishes on the other withi
 
   const killed = origins[0];
   try {
-    await loseOrigin((o) => o.kill(), 'SIGKILL');
+    const { survivor } = await loseOrigin((o) => o.kill(), 'SIGKILL');
+    // A new player that knows only the survivor is sent to an edge and plays there.
+    const late = await sdkPage(browser, edges[0].http, logs, 'late player');
+    await startStream(late, 'play', [survivor.url], STREAM);
+    expect(await late.evaluate(() => (window as unknown as SdkWindow).stream.nodeId())).toMatch(/^edge[12]$/);
+    await framesAdvance(late, '#display', 15);
+    await late.close();
   } finally {
     // Brought back for the next tests, from its own configuration (a new instance: a restart).
     const revived = await startNodeFromConf(killed.confDir, killed.port, killed.name);
