@@ -15,6 +15,8 @@ export interface SoakOptions {
   durationMs: number;
   /** Streams published for the whole soak, which the playing users play. */
   anchors?: number;
+  /** cdn.pipe_idle_ms of the nodes (default the node's, 10 s): an idle relay pipe counts until it closes. */
+  pipeIdleMs?: number;
   log: (msg: string) => void;
 }
 
@@ -92,7 +94,11 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const { users, durationMs, log } = options;
   const anchorCount = options.anchors ?? 4;
   const nodes: NodeProcess[] = [];
-  const quiet = { 'log.level': 'warn', max_connections: users * 2 };
+  const quiet = {
+    'log.level': 'warn',
+    max_connections: users * 2,
+    ...(options.pipeIdleMs !== undefined ? { 'cdn.pipe_idle_ms': options.pipeIdleMs } : {}),
+  };
   try {
     // Wide media port ranges: a few hundred plain transports and pipes per node.
     const edge1 = await startNode({ name: 'soak-edge1', props: { ...quiet, media_port_from: 55000, media_port_to: 55999 } });
