@@ -112,6 +112,7 @@ export class RelayWorld {
       maxConnections: 500,
       cluster: DEFAULT_CLUSTER,
       pathPrefix: '',
+      distribution: 'push',
     }));
     const byPort = new Map<number, EdgeSide>();
     if (options.edgePools.length < nodes.length) throw new Error(`${nodes.length} edges need ${nodes.length} edge pools`);

@@ -238,6 +238,8 @@ describe('the property table', () => {
       cdnRelayDigestMs: 5000,
       cdnPipeIdleMs: 10000,
       cdnLinkGraceMs: 10000,
+      cdnOnDemandLingerMs: 30000,
+      cdnOnDemandEdgePlayers: 100,
       workerProbeMs: 500,
       workerProbeTimeoutMs: 1500,
       tokenSecret: '',
