@@ -38,7 +38,19 @@ describe('parseLoadBalancing', () => {
       streamDistribution: 'webrtc',
       mode: 'FEWESTCALLS',
       origins: [],
-      nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '', distribution: 'push' }],
+      nodes: [
+        {
+          id: '1',
+          ip: 'edge.flashphoner.com',
+          ws: 8080,
+          wss: 0,
+          relay: 8445,
+          maxConnections: 500,
+          cluster: DEFAULT_CLUSTER,
+          pathPrefix: '',
+          distribution: 'push',
+        },
+      ],
     });
   });
 
