@@ -26,7 +26,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../log';
 import { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
-import { lingerStep, type PullState } from './linger';
+import { lingerStep, pulledNow, type PullState } from './linger';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
 import { loadNotification, parseOriginRequest } from './relayProtocol';
@@ -157,7 +157,7 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.onDemand) {
       // Now on demand: what was pushed stays while it has players, and lingers out like a pulled stream.
       const now = Date.now();
-      for (const relay of this.#session.relays()) this.#pulled.set(relay.stream.name, { pulledAt: now, idleSince: null });
+      for (const relay of this.#session.relays()) this.#pulled.set(relay.stream.name, pulledNow(now));
     } else {
       // Now push: every local stream goes there, as to any push edge.
       this.#pulled.clear();
@@ -188,7 +188,7 @@ export class EdgeLink extends TypedEmitter<Events> {
    */
   pull(stream: Stream): void {
     if (!this.onDemand) return;
-    this.#pulled.set(stream.name, { pulledAt: Date.now(), idleSince: null });
+    this.#pulled.set(stream.name, pulledNow(Date.now()));
     this.relay(stream);
   }
 

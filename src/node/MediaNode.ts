@@ -277,6 +277,8 @@ export class MediaNode {
             players: l.players,
             cpuLoad: l.cpuLoad,
             streamsRelayed: l.relays().filter((r) => r.complete).length,
+            distribution: l.edge.distribution,
+            held: Object.fromEntries(l.relays().flatMap((r) => (r.complete ? [[r.stream.name, l.reasonOf(r.stream.name) ?? 'pushed']] : []))),
             redirects: l.redirects,
             failures: Object.fromEntries(l.failuresByCode),
           })),

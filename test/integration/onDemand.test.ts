@@ -28,7 +28,7 @@ beforeAll(async () => {
   edges = [await startEdge('edge1'), await startEdge('edge2')];
   origin = await startNode({
     name: 'origin',
-    props: { load_balancing_enabled: true, 'cdn.on_demand_linger_ms': LINGER_MS, 'cdn.on_demand_edge_players': EDGE_PLAYERS },
+    props: { load_balancing_enabled: true, 'cdn.on_demand_linger_ms': LINGER_MS, 'cdn.on_demand_edge_players': EDGE_PLAYERS, 'cdn.relay_digest_ms': 300 },
     xml:
       '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN" distribution="on_demand">\n' +
       edges.map((e) => `  <node id="${e.name}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss><relay>${e.relayPort}</relay></node>\n`).join('') +
@@ -87,7 +87,7 @@ test('the first player gets the stream from a cold edge; it leaves the edge afte
   const goneAfter = Date.now() - left;
   console.log(`on-demand release: "cold" left its edge ${goneAfter} ms after its last player (linger ${LINGER_MS} ms)`);
   expect(goneAfter).toBeGreaterThanOrEqual(LINGER_MS - LOAD_REPORT_MS);
-  // The origin ended the relay; its next digests do not bring it back.
+  // The origin ended the relay; its next digests (every 300 ms here) do not bring it back.
   await new Promise((r) => setTimeout(r, 1500));
   expect(await holders('cold')).toEqual([]);
   expect((await streamsOn(origin)).find((s) => s.name === 'cold')!.edges!.map((e) => e.relay)).toEqual(['none', 'none']);
