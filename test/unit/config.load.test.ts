@@ -257,6 +257,8 @@ describe('loadConfig', () => {
       cdnRelayDigestMs: 3000,
       cdnPipeIdleMs: 2500,
       cdnLinkGraceMs: 7000,
+      cdnOnDemandLingerMs: 30000,
+      cdnOnDemandEdgePlayers: 100,
       workerProbeMs: 0,
       workerProbeTimeoutMs: 2000,
       tokenSecret: '',

@@ -178,7 +178,7 @@ describe('parseLoadBalancing refuses', () => {
       { file: FILE, line: 3, key: 'loadbalancer/node[1]/ip@v', unknown: true },
     ]);
     expect(errorOf('<loadbalancer algo="x"/>', true).message).toBe(
-      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize); config.strict=true refuses it',
+      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize, distribution); config.strict=true refuses it',
     );
     expect(errorOf('<loadbalancer><node><ip v="4">h</ip></node></loadbalancer>', true).key).toBe('loadbalancer/node[1]/ip@v');
   });

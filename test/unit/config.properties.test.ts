@@ -122,6 +122,8 @@ describe('the property table', () => {
         'ws.heartbeat_ms',
         'cdn.reconnect_ms',
         'cdn.load_report_ms',
+        'cdn.on_demand_edge_players',
+        'cdn.on_demand_linger_ms',
         'log.level',
         'mediasoup.log_level',
         'tls.cert_file',
