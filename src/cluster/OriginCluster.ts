@@ -259,12 +259,41 @@ export class OriginCluster {
         secure,
       );
       if (choice) return choice;
+      // On-demand edges get the peer's stream when a player asks there: the edge's pullStream
+      // reaches every origin linked to it, and the holder (linked to every edge too) answers.
+      const onDemand = this.#onDemandForPeerStream(stream, held);
+      if (onDemand) return this.#redirectTo(onDemand, secure);
       if (Date.now() >= deadline) {
         const holder = this.peers.holderOf(stream)?.originId ?? 'another origin';
         throw new AppError('STREAM_NOT_FOUND', `CDN stream "${stream}" is published on origin "${holder}" but no edge of this origin holds it yet`);
       }
       await new Promise((resolve) => setTimeout(resolve, PEER_POLL_MS));
     }
+  }
+
+  /**
+   * For a stream another origin publishes, none of whose holders is an edge of ours: the up
+   * on-demand edge the concentration rule picks (the peer's holders count as holding it), counted
+   * as one more player of it there; null when there is no up on-demand edge.
+   */
+  #onDemandForPeerStream(stream: string, held: ReadonlySet<string>): EdgeLink | null {
+    const up = this.links.filter((l) => l.state === 'up' && l.onDemand);
+    const chosen = concentrate(
+      this.#loadBalancing.mode,
+      up.map((l) => ({
+        id: l.edge.id,
+        players: l.players + l.redirectsSinceReport,
+        cpuLoad: l.cpuLoad,
+        holds: held.has(l.edge.id),
+        streamPlayers: (l.streamPlayers[stream] ?? 0) + (l.streamRedirectsSinceReport.get(stream) ?? 0),
+      })),
+      this.#options.config.cdnOnDemandEdgePlayers,
+      this.#selection,
+    );
+    if (!chosen) return null;
+    const link = up.find((l) => l.edge.id === chosen.choice.id)!;
+    link.streamRedirectsSinceReport.set(stream, (link.streamRedirectsSinceReport.get(stream) ?? 0) + 1);
+    return link;
   }
 
   /** Links that are up and relaying `stream` but not done yet. */
