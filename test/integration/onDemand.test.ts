@@ -7,6 +7,7 @@ import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, LOAD_REPORT_MS, routes, startEdge, stopAll, streamsOn } from '../helpers/cluster';
 import { type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
+import { audio, offer, video } from '../helpers/sdpOffers';
 
 const LINGER_MS = 1000;
 const EDGE_PLAYERS = 2;
@@ -120,6 +121,35 @@ test('a player arriving directly at a cold edge gets the stream', async () => {
   await receiver.waitFor(10, VIDEO_PT);
   expect(await holders('direct')).toEqual(['edge2']);
   expect((await edgeRoutes()).find((e) => e.id === 'edge2')!.held).toEqual({ direct: 'pulled' });
+});
+
+test('GET /rtcloadbalance?stream= answers with an edge that holds the stream by then', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('lb', { audio: true }));
+  const res = await fetch(`${origin.http}/rtcloadbalance?stream=lb&format=json`);
+  expect(res.status).toBe(200);
+  const { node } = (await res.json()) as { node: string };
+  expect(await holders('lb')).toEqual([node]);
+  // A name published nowhere is still STREAM_NOT_FOUND, and starts nothing anywhere.
+  const missing = await fetch(`${origin.http}/rtcloadbalance?stream=nothere`);
+  expect(missing.status).toBe(404);
+  expect(await missing.text()).toMatch(/^ERROR: STREAM_NOT_FOUND/);
+});
+
+test("WHEP on the origin: the 307 names a cold edge only once the stream is there, so the edge's answer has every track", async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('whep', { audio: true }));
+  const playOffer = offer([audio('recvonly'), video('recvonly', 'all')]);
+  const post = (url: string) => fetch(url, { method: 'POST', body: playOffer, headers: { 'Content-Type': 'application/sdp' }, redirect: 'manual' });
+  const res = await post(`${origin.http}/whep/whep`);
+  expect(res.status).toBe(307);
+  const target = res.headers.get('location')!;
+  const edge = edges.find((e) => target.startsWith(`http://127.0.0.1:${e.port}/`))!;
+  expect(await holders('whep')).toEqual([edge.name]);
+  const played = await post(target);
+  expect(played.status).toBe(201);
+  expect((await played.text()).match(/^m=/gm)).toHaveLength(2);
+  expect((await fetch(played.headers.get('location')!, { method: 'DELETE' })).status).toBe(200);
 });
 
 test('a player asking an edge for a stream no origin has gets STREAM_NOT_FOUND', async () => {
