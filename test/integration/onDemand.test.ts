@@ -4,6 +4,8 @@
 // cdn.on_demand_edge_players, and leaves the edge cdn.on_demand_linger_ms after its last player.
 // Each test uses a stream of its own, so an edge's state from an earlier test does not matter.
 import { playViaOrigin, TestClient } from '../helpers/client';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Cleanup, LOAD_REPORT_MS, routes, startEdge, stopAll, streamsOn } from '../helpers/cluster';
 import { type NodeProcess, startNode, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
@@ -25,15 +27,18 @@ const holders = async (stream: string): Promise<string[]> => {
   return lists.flat();
 };
 
+/** The origin's loadbalancing.xml with every edge of `distribution`. */
+const xmlOf = (distribution: string): string =>
+  `<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN" distribution="${distribution}">\n` +
+  edges.map((e) => `  <node id="${e.name}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss><relay>${e.relayPort}</relay></node>\n`).join('') +
+  '</loadbalancer>\n';
+
 beforeAll(async () => {
   edges = [await startEdge('edge1'), await startEdge('edge2')];
   origin = await startNode({
     name: 'origin',
     props: { load_balancing_enabled: true, 'cdn.on_demand_linger_ms': LINGER_MS, 'cdn.on_demand_edge_players': EDGE_PLAYERS, 'cdn.relay_digest_ms': 300 },
-    xml:
-      '<loadbalancer stream_distribution="webrtc" mode="ROUNDROBIN" distribution="on_demand">\n' +
-      edges.map((e) => `  <node id="${e.name}"><ip>127.0.0.1</ip><ws>${e.port}</ws><wss>0</wss><relay>${e.relayPort}</relay></node>\n`).join('') +
-      '</loadbalancer>\n',
+    xml: xmlOf('on_demand'),
   });
   await until(async () => (await edgeRoutes()).every((e) => e.state === 'up'), 10000, 'edge links up');
 });
@@ -155,4 +160,18 @@ test("WHEP on the origin: the 307 names a cold edge only once the stream is ther
 test('a player asking an edge for a stream no origin has gets STREAM_NOT_FOUND', async () => {
   const player = track(await TestClient.connect(edges[0].url));
   await expect(player.playRtp('nowhere')).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+});
+
+// Last: it leaves the cluster in push mode.
+test('a reload to distribution="push" sends every stream to every edge at once', async () => {
+  const publisher = track(await TestClient.connect(origin.url));
+  track(await publisher.publishRtp('switch'));
+  expect(await holders('switch')).toEqual([]);
+  fs.writeFileSync(path.join(origin.confDir, 'loadbalancing.xml'), xmlOf('push'));
+  origin.child.kill('SIGHUP');
+  await until(async () => (await holders('switch')).length === 2, 5000, '"switch" on both edges');
+  expect((await edgeRoutes()).map((e) => [e.distribution, e.held.switch])).toEqual([
+    ['push', 'pushed'],
+    ['push', 'pushed'],
+  ]);
 });
