@@ -4,6 +4,7 @@
 //   relay hop:   a packet's arrival at a player on an edge minus at a player on the origin, and
 //                worker CPU per packet, over the secure link and plain ws:// (bench/relayHop.ts)
 //   restore:     the relay link blocked for seconds: relays kept, or dropped and restored (bench/relayRestore.ts)
+//   failover:    two origins, the publisher's killed 10 times: publisher and players back (bench/originFailover.ts)
 //   join time:   player asks the origin -> first RTP packet from the edge, vs playing on the origin
 //   capacity:    viewers per worker at 1 Mbit/s, node vs bare mediasoup router; all workers;
 //                many streams over 4 edges; a flash crowd; CPU profiles of the node (bench/capacity*.ts)
@@ -12,7 +13,7 @@
 //   narrow:      a player's layer on a narrow link: down, on, back up (bench/netNarrow.ts)
 //   engines:     the old engine against the new, mediasoup 3.8.4 and 3.27: worker memory per viewer,
 //                µs per packet, viewers per worker (bench/engines.ts)
-// BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md;
+// BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md (failover too);
 // BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
 // BENCH_ONLY=engines BENCH_ENGINES_SMOKE=1 runs the engines' section in seconds with tiny counts and
 // prints it instead of writing it (what the engines' smoke test runs).
@@ -32,6 +33,7 @@ import { fmt, median, percentile } from './stats';
 import { fanout, type FanoutResult } from './fanout';
 import { HOP_FULL, HOP_SMOKE, type HopOptions, relayHops } from './relayHop';
 import { relayRestore } from './relayRestore';
+import { originFailover, originFailoverMarkdown, type OriginFailoverOptions, ORIGIN_FAILOVER_HEADING } from './originFailover';
 import { relayHopMarkdown, relayRestoreMarkdown } from './relayReport';
 import { PROPERTY_SPECS } from '../src/config/propertiesSchema';
 import { soak, soakMarkdown, type SoakResult } from './soak';
@@ -76,6 +78,7 @@ interface Sizes {
   lossWindowMs: number;
   narrowRuns: number;
   narrow: NarrowOptions;
+  failover: Omit<OriginFailoverOptions, 'log'>;
 }
 
 const env = process.env;
@@ -101,6 +104,7 @@ const SIZES: Sizes = SMOKE
       lossWindowMs: 1000,
       narrowRuns: 0,
       narrow: NARROW_OPTIONS,
+      failover: { kills: 1, streams: 20, windowMs: 1000 },
     }
   : {
       runs: Number(env.BENCH_RUNS ?? 15),
@@ -120,6 +124,7 @@ const SIZES: Sizes = SMOKE
       lossWindowMs: 10000,
       narrowRuns: Number(env.BENCH_NARROW_RUNS ?? 3),
       narrow: NARROW_OPTIONS,
+      failover: { kills: Number(env.BENCH_FAILOVER_KILLS ?? 10), streams: 150, windowMs: 10000 },
     };
 const RUNS = SIZES.runs;
 const FANOUT_PLAYERS = SIZES.fanoutPlayers;
@@ -178,6 +183,15 @@ async function runSoak(): Promise<SoakResult> {
   }
   if (!r.nodes.every((n) => n.countsBack)) process.exitCode = 1;
   return r;
+}
+
+/** Replaces the section under `## heading` of BENCHMARKS.md (up to the next section) with `section`, or appends it. */
+function replaceSection(heading: string, section: string): void {
+  const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  const start = text.indexOf(`## ${heading}`);
+  if (start < 0) return fs.writeFileSync(BENCHMARKS_MD, `${text.trimEnd()}\n\n${section}`);
+  const next = text.indexOf('\n## ', start + 3);
+  fs.writeFileSync(BENCHMARKS_MD, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
 }
 
 /** Replaces the soak section of an existing BENCHMARKS.md (up to the next section), or appends it. */
@@ -293,6 +307,11 @@ async function main(): Promise<void> {
     log('wrote the capacity sections of BENCHMARKS.md');
     return;
   }
+  if (process.env.BENCH_ONLY === 'failover') {
+    replaceSection(ORIGIN_FAILOVER_HEADING, originFailoverMarkdown(await originFailover({ ...SIZES.failover, log })));
+    log('wrote the origin failover section of BENCHMARKS.md');
+    return;
+  }
   if (process.env.BENCH_ONLY === 'soak') {
     writeSoakOnly(await runSoak());
     log('wrote the soak section of BENCHMARKS.md');
@@ -374,6 +393,9 @@ async function main(): Promise<void> {
     await relayRestore(SIZES.restoreStreams, SIZES.restoreBlockMs, SIZES.restoreShortGraceMs, log),
   ];
 
+  // Two origins, the publisher's killed again and again (bench/originFailover.ts).
+  const failover = await originFailover({ ...SIZES.failover, log });
+
   const fan: FanoutResult[] = [];
   for (const workers of [1, 2]) {
     const r = await fanout(workers, FANOUT_PLAYERS, SIZES.fanoutWindowMs);
@@ -414,6 +436,7 @@ ${propagationRows.join('\n')}
 
 ${relayHopMarkdown(hops, SIZES.hop)}
 ${relayRestoreMarkdown(restores)}
+${originFailoverMarkdown(failover)}
 ## Join time: player asks the origin -> first RTP packet
 
 "Via origin" connects to the origin, gets the redirect, connects to the edge, plays there and waits

@@ -1,6 +1,6 @@
 // `npm start [-- --dir DIR]`: the local demo cluster, one node process per config directory of
 // DIR (default local-cluster/ in the checkout). On the first start DIR is a copy of conf/local/
-// (an origin and two edges on loopback); after that it is the admin's to edit: the shipped
+// (two origins and two edges on loopback); after that it is the admin's to edit: the shipped
 // conf/local/ stays as it is (docker-compose.yml and its test read it). Each node writes its pid
 // to DIR/<node>/node.pid, so `npm run reload -- --conf DIR/origin` applies an edited
 // loadbalancing.xml. `npm run restart -- <node>` restarts one node (or starts a new directory)
@@ -48,9 +48,9 @@ async function main(): Promise<void> {
   }
   const names = nodeDirs(workDir);
   if (names.length === 0) fail(`${workDir} holds no node directory (a folder with a flashphoner.properties)`, 2);
-  let originName: string | undefined;
+  let originNames: string[];
   try {
-    originName = names.find((name) => loadConfig(path.join(workDir, name)).loadBalancingEnabled);
+    originNames = names.filter((name) => loadConfig(path.join(workDir, name)).loadBalancingEnabled);
   } catch (err) {
     if (err instanceof ConfigError) fail(`configuration error: ${err.message}`, 2);
     throw err;
@@ -105,15 +105,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     return stopAll(1);
   }
-  print(banner(workDir, names, originName));
+  print(banner(workDir, names, originNames));
 }
 
-function banner(workDir: string, names: string[], originName: string | undefined): string {
+function banner(workDir: string, names: string[], originNames: string[]): string {
   const lines = ['', `Local CDN cluster is up: ${names.join(', ')} (configuration in ${workDir}/<node>/).`];
-  if (originName) {
-    const origin = loadConfig(path.join(workDir, originName));
-    const base = `http://${origin.ip}:${origin.wsPort}${origin.pathPrefix}`;
-    const ws = `ws://${origin.ip}:${origin.wsPort}${origin.pathPrefix}/`;
+  const origins = originNames.map((name) => {
+    const c = loadConfig(path.join(workDir, name));
+    return { name, base: `http://${c.ip}:${c.wsPort}${c.pathPrefix}`, ws: `ws://${c.ip}:${c.wsPort}${c.pathPrefix}/` };
+  });
+  const [first, ...others] = origins;
+  if (first) {
+    const { base, ws } = first;
     lines.push(
       `  Publisher (Two Way Streaming): ${base}/two_way_streaming.html`,
       `  Player (Embed Player):         ${base}/player.html?urlServer=${encodeURIComponent(ws)}&streamName=test&autoplay=true`,
@@ -122,8 +125,12 @@ function banner(workDir: string, names: string[], originName: string | undefined
       `  Load balancer:                 curl -s '${base}/rtcloadbalance?stream=test'`,
       `  WHIP / WHEP:                   ${base}/whip/test  ${base}/whep/test`,
       '  Publish as "test" on the publisher page, then open the player.',
-      `  Apply an edited ${originName}/loadbalancing.xml: npm run reload -- --conf ${path.join(workDir, originName)}`,
     );
+    for (const o of others) {
+      // Every origin answers every player; a publisher whose origin dies moves to another by itself.
+      lines.push(`  Another origin (${o.name}):        ${o.base}/ (publish or play there too; stop ${first.name} and the publisher moves here)`);
+    }
+    for (const o of origins) lines.push(`  Apply an edited ${o.name}/loadbalancing.xml: npm run reload -- --conf ${path.join(workDir, o.name)}`);
   }
   lines.push(
     `  Restart one node (the others keep running), or start a new node directory: npm run restart -- <node>${workDir === DEFAULT_WORK_DIR ? '' : ` --dir ${workDir}`}`,

@@ -3,6 +3,7 @@
 // session and every edge a player is redirected to each have their own.
 import { Emitter } from './Emitter';
 import { SdkError } from './constants';
+import { heartbeatStep, heartbeatTimeout, smoothRtt } from './heartbeat';
 
 export interface Notification {
   method: string;
@@ -26,6 +27,13 @@ export interface ChannelOptions {
   openTimeoutMs?: number;
   /** How long to wait for a response. Default 10000 ms. */
   requestTimeoutMs?: number;
+  /** How often the channel sends `ping` (heartbeat.ts); 0 sends none. Default 250 ms. */
+  heartbeatMs?: number;
+  /**
+   * A ping unanswered this long, nothing heard since, closes the channel as lost (CONNECTION_LOST);
+   * four round trips of the pings when that is longer. Default 1000 ms.
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 export class Channel extends Emitter<ChannelEvents> {
@@ -36,6 +44,11 @@ export class Channel extends Emitter<ChannelEvents> {
   #nextId = 1;
   #closed = false;
   #closedByUs = false;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #lastHeardAt = Date.now();
+  #pingSentAt: number | null = null;
+  /** Smoothed round trip of the answered pings, ms (null before the first). */
+  #srtt: number | null = null;
 
   /** Opens a WebSocket to `url`; rejects with CONNECTION_FAILED if it does not open in time. */
   static open(url: string, options: ChannelOptions = {}): Promise<Channel> {
@@ -70,6 +83,8 @@ export class Channel extends Emitter<ChannelEvents> {
     ws.onerror = null;
     ws.onmessage = (ev) => this.#onMessage(ev.data);
     ws.onclose = (ev) => this.#onClose(ev.code, ev.reason);
+    const heartbeatMs = options.heartbeatMs ?? 250;
+    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 1000), heartbeatMs);
   }
 
   get closed(): boolean {
@@ -98,7 +113,27 @@ export class Channel extends Emitter<ChannelEvents> {
     this.#onClose(1000, 'client closed');
   }
 
+  #beat(configuredMs: number): void {
+    const timeoutMs = heartbeatTimeout(configuredMs, this.#srtt);
+    const step = heartbeatStep({ lastHeardAt: this.#lastHeardAt, pingSentAt: this.#pingSentAt }, Date.now(), timeoutMs);
+    if (step === 'wait') return;
+    if (step === 'dead') {
+      // The socket may stay open for minutes (a stopped process's kernel still holds it): let it go.
+      this.#ws.close(4000, 'heartbeat timeout');
+      this.#onClose(4000, `no answer from ${this.url} in ${timeoutMs} ms`);
+      return;
+    }
+    const sentAt = Date.now();
+    this.#pingSentAt = sentAt;
+    const answered = () => (this.#srtt = smoothRtt(this.#srtt, Date.now() - sentAt));
+    // Any answer counts, even UNKNOWN_COMMAND from a node that predates `ping`.
+    this.request('ping').then(answered, (err: SdkError) => {
+      if (err.code !== 'CONNECTION_LOST' && err.code !== 'TIMEOUT') answered();
+    });
+  }
+
   #onMessage(raw: unknown): void {
+    this.#lastHeardAt = Date.now();
     if (typeof raw !== 'string') return;
     let frame: { id?: unknown; ok?: unknown; data?: unknown; error?: { code?: unknown; message?: unknown }; method?: unknown };
     try {
@@ -130,6 +165,7 @@ export class Channel extends Emitter<ChannelEvents> {
   #onClose(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
       p.reject(new SdkError('CONNECTION_LOST', `connection to ${this.url} closed`));

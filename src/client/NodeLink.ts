@@ -4,6 +4,7 @@
 import { Device, detectDevice, type types } from 'mediasoup-client';
 import { Channel, type ChannelOptions } from './Channel';
 import { SdkError } from './constants';
+import { type OriginInfo, parseOrigins } from './origins';
 
 export interface NodeLinkOptions extends ChannelOptions {
   clientName?: string;
@@ -26,16 +27,18 @@ export class NodeLink {
     readonly role: string,
     readonly sessionId: string,
     readonly options: NodeLinkOptions,
+    /** The cluster's origins as the node listed them in its `connect` answer (checked; [] when it listed none). */
+    readonly origins: OriginInfo[] = [],
   ) {}
 
   /** Opens the channel and sends `connect`; closes the channel again if `connect` fails. */
   static async open(url: string, options: NodeLinkOptions = {}): Promise<NodeLink> {
     const channel = await Channel.open(url, options);
     try {
-      const res = await channel.request<{ sessionId: string; nodeId: string; role: string }>('connect', {
+      const res = await channel.request<{ sessionId: string; nodeId: string; role: string; origins?: unknown }>('connect', {
         clientName: options.clientName ?? 'cdn-sdk',
       });
-      return new NodeLink(channel, res.nodeId, res.role, res.sessionId, options);
+      return new NodeLink(channel, res.nodeId, res.role, res.sessionId, options, parseOrigins(res.origins));
     } catch (err) {
       channel.close();
       throw err;

@@ -82,6 +82,8 @@ export class Playback extends Emitter<PlaybackEvents> {
   #queue: Promise<unknown> = Promise.resolve();
   #ended = false;
   #playing = false;
+  /** The display was given the MediaStream (after the play answer's consumers). */
+  #shown = false;
   #bandwidthTimer: ReturnType<typeof setTimeout> | null = null;
   #enoughBandwidth = true;
   #layers: Layers | null = null;
@@ -236,6 +238,7 @@ export class Playback extends Emitter<PlaybackEvents> {
     // layer fits its link, or the publisher paused its video) must still reach PLAYING and then
     // NOT_ENOUGH_BANDWIDTH rather than hang in PENDING. attach() handles its own failures.
     if (this.#options.display) void attach(this.#options.display, this.mediaStream, this.#options.muted);
+    this.#shown = true;
   }
 
   /** Consumers are added one at a time, in arrival order, whether from `play` or `newConsumer`. */
@@ -261,8 +264,22 @@ export class Playback extends Emitter<PlaybackEvents> {
       kind: info.kind,
       rtpParameters: info.rtpParameters,
     });
+    // A consumer of a kind this player already shows replaces it: the edge's stream changed hands
+    // (another origin relays it now, its publisher having moved) and its old track's consumerClosed
+    // may not have come first. The <video> is given the stream again, as Chromium may have ended
+    // playback while the MediaStream had no track.
+    let replaced = false;
+    for (const [id, entry] of [...this.#consumers]) {
+      if (entry.consumer.kind !== info.kind) continue;
+      this.#consumers.delete(id);
+      this.mediaStream.removeTrack(entry.consumer.track);
+      entry.consumer.close();
+      replaced = true;
+    }
+    const emptied = this.#shown && this.mediaStream.getTracks().length === 0;
     this.#consumers.set(consumer.id, { consumer, producerPaused: info.producerPaused });
     this.mediaStream.addTrack(consumer.track);
+    if ((replaced || emptied) && this.#options.display) void attach(this.#options.display, this.mediaStream, this.#options.muted);
     // The cap (maxBitrate) was given with `play`: the node applied it before making the consumers.
     await this.link.channel.request('resumeConsumer', { consumerId: consumer.id });
     // A layered video that gets no layer at all never reports a layer change: if none arrives in a

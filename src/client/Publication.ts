@@ -29,6 +29,13 @@ export interface PublicationOptions {
   cacheLocalResources: boolean;
   /** Publish token, when the node requires one. */
   token?: string;
+  /** Media the SDK captured for an earlier attempt of this stream (failover): published instead of capturing, released as captured media is. */
+  captured?: MediaStream;
+  /**
+   * A failure leaves the local media as it is (captured tracks running, the preview shown): the
+   * stream may publish it again elsewhere, and calls releaseMedia() when it gives up.
+   */
+  keepMediaOnFailure?: boolean;
 }
 
 /**
@@ -71,7 +78,7 @@ export class Publication extends Emitter<PublicationEvents> {
   }
 
   async start(): Promise<void> {
-    this.#media = this.#options.mediaStream ?? (await capture(this.#options.constraints));
+    this.#media = this.#options.mediaStream ?? this.#options.captured ?? (await capture(this.#options.constraints));
     if (this.#done) return this.#release();
     // The preview is always muted: a publisher does not want to hear itself.
     if (this.#options.display) await attach(this.#options.display, this.#media, true);
@@ -210,14 +217,23 @@ export class Publication extends Emitter<PublicationEvents> {
     this.#finish(error);
   }
 
+  /** Stops captured tracks and clears the preview (unless the page gave the media, or wants it cached). */
+  releaseMedia(): void {
+    this.#release();
+  }
+
   #finish(error: ErrorInfo | null, message: string | null = null): void {
     if (this.#done) return;
     this.#done = true;
     this.#unsubscribe();
+    // A failure on a channel still open (the media connection failed): the node would keep the
+    // name reserved for a publisher that is gone, and refuse our next publish of it.
+    const channel = this.#link.channel;
+    if (error && this.#transport && !channel.closed) channel.request('unpublish', { stream: this.#options.name }).catch(() => undefined);
     this.#transport?.close();
     this.#transport = null;
     this.#producers.clear();
-    this.#release();
+    if (!error || !this.#options.keepMediaOnFailure) this.#release();
     this.#ownLink?.close();
     if (error) this.emit('failed', error);
     else this.emit('unpublished', message);

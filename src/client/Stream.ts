@@ -2,13 +2,17 @@
 // player follows the origin's redirect to an edge by itself, and fails over (seed 004): when the
 // stream is unpublished or the edge is lost it retries through the origin every `retryIntervalMs`
 // until the stream plays again (from whichever edge the origin picks) or `maxRetries` runs out.
+// A publisher whose origin is lost moves with its session (issue 21): PENDING while the session
+// finds another origin, then the same name and media published there (republish.ts decides).
 import type { types } from 'mediasoup-client';
 import { Emitter } from './Emitter';
 import { equalJitter } from './jitter';
+import type { NodeLink } from './NodeLink';
+import { NAME_TAKEN_RETRY_MS, republishAfter } from './republish';
 import { Playback, type TrackFailure } from './Playback';
 import { Publication } from './Publication';
 import type { Session } from './Session';
-import { type ErrorInfo, type Layers, type RetryInfo, SdkError, STREAM_EVENT, STREAM_STATUS, type StreamStatus } from './constants';
+import { type ErrorInfo, type Layers, type RetryInfo, SdkError, SESSION_STATUS, STREAM_EVENT, STREAM_STATUS, type StreamStatus } from './constants';
 
 export interface StreamOptions {
   /** Stream name (the rule is in docs/protocol.md, "Stream names"). Required. */
@@ -33,6 +37,11 @@ export interface StreamOptions {
   encodings?: types.RtpEncodingParameters[];
   /** Keep the camera open after stop(). Default false. */
   cacheLocalResources?: boolean;
+  /**
+   * When the publisher's origin is lost and the session moves to another origin (RECONNECTING,
+   * docs/sdk.md "Origin failover"), publish the same name there with the same media. Default true.
+   */
+  republish?: boolean;
 
   // Playing
   /** Retry through the origin when the stream ends or the node is lost. Default true. */
@@ -77,6 +86,13 @@ export class Stream extends Emitter<StreamEvents> {
   #layers: Layers | null = null;
   /** Bumped by stop() and each new play()/publish(), so late results of an old run are ignored. */
   #run = 0;
+  /** Publisher: the MediaStream the page gave (never stopped by the SDK), if any. */
+  #pageMedia: MediaStream | undefined;
+  /** Publisher: waiting for the session's next origin, with the media to publish there. */
+  #waiting: { at: number; media: MediaStream | null } | null = null;
+  /** Publisher: what the page paused and sent instead, applied again after a move to another node. */
+  readonly #pausedKinds = new Set<'audio' | 'video'>();
+  readonly #sendingInstead = new Map<'audio' | 'video', MediaStreamTrack>();
 
   constructor(session: Session, options: StreamOptions) {
     super();
@@ -139,12 +155,21 @@ export class Stream extends Emitter<StreamEvents> {
   /** `media`: publish this MediaStream this time instead of capturing (as the `mediaStream` option). */
   publish(media?: MediaStream): this {
     this.#begin('publisher');
-    const run = this.#run;
     const link = this.#session.link();
     if (!link) {
       this.#fail({ code: 'INVALID_STATE', message: 'publish() needs an ESTABLISHED session' });
       return this;
     }
+    this.#pageMedia = media ?? this.#options.mediaStream;
+    this.#publishOn(this.#run, link, null);
+    return this;
+  }
+
+  /**
+   * One attempt to publish on `link`. `lost`: when the stream lost its node (a republish), null for
+   * the first attempt; the media captured then is published again rather than captured anew.
+   */
+  #publishOn(run: number, link: NodeLink, lost: { at: number; media: MediaStream | null } | null): void {
     const publication = new Publication(link, {
       name: this.#options.name,
       display: this.#options.display,
@@ -152,14 +177,21 @@ export class Stream extends Emitter<StreamEvents> {
         audio: true,
         video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
       },
-      mediaStream: media ?? this.#options.mediaStream,
+      mediaStream: this.#pageMedia,
+      captured: lost?.media ?? undefined,
       simulcast: this.#options.simulcast ?? true,
       encodings: this.#options.encodings,
       cacheLocalResources: this.#options.cacheLocalResources ?? false,
       token: this.#options.token,
+      keepMediaOnFailure: this.#republishes(),
     });
     this.#publication = publication;
-    this.#nodeId = link.nodeId;
+    let published = false;
+    if (this.#nodeId !== link.nodeId) {
+      const first = this.#nodeId === null;
+      this.#nodeId = link.nodeId;
+      if (!first) this.emit(STREAM_EVENT.NODE_CHANGED, this, link.nodeId);
+    }
     publication
       .on('node', (nodeId) => {
         // An edge sent the publisher to its origin.
@@ -167,15 +199,79 @@ export class Stream extends Emitter<StreamEvents> {
         this.#nodeId = nodeId;
         this.emit(STREAM_EVENT.NODE_CHANGED, this, nodeId);
       })
-      .on('publishing', () => run === this.#run && this.#setStatus(STREAM_STATUS.PUBLISHING))
+      .on('publishing', () => {
+        if (run !== this.#run) return;
+        published = true;
+        this.#retries = 0;
+        this.#error = null;
+        if (lost) void this.#restoreSending(publication);
+        this.#setStatus(STREAM_STATUS.PUBLISHING);
+      })
       .on('unpublished', (message) => {
         if (run !== this.#run) return;
         this.#statusMessage = message;
         this.#setStatus(STREAM_STATUS.UNPUBLISHED);
       })
-      .on('failed', (error) => run === this.#run && this.#fail(error));
+      .on('failed', (error) => {
+        if (run !== this.#run) return;
+        const next = republishAfter(error, {
+          wasPublishing: published || lost !== null,
+          republish: this.#republishes(),
+          lostAt: lost?.at ?? null,
+          now: Date.now(),
+        });
+        // A session that will not reconnect (one origin known, or disconnect()) already said so:
+        // it heard the socket close before this publication did.
+        const sessionEnded = this.#session.status() === SESSION_STATUS.DISCONNECTED || this.#session.status() === SESSION_STATUS.FAILED;
+        if (next === 'fail' || sessionEnded) {
+          publication.releaseMedia();
+          return this.#fail(error);
+        }
+        // A loss after this attempt published is a new loss: its STREAM_NAME_TAKEN grace starts now.
+        const again = { at: published || !lost ? Date.now() : lost.at, media: publication.mediaStream };
+        this.#republish(run, again, error, next === 'name-taken' ? NAME_TAKEN_RETRY_MS : 0);
+      });
     publication.start().catch((err) => publication.fail(SdkError.from(err)));
-    return this;
+  }
+
+  /**
+   * The publisher lost its node (or the new one still has the name): PENDING, RETRYING, then a new
+   * attempt on the session's origin once it is ESTABLISHED (at once if it still is, after the
+   * session's own reconnect otherwise), with the same media. The session ending gives up (FAILED).
+   */
+  #republish(run: number, lost: { at: number; media: MediaStream | null }, reason: ErrorInfo, delayMs: number): void {
+    this.#error = reason;
+    this.#retries++;
+    this.#setStatus(STREAM_STATUS.PENDING);
+    const maxRetries = this.#options.maxRetries ?? 60;
+    const giveUp = (error: ErrorInfo) => {
+      if (lost.media && !this.#pageMedia && !(this.#options.cacheLocalResources ?? false)) lost.media.getTracks().forEach((t) => t.stop());
+      this.#fail(error);
+    };
+    if (this.#retries > maxRetries) return giveUp({ code: reason.code, message: `gave up after ${maxRetries} retries: ${reason.message}` });
+    const jittered = delayMs > 0 ? equalJitter(delayMs) : 0;
+    this.emit(STREAM_EVENT.RETRYING, this, { attempt: this.#retries, maxRetries, delayMs: jittered, reason });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (run !== this.#run) return;
+      this.#waiting = lost;
+      void this.#session.whenEstablished().then((link) => {
+        if (run !== this.#run) return;
+        this.#waiting = null;
+        if (!link) return giveUp({ code: 'CONNECTION_LOST', message: `no origin to publish on: ${this.#session.getErrorInfo()?.message ?? reason.message}` });
+        this.#publishOn(run, link, lost);
+      });
+    }, jittered);
+  }
+
+  /** After a republish: the page's pauses and sendInstead() tracks hold on the new node too. */
+  async #restoreSending(publication: Publication): Promise<void> {
+    try {
+      for (const [kind, track] of this.#sendingInstead) await publication.sendInstead(kind, track);
+      for (const kind of this.#pausedKinds) await publication.setPaused(kind, true);
+    } catch (err) {
+      console.warn(`[cdn-sdk] "${this.#options.name}": could not restore paused or replaced tracks after moving node`, err);
+    }
   }
 
   play(): this {
@@ -193,8 +289,15 @@ export class Stream extends Emitter<StreamEvents> {
     const publisherDone = role === 'publisher' && this.#status === STREAM_STATUS.UNPUBLISHED;
     if ((ended || publisherDone) && !this.#retryTimer) return this;
     this.#run++;
+    const wasRetrying = this.#retryTimer !== null || this.#waiting !== null;
     this.#clearRetry();
-    if (role === 'publisher' && this.#publication) {
+    if (role === 'publisher' && wasRetrying) {
+      // Between two nodes: nothing is published anywhere; only the media kept for the next attempt is left.
+      const media = this.#waiting?.media ?? this.#publication?.mediaStream ?? null;
+      this.#waiting = null;
+      if (!this.#pageMedia && !(this.#options.cacheLocalResources ?? false)) media?.getTracks().forEach((t) => t.stop());
+      this.#setStatus(STREAM_STATUS.UNPUBLISHED);
+    } else if (role === 'publisher' && this.#publication) {
       const publication = this.#publication;
       const run = this.#run;
       // The unpublish may also end as a failure (the session's socket closing under it, as in
@@ -227,12 +330,16 @@ export class Stream extends Emitter<StreamEvents> {
   async sendInstead(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
     if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'sendInstead() needs a PUBLISHING stream');
     await this.#publication.sendInstead(kind, track);
+    if (track) this.#sendingInstead.set(kind, track);
+    else this.#sendingInstead.delete(kind);
   }
 
   /** Publisher: pauses or resumes one kind; players get TRACK_PAUSED. */
   async setTrackPaused(kind: 'audio' | 'video', paused: boolean): Promise<void> {
     if (!this.#publication || this.#status !== STREAM_STATUS.PUBLISHING) throw new SdkError('INVALID_STATE', 'setTrackPaused() needs a PUBLISHING stream');
     await this.#publication.setPaused(kind, paused);
+    if (paused) this.#pausedKinds.add(kind);
+    else this.#pausedKinds.delete(kind);
   }
 
   /**
@@ -263,7 +370,7 @@ export class Stream extends Emitter<StreamEvents> {
 
   #begin(role: 'publisher' | 'player'): void {
     const busy: StreamStatus[] = [STREAM_STATUS.PENDING, STREAM_STATUS.PUBLISHING, STREAM_STATUS.PLAYING, STREAM_STATUS.NOT_ENOUGH_BANDWIDTH];
-    if (busy.includes(this.#status) || this.#retryTimer) {
+    if (busy.includes(this.#status) || this.#retryTimer || this.#waiting) {
       throw new SdkError('INVALID_STATE', `stream "${this.#options.name}" is ${this.#status}; stop() it first`);
     }
     this.#run++;
@@ -273,6 +380,10 @@ export class Stream extends Emitter<StreamEvents> {
     this.#retries = 0;
     this.#publication = null;
     this.#playback = null;
+    this.#waiting = null;
+    this.#nodeId = null;
+    this.#pausedKinds.clear();
+    this.#sendingInstead.clear();
     this.#setStatus(STREAM_STATUS.PENDING);
   }
 
@@ -357,6 +468,10 @@ export class Stream extends Emitter<StreamEvents> {
 
   #failover(): boolean {
     return this.#options.failover ?? true;
+  }
+
+  #republishes(): boolean {
+    return this.#options.republish ?? true;
   }
 
   #scheduleRetry(run: number, reason: ErrorInfo): void {

@@ -3,8 +3,13 @@
 export const SESSION_STATUS = {
   /** Not connected yet (the WebSocket is opening). */
   PENDING: 'PENDING',
-  /** The command channel is open and `connect` was answered. */
+  /** The command channel is open and `connect` was answered (again, after RECONNECTING). */
   ESTABLISHED: 'ESTABLISHED',
+  /**
+   * The origin was lost (its socket closed, or it stopped answering the heartbeat) and the session
+   * is connecting to another origin it knows of; ESTABLISHED follows, or DISCONNECTED when none answers.
+   */
+  RECONNECTING: 'RECONNECTING',
   /** The connection closed after it was established (disconnect() or a network loss). */
   DISCONNECTED: 'DISCONNECTED',
   /** The connection could not be established. */

@@ -2,7 +2,7 @@
 // ws:// to <edge>/cdn/relay when cdn.relay_tls=false), on which both ends prove the cluster secret
 // over the TLS session (secret.ts): the edge first, so nothing is sent to a party that cannot prove
 // it (a man in the middle). Kept alive by the heartbeat and re-opened with jittered back-off when it
-// drops. While the link is up, every local stream is relayed to the edge (RelaySession: the relays,
+// drops (the connection itself is a DialedLink, shared with the links to other origins). While the link is up, every local stream is relayed to the edge (RelaySession: the relays,
 // and the pipes they share, one per local worker); when it drops, the relays are kept for
 // cdn.link_grace_ms and the next connection reconciles them with the edge (relayDigest /
 // relayHeld), or, past the grace, they go and are set up again on the next one. A relay that fails
@@ -24,7 +24,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { EdgeNodeConfig, NodeConfig } from '../config/types';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import { Peer } from '../rpc/Peer';
+import type { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
 import { lingerStep, pulledNow, type PullState } from './linger';
 import { TypedEmitter } from '../util/TypedEmitter';
@@ -33,12 +33,18 @@ import { loadNotification, parseOriginRequest } from './relayProtocol';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import { RelaySession } from './RelaySession';
-import { type ConnectEdge, connectWebSocket, type EdgeSocket, reconnectDelay, relayHandshake, relayUrl, watchUpLink } from './relayDialer';
+import { DialedLink, type LinkState } from './DialedLink';
+import { type ConnectEdge, relayUrl } from './relayDialer';
 import type { StreamRelay } from './StreamRelay';
 
-export type LinkState = 'connecting' | 'up' | 'down';
-
 export type { ConnectEdge, EdgeSocket } from './relayDialer';
+export type { LinkState } from './DialedLink';
+
+/** The edge's answer to `hello`: its id and load. */
+interface HelloAnswer {
+  nodeId: string;
+  load: { players: number; cpuLoad: number; connections: number };
+}
 
 export interface EdgeLinkOptions {
   edge: EdgeNodeConfig;
@@ -80,17 +86,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   #edge: EdgeNodeConfig;
   readonly #options: EdgeLinkOptions;
   readonly #logger: Logger;
-  #state: LinkState = 'down';
-  #peer: Peer | null = null;
-  /** The socket under #peer, terminated when the heartbeat finds the edge hung. */
-  #socket: EdgeSocket | null = null;
-  /** The heartbeat and the periodic digest, while the link is up. */
-  #upWatch: { stop(): void } | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #attempt = 0;
-  #closed = false;
-  #lastError = '';
-  #upSince: number | null = null;
+  /** The connection to the edge: dialed, authenticated, watched and re-opened (DialedLink). */
+  readonly #link: DialedLink<HelloAnswer>;
   /** Last load report of the edge. */
   players = 0;
   cpuLoad = 0;
@@ -110,7 +107,6 @@ export class EdgeLink extends TypedEmitter<Events> {
   readonly streamRedirectsSinceReport = new Map<string, number>();
   /** On an on-demand edge: the streams a player needed here, and since when none watched (linger.ts). */
   readonly #pulled = new Map<string, PullState>();
-  #stateSince = Date.now();
   #watched = false;
   /** This link's pipes and relays (RelaySession), which send on whichever connection is up now. */
   readonly #session: RelaySession;
@@ -120,7 +116,38 @@ export class EdgeLink extends TypedEmitter<Events> {
     this.#edge = options.edge;
     this.#options = options;
     this.#logger = options.logger.child({ edge: options.edge.id });
-    const up = () => (this.#state === 'up' && !this.#closed ? this.#peer : null);
+    this.#link = new DialedLink<HelloAnswer>({
+      config: options.config,
+      instanceId: options.instanceId,
+      logger: this.#logger,
+      url: () => this.url,
+      connect: options.connect,
+      relayTls: options.relayTls,
+      what: 'edge',
+      messages: { up: 'edge link up', down: 'edge link down', handshakeFailed: 'relay link handshake failed' },
+      hooks: {
+        prepare: (peer) => this.#prepare(peer),
+        answered: (answer) => {
+          this.players = answer.load.players;
+          this.cpuLoad = answer.load.cpuLoad;
+          this.connections = answer.load.connections;
+          this.loadAt = Date.now();
+        },
+        up: (peer) => {
+          // Before any relay: the edge knows where to send a publisher from the start.
+          if (this.#options.originInfo) peer.notify('originInfo', { ...this.#options.originInfo() });
+          if (this.#watched) peer.notify('watch', { on: true });
+          for (const stream of this.#options.streams()) if (this.wants(stream.name)) this.relay(stream);
+          this.#sendDigest();
+        },
+        // A link that was up is a blip until cdn.link_grace_ms says otherwise: the relays and pipes
+        // stay (RelaySession.suspend), and no player is sent to this edge meanwhile (it is not 'up').
+        lost: () => this.#session.suspend(this.#options.config.cdnLinkGraceMs),
+        digest: () => this.#sendDigest(),
+      },
+    });
+    this.#link.on('state', (state) => this.emit('state', state));
+    const up = () => this.#link.upPeer;
     const channel: RelayChannel = {
       get up() {
         return up() !== null;
@@ -198,7 +225,7 @@ export class EdgeLink extends TypedEmitter<Events> {
   }
 
   get state(): LinkState {
-    return this.#state;
+    return this.#link.state;
   }
 
   /** TLS: the edge's relay port, which is the relay's alone (no path prefix); plain: its ws port, as a client would. */
@@ -207,16 +234,16 @@ export class EdgeLink extends TypedEmitter<Events> {
   }
 
   get lastError(): string {
-    return this.#lastError;
+    return this.#link.lastError;
   }
 
   get upSince(): number | null {
-    return this.#upSince;
+    return this.#link.upSince;
   }
 
   /** When the link entered its current state. */
   get stateSince(): number {
-    return this.#stateSince;
+    return this.#link.stateSince;
   }
 
   /** Asks the edge for its traffic in load reports while a console watches (now and on every reconnect). */
@@ -224,12 +251,11 @@ export class EdgeLink extends TypedEmitter<Events> {
     if (this.#watched === on) return;
     this.#watched = on;
     if (!on) this.bitrateIn = this.bitrateOut = null;
-    if (this.#state === 'up') this.#peer?.notify('watch', { on });
+    this.#link.upPeer?.notify('watch', { on });
   }
 
   start(): void {
-    if (this.#closed || this.#peer || this.#timer) return;
-    this.#connect();
+    this.#link.start();
   }
 
   /** The relay state of a stream on this edge, or null when it is not relayed here. */
@@ -249,37 +275,19 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   /** Starts relaying a stream (no-op while the link is down: it is relayed on reconnect). */
   relay(stream: Stream): void {
-    if (this.#state !== 'up' || !this.#peer) return;
+    if (!this.#link.upPeer) return;
     this.#session.relay(stream);
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#stopWatching();
+    if (this.#link.closed) return;
     // On purpose, not a blip: the edge drops our streams at once instead of keeping them in grace.
-    if (this.#state === 'up') this.#peer?.notify('relayEnd', {});
+    this.#link.close((peer) => peer.notify('relayEnd', {}));
     this.#session.dropAll();
-    this.#peer?.close(1001, 'origin closing');
-    this.#setState('down');
   }
 
-  #setState(state: LinkState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.#stateSince = Date.now();
-    this.emit('state', state);
-  }
-
-  #connect(): void {
-    this.#timer = null;
-    if (this.#closed) return;
-    this.#setState('connecting');
-    const ws = (this.#options.connect ?? connectWebSocket(this.#options.relayTls))(this.url);
-    const peer = new Peer(ws, { logger: this.#logger, heartbeatMs: Math.min(this.#options.config.wsHeartbeatMs, 5000) });
-    this.#peer = peer;
-    this.#socket = ws;
+  /** A new connection to the edge: its load reports and relay notices, and what it may ask of us. */
+  #prepare(peer: Peer): void {
     peer.on('notification', (n) => {
       if (this.#session.notice(n.method, n.data)) return;
       if (n.method !== 'load') return;
@@ -296,10 +304,9 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.bitrateOut = load.data.bitrateOut ?? null;
       this.loadAt = Date.now();
     });
-    peer.on('close', () => this.#onDown('connection closed'));
     // What the edge asks of its origin (relayProtocol.ts ORIGIN_REQUESTS), once the link is up.
     peer.setRequestHandler(async (req) => {
-      if (peer !== this.#peer || this.#state !== 'up') throw new AppError('UNAUTHORIZED', 'the link is not up');
+      if (!this.#link.isCurrent(peer) || this.#link.state !== 'up') throw new AppError('UNAUTHORIZED', 'the link is not up');
       const request = parseOriginRequest(req.method, req.data);
       if (request.method === 'pullStream') {
         if (!this.#options.pullStream) throw new AppError('NOT_ALLOWED', 'this origin sends no streams on demand');
@@ -309,62 +316,6 @@ export class EdgeLink extends TypedEmitter<Events> {
       if (!this.#options.streamEvent) throw new AppError('NOT_ALLOWED', 'this origin takes no stream events from edges');
       return this.#options.streamEvent(request.data.stream, request.data.payload);
     });
-    ws.once('error', (err) => (this.#lastError = err.message));
-    ws.once('open', () => void this.#hello(peer, ws.channelBinding?.() ?? null));
-  }
-
-  /**
-   * The relay handshake (secret.ts): the edge proves cdn_secret over this TLS session first; only
-   * then does the origin prove it in `hello` and, once up, send streams. The secret never crosses
-   * the wire. `binding` is the session's keying material, null on a plain link.
-   */
-  async #hello(peer: Peer, binding: Buffer | null): Promise<void> {
-    try {
-      const { config, instanceId } = this.#options;
-      const answer = await relayHandshake<{ nodeId: string; load: { players: number; cpuLoad: number; connections: number } }>(peer, binding, {
-        config,
-        instanceId,
-      });
-      if (peer !== this.#peer || this.#closed) return;
-      this.players = answer.load.players;
-      this.cpuLoad = answer.load.cpuLoad;
-      this.connections = answer.load.connections;
-      this.loadAt = Date.now();
-      this.#attempt = 0;
-      this.#lastError = '';
-      this.#upSince = Date.now();
-      this.#setState('up');
-      this.#logger.info({ url: this.url }, 'edge link up');
-      this.#watch(peer);
-      // Before any relay: the edge knows where to send a publisher from the start.
-      if (this.#options.originInfo) peer.notify('originInfo', { ...this.#options.originInfo() });
-      if (this.#watched) peer.notify('watch', { on: true });
-      for (const stream of this.#options.streams()) if (this.wants(stream.name)) this.relay(stream);
-      this.#sendDigest();
-    } catch (err) {
-      this.#lastError = (err as Error).message;
-      this.#logger.warn({ err: this.#lastError }, 'relay link handshake failed');
-      peer.close(1000, 'hello failed');
-    }
-  }
-
-  /** Starts the heartbeat and the periodic digest of a link that just came up. */
-  #watch(peer: Peer): void {
-    this.#upWatch = watchUpLink({
-      config: this.#options.config,
-      peer,
-      socket: this.#socket,
-      logger: this.#logger,
-      what: 'edge',
-      isCurrent: () => peer === this.#peer,
-      onHung: (why) => (this.#lastError = why),
-      digest: () => this.#sendDigest(),
-    });
-  }
-
-  #stopWatching(): void {
-    this.#upWatch?.stop();
-    this.#upWatch = null;
   }
 
   /** On an on-demand edge, after each load report: ends the relays of streams whose linger ran out (linger.ts). */
@@ -386,24 +337,6 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */
   #sendDigest(): void {
-    if (this.#state !== 'up' || !this.#peer) return;
-    this.#peer.notify('relayDigest', this.#session.digest());
-  }
-
-  #onDown(why: string): void {
-    this.#stopWatching();
-    this.#peer = null;
-    this.#socket = null;
-    this.#upSince = null;
-    // A link that was up is a blip until cdn.link_grace_ms says otherwise: the relays and pipes
-    // stay (RelaySession.suspend), and no player is sent to this edge meanwhile (it is not 'up').
-    if (this.#state === 'up' && !this.#closed) this.#session.suspend(this.#options.config.cdnLinkGraceMs);
-    if (this.#state === 'up') this.#logger.warn({ why }, 'edge link down');
-    this.#setState('down');
-    if (this.#closed) return;
-    const delay = reconnectDelay(this.#options.config.cdnReconnectMs, this.#attempt);
-    this.#attempt++;
-    this.#timer = setTimeout(() => this.#connect(), delay);
-    this.#timer.unref();
+    this.#link.upPeer?.notify('relayDigest', this.#session.digest());
   }
 }

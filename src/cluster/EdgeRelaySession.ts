@@ -37,6 +37,13 @@ export interface EdgeRelaySessionOptions {
   logger: Logger;
   /** Tells the origin something (relayStreamClosed, relayPipeClosed) over its link, while one is up. */
   notify: (method: string, data: Record<string, unknown>) => void;
+  /**
+   * Whether this origin's relay may take over `held`, a stream of that name another origin relays
+   * here (EdgeSessions decides, relayTakeover.ts; when it says yes, the holder has let go of it).
+   */
+  takeOver?: (held: Stream) => boolean;
+  /** Resolves once another origin that holds the name is no longer up, or after the edge's silence timeout (relayTakeover.ts, the wait). */
+  awaitHolder?: (name: string) => Promise<void>;
 }
 
 type RelayCommand = Exclude<RelayRequest, { method: 'challenge' | 'hello' | 'ping' }>;
@@ -63,6 +70,11 @@ export class EdgeRelaySession {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Whether this session holds a relayed stream of that name. */
+  holds(name: string): boolean {
+    return this.#relayed.has(name);
   }
 
   /** Names of the streams relayed here, for links(). */
@@ -216,6 +228,20 @@ export class EdgeRelaySession {
     return silent;
   }
 
+  /**
+   * Lets go of `stream` without closing it: another origin's relay takes it over. From now on
+   * this origin's commands and events about the name find nothing here (its late relayUnpublish
+   * is a no-op, its relayProducer a STREAM_NOT_FOUND), and its digest's answer no longer lists it.
+   * False when this session does not hold that stream.
+   */
+  release(stream: Stream): boolean {
+    const entry = this.#relayed.get(stream.name);
+    if (!entry || entry.stream !== stream) return false;
+    this.#relayed.delete(stream.name);
+    this.#logger.info({ stream: stream.name }, 'relayed stream taken over by another origin');
+    return true;
+  }
+
   /** Drops every stream and pipe of this origin (its link is gone for good). Idempotent. */
   close(): void {
     if (this.#closed) return;
@@ -274,7 +300,34 @@ export class EdgeRelaySession {
     for (const [name, entry] of [...this.#relayed]) if (entry.pipeId === pipeId) this.#drop(name, entry);
   }
 
-  #relayStream(data: { stream: string; relayId: string; pipeId: string }): unknown {
+  async #relayStream(data: { stream: string; relayId: string; pipeId: string }): Promise<unknown> {
+    let stream: Stream;
+    try {
+      stream = this.#acceptStream(data);
+    } catch (err) {
+      // Another origin holds the name and is up, as far as this edge knows: it may be one that
+      // hangs, whose publisher moved here (relayTakeover.ts): ask again once the edge knows more.
+      if (!(err instanceof AppError && err.code === 'STREAM_NAME_TAKEN') || !this.#options.awaitHolder) throw err;
+      await this.#options.awaitHolder(data.stream);
+      if (this.#closed) throw new AppError('PIPE_NOT_FOUND', 'the relay session closed');
+      stream = this.#acceptStream(data);
+    }
+    const { relayId, pipeId } = data;
+    const entry: Relayed = { stream, relayId, pipeId };
+    this.#relayed.set(data.stream, entry);
+    stream.once('close', () => {
+      if (this.#relayed.get(data.stream) !== entry) return; // dropped on purpose, or taken over
+      this.#relayed.delete(data.stream);
+      // Lost here alone while its pipe lives: tell the origin, which relays it again.
+      this.#logger.warn({ stream: data.stream }, 'relayed stream lost; asking the origin to relay it again');
+      this.#options.notify('relayStreamClosed', { stream: data.stream, relayId });
+    });
+    this.#logger.info({ stream: data.stream, pipeId }, 'relayed stream added');
+    return {};
+  }
+
+  /** Makes (or takes over) the relayed stream; synchronous from its checks to the registration. */
+  #acceptStream(data: { stream: string; relayId: string; pipeId: string }): Stream {
     const { relayId, pipeId } = data;
     const held = this.#pipes.get(pipeId);
     if (!held) throw new AppError('PIPE_NOT_FOUND', `no relay pipe ${pipeId} on this link`);
@@ -285,19 +338,7 @@ export class EdgeRelaySession {
       this.#logger.info({ stream: data.stream }, 'a new relay of the stream replaces a stale one');
       this.#drop(data.stream, stale);
     }
-    // Synchronous from the check to the registration: no other command can slip in between.
-    const stream = this.#options.publish.acceptRelay(data.stream, { originId: this.#options.originId, linkId: this.id }, held);
-    const entry: Relayed = { stream, relayId, pipeId };
-    this.#relayed.set(data.stream, entry);
-    stream.once('close', () => {
-      if (this.#relayed.get(data.stream) !== entry) return; // dropped on purpose
-      this.#relayed.delete(data.stream);
-      // Lost here alone while its pipe lives: tell the origin, which relays it again.
-      this.#logger.warn({ stream: data.stream }, 'relayed stream lost; asking the origin to relay it again');
-      this.#options.notify('relayStreamClosed', { stream: data.stream, relayId });
-    });
-    this.#logger.info({ stream: data.stream, pipeId }, 'relayed stream added');
-    return {};
+    return this.#options.publish.acceptRelay(data.stream, { originId: this.#options.originId, linkId: this.id }, held, this.#options.takeOver);
   }
 
   #relayUnpublish(data: { stream: string; relayId?: string }): unknown {

@@ -6,11 +6,17 @@
 // nothing arrived for `cdn.heartbeat_timeout_ms` (that pipe and its streams go), and at once for a
 // new instance of the origin (a restart: its relay ids mean nothing to it). The decisions are the
 // pure functions of relayGrace.ts; this file does the sampling, the timers and the logging.
+//
+// A session in grace may also lose a stream to another origin: when the dead origin's publisher
+// republished the name on another origin, that origin's relay takes the stream over (same Stream,
+// same players, new producers; the rule in relayTakeover.ts).
 import type { NodeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { PublishService } from '../streams/PublishService';
 import { EdgeRelaySession } from './EdgeRelaySession';
+import type { Stream } from '../streams/Stream';
 import { graceExpired, sessionOnLink } from './relayGrace';
+import { relayTakeover } from './relayTakeover';
 
 /** What a session needs of the link that carries it: a way to tell the origin something. */
 export interface SessionLink {
@@ -28,6 +34,15 @@ interface Entry {
   readonly sampler: NodeJS.Timeout;
   /** A sample is being taken (worker requests): the next tick waits for it. */
   sampling: boolean;
+}
+
+/** How often a relay waiting for another origin's (awaitHolder) looks again, and how long past the silence timeout it waits. */
+const HOLDER_POLL_MS = 50;
+const HOLDER_WAIT_SLACK_MS = 300;
+
+function holderState(entry: Entry | undefined): 'up' | 'in-grace' | 'gone' {
+  if (!entry || entry.session.closed) return 'gone';
+  return entry.downSince === null ? 'up' : 'in-grace';
 }
 
 export class EdgeSessions {
@@ -73,6 +88,8 @@ export class EdgeSessions {
         logger: this.#logger,
         // Dropped while in grace: the origin learns what is missing from the next digest's answer.
         notify: (method, data) => entry.link?.notify(method, data),
+        takeOver: (held) => this.#takeOver(originId, held),
+        awaitHolder: (name) => this.awaitHolder(originId, name),
       }),
       originId,
       instanceId,
@@ -141,6 +158,33 @@ export class EdgeSessions {
         { origin: entry.originId, pipes: silent.length },
         'relay pipes silent past cdn.heartbeat_timeout_ms while the link is down; their streams dropped',
       );
+    }
+  }
+
+  /** Whether `originId`'s relay may take `held` over now; if so, its holder lets go of it first. */
+  #takeOver(originId: string, held: Stream): boolean {
+    if (held.source.kind !== 'relay') return false;
+    const holder = this.#entries.get(held.source.originId);
+    if (relayTakeover({ originId: held.source.originId, holder: holderState(holder) }, originId, true) !== 'take') return false;
+    if (holder && holderState(holder) === 'in-grace' && !holder.session.release(held)) return false;
+    this.#logger.warn(
+      { stream: held.name, from: held.source.originId, to: originId },
+      'origin in grace lost a stream to another origin that relays it now (its publisher moved); players keep playing',
+    );
+    return true;
+  }
+
+  /**
+   * Resolves once the origin that holds `name` (if another than `originId`) is no longer up, or
+   * after cdn.heartbeat_timeout_ms and a little: how long this edge takes to notice a silent origin
+   * (relayTakeover.ts, the wait). Polled: the holder's state is re-read each time, nothing is acted on.
+   */
+  async awaitHolder(originId: string, name: string): Promise<void> {
+    const deadline = Date.now() + this.#config.cdnHeartbeatTimeoutMs + HOLDER_WAIT_SLACK_MS;
+    while (Date.now() < deadline) {
+      const holder = [...this.#entries.values()].find((e) => e.originId !== originId && e.session.holds(name));
+      if (!holder || relayTakeover({ originId: holder.originId, holder: holderState(holder) }, originId, false) !== 'wait') return;
+      await new Promise((resolve) => setTimeout(resolve, HOLDER_POLL_MS).unref());
     }
   }
 

@@ -52,7 +52,7 @@ export interface InboundPeer {
 }
 
 interface PeerState {
-  config: EdgeNodeConfig;
+  readonly config: EdgeNodeConfig;
   readonly out: OriginPeerLink;
   /** The peer's link to us while it is up (the handle EdgeRelayService holds), else null. */
   inbound: InboundPeer | null;

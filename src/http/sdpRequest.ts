@@ -28,8 +28,13 @@ export async function readOffer(req: IncomingMessage): Promise<ParsedOffer> {
   return parseOffer(await readBody(req, MAX_OFFER_BYTES));
 }
 
-export function sendSdp(res: ServerResponse, status: number, sdp: string, location: string): void {
-  res.writeHead(status, { 'Content-Type': 'application/sdp', 'Content-Length': Buffer.byteLength(sdp), Location: location });
+export function sendSdp(res: ServerResponse, status: number, sdp: string, location: string, links: string[] = []): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/sdp',
+    'Content-Length': Buffer.byteLength(sdp),
+    Location: location,
+    ...(links.length > 0 ? { Link: links } : {}),
+  });
   res.end(sdp);
 }
 

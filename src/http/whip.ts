@@ -10,6 +10,7 @@ import type { HttpContext } from './HttpContext';
 import { isSecureRequest, publicBase } from './publicUrl';
 import type { Router } from './router';
 import { asOfferError, credentialsOf, readOffer, sendSdp, streamName } from './sdpRequest';
+import { whipAlternates } from './whipAlternates';
 import { WebRtcHttpSession } from './WebRtcHttpSessions';
 
 export function registerWhip(router: Router, ctx: HttpContext): void {
@@ -53,7 +54,8 @@ export function registerWhip(router: Router, ctx: HttpContext): void {
       ctx.webrtcHttp.add(session);
       if (plan.rejected.size > 0) session.logger.info({ rejected: Object.fromEntries(plan.rejected) }, 'WHIP sections refused');
       session.logger.info({ tracks: plan.producers.map((p) => p.kind) }, 'WHIP publish');
-      sendSdp(res, 201, answer, `${publicBase(req, route.secure, ctx.config)}/whip/${encodeURIComponent(name)}/${session.id}`);
+      const alternates = ctx.origin?.peers.enabled ? whipAlternates(ctx.origin.peers.origins, ctx.config.nodeId, name, isSecureRequest(req, route.secure)) : [];
+      sendSdp(res, 201, answer, `${publicBase(req, route.secure, ctx.config)}/whip/${encodeURIComponent(name)}/${session.id}`, alternates);
     } catch (err) {
       session.close('publish failed');
       throw asOfferError(err);

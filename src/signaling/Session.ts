@@ -109,6 +109,8 @@ export class Session {
         return this.#connect(request.data);
       case 'getRouterRtpCapabilities':
         return { rtpCapabilities: this.#ctx.publish.rtpCapabilities };
+      case 'ping':
+        return {};
       case 'publish':
         return this.#publish(request.data.stream, request.data.transport, request.data.token);
       case 'connectTransport':

@@ -19,6 +19,8 @@ const token = z.string().max(MAX_TOKEN_LENGTH).optional();
 export const REQUESTS = {
   connect: z.strictObject({ clientName: z.string().max(128).optional() }),
   getRouterRtpCapabilities: z.strictObject({}),
+  /** The SDK's heartbeat: answered `{}` at once, so a client notices a node that stopped answering (SIGSTOP, a hung host). */
+  ping: z.strictObject({}),
   publish: z.strictObject({ stream: streamName, transport: transportKind, token }),
   connectTransport: z.strictObject({
     transportId: id,

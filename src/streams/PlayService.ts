@@ -11,6 +11,7 @@ import { createClientTransport, DEFAULT_INITIAL_BITRATE, onTransportClose, type 
 import { isMediaCodec } from '../sdp/codecs';
 import { planPlayerRouter, type PlayerRouterPlan, type WhepPlan } from '../sdp/whep';
 import { layerHoldOptions } from './layerHold';
+import { trackWaitMs } from './trackWait';
 import { Playback, type ConsumerInfo, type PlaySlot } from './Playback';
 import type { PlayRedirect } from './PlayRedirect';
 import { checkPlainAllowed, type StreamServiceOptions } from './PublishService';
@@ -105,6 +106,11 @@ export class PlayService {
     let kind: TransportKind = 'webrtc';
     let maxBitrate: number | null = null;
     if (request.via === 'whep') {
+      await awaitTracks(
+        stream,
+        request.plan.slots.map((slot) => slot.kind),
+      );
+      if (stream.closed) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" ended`);
       const whep = planWhepRouter(stream, request.plan);
       slots = whep.slots;
       rtpCapabilities = whep.rtpCapabilities;
@@ -152,6 +158,39 @@ export class PlayService {
       throw err;
     }
   }
+}
+
+/** WHEP: until the stream has every kind in `want`, or its tracks are no longer young (trackWait.ts). */
+async function awaitTracks(stream: Stream, want: string[]): Promise<void> {
+  const waitMs = trackWaitMs(
+    Date.now(),
+    stream.tracksSince,
+    stream.producers.map((p) => p.kind),
+    want,
+  );
+  if (waitMs === 0) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('producer', check);
+      stream.off('close', done);
+      resolve();
+    };
+    const check = () => {
+      if (
+        trackWaitMs(
+          Date.now(),
+          stream.tracksSince,
+          stream.producers.map((p) => p.kind),
+          want,
+        ) === 0
+      )
+        done();
+    };
+    const timer = setTimeout(done, waitMs);
+    stream.on('producer', check);
+    stream.once('close', done);
+  });
 }
 
 /** WHEP: the sections that can be served, and the codec router they need (see planPlayerRouter). */

@@ -119,14 +119,23 @@ export class Playback extends TypedEmitter<Events> {
     const onProducer = (producer: ms.Producer) => void this.#consumeLater(producer);
     const onClose = () => this.#end('unpublished');
     const onEvent = (event: StreamEvent) => this.#onEvent(event);
+    // Another origin took the relayed stream over (Stream.takeOver): a command-channel player gets
+    // consumerClosed for the old tracks and newConsumer for the new ones, and plays on. A WHEP
+    // player cannot: its answer's SSRCs are fixed and the new consumers would have others, so it
+    // ends as if unpublished and its client POSTs again (docs/whip-whep.md).
+    const onTakeover = () => {
+      if (this.#parts.slots) this.#end('unpublished');
+    };
     this.eventState = this.stream.eventState;
     this.stream.on('producer', onProducer);
     this.stream.once('close', onClose);
     this.stream.on('event', onEvent);
+    this.stream.on('takeover', onTakeover);
     this.#detach = () => {
       this.stream.off('producer', onProducer);
       this.stream.off('close', onClose);
       this.stream.off('event', onEvent);
+      this.stream.off('takeover', onTakeover);
     };
     onTransportClose(this.transport, () => this.#end('failed'));
   }

@@ -170,16 +170,24 @@ export class PublishService {
 
   /**
    * The edge side of a relayed stream: a stream on the pipe's router, whose tracks the caller
-   * produces on the pipe. STREAM_NAME_TAKEN when this edge already has a stream of that name (a
-   * local one published here); the origin retries later. Synchronous: nothing can take the name
-   * between the check and the registration. The pipe outlives the stream; the caller closes the
-   * stream when the pipe closes (one listener per pipe, not one per stream).
+   * produces on the pipe. When this edge already has a stream of that name, it is taken over if it
+   * is relayed and `replaceable` says so (another origin relayed it and is gone: the caller decides,
+   * see relayTakeover.ts): the same Stream, and so the same players, now on this relay (takeOver).
+   * Otherwise STREAM_NAME_TAKEN (a local one published here, or a live origin's); the origin
+   * retries later. Synchronous: nothing can take the name between the check and the registration.
+   * The pipe outlives the stream; the caller closes the stream when the pipe closes (one listener
+   * per pipe, not one per stream).
    */
-  acceptRelay(rawName: string, source: { originId: string; linkId: string }, on: RelayPipe): Stream {
+  acceptRelay(rawName: string, source: { originId: string; linkId: string }, on: RelayPipe, replaceable?: (held: Stream) => boolean): Stream {
     const { streams } = this.#options;
     const name = parseStreamName(rawName);
-    if (streams.get(name)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
     if (on.pipe.closed) throw new AppError('PIPE_NOT_FOUND', 'the relay pipe closed');
+    const held = streams.get(name);
+    if (held) {
+      if (held.source.kind !== 'relay' || !replaceable?.(held)) throw new AppError('STREAM_NAME_TAKEN', `stream "${name}" already exists on this edge`);
+      held.takeOver({ kind: 'relay', ...source }, on.router);
+      return held;
+    }
     return streams.create(name, on.router, { kind: 'relay', ...source });
   }
 }

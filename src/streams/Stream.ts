@@ -1,5 +1,11 @@
 // A named stream held by this node: the producers of one publisher (local) or of one relay from
-// the origin (relayed). Players consume its producers on the same router.
+// an origin (relayed). Players consume its producers on its router, or piped from it.
+//
+// A relayed stream may change hands (takeOver): when the origin that relayed it died and another
+// origin relays the same name (its publisher moved there), the edge keeps this Stream, and so its
+// players, and swaps the producers: the old ones close (players hear consumerClosed), the new
+// relay's are added (players get new consumers). The new relay's pipe may land on another router
+// of this node, so the router moves with it.
 import { randomUUID } from 'node:crypto';
 import type * as ms from 'mediasoup/types';
 import { AppError } from '../errors';
@@ -18,6 +24,8 @@ export type StreamSource =
 type Events = {
   producer: [producer: ms.Producer];
   producerclose: [producer: ms.Producer];
+  /** Another origin's relay took the stream over (takeOver): its old producers are closed, new ones follow. */
+  takeover: [];
   /** A stream event for the players here (streamEvents.ts), in order. */
   event: [event: StreamEvent];
   close: [];
@@ -25,21 +33,55 @@ type Events = {
 
 export class Stream extends TypedEmitter<Events> {
   readonly name: string;
-  readonly router: ms.Router;
-  readonly source: StreamSource;
+  #router: ms.Router;
+  #source: StreamSource;
   readonly createdAt = Date.now();
+  /** When its current producers began arriving: its creation, or the last takeover. */
+  #tracksSince = this.createdAt;
   /** This publication of the name (WCS's `mediaSessionId` in the REST API); a new one each publish. */
   readonly id = randomUUID();
   readonly #producers = new Map<string, ms.Producer>();
   /** Its events and the mute state they make; kept by stream, whichever link or way they came in. */
-  readonly #events = new StreamEventLog();
+  #events = new StreamEventLog();
   #closed = false;
 
   constructor(name: string, router: ms.Router, source: StreamSource) {
     super();
     this.name = name;
-    this.router = router;
-    this.source = source;
+    this.#router = router;
+    this.#source = source;
+  }
+
+  /** The router its producers are on (a relayed stream's: its pipe's, which a takeover may change). */
+  get router(): ms.Router {
+    return this.#router;
+  }
+
+  get source(): StreamSource {
+    return this.#source;
+  }
+
+  /** When its current tracks began arriving (creation, or the last takeOver), epoch ms. */
+  get tracksSince(): number {
+    return this.#tracksSince;
+  }
+
+  /**
+   * A relayed stream passes to another origin's relay (`source`), whose producers will arrive on
+   * `router`: the current producers close now (each player's consumer with them), the event log
+   * keeps the mute state but restarts its numbering (the new origin numbers from its own start;
+   * its relayStreamState follows and brings the mute state to its own), and `takeover` is emitted.
+   * Synchronous, so no relay command runs between the swap's steps.
+   */
+  takeOver(source: StreamSource & { kind: 'relay' }, router: ms.Router): void {
+    if (this.#closed) throw new Error(`stream ${this.name} is closed`);
+    if (this.#source.kind !== 'relay') throw new Error(`stream ${this.name} is published here; only a relayed stream changes hands`);
+    for (const producer of [...this.#producers.values()]) producer.close();
+    this.#source = source;
+    this.#router = router;
+    this.#tracksSince = Date.now();
+    this.#events = this.#events.rebased();
+    this.emit('takeover');
   }
 
   get closed(): boolean {

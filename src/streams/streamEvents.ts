@@ -122,6 +122,16 @@ export class StreamEventLog {
     return changes;
   }
 
+  /**
+   * A log for a new home node of the stream (another origin took its relay over): the same mute
+   * state, numbered from 0 again, nothing kept for replay (the old numbers mean nothing there).
+   */
+  rebased(): StreamEventLog {
+    const log = new StreamEventLog();
+    log.#state = { ...this.#state, seq: 0 };
+    return log;
+  }
+
   /** The events after `seq`, oldest first; null when some of them are no longer kept (a snapshot must do). */
   since(seq: number): StreamEvent[] | null {
     if (seq >= this.#state.seq) return [];

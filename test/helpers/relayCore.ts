@@ -83,21 +83,33 @@ export interface WorldOptions {
   edgeLogger?: pino.Logger;
   /** Where the origin tells its edges publishers reach it (none by default). */
   originInfo?: () => OriginInfo;
+  /** The origin's node_id. Default 'origin'. */
+  originId?: string;
+  /**
+   * A second origin (issue 21): linked to that world's edges instead of edges of its own (give the
+   * same `edges` ids); their pools are that world's, and its close() leaves them to their owner.
+   */
+  edgesOf?: RelayWorld;
 }
 
 /** One origin linked to its edges; close() undoes everything but the pools. */
 export class RelayWorld {
   readonly registry = new StreamRegistry();
   readonly cluster: OriginCluster;
-  readonly edges = new Map<string, EdgeSide>();
+  readonly edges: Map<string, EdgeSide>;
+  /** While false, this origin's connections to every edge are refused (edges' `reachable` too). */
+  reachable = true;
   readonly #publish: PublishService;
   readonly #cleanup: (() => unknown)[] = [];
+  readonly #ownsEdges: boolean;
+  readonly #byPort: Map<number, EdgeSide>;
 
   constructor(options: WorldOptions) {
     const ids = options.edges ?? ['edge1'];
     // The origin: clients publish here (an edge with cdn_secret refuses direct publishes).
+    const originId = options.originId ?? 'origin';
     this.#publish = new PublishService({
-      config: nodeConfig('origin', { loadBalancingEnabled: true }),
+      config: nodeConfig(originId, { loadBalancingEnabled: true }),
       logger,
       media: options.originPool,
       streams: this.registry,
@@ -114,9 +126,12 @@ export class RelayWorld {
       pathPrefix: '',
       distribution: 'push',
     }));
-    const byPort = new Map<number, EdgeSide>();
-    if (options.edgePools.length < nodes.length) throw new Error(`${nodes.length} edges need ${nodes.length} edge pools`);
-    for (const [i, node] of nodes.entries()) {
+    this.#ownsEdges = !options.edgesOf;
+    this.edges = options.edgesOf?.edges ?? new Map<string, EdgeSide>();
+    const byPort = options.edgesOf ? options.edgesOf.#byPort : new Map<number, EdgeSide>();
+    this.#byPort = byPort;
+    if (!options.edgesOf && options.edgePools.length < nodes.length) throw new Error(`${nodes.length} edges need ${nodes.length} edge pools`);
+    for (const [i, node] of options.edgesOf ? [] : nodes.entries()) {
       const registry = new StreamRegistry();
       const load = { players: 0, cpuLoad: 0, connections: 0 };
       const config = nodeConfig(node.id, options.edgeOverrides);
@@ -131,14 +146,14 @@ export class RelayWorld {
       byPort.set(node.ws, edge);
     }
     this.cluster = new OriginCluster({
-      config: nodeConfig('origin', { ...options.originOverrides, ...(options.originSecret !== undefined ? { cdnSecret: options.originSecret } : {}) }),
+      config: nodeConfig(originId, { ...options.originOverrides, ...(options.originSecret !== undefined ? { cdnSecret: options.originSecret } : {}) }),
       loadBalancing: { file: 'loadbalancing.xml', streamDistribution: 'webrtc', mode: options.mode ?? 'ROUNDROBIN', nodes, origins: [] },
       logger: logger.child({ node: 'origin' }),
       streams: this.registry,
       originInfo: options.originInfo,
       connect: (url) => {
         const edge = byPort.get(Number(new URL(url).port));
-        if (!edge?.reachable) return refusedSocket();
+        if (!edge?.reachable || !this.reachable) return refusedSocket();
         const pair = memorySocketPair();
         edge.pairs.push(pair);
         edge.service.adopt(pair.server, `memory:${edge.pairs.length}`);
@@ -184,6 +199,7 @@ export class RelayWorld {
     for (const fn of this.#cleanup.splice(0).reverse()) await fn();
     this.cluster.close();
     this.registry.closeAll();
+    if (!this.#ownsEdges) return;
     for (const edge of this.edges.values()) {
       edge.service.close();
       edge.registry.closeAll();

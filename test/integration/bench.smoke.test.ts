@@ -1,5 +1,5 @@
 // `npm run bench:smoke` end to end: every section of the benchmark with tiny sizes, as its own
-// process the way a person runs it, except three that other tests run: the engines'
+// process the way a person runs it (origin failover with one kill), except three that other tests run: the engines'
 // (engines.smoke.test.ts), and loss and narrow link (test/net/loss.test.ts and narrow.test.ts run
 // the same measurements and print their rows with the report's functions). A
 // change that breaks a benchmark (a harness, a report, an API the bench uses) fails here rather
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RELAY_HOP_HEADING, RELAY_RESTORE_HEADING } from '../../bench/relayReport';
 import { CAPACITY_HEADINGS } from '../../bench/capacityReport';
+import { ORIGIN_FAILOVER_HEADING } from '../../bench/originFailover';
 import { ENGINES_HEADING } from '../../bench/engines';
 import { LOSS_HEADING } from '../../bench/netLoss';
 import { NARROW_HEADING } from '../../bench/netNarrow';
@@ -58,6 +59,7 @@ test('every benchmark section runs with tiny sizes and reports measured figures,
     const headings = [
       'Propagation:',
       RELAY_HOP_HEADING,
+      ORIGIN_FAILOVER_HEADING,
       RELAY_RESTORE_HEADING,
       'Join time:',
       'Fan-out:',
@@ -78,6 +80,10 @@ test('every benchmark section runs with tiny sizes and reports measured figures,
       .split('\n')
       .filter((l) => /^\| \d/.test(l));
     expect(restoreRows).toHaveLength(2);
+    // The failover rows carry measured times (one kill in the smoke run).
+    const failoverRows = md.split('\n').filter((l) => /^\| (publisher PUBLISHING|players decoding)/.test(l));
+    expect(failoverRows).toHaveLength(2);
+    for (const r of failoverRows) expect(r).not.toContain('n/a');
     expect(fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8')).toBe(before);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

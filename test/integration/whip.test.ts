@@ -46,6 +46,8 @@ test('WHIP publish answers 201 with an SDP answer and an absolute Location; the 
   expect(res.headers.get('content-type')).toBe('application/sdp');
   const location = res.headers.get('location')!;
   expect(location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${origin.port}/whip/w1/[0-9a-f-]{36}$`));
+  // One origin: no other to name (several origins: multiOrigin.whip.test.ts).
+  expect(res.headers.get('link')).toBeNull();
   const answer = sdpTransform.parse(await res.text());
   expect(answer.icelite).toBe('ice-lite');
   expect(answer.media.map((m) => [m.type, m.direction, m.setup])).toEqual([

@@ -1,6 +1,6 @@
 // No Docker engine runs on these machines, so docker-compose.yml and the Dockerfile are checked by
-// construction: every service's mounted configuration loads, the origin's edge list matches the
-// edges' ports, the healthchecks probe the right ports, nodes sharing the host do not share ports;
+// construction: every service's mounted configuration loads, each origin's edge list matches the
+// edges' ports and its origin list the origins', the healthchecks probe the right ports, nodes sharing the host do not share ports;
 // the image is built in a toolchain stage and run from a slim one that holds the worker binary and
 // the compiled JavaScript, as a non-root user, with `node` itself as the command.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -35,8 +35,8 @@ function configOf(name: string): NodeConfig {
   return loadConfig(path.resolve(ROOT, mount.split(':')[0]), {});
 }
 
-test('the compose file runs one origin and two edges from one image', () => {
-  expect(Object.keys(services).sort()).toEqual(['edge1', 'edge2', 'origin']);
+test('the compose file runs two origins and two edges from one image', () => {
+  expect(Object.keys(services).sort()).toEqual(['edge1', 'edge2', 'origin', 'origin2']);
   const images = new Set(Object.values(services).map((s) => s.image));
   expect(images).toEqual(new Set(['cdn-relay:local']));
   expect(Object.values(services).filter((s) => s.build).length).toBe(1);
@@ -46,17 +46,21 @@ test('every service mounts a config directory that loads without error at /conf,
   expect(cmd!.join(' ')).toContain('--conf /conf');
   for (const name of Object.keys(services)) expect(() => configOf(name)).not.toThrow();
   expect(configOf('origin').loadBalancingEnabled).toBe(true);
+  expect(configOf('origin2').loadBalancingEnabled).toBe(true);
   expect(configOf('edge1').loadBalancingEnabled).toBe(false);
 });
 
-test("the origin's loadbalancing.xml lists exactly the edges, at their ws and relay ports", () => {
-  const origin = configOf('origin');
-  const listed = origin.loadBalancing!.nodes.map((n) => `${n.ip}:${n.ws}:${n.relay}`).sort();
-  const edges = ['edge1', 'edge2']
-    .map((n) => configOf(n))
-    .map((c) => `${c.ip}:${c.wsPort}:${c.cdnRelayPort}`)
-    .sort();
-  expect(listed).toEqual(edges);
+test("each origin's loadbalancing.xml lists exactly the edges and the origins (by node_id), at their ws and relay ports", () => {
+  const place = (names: string[]) =>
+    names
+      .map((n) => configOf(n))
+      .map((c) => `${c.nodeId}@${c.ip}:${c.wsPort}:${c.cdnRelayPort}`)
+      .sort();
+  for (const name of ['origin', 'origin2']) {
+    const lb = configOf(name).loadBalancing!;
+    expect(lb.nodes.map((n) => `${n.id}@${n.ip}:${n.ws}:${n.relay}`).sort()).toEqual(place(['edge1', 'edge2']));
+    expect(lb.origins.map((o) => `${o.id}@${o.ip}:${o.ws}:${o.relay}`).sort()).toEqual(place(['origin', 'origin2']));
+  }
 });
 
 test('all nodes share one cluster secret, and nodes on the host network share no port', () => {

@@ -4,7 +4,14 @@
 // WCS's rule that streams are created on an ESTABLISHED session only, and WCS's end of a session:
 // every stream not yet ended gets FAILED "Stopped by session disconnect" first, then the session
 // its DISCONNECTED (or FAILED), whether the page disconnected or the connection was lost.
+//
+// This product's extension: `urlServer` may list several origins (or the origin lists the others
+// in its connect answer); when the origin is lost the core session moves to another one. WCS has
+// no status for that, so the page sees none: the session stays ESTABLISHED (nodeId() and
+// getServerUrl() name the new origin once there), its publishers pass through PENDING back to
+// PUBLISHING, and DISCONNECTED comes only if no origin answers.
 import { SESSION_STATUS as CORE_STATUS } from '../constants';
+import { configuredUrls } from '../origins';
 import { Session } from '../Session';
 import { ERROR_INFO, SESSION_STATUS } from './constants';
 import { type Callback, Handlers } from './Handlers';
@@ -13,8 +20,8 @@ import { logger, type WcsLogger } from './logger';
 import { WcsStream, type WcsStreamOptions } from './WcsStream';
 
 export interface WcsSessionOptions {
-  /** ws:// or wss:// URL of the node (the origin); also the fallback when lbUrl fails. Required. */
-  urlServer: string;
+  /** ws:// or wss:// URL of the node (the origin), or a list of the cluster's origins; the first is also the fallback when lbUrl fails. Required. */
+  urlServer: string | string[];
   /** Load balancer asked for the server first: JSON `{server, ws, wss}` or a bare `ws://...`. */
   lbUrl?: string;
   /** `iceServers` (STUN/TURN) and `iceTransportPolicy` for every media connection. */
@@ -46,17 +53,19 @@ export class WcsSession {
   #closed = false;
 
   constructor(options: WcsSessionOptions, onGone: (session: WcsSession) => void, streamDefaults: Partial<WcsStreamOptions> = {}) {
-    if (!options || typeof options.urlServer !== 'string' || !options.urlServer) throw new TypeError(ERROR_INFO.OPTIONS_URLSERVER_MUST_BE_PROVIDED);
+    const urls = configuredUrls(options?.urlServer);
+    if (urls.length === 0) throw new TypeError(ERROR_INFO.OPTIONS_URLSERVER_MUST_BE_PROVIDED);
     const ignored = IGNORED.filter((k) => options[k] !== undefined);
     if (ignored.length) console.warn(`[flashphoner] createSession: ${ignored.join(', ')} not supported by this server; ignored`);
     if (options.custom !== undefined)
       console.warn('[flashphoner] createSession: `custom` is kept in the page (getCustom()); this server has no REST hooks to send it to');
     this.#options = { ...options };
-    this.#url = options.urlServer;
+    this.#url = urls[0]!;
     this.#onGone = onGone;
     this.#streamDefaults = streamDefaults;
-    if (options.lbUrl) void resolveServerUrl(options.lbUrl, options.urlServer).then((url) => this.#connect(url));
-    else this.#connect(options.urlServer);
+    // The balancer's choice goes first, the page's list after it (failover).
+    if (options.lbUrl) void resolveServerUrl(options.lbUrl, urls[0]!).then((url) => this.#connect([url, ...urls]));
+    else this.#connect(urls);
   }
 
   on(event: string, callback: Callback): this {
@@ -72,9 +81,9 @@ export class WcsSession {
     return this.#status;
   }
 
-  /** The server connected to: urlServer, or what the load balancer named. */
+  /** The server connected to: urlServer, or what the load balancer named (the origin moved to, after a failover). */
   getServerUrl(): string {
-    return this.#url;
+    return this.#core?.status() === CORE_STATUS.ESTABLISHED ? this.#core.getServerUrl() : this.#url;
   }
 
   getCustom(): unknown {
@@ -122,11 +131,11 @@ export class WcsSession {
     throw new Error('createCall is not supported by this server (no SIP)');
   }
 
-  #connect(url: string): void {
+  #connect(urls: string[]): void {
     if (this.#closed) return;
-    this.#url = url;
+    this.#url = urls[0]!;
     const core = new Session({
-      urlServer: url,
+      urlServer: [...new Set(urls)],
       clientName: this.#options.clientName ?? 'flashphoner',
       openTimeoutMs: this.#options.timeout,
       iceServers: this.#options.mediaOptions?.iceServers,
@@ -135,6 +144,8 @@ export class WcsSession {
     this.#core = core;
     core
       .on(CORE_STATUS.ESTABLISHED, () => {
+        // Once: ESTABLISHED again after RECONNECTING (another origin) is no news to a WCS page.
+        if (this.#status === SESSION_STATUS.ESTABLISHED) return;
         this.#setStatus(SESSION_STATUS.CONNECTED);
         this.#setStatus(SESSION_STATUS.ESTABLISHED, { nodeId: core.nodeId() });
       })

@@ -27,6 +27,7 @@ export interface WcsStreamOptions {
   rtmpUrl?: string;
   // This product's extensions (docs/sdk.md).
   failover?: boolean;
+  republish?: boolean;
   retryIntervalMs?: number;
   maxRetries?: number;
   maxBitrate?: number;
@@ -80,6 +81,9 @@ export function coreStreamOptions(options: WcsStreamOptions): StreamOptions {
     encodings: options.encodings,
     cacheLocalResources: options.cacheLocalResources,
     failover: options.failover ?? false,
+    // A publisher moves with its session (which moves only when it knows another origin): the
+    // session stays ESTABLISHED for the page, so its publisher must not end FAILED under it.
+    republish: options.republish ?? true,
     retryIntervalMs: options.retryIntervalMs,
     maxRetries: options.maxRetries,
     maxBitrate: options.maxBitrate,
