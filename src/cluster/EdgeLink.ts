@@ -9,6 +9,11 @@
 // is tried again with back-off unless the edge's answer says it never can succeed
 // (src/cluster/relayRetry.ts).
 //
+// On-demand edges (loadbalancing.xml distribution="on_demand"): only the streams a player needs
+// there are relayed (pull(), from the origin's redirect or the edge's own pullStream), and each is
+// ended once the edge's load reports have shown no player of it for cdn.on_demand_linger_ms
+// (linger.ts). A push edge gets every local stream, as the static CDN always did.
+//
 // Hung edges: a WebSocket ping every few seconds notices a dead TCP peer slowly, so while the link
 // is up the origin also sends a `ping` request every `cdn.heartbeat_ms` and drops the link when none
 // was answered for `cdn.heartbeat_timeout_ms` (a stopped or partitioned edge): the edge is no longer
@@ -21,6 +26,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { Peer } from '../rpc/Peer';
 import type { Stream } from '../streams/Stream';
+import { lingerStep, pulledNow, type PullState } from './linger';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
 import { loadNotification, parseOriginRequest } from './relayProtocol';
@@ -55,7 +61,12 @@ export interface EdgeLinkOptions {
   originInfo?: () => OriginInfo;
   /** A data event the edge passes on (REST on the edge) for a stream published here; its number. */
   streamEvent?: (stream: string, payload: unknown) => { seq: number };
+  /** The edge's pullStream: resolves once the stream's relay to it is complete (OriginCluster.pullFromEdge). */
+  pullStream?: (link: EdgeLink, stream: string) => Promise<void>;
 }
+
+/** Why an edge holds a stream: every stream is pushed to a push edge; an on-demand edge pulled it. */
+export type HoldReason = 'pushed' | 'pulled';
 
 /** The origin's public URLs (relayProtocol.ts originInfo): command channel and HTTP base, plain and secure. */
 export interface OriginInfo {
@@ -92,6 +103,10 @@ export class EdgeLink extends TypedEmitter<Events> {
   bitrateIn: number | null = null;
   bitrateOut: number | null = null;
   loadAt: number | null = null;
+  /** Per stream, players sent to this edge since its last report (the concentration rule counts them at once). */
+  readonly streamRedirectsSinceReport = new Map<string, number>();
+  /** On an on-demand edge: the streams a player needed here, and since when none watched (linger.ts). */
+  readonly #pulled = new Map<string, PullState>();
   #watched = false;
   /** This link's pipes and relays (RelaySession), which send on whichever connection is up now. */
   readonly #session: RelaySession;
@@ -122,7 +137,7 @@ export class EdgeLink extends TypedEmitter<Events> {
           // Before any relay: the edge knows where to send a publisher from the start.
           if (this.#options.originInfo) peer.notify('originInfo', { ...this.#options.originInfo() });
           if (this.#watched) peer.notify('watch', { on: true });
-          for (const stream of this.#options.streams()) this.relay(stream);
+          for (const stream of this.#options.streams()) if (this.wants(stream.name)) this.relay(stream);
           this.#sendDigest();
         },
         // A link that was up is a blip until cdn.link_grace_ms says otherwise: the relays and pipes
@@ -163,7 +178,50 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** New settings from a reload that keep the link's URL (see edgeChange.ts): the link stays up. */
   updateEdge(edge: EdgeNodeConfig): void {
     if (edge.id !== this.#edge.id || edgeChange(this.#edge, edge) === 'recreate') throw new Error(`edge ${edge.id}: a new address needs a new link`);
+    const wasOnDemand = this.onDemand;
     this.#edge = edge;
+    if (wasOnDemand === this.onDemand) return;
+    if (this.onDemand) {
+      // Now on demand: what was pushed stays while it has players, and lingers out like a pulled stream.
+      const now = Date.now();
+      for (const relay of this.#session.relays()) this.#pulled.set(relay.stream.name, pulledNow(now));
+    } else {
+      // Now push: every local stream goes there, as to any push edge.
+      this.#pulled.clear();
+      for (const stream of this.#options.streams()) this.relay(stream);
+    }
+  }
+
+  /** Streams go to this edge only when a player needs them there (loadbalancing.xml distribution="on_demand"). */
+  get onDemand(): boolean {
+    return this.#edge.distribution === 'on_demand';
+  }
+
+  /** Whether `stream`, published here, is to be relayed to this edge: every one on a push edge, the pulled ones on an on-demand edge. */
+  wants(stream: string): boolean {
+    return !this.onDemand || this.#pulled.has(stream);
+  }
+
+  /** Why this edge holds (or is being sent) `stream`; null when it is not relayed here. */
+  reasonOf(stream: string): HoldReason | null {
+    if (!this.#session.relayOf(stream)) return null;
+    return this.onDemand ? 'pulled' : 'pushed';
+  }
+
+  /**
+   * A player needs `stream` on this on-demand edge: relays it (when not yet) and restarts its
+   * linger. The stream stays wanted through a blip of the link, or a republish of the same name,
+   * until the linger ends it. No-op on a push edge, which gets every stream anyway.
+   */
+  pull(stream: Stream): void {
+    if (!this.onDemand) return;
+    this.#pulled.set(stream.name, pulledNow(Date.now()));
+    this.relay(stream);
+  }
+
+  /** The pulled streams (on-demand edge), for show_routes. */
+  pulledStreams(): string[] {
+    return [...this.#pulled.keys()];
   }
 
   get state(): LinkState {
@@ -239,7 +297,9 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.cpuLoad = load.data.cpuLoad;
       this.connections = load.data.connections ?? 0;
       this.redirectsSinceReport = 0;
+      this.streamRedirectsSinceReport.clear();
       this.streamPlayers = load.data.streams ?? {};
+      this.#releaseIdle(Date.now());
       this.bitrateIn = load.data.bitrateIn ?? null;
       this.bitrateOut = load.data.bitrateOut ?? null;
       this.loadAt = Date.now();
@@ -248,9 +308,31 @@ export class EdgeLink extends TypedEmitter<Events> {
     peer.setRequestHandler(async (req) => {
       if (!this.#link.isCurrent(peer) || this.#link.state !== 'up') throw new AppError('UNAUTHORIZED', 'the link is not up');
       const request = parseOriginRequest(req.method, req.data);
+      if (request.method === 'pullStream') {
+        if (!this.#options.pullStream) throw new AppError('NOT_ALLOWED', 'this origin sends no streams on demand');
+        await this.#options.pullStream(this, request.data.stream);
+        return {};
+      }
       if (!this.#options.streamEvent) throw new AppError('NOT_ALLOWED', 'this origin takes no stream events from edges');
       return this.#options.streamEvent(request.data.stream, request.data.payload);
     });
+  }
+
+  /** On an on-demand edge, after each load report: ends the relays of streams whose linger ran out (linger.ts). */
+  #releaseIdle(now: number): void {
+    for (const [name, state] of [...this.#pulled]) {
+      const step = lingerStep(state, this.streamPlayers[name] ?? 0, now, this.#options.config.cdnOnDemandLingerMs);
+      if (!step.release) {
+        this.#pulled.set(name, step.state);
+        continue;
+      }
+      this.#pulled.delete(name);
+      this.#session.end(name);
+      this.#logger.info(
+        { stream: name, lingerMs: this.#options.config.cdnOnDemandLingerMs },
+        'on-demand stream released: no player on the edge for the linger time',
+      );
+    }
   }
 
   /** Tells the edge every pipe and relay this link has, so it can drop what nobody ends any more. */

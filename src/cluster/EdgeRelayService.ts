@@ -101,6 +101,8 @@ export class EdgeRelayService {
   /** Every origin's relay session, kept through a blip of its link. */
   readonly #sessions: EdgeSessions;
   #peers: PeerLinks | null = null;
+  /** pullStream rounds in flight, by stream name (pull()). */
+  readonly #pulls = new Map<string, Promise<boolean>>();
   #closed = false;
 
   constructor(options: EdgeRelayServiceOptions) {
@@ -243,6 +245,30 @@ export class EdgeRelayService {
       if (url && httpBase) return { nodeId: link.originId, url, httpBase };
     }
     return null;
+  }
+
+  /**
+   * A player here asks for a stream this node does not hold (an on-demand edge): asks every linked
+   * origin at once (pullStream); the one that holds the stream answers once its relay here is in
+   * place, the others with STREAM_NOT_FOUND. Resolves true when one did, false when none holds
+   * it (or none is linked). Concurrent players of one name share one round of asks.
+   */
+  pull(stream: string): Promise<boolean> {
+    const inFlight = this.#pulls.get(stream);
+    if (inFlight) return inFlight;
+    const links = this.#relayLinks();
+    if (links.length === 0) return Promise.resolve(false);
+    const asks = links.map((l) => l.peer.request('pullStream', { stream }).then(() => true));
+    const pull = Promise.any(asks)
+      .catch((err: AggregateError) => {
+        const reasons = err.errors.map((e: unknown) => (e instanceof AppError ? e.code : String(e)));
+        // STREAM_NOT_FOUND from every origin is the ordinary answer; anything else is worth a line.
+        if (reasons.some((r) => r !== 'STREAM_NOT_FOUND')) this.#options.logger.warn({ stream, reasons }, 'no origin sent the stream on demand');
+        return false;
+      })
+      .finally(() => this.#pulls.delete(stream));
+    this.#pulls.set(stream, pull);
+    return pull;
   }
 
   /**

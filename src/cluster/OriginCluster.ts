@@ -1,7 +1,9 @@
 // The origin side of the static CDN: one EdgeLink per node of loadbalancing.xml, every local
 // stream relayed to every edge whose link is up, and the choice of edge for each player. With
 // several origins (<origin> in loadbalancing.xml) it also holds the links to the other origins and
-// who holds which stream (OriginPeers), so it answers players of their streams too.
+// who holds which stream (OriginPeers), so it answers players of their streams too. Edges of an
+// on-demand cluster (loadbalancing.xml distribution="on_demand") get a stream only when a player
+// is sent there or asks there (concentration.ts chooses the edge; EdgeLink ends it after the linger).
 import { randomUUID } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { EdgeNodeConfig, LoadBalancingConfig, NodeConfig } from '../config/types';
@@ -13,6 +15,7 @@ import type { StreamRegistry } from '../streams/StreamRegistry';
 import { edgeChange } from './edgeChange';
 import { type ConnectEdge, EdgeLink, type LinkState, type OriginInfo } from './EdgeLink';
 import type { Claim } from './claims';
+import { concentrate, type StreamCandidate } from './concentration';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { OriginPeers, type PeerChanges } from './OriginPeers';
 import { selectEdge, type SelectionState } from './selection';
@@ -46,6 +49,11 @@ export interface EdgeChanges {
 
 /** How often a player's redirect asks again, while it waits for a peer origin's stream to reach an edge. */
 const PEER_POLL_MS = 150;
+/**
+ * How long an edge's pullStream waits for the relay to be in place: a cold pipe (the edge's first
+ * stream from this worker) takes a few round trips more than a warm one.
+ */
+const PULL_WAIT_MS = 5000;
 
 export class OriginCluster {
   /** Distinguishes this run of the origin from a restarted one with the same node id. */
@@ -80,7 +88,8 @@ export class OriginCluster {
     });
     this.#onAdd = (stream) => {
       if (stream.source.kind !== 'local') return;
-      for (const link of this.links) link.relay(stream);
+      // A push edge gets it now; an on-demand edge only if a player still wants that name there (a republish).
+      for (const link of this.links) if (link.wants(stream.name)) link.relay(stream);
     };
     options.streams.on('add', this.#onAdd);
   }
@@ -143,7 +152,18 @@ export class OriginCluster {
   #newLink(edge: EdgeNodeConfig): EdgeLink {
     const { config, logger, streams, connect, relayTls, originInfo, streamEvent } = this.#options;
     const localStreams = () => streams.all().filter((s) => s.source.kind === 'local');
-    const link = new EdgeLink({ edge, config, instanceId: this.instanceId, logger, streams: localStreams, connect, relayTls, originInfo, streamEvent });
+    const link = new EdgeLink({
+      edge,
+      config,
+      instanceId: this.instanceId,
+      logger,
+      streams: localStreams,
+      connect,
+      relayTls,
+      originInfo,
+      streamEvent,
+      pullStream: (from, stream) => this.pullFromEdge(from, stream),
+    });
     link.watch(this.#watched);
     return link;
   }
@@ -162,26 +182,64 @@ export class OriginCluster {
    * STREAM_NOT_FOUND when the stream exists nowhere.
    */
   async redirectPlay(stream: string, secure: boolean, waitMs = 2000): Promise<PlayRedirect | null> {
-    if (!this.#options.streams.get(stream)) {
+    const local = this.#options.streams.get(stream);
+    if (!local) {
       const viaPeer = await this.#redirectPeerStream(stream, secure, waitMs);
       if (viaPeer) return viaPeer;
     }
+    if (local && this.links.some((l) => l.onDemand)) {
+      const link = await this.pullFor(stream, this.links, PULL_WAIT_MS);
+      if (link) return this.#redirectTo(link, secure);
+    }
     const now = this.#choose(stream, secure);
     if (now || this.#inFlight(stream).length === 0) return now;
-    await new Promise<void>((resolve) => {
-      const links = this.#inFlight(stream);
-      const done = () => {
-        clearTimeout(timer);
-        for (const l of links) l.off('relayed', onRelayed).off('state', done);
-        resolve();
-      };
-      const onRelayed = (name: string) => {
-        if (name === stream && links.some((l) => l.relayOf(stream)?.complete)) done();
-      };
-      const timer = setTimeout(done, waitMs);
-      for (const l of links) l.on('relayed', onRelayed).on('state', done);
-    });
+    await relayInPlace(this.#inFlight(stream), stream, waitMs);
     return this.#choose(stream, secure);
+  }
+
+  /**
+   * On-demand: the edge among `links` (up) that is to serve the next player of local stream
+   * `stream`, by the concentration rule (concentration.ts), with the stream's relay in place there:
+   * started when the edge does not hold it yet, and waited for (up to `waitMs`) when it is on its
+   * way. null when no edge is up, or the relay is not complete in time.
+   */
+  async pullFor(stream: string, links: readonly EdgeLink[], waitMs: number): Promise<EdgeLink | null> {
+    const local = this.#options.streams.get(stream);
+    if (!local || local.source.kind !== 'local') return null;
+    const up = links.filter((l) => l.state === 'up');
+    const candidates: StreamCandidate[] = up.map((l) => ({
+      id: l.edge.id,
+      players: l.players + l.redirectsSinceReport,
+      cpuLoad: l.cpuLoad,
+      holds: l.relayOf(stream) !== null && l.relayOf(stream)?.state !== 'failed',
+      streamPlayers: (l.streamPlayers[stream] ?? 0) + (l.streamRedirectsSinceReport.get(stream) ?? 0),
+    }));
+    const chosen = concentrate(this.#loadBalancing.mode, candidates, this.#options.config.cdnOnDemandEdgePlayers, this.#selection);
+    if (!chosen) return null;
+    const link = up.find((l) => l.edge.id === chosen.choice.id)!;
+    // Counted before the wait, so the players that arrive meanwhile see this one (no check-then-act across the await).
+    link.streamRedirectsSinceReport.set(stream, (link.streamRedirectsSinceReport.get(stream) ?? 0) + 1);
+    link.pull(local);
+    if (!link.relayOf(stream)?.complete) await relayInPlace([link], stream, waitMs);
+    return link.state === 'up' && link.relayOf(stream)?.complete ? link : null;
+  }
+
+  /**
+   * An edge's pullStream (a player there asked for a stream it does not hold): relays the stream
+   * there, when it is published here, and resolves once the relay is complete. STREAM_NOT_FOUND
+   * when it is not published here (another origin of the cluster answers for its own streams);
+   * MEDIA_UNAVAILABLE when the relay is not in place within PULL_WAIT_MS.
+   */
+  async pullFromEdge(link: EdgeLink, stream: string): Promise<void> {
+    const local = this.#options.streams.get(stream);
+    if (!local || local.source.kind !== 'local')
+      throw new AppError('STREAM_NOT_FOUND', `CDN stream not found on origin "${this.#options.config.nodeId}": "${stream}"`);
+    link.pull(local);
+    if (!link.relayOf(stream)?.complete) await relayInPlace([link], stream, PULL_WAIT_MS);
+    if (!link.relayOf(stream)?.complete) {
+      const error = link.relayOf(stream)?.error;
+      throw new AppError('MEDIA_UNAVAILABLE', `the relay of "${stream}" to this edge is not in place${error ? ` (${error})` : ''}`);
+    }
   }
 
   /**
@@ -201,12 +259,41 @@ export class OriginCluster {
         secure,
       );
       if (choice) return choice;
+      // On-demand edges get the peer's stream when a player asks there: the edge's pullStream
+      // reaches every origin linked to it, and the holder (linked to every edge too) answers.
+      const onDemand = this.#onDemandForPeerStream(stream, held);
+      if (onDemand) return this.#redirectTo(onDemand, secure);
       if (Date.now() >= deadline) {
         const holder = this.peers.holderOf(stream)?.originId ?? 'another origin';
         throw new AppError('STREAM_NOT_FOUND', `CDN stream "${stream}" is published on origin "${holder}" but no edge of this origin holds it yet`);
       }
       await new Promise((resolve) => setTimeout(resolve, PEER_POLL_MS));
     }
+  }
+
+  /**
+   * For a stream another origin publishes, none of whose holders is an edge of ours: the up
+   * on-demand edge the concentration rule picks (the peer's holders count as holding it), counted
+   * as one more player of it there; null when there is no up on-demand edge.
+   */
+  #onDemandForPeerStream(stream: string, held: ReadonlySet<string>): EdgeLink | null {
+    const up = this.links.filter((l) => l.state === 'up' && l.onDemand);
+    const chosen = concentrate(
+      this.#loadBalancing.mode,
+      up.map((l) => ({
+        id: l.edge.id,
+        players: l.players + l.redirectsSinceReport,
+        cpuLoad: l.cpuLoad,
+        holds: held.has(l.edge.id),
+        streamPlayers: (l.streamPlayers[stream] ?? 0) + (l.streamRedirectsSinceReport.get(stream) ?? 0),
+      })),
+      this.#options.config.cdnOnDemandEdgePlayers,
+      this.#selection,
+    );
+    if (!chosen) return null;
+    const link = up.find((l) => l.edge.id === chosen.choice.id)!;
+    link.streamRedirectsSinceReport.set(stream, (link.streamRedirectsSinceReport.get(stream) ?? 0) + 1);
+    return link;
   }
 
   /** Links that are up and relaying `stream` but not done yet. */
@@ -236,7 +323,14 @@ export class OriginCluster {
       this.#selection,
     );
     if (!choice) return null;
-    const link = candidates.find((l) => l.edge.id === choice.id)!;
+    return this.#redirectTo(
+      candidates.find((l) => l.edge.id === choice.id)!,
+      secure,
+    );
+  }
+
+  /** The redirect of a player to `link`, counted as one. */
+  #redirectTo(link: EdgeLink, secure: boolean): PlayRedirect {
     link.redirectsSinceReport++;
     link.redirects++;
     const originSecure = originSecureAuthority(this.#options.config);
@@ -248,7 +342,7 @@ export class OriginCluster {
   }
 
   /** Per edge, the relay state of one stream (for find_all). */
-  relayStates(stream: string): { id: string; link: LinkState; relay: string; complete: boolean; error?: string }[] {
+  relayStates(stream: string): { id: string; link: LinkState; relay: string; complete: boolean; reason: string | null; error?: string }[] {
     return this.links.map((l) => {
       const relay = l.relayOf(stream);
       return {
@@ -256,6 +350,7 @@ export class OriginCluster {
         link: l.state,
         relay: relay?.state ?? 'none',
         complete: relay?.complete ?? false,
+        reason: l.reasonOf(stream),
         ...(relay?.error ? { error: relay.error } : {}),
       };
     });
@@ -271,10 +366,18 @@ export class OriginCluster {
       upSince: l.upSince ? new Date(l.upSince).toISOString() : null,
       players: l.players,
       cpuLoad: Math.round(l.cpuLoad * 1000) / 1000,
+      distribution: l.edge.distribution,
       streams: this.#options.streams
         .all()
         .filter((s) => l.relayOf(s.name)?.state === 'relayed')
         .map((s) => s.name),
+      // Why the edge holds each (pushed: every stream goes to a push edge; pulled: a player needed it there).
+      held: Object.fromEntries(
+        this.#options.streams
+          .all()
+          .filter((s) => l.relayOf(s.name)?.state === 'relayed')
+          .map((s) => [s.name, l.reasonOf(s.name)]),
+      ),
       ...(l.lastError ? { lastError: l.lastError } : {}),
     }));
   }
@@ -291,6 +394,22 @@ export class OriginCluster {
     for (const link of this.links) link.close();
     this.peers.close();
   }
+}
+
+/** Resolves once one of `links` holds the whole of `stream` (or one of them changes state), or after `waitMs`. */
+function relayInPlace(links: readonly EdgeLink[], stream: string, waitMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const l of links) l.off('relayed', onRelayed).off('state', done);
+      resolve();
+    };
+    const onRelayed = (name: string) => {
+      if (name === stream && links.some((l) => l.relayOf(stream)?.complete)) done();
+    };
+    const timer = setTimeout(done, waitMs);
+    for (const l of links) l.on('relayed', onRelayed).on('state', done);
+  });
 }
 
 /**

@@ -90,6 +90,17 @@ export class RelaySession {
   }
 
   /**
+   * Ends one stream's relay on purpose (an on-demand edge's linger ran out): the edge is told to
+   * drop it, and the next digest no longer lists it, so the edge's relayHeld cannot bring it back.
+   */
+  end(name: string): void {
+    const relay = this.#relays.get(name);
+    if (!relay) return;
+    this.#forget(name);
+    relay.close(true);
+  }
+
+  /**
    * Every pipe and relay sent to the edge (relayPipe, relayStream), for the edge to drop what nobody
    * ends any more and to answer with what it holds. One not sent yet is left out: the edge holds
    * nothing of it; so is a failed one, which the edge is to drop.

@@ -154,10 +154,16 @@ const httpUrl = z
  */
 export const originInfoNotification = z.strictObject({ url: wsUrl, secureUrl: wsUrl.optional(), httpBase: httpUrl, secureHttpBase: httpUrl.optional() });
 
-/** Edge -> origin requests: the one thing an edge asks of its origin. */
+/** Edge -> origin requests: what an edge asks of its origin. */
 export const ORIGIN_REQUESTS = {
   /** A data event for a stream the origin publishes, sent to the edge (REST); answered `{seq}`. */
   sendStreamEvent: z.strictObject({ stream: streamName, payload: eventPayload }),
+  /**
+   * A player on the edge asks for a stream the edge does not hold (on-demand edges): answered `{}`
+   * once the origin's relay of it to this edge is complete, STREAM_NOT_FOUND when the stream is
+   * not published on this origin, MEDIA_UNAVAILABLE when the relay is not in place in time.
+   */
+  pullStream: z.strictObject({ stream: streamName }),
 } as const;
 
 export type OriginRequest = { [M in keyof typeof ORIGIN_REQUESTS]: { method: M; data: z.output<(typeof ORIGIN_REQUESTS)[M]> } }[keyof typeof ORIGIN_REQUESTS];

@@ -2,9 +2,10 @@
 // name (for messages), returns a LoadBalancingConfig or throws a ConfigError naming file, line and
 // element/attribute path (e.g. `loadbalancer/cluster[1]/node[2]/ws`).
 //
-//   <loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS" randomize="false">
+//   <loadbalancer stream_distribution="webrtc" mode="FEWESTCALLS" randomize="false" distribution="push">
 //     <node id="e1" max_connections="500" path_prefix=""><ip>host</ip><ws>8080</ws><wss>8443</wss><relay>8445</relay></node>
-//     <cluster name="eu"> <node ...>...</node> </cluster>      (our extension: named clusters)
+//     <cluster name="eu" distribution="on_demand"> <node ...>...</node> </cluster>
+//                                                         (our extensions: named clusters; push or on-demand edges)
 //     <origin id="o1"><ip>host</ip><ws>8080</ws><wss>0</wss><relay>8445</relay></origin>  (our extension: every
 //                                                         origin of the cluster, this one included)
 //   </loadbalancer>
@@ -25,13 +26,15 @@ import { ConfigError } from './errors';
 import type { IgnoredSetting } from './ignored';
 import { nearest } from './nearest';
 import { parseHost, parseInteger, parsePathPrefix, parsePort, PROPERTY_SPECS, type ParseResult } from './propertiesSchema';
-import { BALANCING_MODES, DEFAULT_CLUSTER, type BalancingMode, type EdgeNodeConfig, type LoadBalancingConfig } from './types';
+import { BALANCING_MODES, DEFAULT_CLUSTER, DISTRIBUTIONS, type BalancingMode, type Distribution, type EdgeNodeConfig, type LoadBalancingConfig } from './types';
 
 /** WCS's default for an edge's `<ws>`; our default connection cap. Without `<wss>` an edge has no secure port. */
 export const DEFAULT_EDGE_WS_PORT = 8080;
 /** WCS's default `mode`. */
 export const DEFAULT_MODE: BalancingMode = 'FEWESTCALLS';
 export const DEFAULT_EDGE_MAX_CONNECTIONS = 500;
+/** Our `distribution` default: every stream pushed to every edge, as the static CDN always did. */
+export const DEFAULT_DISTRIBUTION: Distribution = 'push';
 
 /** An element of the document with what messages need: its path and line. */
 interface Element {
@@ -85,7 +88,7 @@ export interface ParseLoadBalancingOptions {
 export function parseLoadBalancing(text: string, file: string, options: ParseLoadBalancingOptions = {}): LoadBalancingConfig {
   const doc = new Document(text, file, options);
   const root = doc.root();
-  const children = doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize'], ['node', 'cluster', 'origin']);
+  const children = doc.allowOnly(root, ['stream_distribution', 'mode', 'randomize', 'distribution'], ['node', 'cluster', 'origin']);
   const ignore = (element: Element, attribute: string | null, why: string): void =>
     options.onIgnored?.({
       file,
@@ -109,11 +112,12 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
   const randomize = randomizeText === undefined ? false : doc.boolean(root, 'randomize', randomizeText);
   if (randomize && mode !== 'FEWESTCALLS') ignore(root, 'randomize', `WCS applies it to mode FEWESTCALLS only, this file has ${mode}`);
 
+  const rootDistribution = doc.distribution(root, DEFAULT_DISTRIBUTION);
   const nodes: EdgeNodeConfig[] = [];
   const nodeLines = new Map<string, number>();
   const clusterLines = new Map<string, number>();
-  const addNode = (element: Element, cluster: string): void => {
-    const node = doc.node(element, cluster, ignore);
+  const addNode = (element: Element, cluster: string, distribution: Distribution): void => {
+    const node = doc.node(element, cluster, ignore, 'node', distribution);
     const first = nodeLines.get(node.id);
     if (first !== undefined) {
       const derived = element.attributes.has('id') ? '' : ' derived from <ip>:<ws>';
@@ -126,7 +130,7 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
   const origins: EdgeNodeConfig[] = [];
   for (const child of children) {
     if (child.name === 'node') {
-      addNode(child, DEFAULT_CLUSTER);
+      addNode(child, DEFAULT_CLUSTER, rootDistribution);
       continue;
     }
     if (child.name === 'origin') {
@@ -142,7 +146,7 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
       origins.push(origin);
       continue;
     }
-    const clusterNodes = doc.allowOnly(child, ['name'], ['node']);
+    const clusterNodes = doc.allowOnly(child, ['name', 'distribution'], ['node']);
     const name = doc.required(child, 'name');
     // Names travel in `/rtcloadbalance?cluster=NAME`: keep them URL-safe.
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
@@ -151,7 +155,8 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     const first = clusterLines.get(name);
     if (first !== undefined) doc.fail(child, 'name', `duplicate cluster name ${JSON.stringify(name)} (first on line ${first})`);
     clusterLines.set(name, doc.attributeLine(child, 'name'));
-    for (const node of clusterNodes) addNode(node, name);
+    const distribution = doc.distribution(child, rootDistribution);
+    for (const node of clusterNodes) addNode(node, name, distribution);
   }
 
   // WCS's randomize: equally loaded edges are chosen at random instead of in file order. Edge
@@ -270,12 +275,22 @@ class Document {
     return value === 'true';
   }
 
+  /** The `distribution` attribute of `<loadbalancer>` or `<cluster>`, `fallback` when absent (case is forgiven). */
+  distribution(element: Element, fallback: Distribution): Distribution {
+    const raw = element.attributes.get('distribution');
+    if (raw === undefined) return fallback;
+    const value = DISTRIBUTIONS.find((d) => d === raw.toLowerCase());
+    if (value === undefined) this.fail(element, 'distribution', `${JSON.stringify(raw)} is not one of ${DISTRIBUTIONS.join(', ')}`);
+    return value as Distribution;
+  }
+
   /** Reads one `<node>` or `<origin>` (already known to be one): the same attributes, elements and defaults. */
   node(
     element: Element,
     cluster: string,
     ignore: (element: Element, attribute: string | null, why: string) => void,
     kind: 'node' | 'origin' = 'node',
+    distribution: Distribution = DEFAULT_DISTRIBUTION,
   ): EdgeNodeConfig {
     const known = this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
     const fields = new Map<string, Element>();
@@ -326,7 +341,7 @@ class Document {
     const id = attribute('id', ip.includes(':') ? `[${ip}]:${ws}` : `${ip}:${ws}`, parseNodeName);
     const maxConnections = attribute('max_connections', DEFAULT_EDGE_MAX_CONNECTIONS, (raw) => parseInteger(raw, 0, 1_000_000));
     const pathPrefix = attribute('path_prefix', '', parsePathPrefix);
-    return { id, ip, ws, wss, relay, maxConnections, cluster, pathPrefix };
+    return { id, ip, ws, wss, relay, maxConnections, cluster, pathPrefix, distribution };
   }
 
   /** Throws a ConfigError about an element, or one of its attributes when `attribute` is given. */

@@ -250,6 +250,19 @@ export const PROPERTY_SPECS: PropertySpecs = {
   // ---- relay pipes and sessions (issue 18) ----
   cdnPipeIdleMs: { key: 'cdn.pipe_idle_ms', env: ['CDN_PIPE_IDLE_MS'], default: 10000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   cdnLinkGraceMs: { key: 'cdn.link_grace_ms', env: ['CDN_LINK_GRACE_MS'], default: 10000, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
+  // ---- on-demand edges (issue 22, loadbalancing.xml distribution="on_demand") ----
+  cdnOnDemandLingerMs: {
+    key: 'cdn.on_demand_linger_ms',
+    env: ['CDN_ON_DEMAND_LINGER_MS'],
+    default: 30000,
+    parse: (raw) => parseInteger(raw, 0, 3_600_000),
+  },
+  cdnOnDemandEdgePlayers: {
+    key: 'cdn.on_demand_edge_players',
+    env: ['CDN_ON_DEMAND_EDGE_PLAYERS'],
+    default: 100,
+    parse: (raw) => parseInteger(raw, 1, 1_000_000),
+  },
   workerProbeMs: { key: 'worker.probe_ms', env: ['WORKER_PROBE_MS'], default: 500, parse: (raw) => parseInteger(raw, 0, 3_600_000) },
   workerProbeTimeoutMs: { key: 'worker.probe_timeout_ms', env: ['WORKER_PROBE_TIMEOUT_MS'], default: 1500, parse: (raw) => parseInteger(raw, 20, 3_600_000) },
   // ---- access control and safe plain RTP (docs/security.md) ----

@@ -5,6 +5,15 @@
 export const BALANCING_MODES = ['ROUNDROBIN', 'FEWESTCALLS', 'RANDOM', 'LESS_LOADED_NODE'] as const;
 export type BalancingMode = (typeof BALANCING_MODES)[number];
 
+/**
+ * How the origin sends streams to an edge (loadbalancing.xml `distribution`, our extension):
+ * `push` relays every stream to it as soon as it is published (the static CDN, the default);
+ * `on_demand` relays a stream only once a player needs it there, and ends it a linger time after
+ * the edge's last player of it left (docs/architecture.md "On-demand edges").
+ */
+export const DISTRIBUTIONS = ['push', 'on_demand'] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+
 /** One `<node>` of loadbalancing.xml: an edge the origin pushes streams to. */
 export interface EdgeNodeConfig {
   /** `id` attribute; unique in the file. */
@@ -23,6 +32,8 @@ export interface EdgeNodeConfig {
   readonly cluster: string;
   /** `path_prefix` attribute: the edge's http.path_prefix. Default "" (same as none). */
   readonly pathPrefix: string;
+  /** `distribution` of its `<cluster>`, else of `<loadbalancer>`. Default push. Always push on an `<origin>`. */
+  readonly distribution: Distribution;
 }
 
 export const DEFAULT_CLUSTER = 'default';
@@ -138,6 +149,10 @@ export interface NodeConfig {
    * the relay link drops, while their pipes still carry media (0 = drop them at once). Default 10000.
    */
   readonly cdnLinkGraceMs: number;
+  /** cdn.on_demand_linger_ms: an on-demand edge keeps a stream this long after its last player there left. */
+  readonly cdnOnDemandLingerMs: number;
+  /** cdn.on_demand_edge_players: players of one stream an on-demand edge takes before the stream is started on another. */
+  readonly cdnOnDemandEdgePlayers: number;
   /** `worker.probe_ms`: how often each mediasoup worker is probed; 0 = never. Default 500. */
   readonly workerProbeMs: number;
   /** `worker.probe_timeout_ms`: a worker leaving a probe unanswered this long is killed and replaced. Default 1500. */

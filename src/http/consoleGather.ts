@@ -63,6 +63,7 @@ export async function gatherInputs(ctx: HttpContext, monitor: NodeMonitor): Prom
             state: relay?.state ?? 'none',
             complete: relay?.complete ?? false,
             error: relay?.error ?? null,
+            held: l.reasonOf(s.name),
             traffic: relaySample?.relays.get(l.edge.id)?.get(s.name) ?? null,
           };
         }),

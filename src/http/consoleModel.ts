@@ -52,7 +52,7 @@ export interface StreamInput {
   /** Players on this node. */
   players: number;
   /** Per edge (origin only): the relay's state and, while it has a pipe, its traffic. */
-  relays: { id: string; state: string; complete: boolean; error: string | null; traffic: RelayFigures | null }[];
+  relays: { id: string; state: string; complete: boolean; error: string | null; traffic: RelayFigures | null; held?: 'pushed' | 'pulled' | null }[];
 }
 
 export interface ConsoleInputs {
@@ -113,6 +113,8 @@ export interface ConsoleSnapshot {
       id: string;
       relay: RelayView;
       reason: string | null;
+      /** Why the edge has the stream: pushed (push edge), pulled (on-demand edge a player needed it on); null when not relayed there. */
+      held: 'pushed' | 'pulled' | null;
       players: number | null;
       bitrate: number | null;
       packetsLost: number | null;
@@ -207,6 +209,7 @@ export function buildSnapshot(input: ConsoleInputs): ConsoleSnapshot {
           id: r.id,
           relay: view,
           reason: view === 'failed' ? (r.error ?? 'failed') : down ? `link ${edge.state}${kept ? '; relay kept for cdn.link_grace_ms' : ''}` : null,
+          held: view === 'none' ? null : (r.held ?? null),
           players: edge && edge.state === 'up' ? (edge.streamPlayers[s.name] ?? 0) : null,
           bitrate: r.traffic?.bitrate ?? null,
           packetsLost: r.traffic?.packetsLost ?? null,

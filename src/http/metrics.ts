@@ -14,6 +14,10 @@ export interface EdgeMetrics {
   cpuLoad: number;
   /** Streams whose relay to the edge is complete. */
   streamsRelayed: number;
+  /** loadbalancing.xml distribution of the edge: push or on_demand. */
+  distribution: string;
+  /** Per stream whose relay to the edge is complete: why the edge holds it (pushed, or pulled on demand). */
+  held: Record<string, string>;
   /** Players sent to the edge since its link was made. */
   redirects: number;
   /** Failed relays to the edge since its link was made, by error code. */
@@ -145,6 +149,19 @@ function registerEdgeMetrics(registry: Registry, source: MetricsSource): void {
   perEdge('cdn_edge_players', 'Players on the edge (its last load report)', (e) => e.players);
   perEdge('cdn_edge_cpu_load', "The edge's CPU load, 0..1 of its cores (its last load report)", (e) => e.cpuLoad);
   perEdge('cdn_edge_streams_relayed', 'Streams whose relay to the edge is complete', (e) => e.streamsRelayed);
+  perEdge('cdn_edge_on_demand', '1 when the edge gets streams on demand (loadbalancing.xml distribution="on_demand"), 0 when every stream is pushed', (e) =>
+    e.distribution === 'on_demand' ? 1 : 0,
+  );
+  new Gauge({
+    name: 'cdn_edge_stream_held',
+    help: 'Which edge holds which stream (relay complete), and why: pushed (push edge) or pulled (on-demand edge a player needed it on)',
+    labelNames: ['edge', 'cluster', 'stream', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of source.edges()) for (const [stream, reason] of Object.entries(e.held)) this.set({ edge: e.id, cluster: e.cluster, stream, reason }, 1);
+    },
+  });
   new Counter({
     name: 'cdn_edge_redirects_total',
     help: 'Players the origin sent to the edge',

@@ -6,6 +6,8 @@
 import { chooseNode, parseBalanceQuery, type BalancerNode, type BalanceRefusal } from '../cluster/balancer';
 import { edgeBaseUrl, originSecureAuthority } from '../cluster/nodeUrls';
 import type { SelectionState } from '../cluster/selection';
+import type { EdgeLink } from '../cluster/EdgeLink';
+import { DEFAULT_CLUSTER } from '../config/types';
 import { checkToken } from '../auth/access';
 import { bearerToken } from '../auth/adminToken';
 import { AppError, ERRORS } from '../errors';
@@ -14,6 +16,8 @@ import { sendJson, sendText } from './respond';
 import type { Router } from './router';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
+/** How long an answer naming a stream waits for its relay to a cold on-demand edge (like the redirect's wait). */
+const ON_DEMAND_WAIT_MS = 5000;
 
 function refuse(res: Parameters<typeof sendText>[0], error: BalanceRefusal): void {
   // The seed's clients test `startsWith("ERROR:")`; the code after it is for programs and logs.
@@ -57,6 +61,15 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
     // A stream another origin holds: the edges that origin says hold it (several origins).
     const peerEdges = query.stream !== null && !ctx.streams.get(query.stream) ? await origin.peers.peerEdges(query.stream) : null;
     const links = origin.links;
+    // On-demand edges of the asked cluster: the one the concentration rule picks holds the stream
+    // before the answer goes out (started there and waited for when cold), and is the only
+    // on-demand candidate, so the players of a stream pack onto few edges.
+    // The balancer's pool: the named cluster; without cluster= the default one, or every node when there is none.
+    const clusterName = query.cluster ?? DEFAULT_CLUSTER;
+    const inPool = links.some((l) => l.edge.cluster === clusterName) || query.cluster !== null ? (l: EdgeLink) => l.edge.cluster === clusterName : () => true;
+    const onDemand = links.filter((l) => l.onDemand && inPool(l));
+    const pulled =
+      query.stream !== null && query.machine === null && onDemand.length > 0 ? await origin.pullFor(query.stream, onDemand, ON_DEMAND_WAIT_MS) : null;
     const nodes: BalancerNode[] = links.map((l) => ({
       id: l.edge.id,
       cluster: l.edge.cluster,
@@ -64,7 +77,9 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
       connections: l.connections + l.redirectsSinceReport,
       maxConnections: l.edge.maxConnections,
       cpuLoad: l.cpuLoad,
-      holdsStream: query.stream !== null && ((l.relayOf(query.stream)?.complete ?? false) || (peerEdges?.includes(l.edge.id) ?? false)),
+      holdsStream:
+        query.stream !== null &&
+        (l.onDemand && query.machine === null ? l === pulled : (l.relayOf(query.stream)?.complete ?? false) || (peerEdges?.includes(l.edge.id) ?? false)),
     }));
     const streamExists = query.stream !== null && (ctx.streams.get(query.stream) !== undefined || peerEdges !== null || nodes.some((n) => n.holdsStream));
     const result = chooseNode(query, { mode: origin.mode, nodes, streamExists, state });

@@ -172,6 +172,8 @@ export class MediaNode {
     // As an edge: publishers go to the linked origin, and events of its streams are passed on to it.
     this.publish.setRedirector((secure) => this.relays.publishRedirect(secure));
     this.events.setForwarder((stream, payload) => this.relays.forwardEvent(stream, payload));
+    // As an edge: a player's stream this node does not hold is asked of its origins (on-demand edges).
+    if (!origin) this.play.setPuller((stream) => this.relays.pull(stream));
     this.traffic = new TrafficMeter(() => media.transports, logger);
     this.relayStats = origin ? new RelayStats(() => origin.links, logger.child({ component: 'cdn' })) : null;
   }
@@ -275,6 +277,8 @@ export class MediaNode {
             players: l.players,
             cpuLoad: l.cpuLoad,
             streamsRelayed: l.relays().filter((r) => r.complete).length,
+            distribution: l.edge.distribution,
+            held: Object.fromEntries(l.relays().flatMap((r) => (r.complete ? [[r.stream.name, l.reasonOf(r.stream.name) ?? 'pushed']] : []))),
             redirects: l.redirects,
             failures: Object.fromEntries(l.failuresByCode),
           })),

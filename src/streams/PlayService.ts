@@ -30,10 +30,17 @@ export type PlayRequest =
  */
 export type Redirector = (stream: string, secure: boolean) => Promise<PlayRedirect | null>;
 
+/**
+ * Asks the origins for a stream this node does not hold (an on-demand edge), resolving once it is
+ * here (true) or no origin has it (false). Plugged in by an edge.
+ */
+export type Puller = (stream: string) => Promise<boolean>;
+
 export class PlayService {
   readonly #options: StreamServiceOptions;
   readonly #playbacks = new Set<Playback>();
   #redirector: Redirector | null = null;
+  #puller: Puller | null = null;
 
   constructor(options: StreamServiceOptions) {
     this.#options = options;
@@ -42,6 +49,11 @@ export class PlayService {
   /** The origin's edge choice; without one every player is served here. */
   setRedirector(redirector: Redirector | null): void {
     this.#redirector = redirector;
+  }
+
+  /** On an edge: how a player's stream that is not here is asked of the origins (on-demand edges). */
+  setPuller(puller: Puller | null): void {
+    this.#puller = puller;
   }
 
   /** Live players on this node, whatever the way in (FEWESTCALLS and load reports count these). */
@@ -82,6 +94,8 @@ export class PlayService {
     const { media, config, logger } = this.#options;
     checkToken(config, 'play', name, credentials);
     if (request.via === 'client') checkPlainAllowed(config, request.transport);
+    // An on-demand edge holds a stream only once a player needs it: the first one here waits for it.
+    if (!this.#options.streams.get(name) && this.#puller) await this.#puller(name);
     const stream = this.#options.streams.get(name);
     if (!stream) throw new AppError('STREAM_NOT_FOUND', `CDN stream not found: "${name}"`);
     const home = media.pickRouter(stream.router);

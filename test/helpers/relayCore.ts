@@ -124,6 +124,7 @@ export class RelayWorld {
       maxConnections: 500,
       cluster: DEFAULT_CLUSTER,
       pathPrefix: '',
+      distribution: 'push',
     }));
     this.#ownsEdges = !options.edgesOf;
     this.edges = options.edgesOf?.edges ?? new Map<string, EdgeSide>();

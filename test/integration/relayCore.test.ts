@@ -55,7 +55,7 @@ test('a local stream is relayed and appears in the edge registry with its tracks
   // The edge's producers are the origin's, by id: pause/resume/close commands name them.
   expect(onEdge.producers.map((p) => [p.id, p.kind]).sort()).toEqual(published.stream.producers.map((p) => [p.id, p.kind]).sort());
   await until(() => world.link().relayOf('core1')?.complete === true, 2000, 'the relay to be complete');
-  expect(world.cluster.relayStates('core1')).toEqual([{ id: 'edge1', link: 'up', relay: 'relayed', complete: true }]);
+  expect(world.cluster.relayStates('core1')).toEqual([{ id: 'edge1', link: 'up', relay: 'relayed', complete: true, reason: 'pushed' }]);
   expect(world.edge().service.links()).toEqual([expect.objectContaining({ originId: 'origin', streams: ['core1'] })]);
 });
 

@@ -142,13 +142,16 @@ describe('loadConfig', () => {
       'stream.event_max_bytes',
       'stream.events_per_s',
       'stream.event_burst',
+      // on-demand edges
+      'cdn.on_demand_linger_ms',
+      'cdn.on_demand_edge_players',
     ];
     for (const key of keys) {
       // Each key heads its comment, alone or as a pair: "# media_port_from / media_port_to: ...".
       expect(text).toMatch(new RegExp(`^# ([\\w.]+ / )?${key.replace(/\./g, '\\.')}( / [\\w.]+)?: `, 'm'));
       expect(text).toContain(key.toUpperCase().replace(/\./g, '_'));
     }
-    expect(text.match(/^# Default: /gm)).toHaveLength(56); // 65 keys, nine documented as pairs;
+    expect(text.match(/^# Default: /gm)).toHaveLength(58); // 67 keys, nine documented as pairs;
     expect(text).toMatch(/^#load_balancing_enabled=true$/m);
     expect(text).not.toMatch(/^load_balancing_enabled/m);
   });
@@ -254,6 +257,8 @@ describe('loadConfig', () => {
       cdnRelayDigestMs: 3000,
       cdnPipeIdleMs: 2500,
       cdnLinkGraceMs: 7000,
+      cdnOnDemandLingerMs: 30000,
+      cdnOnDemandEdgePlayers: 100,
       workerProbeMs: 0,
       workerProbeTimeoutMs: 2000,
       tokenSecret: '',

@@ -38,7 +38,19 @@ describe('parseLoadBalancing', () => {
       streamDistribution: 'webrtc',
       mode: 'FEWESTCALLS',
       origins: [],
-      nodes: [{ id: '1', ip: 'edge.flashphoner.com', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' }],
+      nodes: [
+        {
+          id: '1',
+          ip: 'edge.flashphoner.com',
+          ws: 8080,
+          wss: 0,
+          relay: 8445,
+          maxConnections: 500,
+          cluster: DEFAULT_CLUSTER,
+          pathPrefix: '',
+          distribution: 'push',
+        },
+      ],
     });
   });
 
@@ -59,9 +71,9 @@ describe('parseLoadBalancing', () => {
     );
     expect(config.mode).toBe('FEWESTCALLS');
     expect(config.nodes).toEqual([
-      { id: 'a', ip: '10.0.0.1', ws: 8081, wss: 0, relay: 8445, maxConnections: 100, cluster: 'default', pathPrefix: '/media' },
-      { id: 'b', ip: '::1', ws: 8082, wss: 9443, relay: 9445, maxConnections: 500, cluster: 'eu', pathPrefix: '' },
-      { id: 'c', ip: '10.0.0.3', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: 'default', pathPrefix: '' },
+      { id: 'a', ip: '10.0.0.1', ws: 8081, wss: 0, relay: 8445, maxConnections: 100, cluster: 'default', pathPrefix: '/media', distribution: 'push' },
+      { id: 'b', ip: '::1', ws: 8082, wss: 9443, relay: 9445, maxConnections: 500, cluster: 'eu', pathPrefix: '', distribution: 'push' },
+      { id: 'c', ip: '10.0.0.3', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: 'default', pathPrefix: '', distribution: 'push' },
     ]);
   });
 
@@ -166,7 +178,7 @@ describe('parseLoadBalancing refuses', () => {
       { file: FILE, line: 3, key: 'loadbalancer/node[1]/ip@v', unknown: true },
     ]);
     expect(errorOf('<loadbalancer algo="x"/>', true).message).toBe(
-      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize); config.strict=true refuses it',
+      'conf/loadbalancing.xml:1: loadbalancer@algo: unknown attribute (known: stream_distribution, mode, randomize, distribution); config.strict=true refuses it',
     );
     expect(errorOf('<loadbalancer><node><ip v="4">h</ip></node></loadbalancer>', true).key).toBe('loadbalancer/node[1]/ip@v');
   });

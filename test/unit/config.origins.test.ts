@@ -35,8 +35,8 @@ describe('<origin> in loadbalancing.xml', () => {
       { selfId: 'o2' },
     );
     expect(config.origins).toEqual([
-      { id: 'o1', ip: '10.0.0.1', ws: 8080, wss: 8443, relay: 9445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '' },
-      { id: 'o2', ip: '10.0.0.2', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '/cdn' },
+      { id: 'o1', ip: '10.0.0.1', ws: 8080, wss: 8443, relay: 9445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '', distribution: 'push' },
+      { id: 'o2', ip: '10.0.0.2', ws: 8080, wss: 0, relay: 8445, maxConnections: 500, cluster: DEFAULT_CLUSTER, pathPrefix: '/cdn', distribution: 'push' },
     ]);
     expect(config.nodes.map((n) => n.id)).toEqual(['e1']);
   });

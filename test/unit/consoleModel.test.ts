@@ -191,3 +191,25 @@ describe('relay traffic totals', () => {
     expect(totals.bytesSent).toBe(100);
   });
 });
+
+describe('on-demand edges', () => {
+  test('each edge of a stream says why it holds it (pushed or pulled); a stream not relayed there says nothing', () => {
+    const snap = buildSnapshot(
+      inputs({
+        edges: [edge('p1'), edge('d1'), edge('d2')],
+        streams: [
+          stream('cam', [
+            { id: 'p1', state: 'relayed', complete: true, error: null, traffic: null, held: 'pushed' },
+            { id: 'd1', state: 'relayed', complete: true, error: null, traffic: null, held: 'pulled' },
+            { id: 'd2', state: 'none', complete: false, error: null, traffic: null, held: null },
+          ]),
+        ],
+      }),
+    );
+    expect(snap.streams[0].edges.map((e) => [e.id, e.relay, e.held])).toEqual([
+      ['p1', 'relayed', 'pushed'],
+      ['d1', 'relayed', 'pulled'],
+      ['d2', 'none', null],
+    ]);
+  });
+});

@@ -3,7 +3,17 @@
 import { edgeChange, LINK_FIELDS } from '../../src/cluster/edgeChange';
 import type { EdgeNodeConfig } from '../../src/config/types';
 
-const edge: EdgeNodeConfig = { id: 'edge1', ip: '10.0.0.1', ws: 8081, wss: 8444, relay: 8445, maxConnections: 500, cluster: 'default', pathPrefix: '' };
+const edge: EdgeNodeConfig = {
+  id: 'edge1',
+  ip: '10.0.0.1',
+  ws: 8081,
+  wss: 8444,
+  relay: 8445,
+  maxConnections: 500,
+  cluster: 'default',
+  pathPrefix: '',
+  distribution: 'push',
+};
 
 test('an unchanged node is the same', () => {
   expect(edgeChange(edge, { ...edge })).toBe('same');

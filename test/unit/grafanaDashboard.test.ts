@@ -28,8 +28,30 @@ function originSource(): MetricsSource {
       { state: 'down', count: 1 },
     ],
     edges: (): EdgeMetrics[] => [
-      { id: 'edge1', cluster: 'default', state: 'up', players: 4, cpuLoad: 0.25, streamsRelayed: 1, redirects: 5, failures: {} },
-      { id: 'edge2', cluster: 'default', state: 'down', players: 0, cpuLoad: 0, streamsRelayed: 0, redirects: 0, failures: { STREAM_NAME_TAKEN: 2 } },
+      {
+        id: 'edge1',
+        cluster: 'default',
+        state: 'up',
+        players: 4,
+        cpuLoad: 0.25,
+        streamsRelayed: 1,
+        distribution: 'push',
+        held: { cam: 'pushed' },
+        redirects: 5,
+        failures: {},
+      },
+      {
+        id: 'edge2',
+        cluster: 'default',
+        state: 'down',
+        players: 0,
+        cpuLoad: 0,
+        streamsRelayed: 0,
+        distribution: 'on_demand',
+        held: {},
+        redirects: 0,
+        failures: { STREAM_NAME_TAKEN: 2 },
+      },
     ],
     relayTraffic: () => Promise.resolve(sample),
     relayLinks: () => ({ tls: true, pending: 0 }),
@@ -84,4 +106,8 @@ test('the per-edge series carry the figures of the origin', async () => {
   expect(text).toContain('cdn_edge_relay_packets_retransmitted_total{edge="edge1",cluster="default",node="origin"} 2');
   expect(text).toContain('cdn_edge_redirects_total{edge="edge1",cluster="default",node="origin"} 5');
   expect(text).toContain('cdn_edge_relay_failures_total{edge="edge2",cluster="default",reason="STREAM_NAME_TAKEN",node="origin"} 2');
+  // On-demand edges (docs/console.md): the edge's distribution, and which stream it holds and why.
+  expect(text).toContain('cdn_edge_on_demand{edge="edge1",cluster="default",node="origin"} 0');
+  expect(text).toContain('cdn_edge_on_demand{edge="edge2",cluster="default",node="origin"} 1');
+  expect(text).toContain('cdn_edge_stream_held{edge="edge1",cluster="default",stream="cam",reason="pushed",node="origin"} 1');
 });

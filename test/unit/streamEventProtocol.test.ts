@@ -50,7 +50,10 @@ test("originInfo: the origin's command-channel and HTTP URLs, nothing else", () 
   expect(originInfoNotification.safeParse({ ...info, url: 'ws://a b/' }).success).toBe(false);
 });
 
-test('an edge may ask its origin sendStreamEvent only, well formed', () => {
+test('an edge may ask its origin sendStreamEvent and pullStream only, well formed', () => {
+  expect(parseOriginRequest('pullStream', { stream: 'cam' })).toEqual({ method: 'pullStream', data: { stream: 'cam' } });
+  expect(() => parseOriginRequest('pullStream', { stream: 'cam', edge: 'e1' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  expect(() => parseOriginRequest('pullStream', { stream: '' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   expect(parseOriginRequest('sendStreamEvent', { stream: 'cam', payload: [1, 2] })).toEqual({
     method: 'sendStreamEvent',
     data: { stream: 'cam', payload: [1, 2] },

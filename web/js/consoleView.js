@@ -95,6 +95,8 @@ window.ConsoleView = (() => {
           { class: 'relay relay-' + view, 'data-stream': s.name, 'data-edge': edge.id, 'data-relay': view, title: r && r.reason ? r.reason : view },
           el('span', { class: 'relay-name' }, s.name),
           el('span', { class: 'relay-state' }, view === 'none' ? 'not relayed' : view),
+          // On-demand edges: a stream a player pulled there, rather than one every edge is pushed.
+          r && r.held === 'pulled' ? el('span', { class: 'relay-held' }, 'pulled') : null,
           r && r.reason ? el('span', { class: 'relay-reason' }, r.reason) : null,
         );
       }),
@@ -196,7 +198,11 @@ window.ConsoleView = (() => {
                       'tr',
                       { 'data-edge': r.id },
                       el('td', {}, r.id),
-                      el('td', { class: 'relay-' + r.relay }, (r.relay === 'none' ? 'not relayed' : r.relay) + (r.reason ? ': ' + r.reason : '')),
+                      el(
+                        'td',
+                        { class: 'relay-' + r.relay },
+                        (r.relay === 'none' ? 'not relayed' : r.relay) + (r.held ? ' (' + r.held + ')' : '') + (r.reason ? ': ' + r.reason : ''),
+                      ),
                       el('td', {}, r.players === null ? '–' : r.players),
                       el('td', {}, bitrate(r.bitrate)),
                       el('td', {}, r.packetsLost === null ? '–' : r.packetsLost + ' (' + percent(r.lossRatio) + ')'),
