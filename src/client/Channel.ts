@@ -3,7 +3,7 @@
 // session and every edge a player is redirected to each have their own.
 import { Emitter } from './Emitter';
 import { SdkError } from './constants';
-import { heartbeatStep, heartbeatTimeout, smoothRtt } from './heartbeat';
+import { heartbeatStep, heartbeatTimeout, smoothRtt, tickLate } from './heartbeat';
 
 export interface Notification {
   method: string;
@@ -45,6 +45,8 @@ export class Channel extends Emitter<ChannelEvents> {
   #closed = false;
   #closedByUs = false;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
+  /** When the heartbeat last ticked (heartbeat.ts tickLate), or null before the first tick. */
+  #lastTickAt: number | null = null;
   #lastHeardAt = Date.now();
   #pingSentAt: number | null = null;
   /** Smoothed round trip of the answered pings, ms (null before the first). */
@@ -84,7 +86,7 @@ export class Channel extends Emitter<ChannelEvents> {
     ws.onmessage = (ev) => this.#onMessage(ev.data);
     ws.onclose = (ev) => this.#onClose(ev.code, ev.reason);
     const heartbeatMs = options.heartbeatMs ?? 250;
-    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 1000), heartbeatMs);
+    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 1000, heartbeatMs), heartbeatMs);
   }
 
   get closed(): boolean {
@@ -113,9 +115,12 @@ export class Channel extends Emitter<ChannelEvents> {
     this.#onClose(1000, 'client closed');
   }
 
-  #beat(configuredMs: number): void {
+  #beat(configuredMs: number, tickMs: number): void {
     const timeoutMs = heartbeatTimeout(configuredMs, this.#srtt);
-    const step = heartbeatStep({ lastHeardAt: this.#lastHeardAt, pingSentAt: this.#pingSentAt }, Date.now(), timeoutMs);
+    const now = Date.now();
+    const late = tickLate(this.#lastTickAt, now, tickMs);
+    this.#lastTickAt = now;
+    const step = heartbeatStep({ lastHeardAt: this.#lastHeardAt, pingSentAt: this.#pingSentAt }, now, timeoutMs, late);
     if (step === 'wait') return;
     if (step === 'dead') {
       // The socket may stay open for minutes (a stopped process's kernel still holds it): let it go.

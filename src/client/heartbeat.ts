@@ -28,9 +28,23 @@ export function smoothRtt(srttMs: number | null, sampleMs: number): number {
   return srttMs === null ? sampleMs : srttMs + (sampleMs - srttMs) / 8;
 }
 
-/** 'dead': close the channel as lost; 'ping': send one now; 'wait': one is out, not yet late. */
-export function heartbeatStep(state: HeartbeatState, now: number, timeoutMs: number): 'dead' | 'ping' | 'wait' {
+/**
+ * Whether this tick of the heartbeat came late: more than two periods after the previous one. The
+ * page itself was not running (a starved renderer on a busy machine, a long task, a throttled
+ * tab), and an answer that arrived meanwhile may still wait in the event queue behind this timer.
+ */
+export function tickLate(previousTickAt: number | null, now: number, tickMs: number): boolean {
+  return previousTickAt !== null && now - previousTickAt > 2 * tickMs;
+}
+
+/**
+ * 'dead': close the channel as lost; 'ping': send one now; 'wait': one is out, not yet late. A
+ * late tick (`late`, see tickLate) never judges the node dead: the next one, a period later, does,
+ * once the queued answer (if any) had its turn. Without it, a page stalled for a second on a busy
+ * machine took its own stall for the node's silence and moved its players away.
+ */
+export function heartbeatStep(state: HeartbeatState, now: number, timeoutMs: number, late = false): 'dead' | 'ping' | 'wait' {
   const { lastHeardAt, pingSentAt } = state;
   if (pingSentAt === null || lastHeardAt >= pingSentAt) return 'ping';
-  return now - pingSentAt >= timeoutMs ? 'dead' : 'wait';
+  return now - pingSentAt >= timeoutMs && !late ? 'dead' : 'wait';
 }

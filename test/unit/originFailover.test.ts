@@ -1,7 +1,7 @@
 // The pure decisions of origin failover (issue 21): the SDK's heartbeat, its list of origins, what a
 // publisher does when its publication fails, which relay an edge keeps when two origins relay one
 // name, and the event log a taken-over stream starts again from.
-import { heartbeatStep, heartbeatTimeout, smoothRtt } from '../../src/client/heartbeat';
+import { heartbeatStep, heartbeatTimeout, smoothRtt, tickLate } from '../../src/client/heartbeat';
 import { configuredUrls, originCandidates, parseOrigins } from '../../src/client/origins';
 import { NAME_TAKEN_GRACE_MS, republishAfter } from '../../src/client/republish';
 import { relayTakeover } from '../../src/cluster/relayTakeover';
@@ -160,4 +160,15 @@ test("a WHEP play waits for the kinds it asks for while the stream's tracks are 
   expect(trackWaitMs(10_300, 10_000, ['video'], ['video'])).toBe(0);
   expect(trackWaitMs(10_000 + TRACK_WAIT_MS, 10_000, ['audio'], ['audio', 'video'])).toBe(0);
   expect(trackWaitMs(60_000, 10_000, ['audio'], ['audio', 'video'])).toBe(0);
+});
+
+test('a late tick of the heartbeat (the page itself stalled) never calls the node dead; the next one on time does', () => {
+  expect(tickLate(null, 5000, 250)).toBe(false);
+  expect(tickLate(1000, 1500, 250)).toBe(false);
+  expect(tickLate(1000, 1501, 250)).toBe(true);
+  // A ping out for 1.5 s, an answer maybe queued behind this timer: wait one more tick.
+  expect(heartbeatStep({ lastHeardAt: 900, pingSentAt: 1000 }, 2500, 1000, true)).toBe('wait');
+  expect(heartbeatStep({ lastHeardAt: 900, pingSentAt: 1000 }, 2750, 1000, false)).toBe('dead');
+  // Still answered in between: alive.
+  expect(heartbeatStep({ lastHeardAt: 2600, pingSentAt: 1000 }, 2750, 1000, false)).toBe('ping');
 });
