@@ -150,7 +150,7 @@ on the pages' clock: the publisher \`PUBLISHING\` on the other origin (its heart
 socket, the reconnect, the republish), and the later of the two players decoding a frame of the
 new origin's tracks (the edges take the stream over from the dead origin's relay and the SDK
 players consume the new tracks). Targets: 2 s and 3 s. A hung origin (SIGSTOP) adds the heartbeat's
-1-1.25 s (test/e2e/browser.originFailover.test.ts).
+2.5-2.75 s (test/e2e/browser.originFailover.test.ts).
 
 | | median ms | p90 ms | max ms |
 | --- | --- | --- | --- |

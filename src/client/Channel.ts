@@ -31,7 +31,9 @@ export interface ChannelOptions {
   heartbeatMs?: number;
   /**
    * A ping unanswered this long, nothing heard since, closes the channel as lost (CONNECTION_LOST);
-   * four round trips of the pings when that is longer. Default 1000 ms.
+   * four round trips of the pings when that is longer. Default 2500 ms: a second's hiccup (a
+   * busy machine starving the page or the node, a bufferbloated link) must not pass for a dead
+   * node and move every player and publisher of the page; a closed socket is still noticed at once.
    */
   heartbeatTimeoutMs?: number;
 }
@@ -86,7 +88,7 @@ export class Channel extends Emitter<ChannelEvents> {
     ws.onmessage = (ev) => this.#onMessage(ev.data);
     ws.onclose = (ev) => this.#onClose(ev.code, ev.reason);
     const heartbeatMs = options.heartbeatMs ?? 250;
-    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 1000, heartbeatMs), heartbeatMs);
+    if (heartbeatMs > 0) this.#heartbeat = setInterval(() => this.#beat(options.heartbeatTimeoutMs ?? 2500, heartbeatMs), heartbeatMs);
   }
 
   get closed(): boolean {
