@@ -116,14 +116,19 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
   const nodes: EdgeNodeConfig[] = [];
   const nodeLines = new Map<string, number>();
   const clusterLines = new Map<string, number>();
-  const addNode = (element: Element, cluster: string, distribution: Distribution): void => {
-    const node = doc.node(element, cluster, ignore, 'node', distribution);
-    const first = nodeLines.get(node.id);
+  // Ids are unique among nodes and origins alike: both name a node of the cluster (in logs, metrics
+  // and the peer handshake).
+  const claimId = (element: Element, id: string): void => {
+    const first = nodeLines.get(id);
     if (first !== undefined) {
       const derived = element.attributes.has('id') ? '' : ' derived from <ip>:<ws>';
-      doc.fail(element, 'id', `duplicate node id ${JSON.stringify(node.id)}${derived} (first on line ${first})`);
+      doc.fail(element, 'id', `duplicate node id ${JSON.stringify(id)}${derived} (first on line ${first})`);
     }
-    nodeLines.set(node.id, doc.attributeLine(element, 'id'));
+    nodeLines.set(id, doc.attributeLine(element, 'id'));
+  };
+  const addNode = (element: Element, cluster: string, distribution: Distribution): void => {
+    const node = doc.node(element, cluster, ignore, 'node', distribution);
+    claimId(element, node.id);
     nodes.push(node);
   };
 
@@ -134,15 +139,9 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
       continue;
     }
     if (child.name === 'origin') {
-      // The same elements and defaults as <node>; ids are unique among origins and nodes alike,
-      // since both name a node of the cluster (in logs, metrics and the peer handshake).
+      // The same elements and defaults as <node>.
       const origin = doc.node(child, DEFAULT_CLUSTER, ignore, 'origin');
-      const first = nodeLines.get(origin.id);
-      if (first !== undefined) {
-        const derived = child.attributes.has('id') ? '' : ' derived from <ip>:<ws>';
-        doc.fail(child, 'id', `duplicate node id ${JSON.stringify(origin.id)}${derived} (first on line ${first})`);
-      }
-      nodeLines.set(origin.id, doc.attributeLine(child, 'id'));
+      claimId(child, origin.id);
       origins.push(origin);
       continue;
     }
