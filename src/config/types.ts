@@ -34,6 +34,11 @@ export interface EdgeNodeConfig {
   readonly pathPrefix: string;
   /** `distribution` of its `<cluster>`, else of `<loadbalancer>`. Default push. Always push on an `<origin>`. */
   readonly distribution: Distribution;
+  /**
+   * `parent` attribute (relay tiers): the id of the `<node>` of the same file that feeds this one,
+   * which makes that node a relay. Absent: the node is fed by the origin(s). Never on an `<origin>`.
+   */
+  readonly parent?: string;
 }
 
 export const DEFAULT_CLUSTER = 'default';
