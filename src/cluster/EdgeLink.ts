@@ -29,7 +29,7 @@ import type { Stream } from '../streams/Stream';
 import { lingerStep, pulledNow, type PullState } from './linger';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
-import { loadNotification, parseOriginRequest } from './relayProtocol';
+import { type DescendantReport, loadNotification, parseOriginRequest } from './relayProtocol';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import { RelaySession } from './RelaySession';
@@ -57,10 +57,12 @@ export interface EdgeLinkOptions {
   connect?: ConnectEdge;
   /** TLS options of the default connect (relayTls.ts `relayClientTls`). */
   relayTls?: ConnectionOptions;
-  /** Where publishers reach this origin, told to the edge once the link is up (it sends them here). */
-  originInfo?: () => OriginInfo;
-  /** A data event the edge passes on (REST on the edge) for a stream published here; its number. */
-  streamEvent?: (stream: string, payload: unknown) => { seq: number };
+  /** Where publishers reach this origin, told to the edge once the link is up (it sends them here); null: not known yet (a relay). */
+  originInfo?: () => OriginInfo | null;
+  /** A data event the edge passes on (REST on the edge) for a stream published here; its number (a relay asks its own feeder). */
+  streamEvent?: (stream: string, payload: unknown) => { seq: number } | Promise<{ seq: number }>;
+  /** How near this feeder is to the edge in the relay tree (tiers.ts feedRank), told to it first once the link is up. */
+  rank?: () => number;
   /** The edge's pullStream: resolves once the stream's relay to it is complete (OriginCluster.pullFromEdge). */
   pullStream?: (link: EdgeLink, stream: string) => Promise<void>;
 }
@@ -80,6 +82,8 @@ type Events = {
   state: [state: LinkState];
   /** Progress of a stream's relay to this edge (pipe up, or one more track relayed). */
   relayed: [stream: string];
+  /** A load report came in. */
+  load: [];
 };
 
 export class EdgeLink extends TypedEmitter<Events> {
@@ -103,6 +107,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   bitrateIn: number | null = null;
   bitrateOut: number | null = null;
   loadAt: number | null = null;
+  /** A relay's last report of the nodes below it (relay tiers); empty for an edge that feeds none. */
+  descendants: DescendantReport[] = [];
   /** Per stream, players sent to this edge since its last report (the concentration rule counts them at once). */
   readonly streamRedirectsSinceReport = new Map<string, number>();
   /** On an on-demand edge: the streams a player needed here, and since when none watched (linger.ts). */
@@ -110,6 +116,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   #watched = false;
   /** This link's pipes and relays (RelaySession), which send on whichever connection is up now. */
   readonly #session: RelaySession;
+  /** The link has come up or failed at least once since start (a relay that never came up counts as lost: tiers.ts). */
+  #attempted = false;
 
   constructor(options: EdgeLinkOptions) {
     super();
@@ -134,8 +142,10 @@ export class EdgeLink extends TypedEmitter<Events> {
           this.loadAt = Date.now();
         },
         up: (peer) => {
+          // First, so the edge knows which feeder is the nearer before any relay (relayTakeover.ts).
+          if (this.#options.rank) peer.notify('upstream', { rank: this.#options.rank() });
           // Before any relay: the edge knows where to send a publisher from the start.
-          if (this.#options.originInfo) peer.notify('originInfo', { ...this.#options.originInfo() });
+          this.announceOriginInfo();
           if (this.#watched) peer.notify('watch', { on: true });
           for (const stream of this.#options.streams()) if (this.wants(stream.name)) this.relay(stream);
           this.#sendDigest();
@@ -146,7 +156,11 @@ export class EdgeLink extends TypedEmitter<Events> {
         digest: () => this.#sendDigest(),
       },
     });
-    this.#link.on('state', (state) => this.emit('state', state));
+    this.#link.on('state', (state) => {
+      if (state !== 'connecting') this.#attempted = true;
+      if (state !== 'up') this.descendants = [];
+      this.emit('state', state);
+    });
     const up = () => this.#link.upPeer;
     const channel: RelayChannel = {
       get up() {
@@ -228,6 +242,17 @@ export class EdgeLink extends TypedEmitter<Events> {
     return this.#link.state;
   }
 
+  /** The link came up or failed at least once: a link that is not up now is a lost node, not one still being dialed. */
+  get attempted(): boolean {
+    return this.#attempted;
+  }
+
+  /** Tells the edge where publishers reach the origin (on a relay: once the relay itself knows). */
+  announceOriginInfo(): void {
+    const info = this.#options.originInfo?.();
+    if (info) this.#link.upPeer?.notify('originInfo', { ...info });
+  }
+
   /** TLS: the edge's relay port, which is the relay's alone (no path prefix); plain: its ws port, as a client would. */
   get url(): string {
     return relayUrl(this.#options.config, this.edge);
@@ -299,10 +324,12 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.redirectsSinceReport = 0;
       this.streamRedirectsSinceReport.clear();
       this.streamPlayers = load.data.streams ?? {};
+      this.descendants = load.data.descendants ?? [];
       this.#releaseIdle(Date.now());
       this.bitrateIn = load.data.bitrateIn ?? null;
       this.bitrateOut = load.data.bitrateOut ?? null;
       this.loadAt = Date.now();
+      this.emit('load');
     });
     // What the edge asks of its origin (relayProtocol.ts ORIGIN_REQUESTS), once the link is up.
     peer.setRequestHandler(async (req) => {
@@ -321,7 +348,9 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** On an on-demand edge, after each load report: ends the relays of streams whose linger ran out (linger.ts). */
   #releaseIdle(now: number): void {
     for (const [name, state] of [...this.#pulled]) {
-      const step = lingerStep(state, this.streamPlayers[name] ?? 0, now, this.#options.config.cdnOnDemandLingerMs);
+      // A relay needs a stream while a node below it holds it (that node lingers on its own first).
+      const below = this.descendants.some((d) => d.held[name] !== undefined) ? 1 : 0;
+      const step = lingerStep(state, (this.streamPlayers[name] ?? 0) + below, now, this.#options.config.cdnOnDemandLingerMs);
       if (!step.release) {
         this.#pulled.set(name, step.state);
         continue;

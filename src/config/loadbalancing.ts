@@ -190,7 +190,11 @@ function checkParents(doc: Document, nodes: readonly EdgeNodeConfig[], elements:
     if (node.parent === undefined || byId.has(node.parent)) continue;
     const element = elements.get(node.id)!;
     if (origins.some((o) => o.id === node.parent)) {
-      doc.fail(element, 'parent', `${JSON.stringify(node.parent)} is an <origin>: a node without parent is fed by the origins; parent names the <node> (a relay) that feeds this one`);
+      doc.fail(
+        element,
+        'parent',
+        `${JSON.stringify(node.parent)} is an <origin>: a node without parent is fed by the origins; parent names the <node> (a relay) that feeds this one`,
+      );
     }
     const close = nearest(node.parent, [...byId.keys()]);
     doc.fail(element, 'parent', `no <node> with id ${JSON.stringify(node.parent)} in this file${close !== null ? ` (did you mean "${close}"?)` : ''}`);
@@ -457,7 +461,10 @@ function parseNodeName(raw: string): ParseResult<string> {
 
 /** `parent`: one node id (a group of fall-back relays, "a b", is not supported yet). */
 function parseParent(raw: string): ParseResult<string> {
-  const ids = raw.trim().split(/\s+/).filter((id) => id !== '');
+  const ids = raw
+    .trim()
+    .split(/\s+/)
+    .filter((id) => id !== '');
   if (ids.length === 0) return { ok: false, reason: 'must not be empty: the id of the <node> that feeds this one' };
   if (ids.length > 1) {
     return {

@@ -54,9 +54,7 @@ describe('loadbalancing.xml parent (relay tiers)', () => {
   });
 
   test('an <origin> named as parent', () => {
-    const err = errorOf(
-      doc('<loadbalancer>', '  <origin id="o1"><ip>127.0.0.1</ip></origin>', node('r1', 8100), node('e1', 8101, 'o1'), '</loadbalancer>'),
-    );
+    const err = errorOf(doc('<loadbalancer>', '  <origin id="o1"><ip>127.0.0.1</ip></origin>', node('r1', 8100), node('e1', 8101, 'o1'), '</loadbalancer>'));
     expect(err.message).toContain('conf/loadbalancing.xml:4');
     expect(err.message).toContain('loadbalancer/node[2]@parent');
     expect(err.message).toContain('"o1" is an <origin>');
@@ -82,9 +80,7 @@ describe('loadbalancing.xml parent (relay tiers)', () => {
   });
 
   test('a loop of 3, with a node hanging off it, reported at the loop', () => {
-    const err = errorOf(
-      doc('<loadbalancer>', node('x', 8099, 'b'), '', node('a', 8100, 'c'), node('b', 8101, 'a'), node('c', 8102, 'b'), '</loadbalancer>'),
-    );
+    const err = errorOf(doc('<loadbalancer>', node('x', 8099, 'b'), '', node('a', 8100, 'c'), node('b', 8101, 'a'), node('c', 8102, 'b'), '</loadbalancer>'));
     expect(err.message).toContain('conf/loadbalancing.xml:4');
     expect(err.message).toContain('loadbalancer/node[2]@parent');
     expect(err.message).toContain('a loop: a -> c -> b -> a');
