@@ -107,3 +107,57 @@ test('a publisher reaching an edge below a relay is sent to the origin', async (
   const answer = await client.request<{ redirect?: { url: string } }>('publish', { stream: 'where' }).catch((err: unknown) => err);
   expect((answer as { redirect?: { url: string } }).redirect?.url).toBe(tree.origin.url);
 });
+
+// Last: it kills and restarts r1.
+test('a relay killed: the origin feeds its edges in place within 2 s; back, the relay feeds them again, one copy each', async () => {
+  const publisher = track(await TestClient.connect(tree.origin.url));
+  track(await publisher.publishRtp('fail'));
+  await until(async () => (await treeRoutes(tree.origin)).filter((e) => e.held.fail).length === 6, 10000, '"fail" on every node');
+  const [e1, e2] = tree.edges;
+  const before = new Map<string, string>();
+  const receivers = [];
+  for (const edge of [e1, e2]) {
+    const info = (await streamsOn(edge)).find((s) => s.name === 'fail') as unknown as { mediaSessionId: string };
+    before.set(edge.name, info.mediaSessionId);
+    const player = track(await TestClient.connect(edge.url));
+    const { receiver } = await player.playRtp('fail');
+    track(receiver);
+    await receiver.waitFor(5, VIDEO_PT);
+    receivers.push(receiver);
+  }
+  const source = async (edge: NodeProcess) =>
+    (await streamsOn(edge)).find((s) => s.name === 'fail') as unknown as { origin?: string; mediaSessionId: string } | undefined;
+
+  const r1 = tree.relays[0];
+  const killed = Date.now();
+  await r1.kill();
+  await until(async () => (await Promise.all([e1, e2].map(source))).every((s) => s?.origin === 'origin'), 3000, 'the origin to feed e1 and e2');
+  const fedAfter = Date.now() - killed;
+  console.log(`tiers: relay r1 SIGKILLed; the origin feeds e1 and e2 ${fedAfter} ms later`);
+  expect(fedAfter).toBeLessThan(2000);
+  // In place: the same stream (and so the same players) on each edge.
+  for (const edge of [e1, e2]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
+  // The node-side players here get new SSRCs (an SDK player re-attaches: see the e2e test); the edges have media again.
+
+  tree.relays[0] = await tree.restart('r1');
+  tree.all[1] = tree.relays[0];
+  await until(async () => (await Promise.all([e1, e2].map(source))).every((s) => s?.origin === 'r1'), 10000, 'r1 to feed e1 and e2 again');
+  for (const edge of [e1, e2]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
+  // The origin let go of them: it links to the two relays again, e1 and e2 are listed via r1 only.
+  await until(
+    async () => {
+      const view = await treeRoutes(tree.origin);
+      return (
+        view
+          .filter((e) => !e.via)
+          .map((e) => e.id)
+          .sort()
+          .join() === 'r1,r2' && view.filter((e) => e.via === 'r1' && e.held.fail).length === 2
+      );
+    },
+    15000,
+    'the origin to hand e1 and e2 back to r1',
+  );
+  // One copy each: a single relayed stream of the name on each edge, from r1.
+  for (const edge of [e1, e2]) expect((await streamsOn(edge)).filter((s) => s.name === 'fail')).toHaveLength(1);
+});
