@@ -99,6 +99,8 @@ export class OriginCluster {
   readonly #syncTimer: NodeJS.Timeout;
   /** Players sent to a node fed by a relay since that relay's last report, by node id. */
   readonly #descendantRedirects = new Map<string, number>();
+  /** The same per node and stream ("id\nstream"), for the concentration rule. */
+  readonly #descendantStreamRedirects = new Map<string, number>();
 
   constructor(options: OriginClusterOptions) {
     this.#options = options;
@@ -292,7 +294,10 @@ export class OriginCluster {
     // A lost relay's children are taken on (or handed back) as soon as its link changes state.
     link.on('state', () => queueMicrotask(() => this.#sync()));
     link.on('load', () => {
-      for (const d of link.descendants) this.#descendantRedirects.delete(d.id);
+      for (const d of link.descendants) {
+        this.#descendantRedirects.delete(d.id);
+        for (const key of [...this.#descendantStreamRedirects.keys()]) if (key.startsWith(`${d.id}\n`)) this.#descendantStreamRedirects.delete(key);
+      }
       this.#sync();
     });
     return link;
@@ -317,7 +322,10 @@ export class OriginCluster {
       const viaPeer = await this.#redirectPeerStream(stream, secure, waitMs);
       if (viaPeer) return viaPeer;
     }
-    if (local && this.links.some((l) => l.onDemand)) {
+    if (local && this.#descendantsNow().length > 0) {
+      const chosen = await this.#pullInTree(stream, secure);
+      if (chosen) return chosen;
+    } else if (local && this.links.some((l) => l.onDemand)) {
       const link = await this.pullFor(stream, this.links, PULL_WAIT_MS);
       if (link) return this.#redirectTo(link, secure);
     }
@@ -325,6 +333,48 @@ export class OriginCluster {
     if (now || this.#inFlight(stream).length === 0) return now;
     await relayInPlace(this.#inFlight(stream), stream, waitMs);
     return this.#choose(stream, secure);
+  }
+
+  /**
+   * Relay tiers with on-demand nodes: the concentration rule over the up nodes linked here and the
+   * nodes below the relays alike (a push node counts as holding). A node linked here is sent the
+   * stream before the answer, as pullFor does; a node below a relay is not: the player's `play`
+   * there pulls it through its relay (EdgeRelayService.pull, a chain up to here). null when no
+   * node is on demand, or none is up.
+   */
+  async #pullInTree(stream: string, secure: boolean): Promise<PlayRedirect | null> {
+    const nodeOf = (id: string) => this.#loadBalancing.nodes.find((n) => n.id === id);
+    const below = this.#descendantsNow();
+    if (!this.links.some((l) => l.onDemand) && !below.some((d) => nodeOf(d.id)?.distribution === 'on_demand')) return null;
+    const up = this.links.filter((l) => l.state === 'up');
+    const candidates: StreamCandidate[] = [
+      ...up.map((l) => ({
+        id: l.edge.id,
+        players: l.players + l.redirectsSinceReport,
+        cpuLoad: l.cpuLoad,
+        holds: !l.onDemand || (l.relayOf(stream) !== null && l.relayOf(stream)?.state !== 'failed'),
+        streamPlayers: (l.streamPlayers[stream] ?? 0) + (l.streamRedirectsSinceReport.get(stream) ?? 0),
+      })),
+      ...below.map((d) => ({
+        id: d.id,
+        players: d.players + (this.#descendantRedirects.get(d.id) ?? 0),
+        cpuLoad: d.cpuLoad,
+        holds: d.held[stream] !== undefined || nodeOf(d.id)?.distribution !== 'on_demand',
+        streamPlayers: (d.streams[stream] ?? 0) + (this.#descendantStreamRedirects.get(`${d.id}\n${stream}`) ?? 0),
+      })),
+    ];
+    const chosen = concentrate(this.#loadBalancing.mode, candidates, this.#options.config.cdnOnDemandEdgePlayers, this.#selection);
+    if (!chosen) return null;
+    const link = up.find((l) => l.edge.id === chosen.choice.id);
+    if (link) {
+      const pulled = await this.pullFor(stream, [link], PULL_WAIT_MS);
+      return pulled ? this.#redirectTo(pulled, secure) : null;
+    }
+    const node = nodeOf(chosen.choice.id);
+    if (!node) return null;
+    const key = `${node.id}\n${stream}`;
+    this.#descendantStreamRedirects.set(key, (this.#descendantStreamRedirects.get(key) ?? 0) + 1);
+    return this.#redirectToNode(node, secure);
   }
 
   /**
