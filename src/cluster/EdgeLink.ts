@@ -107,7 +107,10 @@ export class EdgeLink extends TypedEmitter<Events> {
   bitrateIn: number | null = null;
   bitrateOut: number | null = null;
   loadAt: number | null = null;
-  /** A relay's last report of the nodes below it (relay tiers); empty for an edge that feeds none. */
+  /**
+   * A relay's last report of the nodes below it (relay tiers); empty for an edge that feeds none.
+   * Kept when the link goes: what a lost relay's nodes held is what its stand-in sends them.
+   */
   descendants: DescendantReport[] = [];
   /** Per stream, players sent to this edge since its last report (the concentration rule counts them at once). */
   readonly streamRedirectsSinceReport = new Map<string, number>();
@@ -158,7 +161,6 @@ export class EdgeLink extends TypedEmitter<Events> {
     });
     this.#link.on('state', (state) => {
       if (state !== 'connecting') this.#attempted = true;
-      if (state !== 'up') this.descendants = [];
       this.emit('state', state);
     });
     const up = () => this.#link.upPeer;

@@ -162,6 +162,7 @@ export class OriginCluster {
       }
       const node = this.#loadBalancing.nodes.find((n) => n.id === id)!;
       const link = this.#newLink(node);
+      this.#pullWhatItHeld(link, node.parent !== undefined ? byId.get(node.parent) : undefined);
       if (this.#started) link.start();
       this.#options.logger.info(
         { edge: id, ...(node.parent ? { relay: node.parent } : {}) },
@@ -178,6 +179,19 @@ export class OriginCluster {
       }
     }
     this.links.splice(0, this.links.length, ...next);
+  }
+
+  /**
+   * A lost relay's on-demand node, taken on here: it is sent the streams it held from the relay
+   * (the relay's last report), so its players keep playing (taken over in place) rather than
+   * losing the stream with the relay's pipe. A push node gets every stream anyway.
+   */
+  #pullWhatItHeld(link: EdgeLink, lostRelay: EdgeLink | undefined): void {
+    const report = lostRelay?.descendants.find((d) => d.id === link.edge.id);
+    for (const name of Object.keys(report?.held ?? {})) {
+      const stream = this.#options.streams.get(name);
+      if (stream && this.#feeds(stream)) link.pull(stream);
+    }
   }
 
   /** A link to a lost relay's child, now that the relay is up again: kept until the relay feeds it (tiers.ts handBack). */

@@ -26,7 +26,8 @@ beforeAll(async () => {
 afterEach(() => cleanup.run());
 
 afterAll(async () => {
-  const codes = await stopAll(tree?.all ?? []);
+  // The relay the last test killed is not stopped again.
+  const codes = await stopAll((tree?.all ?? []).filter((n) => !n.exited));
   expect(codes).toEqual(codes.map(() => 0));
 });
 
@@ -93,4 +94,29 @@ test('a player asking the origin is sent to a node of the tree and plays there',
   track(played.receiver);
   await played.receiver.waitFor(10, VIDEO_PT, 5000);
   expect(['r1', 'e1']).toContain(played.nodeId);
+});
+
+// Last: it kills r1.
+test('the relay killed while a leaf has a pulled stream: the origin sends it that stream, in place', async () => {
+  const [e1] = tree.edges;
+  const publisher = track(await TestClient.connect(tree.origin.url));
+  track(await publisher.publishRtp('kept'));
+  const player = track(await TestClient.connect(e1.url));
+  const { receiver } = await player.playRtp('kept');
+  track(receiver);
+  await receiver.waitFor(10, VIDEO_PT);
+  const on = async () => (await streamsOn(e1)).find((s) => s.name === 'kept') as unknown as { origin?: string; mediaSessionId: string } | undefined;
+  const before = (await on())!;
+  expect(before.origin).toBe('r1');
+  // The relay's report of what e1 holds reached the origin (what its stand-in is to send).
+  await until(async () => (await treeRoutes(tree.origin)).find((e) => e.id === 'e1')?.held.kept === 'pulled', 5000, 'e1 listed holding "kept"');
+
+  const killed = Date.now();
+  await tree.relays[0].kill();
+  await until(async () => (await on())?.origin === 'origin', 3000, 'the origin to feed e1 "kept"');
+  console.log(`tiers on demand: relay killed; the origin feeds e1 its pulled stream ${Date.now() - killed} ms later`);
+  expect((await on())!.mediaSessionId).toBe(before.mediaSessionId);
+  // Pulled there, not pushed: the idle stream of the first test is not sent to e1.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await holds(e1, 'idle')).toBe(false);
 });
