@@ -109,7 +109,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   loadAt: number | null = null;
   /**
    * A relay's last report of the nodes below it (relay tiers); empty for an edge that feeds none.
-   * Kept when the link goes: what a lost relay's nodes held is what its stand-in sends them.
+   * Kept when the link goes (what a lost relay's nodes held is what its stand-in sends them), and
+   * forgotten when it comes up again, until the relay's first report.
    */
   descendants: DescendantReport[] = [];
   /** Per stream, players sent to this edge since its last report (the concentration rule counts them at once). */
@@ -161,6 +162,8 @@ export class EdgeLink extends TypedEmitter<Events> {
     });
     this.#link.on('state', (state) => {
       if (state !== 'connecting') this.#attempted = true;
+      // A new connection (maybe a new instance of a relay): the nodes below are as it reports now.
+      if (state === 'up') this.descendants = [];
       this.emit('state', state);
     });
     const up = () => this.#link.upPeer;

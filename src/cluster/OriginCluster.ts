@@ -532,14 +532,25 @@ export class OriginCluster {
     );
   }
 
+  /** Players sent to a node fed by a relay since its relay's last report (/rtcloadbalance counts its answers here too). */
+  redirectsBelow(id: string): number {
+    return this.#descendantRedirects.get(id) ?? 0;
+  }
+
+  /** One more player sent to a node fed by a relay. */
+  countRedirectBelow(id: string): void {
+    this.#descendantRedirects.set(id, this.redirectsBelow(id) + 1);
+  }
+
   /** The redirect of a player to a node fed by a relay (no link of ours), counted as one. */
   #redirectToNode(node: EdgeNodeConfig, secure: boolean): PlayRedirect {
-    this.#descendantRedirects.set(node.id, (this.#descendantRedirects.get(node.id) ?? 0) + 1);
-    const originSecure = originSecureAuthority(this.#options.config);
+    this.countRedirectBelow(node.id);
+    // No secure proxy: the origin's proxy reaches the nodes it links to, not those below a relay
+    // (which may be out of its reach); a secure player gets the node's own wss port, else plain.
     return {
       nodeId: node.id,
-      url: `${edgeBaseUrl(node, 'ws', secure, originSecure) ?? edgeBaseUrl(node, 'ws', false, null)}/`,
-      httpBase: edgeBaseUrl(node, 'http', secure, originSecure) ?? edgeBaseUrl(node, 'http', false, null)!,
+      url: `${edgeBaseUrl(node, 'ws', secure, null) ?? edgeBaseUrl(node, 'ws', false, null)}/`,
+      httpBase: edgeBaseUrl(node, 'http', secure, null) ?? edgeBaseUrl(node, 'http', false, null)!,
     };
   }
 

@@ -101,6 +101,17 @@ test('the origin sends players to the edges below the relays, and they play ther
   expect(placed.sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'r1', 'r2']);
 });
 
+test('GET /rtcloadbalance names nodes below the relays too, and pins one with machine=', async () => {
+  const publisher = track(await TestClient.connect(tree.origin.url));
+  track(await publisher.publishRtp('lb', { audio: true }));
+  await until(async () => (await treeRoutes(tree.origin)).filter((e) => e.held.lb).length === 6, 10000, '"lb" on every node');
+  const pinned = (await (await fetch(`${tree.origin.http}/rtcloadbalance?stream=lb&machine=e4&format=json`)).json()) as { node: string; url: string };
+  expect(pinned).toMatchObject({ node: 'e4', url: `ws://127.0.0.1:${tree.edges[3].port}` });
+  const named = new Set<string>();
+  for (let i = 0; i < 6; i++) named.add(((await (await fetch(`${tree.origin.http}/rtcloadbalance?stream=lb&format=json`)).json()) as { node: string }).node);
+  expect([...named].sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'r1', 'r2']);
+});
+
 test('a publisher reaching an edge below a relay is sent to the origin', async () => {
   await until(async () => (await routes(tree.origin)).edges.length === 6, 5000, 'tree');
   const client = track(await TestClient.connect(tree.edges[2].url));
