@@ -172,3 +172,43 @@ test('a relay killed: the origin feeds its edges in place within 2 s; back, the 
   // One copy each: a single relayed stream of the name on each edge, from r1.
   for (const edge of [e1, e2]) expect((await streamsOn(edge)).filter((s) => s.name === 'fail')).toHaveLength(1);
 });
+
+// Last: it stops and continues r2.
+test('a relay hung (SIGSTOP): the origin feeds its edges in place once the heartbeat times out; SIGCONT: the relay feeds them again', async () => {
+  const publisher = track(await TestClient.connect(tree.origin.url));
+  track(await publisher.publishRtp('hung'));
+  await until(async () => (await treeRoutes(tree.origin)).filter((e) => e.held.hung).length === 6, 10000, '"hung" on every node');
+  const [, , e3, e4] = tree.edges;
+  const source = async (edge: NodeProcess) =>
+    (await streamsOn(edge)).find((s) => s.name === 'hung') as unknown as { origin?: string; mediaSessionId: string } | undefined;
+  const before = new Map(await Promise.all([e3, e4].map(async (e) => [e.name, (await source(e))!.mediaSessionId] as const)));
+  const r2 = tree.relays[1];
+  const stopped = Date.now();
+  r2.child.kill('SIGSTOP');
+  try {
+    await until(async () => (await Promise.all([e3, e4].map(source))).every((s) => s?.origin === 'origin'), 5000, 'the origin to feed e3 and e4');
+    const fedAfter = Date.now() - stopped;
+    console.log(`tiers: relay r2 SIGSTOPped; the origin feeds e3 and e4 ${fedAfter} ms later (cdn.heartbeat_timeout_ms 1500)`);
+    expect(fedAfter).toBeLessThan(2500);
+    for (const edge of [e3, e4]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
+  } finally {
+    r2.child.kill('SIGCONT');
+  }
+  await until(async () => (await Promise.all([e3, e4].map(source))).every((s) => s?.origin === 'r2'), 15000, 'r2 to feed e3 and e4 again');
+  for (const edge of [e3, e4]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
+  await until(
+    async () => {
+      const view = await treeRoutes(tree.origin);
+      return (
+        view
+          .filter((e) => !e.via)
+          .map((e) => e.id)
+          .sort()
+          .join() === 'r1,r2' && view.filter((e) => e.via === 'r2' && e.held.hung).length === 2
+      );
+    },
+    15000,
+    'the origin to hand e3 and e4 back to r2',
+  );
+  for (const edge of [e3, e4]) expect((await streamsOn(edge)).filter((s) => s.name === 'hung')).toHaveLength(1);
+});
