@@ -414,8 +414,11 @@ export class MediaNode {
       (key) => key !== 'loadBalancing' && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
     const applied = this.origin && next.loadBalancingEnabled && next.loadBalancing ? this.origin.reload(next.loadBalancing) : null;
-    // A relay applies the edited tree to the nodes it feeds (a relay added or removed needs a restart).
+    // A relay applies the edited tree to the nodes it feeds; a node that becomes a relay, or stops
+    // being one, needs a restart (its feeder is made at start), and says so.
     const tier = this.tier && next.loadBalancing ? this.tier.reload(next.loadBalancing) : null;
+    const relayNow = !this.origin && next.loadBalancing !== null && isRelay(next.loadBalancing.nodes, this.config.nodeId);
+    if (!this.origin && relayNow !== (this.tier !== null)) needsRestart.push('loadBalancing');
     if (needsRestart.length > 0) this.logger.warn({ keys: needsRestart }, 'changed settings need a restart to apply');
     return { edges: applied?.edges ?? tier?.edges ?? null, ...(applied?.origins ? { origins: applied.origins } : {}), needsRestart };
   }
