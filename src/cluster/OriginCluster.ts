@@ -27,7 +27,7 @@ import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { OriginPeers, type PeerChanges } from './OriginPeers';
 import { selectEdge, type SelectionState } from './selection';
 import { feedRank, feedSet, handBack } from './tiers';
-import type { DescendantReport } from './relayProtocol';
+import { boundDescendants, type DescendantReport } from './relayProtocol';
 
 export interface OriginClusterOptions {
   config: NodeConfig;
@@ -215,20 +215,22 @@ export class OriginCluster {
    */
   descendants(): DescendantReport[] {
     const self = this.#options.self ?? '';
-    return this.links
-      .filter((l) => l.state === 'up')
-      .flatMap((l) => [
-        {
-          id: l.edge.id,
-          via: self,
-          players: l.players,
-          cpuLoad: l.cpuLoad,
-          connections: l.connections,
-          streams: l.streamPlayers,
-          held: Object.fromEntries(l.relays().flatMap((r) => (r.complete ? [[r.stream.name, l.reasonOf(r.stream.name) ?? 'pushed']] : []))),
-        },
-        ...l.descendants,
-      ]);
+    return boundDescendants(
+      this.links
+        .filter((l) => l.state === 'up')
+        .flatMap((l) => [
+          {
+            id: l.edge.id,
+            via: self,
+            players: l.players,
+            cpuLoad: l.cpuLoad,
+            connections: l.connections,
+            streams: l.streamPlayers,
+            held: Object.fromEntries(l.relays().flatMap((r) => (r.complete ? [[r.stream.name, l.reasonOf(r.stream.name) ?? 'pushed']] : []))),
+          },
+          ...l.descendants,
+        ]),
+    );
   }
 
   /** Nodes below the relays this origin links to, as their relays last reported them (a node linked here directly is left out). */

@@ -82,8 +82,10 @@ export const MAX_LOAD_STREAMS = 5_000;
 
 /** Most nodes below a relay one load report lists (relay tiers): far above a real tree, bounding a forged one. */
 export const MAX_DESCENDANTS = 1000;
-/** Most streams one node below a relay is listed holding: keeps a report of a whole tree well under the 1 MiB frame. */
-export const MAX_DESCENDANT_STREAMS = 200;
+/** Most streams one node below a relay is listed with (held, and players per stream). */
+export const MAX_DESCENDANT_STREAMS = 500;
+/** Most (node, stream) entries one report lists in all: about 40 bytes each, well under the 1 MiB frame. */
+export const MAX_DESCENDANT_ENTRIES = 15_000;
 
 const nodeId = z.string().min(1).max(128);
 const limitedRecord = <T extends z.ZodType>(value: T) =>
@@ -103,6 +105,29 @@ export const descendantReport = z.strictObject({
   held: limitedRecord(z.enum(['pushed', 'pulled'])),
 });
 export type DescendantReport = z.output<typeof descendantReport>;
+
+/**
+ * What a relay may put in one load report of the nodes below it: at most MAX_DESCENDANTS nodes,
+ * MAX_DESCENDANT_STREAMS streams each and MAX_DESCENDANT_ENTRIES in all (the streams with the most
+ * players first, then held ones), so a big tree never makes the report too large for the frame, or
+ * invalid to the origin, which would then lose the relay's load altogether. What is left out is a
+ * stream the origin does not send players to that node for.
+ */
+export function boundDescendants(reports: readonly DescendantReport[]): DescendantReport[] {
+  let budget = MAX_DESCENDANT_ENTRIES;
+  return reports.slice(0, MAX_DESCENDANTS).map((r) => {
+    const room = Math.max(0, Math.min(MAX_DESCENDANT_STREAMS, Math.floor(budget / 2)));
+    const streams = Object.entries(r.streams)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, room);
+    const watched = new Set(streams.map(([name]) => name));
+    const held = Object.entries(r.held)
+      .sort(([a], [b]) => Number(watched.has(b)) - Number(watched.has(a)))
+      .slice(0, room);
+    budget -= streams.length + held.length;
+    return { ...r, streams: Object.fromEntries(streams), held: Object.fromEntries(held) };
+  });
+}
 
 /** Edge -> origin notification, every `cdn.load_report_ms` (default 1 s): what LESS_LOADED_NODE and FEWESTCALLS use. */
 export const loadNotification = z.strictObject({

@@ -1,6 +1,15 @@
 // Relay tiers, the pure decisions (src/cluster/tiers.ts), the takeover rule by rank
 // (relayTakeover.ts) and the frames they add to the relay channel (relayProtocol.ts).
-import { descendantReport, loadNotification, MAX_DESCENDANTS, upstreamNotification } from '../../src/cluster/relayProtocol';
+import {
+  boundDescendants,
+  descendantReport,
+  type DescendantReport,
+  loadNotification,
+  MAX_DESCENDANT_ENTRIES,
+  MAX_DESCENDANT_STREAMS,
+  MAX_DESCENDANTS,
+  upstreamNotification,
+} from '../../src/cluster/relayProtocol';
 import { ORIGIN_RANK, relayTakeover } from '../../src/cluster/relayTakeover';
 import { childrenOf, feedRank, feedSet, handBack, isRelay } from '../../src/cluster/tiers';
 
@@ -74,7 +83,7 @@ describe('takeover by rank', () => {
 });
 
 describe('relay channel frames', () => {
-  const report = { id: 'e1', via: 'r1', players: 3, cpuLoad: 0.2, connections: 4, streams: { cam: 3 }, held: { cam: 'pushed' } };
+  const report: DescendantReport = { id: 'e1', via: 'r1', players: 3, cpuLoad: 0.2, connections: 4, streams: { cam: 3 }, held: { cam: 'pushed' } };
 
   test('upstream carries a non-negative integer rank and nothing else', () => {
     expect(upstreamNotification.safeParse({ rank: 0 }).success).toBe(true);
@@ -92,7 +101,29 @@ describe('relay channel frames', () => {
     expect(descendantReport.safeParse(withoutVia).success).toBe(false);
     const many = Array.from({ length: MAX_DESCENDANTS + 1 }, (_, i) => ({ ...report, id: `e${i}` }));
     expect(loadNotification.safeParse({ players: 0, cpuLoad: 0, descendants: many }).success).toBe(false);
-    const streams = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`s${i}`, 1]));
+    const streams = Object.fromEntries(Array.from({ length: MAX_DESCENDANT_STREAMS + 1 }, (_, i) => [`s${i}`, 1]));
     expect(descendantReport.safeParse({ ...report, streams }).success).toBe(false);
+  });
+
+  test('a relay bounds what it reports of a big tree, so the origin never refuses the report; the most watched streams stay', () => {
+    const names = Array.from({ length: 800 }, (_, i) => `s${i}`);
+    const big = Array.from({ length: MAX_DESCENDANTS + 50 }, (_, i) => ({
+      ...report,
+      id: `n${i}`,
+      streams: Object.fromEntries(names.map((s, j) => [s, j])),
+      held: Object.fromEntries(names.map((s) => [s, 'pushed' as const])),
+    }));
+    const bounded = boundDescendants(big);
+    expect(bounded).toHaveLength(MAX_DESCENDANTS);
+    expect(loadNotification.safeParse({ players: 0, cpuLoad: 0, descendants: bounded }).success).toBe(true);
+    const entries = bounded.reduce((n, d) => n + Object.keys(d.streams).length + Object.keys(d.held).length, 0);
+    expect(entries).toBeLessThanOrEqual(MAX_DESCENDANT_ENTRIES);
+    expect(JSON.stringify(bounded).length).toBeLessThan(1024 * 1024);
+    // The first node keeps the streams with the most players, and holds what it lists as watched.
+    expect(Object.keys(bounded[0].streams)).toContain('s799');
+    expect(Object.keys(bounded[0].streams)).not.toContain('s0');
+    expect(Object.keys(bounded[0].held).sort()).toEqual(Object.keys(bounded[0].streams).sort());
+    // A small tree passes as it is.
+    expect(boundDescendants([report])).toEqual([report]);
   });
 });
