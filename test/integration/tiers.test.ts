@@ -7,6 +7,7 @@ import { playViaOrigin, TestClient } from '../helpers/client';
 import { Cleanup, routes, stopAll, streamsOn } from '../helpers/cluster';
 import { type NodeProcess, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
+import { audio, offer, video } from '../helpers/sdpOffers';
 import { startTree, type Tree, treeRoutes } from '../helpers/tiers';
 
 let tree: Tree;
@@ -110,6 +111,28 @@ test('GET /rtcloadbalance names nodes below the relays too, and pins one with ma
   const named = new Set<string>();
   for (let i = 0; i < 6; i++) named.add(((await (await fetch(`${tree.origin.http}/rtcloadbalance?stream=lb&format=json`)).json()) as { node: string }).node);
   expect([...named].sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'r1', 'r2']);
+});
+
+test('WHEP on the origin: the 307 names a node below a relay that holds the stream, whose answer has every track', async () => {
+  const publisher = track(await TestClient.connect(tree.origin.url));
+  track(await publisher.publishRtp('whep', { audio: true }));
+  await until(async () => (await treeRoutes(tree.origin)).filter((e) => e.held.whep).length === 6, 10000, '"whep" on every node');
+  const playOffer = offer([audio('recvonly'), video('recvonly', 'all')]);
+  const post = (url: string) => fetch(url, { method: 'POST', body: playOffer, headers: { 'Content-Type': 'application/sdp' }, redirect: 'manual' });
+  const targets = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const res = await post(`${tree.origin.http}/whep/whep`);
+    expect(res.status).toBe(307);
+    const target = res.headers.get('location')!;
+    const node = [...tree.relays, ...tree.edges].find((n) => target.startsWith(`http://127.0.0.1:${n.port}/`))!;
+    targets.add(node.name);
+    if (!node.name.startsWith('e')) continue;
+    const played = await post(target);
+    expect(played.status).toBe(201);
+    expect((await played.text()).match(/^m=/gm)).toHaveLength(2);
+    expect((await fetch(played.headers.get('location')!, { method: 'DELETE' })).status).toBe(200);
+  }
+  expect([...targets].sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'r1', 'r2']);
 });
 
 test('a publisher reaching an edge below a relay is sent to the origin', async () => {
