@@ -380,6 +380,7 @@ export class MediaNode {
       events: this.events,
       webrtcHttp: this.webrtcHttp,
       origin: this.origin,
+      tier: this.tier,
       role: () => this.role,
       clientAddress: (req) => this.clientAddress(req),
       closing: () => this.#closed,

@@ -74,6 +74,12 @@ test('a stream reaches every relay and edge, the origin sending it once per rela
     ['r1', null, 'pushed'],
     ['r2', null, 'pushed'],
   ]);
+  // A relay's own show_routes lists the nodes it feeds.
+  const onRelay = (await routes(tree.relays[1])).edges as unknown as { id: string; state: string; held: Record<string, string> }[];
+  expect(onRelay.map((e) => [e.id, e.state, e.held.tier])).toEqual([
+    ['e3', 'up', 'pushed'],
+    ['e4', 'up', 'pushed'],
+  ]);
   // The players on the edges reach the origin through the relays' reports.
   await until(
     async () => (await treeRoutes(tree.origin)).filter((e) => e.id.startsWith('e') && e.players === 1).length === 4,
