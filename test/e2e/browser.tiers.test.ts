@@ -103,7 +103,7 @@ test('SIGKILL of a relay: the SDK players on its edges decode new frames within 
 
   // r1 back (a new process on its ports): it feeds e1 and e2 again, taking their streams over in place.
   const backAt = Date.now();
-  tree.relays[0] = await tree.restart('r1');
+  tree.relays[0] = await tree.restart(tree.relays[0]);
   tree.all[1] = tree.relays[0];
   const againMs: number[] = [];
   for (const page of orphans) {

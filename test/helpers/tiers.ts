@@ -3,7 +3,7 @@
 // its children by its node_id in it), so the ports are chosen before any node starts; leaves start
 // first, then relays, then the origin, which links to the relays only.
 import { LOAD_REPORT_MS, routes } from './cluster';
-import { freePort, type NodeProcess, startNode, until } from './nodes';
+import { freePort, type NodeProcess, startNode, startNodeFromConf, until } from './nodes';
 
 export interface TreeSpec {
   /** Relays fed by the origin. */
@@ -24,8 +24,8 @@ export interface Tree {
   /** Every node, origin first. */
   all: NodeProcess[];
   xml: string;
-  /** Starts a node of the tree again (after a kill) on its ports, with its configuration. */
-  restart(name: string): Promise<NodeProcess>;
+  /** Starts a killed node of the tree again from its configuration directory (its ports, its loadbalancing.xml). */
+  restart(killed: NodeProcess): Promise<NodeProcess>;
 }
 
 export interface RouteEntry {
@@ -81,7 +81,7 @@ export async function startTree(spec: TreeSpec): Promise<Tree> {
       edges,
       all: [origin, ...relays, ...edges],
       xml,
-      restart: (name) => start(name),
+      restart: (killed) => startNodeFromConf(killed.confDir, killed.port, killed.name),
     };
   } catch (err) {
     await Promise.all(started.map((n) => n.stop()));

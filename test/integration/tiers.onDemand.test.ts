@@ -26,8 +26,10 @@ beforeAll(async () => {
 afterEach(() => cleanup.run());
 
 afterAll(async () => {
-  // The relay the last test killed is not stopped again.
-  const codes = await stopAll((tree?.all ?? []).filter((n) => !n.exited));
+  // The relay the last test killed exited with SIGKILL (stopping it only removes its configuration).
+  const killed = (tree?.all ?? []).filter((n) => n.exited);
+  const codes = await stopAll((tree?.all ?? []).filter((n) => !killed.includes(n)));
+  await stopAll(killed);
   expect(codes).toEqual(codes.map(() => 0));
 });
 

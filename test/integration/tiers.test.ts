@@ -179,7 +179,7 @@ test('a relay killed: the origin feeds its edges in place within 2 s; back, the 
   for (const edge of [e1, e2]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
   // The node-side players here get new SSRCs (an SDK player re-attaches: see the e2e test); the edges have media again.
 
-  tree.relays[0] = await tree.restart('r1');
+  tree.relays[0] = await tree.restart(r1);
   tree.all[1] = tree.relays[0];
   await until(async () => (await Promise.all([e1, e2].map(source))).every((s) => s?.origin === 'r1'), 10000, 'r1 to feed e1 and e2 again');
   for (const edge of [e1, e2]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
