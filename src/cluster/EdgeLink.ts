@@ -63,6 +63,12 @@ export interface EdgeLinkOptions {
   streamEvent?: (stream: string, payload: unknown) => { seq: number } | Promise<{ seq: number }>;
   /** How near this feeder is to the edge in the relay tree (tiers.ts feedRank), told to it first once the link is up. */
   rank?: () => number;
+  /**
+   * This feeder is a fall-back of the node's `parent` group (tiers.ts): a standby link, which
+   * relays only what the node asks for (pullStream, when its first relay is lost), like an
+   * on-demand edge, and lets a stream go when a nearer feeder holds it there again.
+   */
+  standby?: boolean;
   /** The edge's pullStream: resolves once the stream's relay to it is complete (OriginCluster.pullFromEdge). */
   pullStream?: (link: EdgeLink, stream: string) => Promise<void>;
 }
@@ -182,7 +188,12 @@ export class EdgeLink extends TypedEmitter<Events> {
       config: options.config,
       logger: this.#logger,
       relayed: (name) => this.emit('relayed', name),
-      failed: (code) => this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1),
+      failed: (code, stream) => {
+        this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1);
+        // A standby relay refused because a nearer feeder holds the name again (the node's first
+        // relay is back): its stand-in is over for that stream; nothing is retried.
+        if (this.#options.standby && code === 'STREAM_NAME_TAKEN') queueMicrotask(() => this.#letGo(stream));
+      },
     });
     // Back within cdn.link_grace_ms: the relays kept through the blip carry on.
     this.on('state', (state) => {
@@ -211,9 +222,16 @@ export class EdgeLink extends TypedEmitter<Events> {
     }
   }
 
-  /** Streams go to this edge only when a player needs them there (loadbalancing.xml distribution="on_demand"). */
+  /** Streams go to this edge only when a player needs them there (loadbalancing.xml distribution="on_demand", or a standby link). */
   get onDemand(): boolean {
-    return this.#edge.distribution === 'on_demand';
+    return this.#edge.distribution === 'on_demand' || this.#options.standby === true;
+  }
+
+  /** Ends a pulled stream's relay here and forgets the pull. */
+  #letGo(stream: string): void {
+    if (!this.#pulled.delete(stream)) return;
+    this.#session.end(stream);
+    this.#logger.info({ stream }, 'standby relay let go: a nearer feeder holds the stream on the node again');
   }
 
   /** Whether `stream`, published here, is to be relayed to this edge: every one on a push edge, the pulled ones on an on-demand edge. */

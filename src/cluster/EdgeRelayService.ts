@@ -126,7 +126,15 @@ export class EdgeRelayService {
 
   constructor(options: EdgeRelayServiceOptions) {
     this.#options = options;
-    this.#sessions = new EdgeSessions({ config: options.config, publish: options.publish, logger: options.logger });
+    this.#sessions = new EdgeSessions({
+      config: options.config,
+      publish: options.publish,
+      logger: options.logger,
+      // The streams of a lost relay: asked of the feeders still linked (a standby fall-back answers).
+      orphaned: (streams) => {
+        for (const stream of streams) void this.pull(stream);
+      },
+    });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
     this.#failureSummary = setInterval(() => this.#logFailures(), this.#failures.windowMs);
     this.#failureSummary.unref();

@@ -53,7 +53,16 @@ export class EdgeSessions {
   readonly #publish: PublishService;
   readonly #logger: Logger;
 
-  constructor(options: { config: Pick<NodeConfig, 'cdnLinkGraceMs' | 'cdnHeartbeatTimeoutMs'>; publish: PublishService; logger: Logger }) {
+  /** A relay feeder's link went with streams on it (relay tiers): they are asked of the other feeders (a group's fall-backs). */
+  readonly #orphaned: ((streams: string[]) => void) | undefined;
+
+  constructor(options: {
+    config: Pick<NodeConfig, 'cdnLinkGraceMs' | 'cdnHeartbeatTimeoutMs'>;
+    publish: PublishService;
+    logger: Logger;
+    orphaned?: (streams: string[]) => void;
+  }) {
+    this.#orphaned = options.orphaned;
     this.#config = options.config;
     this.#publish = options.publish;
     this.#logger = options.logger;
@@ -125,6 +134,10 @@ export class EdgeSessions {
     );
     // A pipe already silent (a partition cuts media too) goes now, not one sample later.
     this.#enforce(entry);
+    // A relay (not an origin) that fed this node: a fall-back of its group stands in at once,
+    // taking each stream over in place while this session is in grace (tiers.ts).
+    const streams = entry.session.streams();
+    if (entry.rank < ORIGIN_RANK && streams.length > 0 && !entry.session.closed) this.#orphaned?.(streams);
   }
 
   /** The origin ended the session carried by `link` on purpose (`relayEnd`): its streams go now. */

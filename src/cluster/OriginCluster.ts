@@ -300,6 +300,7 @@ export class OriginCluster {
       logger,
       streams: fedStreams,
       rank: () => feedRank(this.#loadBalancing.nodes, edge.id, this.#options.self ?? null) ?? Number.MAX_SAFE_INTEGER,
+      standby: this.#options.self !== undefined && edge.parent !== this.#options.self && (edge.fallbacks ?? []).includes(this.#options.self),
       connect,
       relayTls,
       originInfo,

@@ -10,16 +10,26 @@
 // two feeders keeps one: the one nearer to it in the tree (feedRank; relayTakeover.ts).
 import type { EdgeNodeConfig } from '../config/types';
 
-type TreeNode = Pick<EdgeNodeConfig, 'id' | 'parent'>;
+type TreeNode = Pick<EdgeNodeConfig, 'id' | 'parent' | 'fallbacks'>;
+
+/** The relays of a node's `parent` group, in order (empty: the origins feed it). */
+function groupOf(node: TreeNode | undefined): string[] {
+  return node?.parent === undefined ? [] : [node.parent, ...(node.fallbacks ?? [])];
+}
+
+/** The nodes that list `feeder` as a fall-back of their group: it keeps a standby link to each. */
+export function standbyOf(nodes: readonly TreeNode[], feeder: string): string[] {
+  return nodes.filter((n) => n.fallbacks?.includes(feeder)).map((n) => n.id);
+}
 
 /** The nodes `feeder` (a node id, or null for the origins) feeds when every relay is up: its children. */
 export function childrenOf(nodes: readonly TreeNode[], feeder: string | null): string[] {
   return nodes.filter((n) => (n.parent ?? null) === feeder).map((n) => n.id);
 }
 
-/** Whether `id` feeds any node of the file (a relay). */
+/** Whether `id` feeds any node of the file, first or as a fall-back (a relay). */
 export function isRelay(nodes: readonly TreeNode[], id: string): boolean {
-  return nodes.some((n) => n.parent === id);
+  return nodes.some((n) => groupOf(n).includes(id));
 }
 
 /**
@@ -34,21 +44,28 @@ export function feedSet(nodes: readonly TreeNode[], feeder: string | null, lost:
     const id = queue.shift()!;
     if (fed.includes(id)) continue;
     fed.push(id);
-    if (lost(id)) queue.push(...childrenOf(nodes, id));
+    // A node with fall-backs in its group is stood in for by them, not by this feeder.
+    if (lost(id)) queue.push(...childrenOf(nodes, id).filter((c) => !nodes.find((n) => n.id === c)?.fallbacks?.length));
   }
+  // The standby links of a fall-back relay: idle until the node asks (relayProtocol.ts pullStream).
+  if (feeder !== null) for (const id of standbyOf(nodes, feeder)) if (!fed.includes(id)) fed.push(id);
   return fed;
 }
 
 /**
- * How near `feeder` is to `node` in the tree: 0 for its parent, 1 for its parent's parent, ... and
- * the origins (feeder null) after its last relay (0 for a node without parent). A node keeps the
- * stream of the nearest feeder relaying it (lower rank). null when `feeder` is not above `node`.
+ * How near `feeder` is to `node` in the tree: 0 for its parent (the first of its group), 1, 2 ...
+ * for the group's fall-backs, then the first parent's parent and so on up, and the origins (feeder
+ * null) after the last relay (0 for a node without parent). A node keeps the stream of the nearest
+ * feeder relaying it (lower rank). null when `feeder` is not above `node`.
  */
 export function feedRank(nodes: readonly TreeNode[], node: string, feeder: string | null): number | null {
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  let rank = 0;
+  const group = groupOf(byId.get(node));
+  // Its group first, in order (the first relay 0, its fall-backs 1, 2, ...), then up the first's chain.
+  if (feeder !== null && group.includes(feeder)) return group.indexOf(feeder);
+  let rank = group.length;
   // Bounded by the node count: the file was checked for loops, this keeps a bad input finite too.
-  for (let up = byId.get(node)?.parent; up !== undefined && rank <= nodes.length; up = byId.get(up)?.parent) {
+  for (let up = byId.get(group[0] ?? '')?.parent; up !== undefined && rank <= 2 * nodes.length; up = byId.get(up)?.parent) {
     if (up === feeder) return rank;
     rank++;
   }

@@ -186,29 +186,41 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
  */
 function checkParents(doc: Document, nodes: readonly EdgeNodeConfig[], elements: ReadonlyMap<string, Element>, origins: readonly EdgeNodeConfig[]): void {
   const byId = new Map(nodes.map((n) => [n.id, n]));
+  const groupOf = (n: EdgeNodeConfig): string[] => (n.parent === undefined ? [] : [n.parent, ...(n.fallbacks ?? [])]);
   for (const node of nodes) {
-    if (node.parent === undefined || byId.has(node.parent)) continue;
-    const element = elements.get(node.id)!;
-    if (origins.some((o) => o.id === node.parent)) {
-      doc.fail(
-        element,
-        'parent',
-        `${JSON.stringify(node.parent)} is an <origin>: a node without parent is fed by the origins; parent names the <node> (a relay) that feeds this one`,
-      );
-    }
-    const close = nearest(node.parent, [...byId.keys()]);
-    doc.fail(element, 'parent', `no <node> with id ${JSON.stringify(node.parent)} in this file${close !== null ? ` (did you mean "${close}"?)` : ''}`);
-  }
-  for (const node of nodes) {
-    const chain = [node.id];
-    for (let up = node.parent; up !== undefined; up = byId.get(up)!.parent) {
-      if (up === node.id) {
-        doc.fail(elements.get(node.id)!, 'parent', `a loop: ${[...chain, up].join(' -> ')} (a node cannot feed its own ancestor)`);
+    for (const id of groupOf(node)) {
+      if (byId.has(id)) continue;
+      const element = elements.get(node.id)!;
+      if (origins.some((o) => o.id === id)) {
+        doc.fail(
+          element,
+          'parent',
+          `${JSON.stringify(id)} is an <origin>: a node without parent is fed by the origins; parent names the <node> (a relay) that feeds this one`,
+        );
       }
-      // A loop further up that does not pass through this node is reported at one of its own nodes.
-      if (chain.includes(up)) break;
-      chain.push(up);
+      const close = nearest(id, [...byId.keys()]);
+      doc.fail(element, 'parent', `no <node> with id ${JSON.stringify(id)} in this file${close !== null ? ` (did you mean "${close}"?)` : ''}`);
     }
+  }
+  // A loop through any relay of a group: a fall-back that stands in feeds the node as well.
+  const loopFrom = (start: string): string[] | null => {
+    const path: string[] = [];
+    const visit = (id: string): string[] | null => {
+      if (id === start && path.length > 0) return [...path, id];
+      if (path.includes(id)) return null;
+      path.push(id);
+      for (const up of groupOf(byId.get(id)!)) {
+        const loop = visit(up);
+        if (loop) return loop;
+      }
+      path.pop();
+      return null;
+    };
+    return visit(start);
+  };
+  for (const node of nodes) {
+    const loop = loopFrom(node.id);
+    if (loop) doc.fail(elements.get(node.id)!, 'parent', `a loop: ${loop.join(' -> ')} (a node cannot feed its own ancestor)`);
   }
 }
 
@@ -383,8 +395,20 @@ class Document {
     const id = attribute('id', ip.includes(':') ? `[${ip}]:${ws}` : `${ip}:${ws}`, parseNodeName);
     const maxConnections = attribute('max_connections', DEFAULT_EDGE_MAX_CONNECTIONS, (raw) => parseInteger(raw, 0, 1_000_000));
     const pathPrefix = attribute('path_prefix', '', parsePathPrefix);
-    const parent = attribute<string | undefined>('parent', undefined, parseParent);
-    return { id, ip, ws, wss, relay, maxConnections, cluster, pathPrefix, distribution, ...(parent !== undefined ? { parent } : {}) };
+    const [parent, ...fallbacks] = attribute<string[]>('parent', [], parseParent);
+    return {
+      id,
+      ip,
+      ws,
+      wss,
+      relay,
+      maxConnections,
+      cluster,
+      pathPrefix,
+      distribution,
+      ...(parent !== undefined ? { parent } : {}),
+      ...(fallbacks.length > 0 ? { fallbacks } : {}),
+    };
   }
 
   /** Throws a ConfigError about an element, or one of its attributes when `attribute` is given. */
@@ -459,20 +483,20 @@ function parseNodeName(raw: string): ParseResult<string> {
   return { ok: true, value: raw };
 }
 
-/** `parent`: one node id (a group of fall-back relays, "a b", is not supported yet). */
-function parseParent(raw: string): ParseResult<string> {
+/** `parent`: one node id, or a group separated by spaces (the first feeds the node; the next stand in, in order). */
+function parseParent(raw: string): ParseResult<string[]> {
   const ids = raw
     .trim()
     .split(/\s+/)
     .filter((id) => id !== '');
-  if (ids.length === 0) return { ok: false, reason: 'must not be empty: the id of the <node> that feeds this one' };
-  if (ids.length > 1) {
-    return {
-      ok: false,
-      reason: `${JSON.stringify(raw)} lists ${ids.length} ids; a group of fall-back relays is not supported yet: name one <node> (when it fails, its own feed takes its nodes over)`,
-    };
+  if (ids.length === 0) return { ok: false, reason: 'must not be empty: the id of the <node> that feeds this one (or a group of them)' };
+  for (const id of ids) {
+    const parsed = parseNodeName(id);
+    if (!parsed.ok) return parsed;
   }
-  return parseNodeName(ids[0]);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) return { ok: false, reason: `${JSON.stringify(twice)} appears twice in the group` };
+  return { ok: true, value: ids };
 }
 
 function tagOf(node: RawNode): string {

@@ -39,6 +39,11 @@ export interface EdgeNodeConfig {
    * which makes that node a relay. Absent: the node is fed by the origin(s). Never on an `<origin>`.
    */
   readonly parent?: string;
+  /**
+   * The next ids of a `parent` group ("r1 r2 ..."): relays that stand in, in this order, when the
+   * first is lost; they keep a link to the node and send it what its players need meanwhile.
+   */
+  readonly fallbacks?: readonly string[];
 }
 
 export const DEFAULT_CLUSTER = 'default';

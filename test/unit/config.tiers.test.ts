@@ -86,11 +86,29 @@ describe('loadbalancing.xml parent (relay tiers)', () => {
     expect(err.message).toContain('a loop: a -> c -> b -> a');
   });
 
-  test('a group of fall-back relays is refused for now, by line', () => {
-    const err = errorOf(doc('<loadbalancer>', node('r1', 8100), node('r2', 8101), node('e1', 8102, 'r1 r2'), '</loadbalancer>'));
-    expect(err.message).toContain('conf/loadbalancing.xml:4');
-    expect(err.message).toContain('loadbalancer/node[3]@parent');
-    expect(err.message).toContain('not supported yet');
+  test('a group: the first relay feeds the node, the next stand in, in order', () => {
+    const config = parseLoadBalancing(doc('<loadbalancer>', node('r1', 8100), node('r2', 8101), node('e1', 8102, 'r1  r2'), '</loadbalancer>'), FILE);
+    expect(config.nodes.find((n) => n.id === 'e1')).toMatchObject({ parent: 'r1', fallbacks: ['r2'] });
+    expect('fallbacks' in config.nodes[0]).toBe(false);
+  });
+
+  test('a group naming an unknown node, an <origin>, or one relay twice, by line', () => {
+    const unknown = errorOf(doc('<loadbalancer>', node('r1', 8100), node('e1', 8102, 'r1 r9'), '</loadbalancer>'));
+    expect(unknown.message).toContain('conf/loadbalancing.xml:3');
+    expect(unknown.message).toContain('loadbalancer/node[2]@parent');
+    expect(unknown.message).toContain('no <node> with id "r9"');
+    const origin = errorOf(
+      doc('<loadbalancer>', '  <origin id="o1"><ip>127.0.0.1</ip></origin>', node('r1', 8100), node('e1', 8102, 'r1 o1'), '</loadbalancer>'),
+    );
+    expect(origin.message).toContain('"o1" is an <origin>');
+    const twice = errorOf(doc('<loadbalancer>', node('r1', 8100), node('e1', 8102, 'r1 r1'), '</loadbalancer>'));
+    expect(twice.message).toContain('"r1" appears twice in the group');
+  });
+
+  test('a loop through a fall-back relay of a group', () => {
+    const err = errorOf(doc('<loadbalancer>', node('r1', 8100), node('a', 8101, 'r1 b'), node('b', 8102, 'a'), '</loadbalancer>'));
+    expect(err.message).toContain('conf/loadbalancing.xml:3');
+    expect(err.message).toContain('a loop: a -> b -> a');
   });
 
   test('an empty parent', () => {

@@ -11,7 +11,7 @@ import {
   upstreamNotification,
 } from '../../src/cluster/relayProtocol';
 import { ORIGIN_RANK, relayTakeover } from '../../src/cluster/relayTakeover';
-import { childrenOf, feedRank, feedSet, handBack, isRelay } from '../../src/cluster/tiers';
+import { childrenOf, feedRank, feedSet, handBack, isRelay, standbyOf } from '../../src/cluster/tiers';
 
 // origin -> r1 -> (e1, m1 -> (e3)); origin -> r2 -> e2; origin -> solo
 const nodes = [
@@ -62,6 +62,28 @@ describe('the tree', () => {
     expect(handBack(['a', 'b'], new Set(['a', 'b', 'c']), 100, 10_000)).toBe(true);
     expect(handBack([], new Set(), 0, 10_000)).toBe(true);
     expect(handBack(['a'], null, 10_000, 10_000)).toBe(true);
+  });
+});
+
+describe('groups of relays (parent="r1 r2")', () => {
+  const grouped = [{ id: 'r1' }, { id: 'r2' }, { id: 'e1', parent: 'r1', fallbacks: ['r2'] }, { id: 'e2', parent: 'r1' }];
+
+  test('the first relay feeds the node; a fall-back keeps a standby link to it; both are relays', () => {
+    expect(feedSet(grouped, 'r1', () => false)).toEqual(['e1', 'e2']);
+    expect(feedSet(grouped, 'r2', () => false)).toEqual(['e1']);
+    expect(standbyOf(grouped, 'r2')).toEqual(['e1']);
+    expect(isRelay(grouped, 'r2')).toBe(true);
+  });
+
+  test('a lost first relay: its feeder stands in only for the nodes without fall-backs', () => {
+    expect(feedSet(grouped, null, (id) => id === 'r1')).toEqual(['r1', 'r2', 'e2']);
+  });
+
+  test("rank: the group in order, then up the first relay's chain, the origins last", () => {
+    expect(feedRank(grouped, 'e1', 'r1')).toBe(0);
+    expect(feedRank(grouped, 'e1', 'r2')).toBe(1);
+    expect(feedRank(grouped, 'e1', null)).toBe(2);
+    expect(feedRank(grouped, 'e2', null)).toBe(1);
   });
 });
 
