@@ -8,6 +8,11 @@
 // streams from one tier up within the link's detection bound. When the relay is back, it feeds its
 // children again, and its feeder lets go of them (handBack). An edge that receives a stream from
 // two feeders keeps one: the one nearer to it in the tree (feedRank; relayTakeover.ts).
+//
+// A group (parent="r1 r2"): r1 feeds the node; r2, a fall-back, keeps a standby link to it
+// (standbyOf) on which it relays only what the node asks for: when its session of r1 goes into
+// grace, the node asks for what it held (EdgeSessions -> EdgeRelayService.pull), r2 sends it, and
+// the node takes it over in place. r1's feeder does not stand in for such a node.
 import type { EdgeNodeConfig } from '../config/types';
 
 type TreeNode = Pick<EdgeNodeConfig, 'id' | 'parent' | 'fallbacks'>;
