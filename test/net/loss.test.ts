@@ -39,6 +39,7 @@ async function play(kind: PlayerKind): Promise<PlayFigures> {
 }
 
 test.each<PlayerKind>(['sdk', 'whep'])('on clean links a %s player on an edge plays the camera smoothly', async (kind) => {
+  const started = Date.now();
   const f = await play(kind);
   console.log(`clean: ${describeFigures(f)}`);
   clean.set(kind, f);
@@ -46,7 +47,9 @@ test.each<PlayerKind>(['sdk', 'whep'])('on clean links a %s player on an edge pl
     expect(f.delivery).toBeGreaterThan(0.9);
     expect(f.freezeS).toBeLessThan(0.5);
   } catch (err) {
-    console.log(`clean, ${kind} player's warm-up and window:\n${f.timeline.join('\n')}`);
+    console.log(
+      `clean, ${kind} player's warm-up and window:\n${f.timeline.join('\n')}\nlayer holds on the edges (s from the player's start):\n${layerHoldLog(cluster, started)}`,
+    );
     throw err;
   }
 });
