@@ -273,7 +273,7 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
     log(`fifty edges, ${topology}: ${names.length} published, answers p50 ${fmt(median(answers), 0)} ms max ${fmt(Math.max(...answers), 0)} ms`);
 
     // Joins: per watched stream, a cold player on each player edge at once (on demand: the stream's
-    // first need there), then a warm one on each.
+    // first need there), then a warm one on each, at once too.
     const cold: number[] = [];
     const warm: number[] = [];
     for (const name of watched) {
@@ -294,8 +294,8 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
           20,
         );
       }
-      for (const e of playerEdges) {
-        const j = await joinAt(e, name);
+      // The same way as the cold ones (one on each player edge at once), so the two compare.
+      for (const j of await Promise.all(playerEdges.map((e) => joinAt(e, name)))) {
         players.push(j.player);
         warm.push(j.ms);
       }
@@ -395,11 +395,15 @@ async function flashCrowd(origin: NodeProcess, sink: RtpSink, names: string[], o
         }
       }),
     );
+    // Until every player that is set up has its first packet, or 5 s after the last ask.
     const lastAsk = outcomes.reduce((m, x) => (x.askedAt > m ? x.askedAt : m), 0n);
-    const wait = Number(lastAsk + 5_000_000_000n - process.hrtime.bigint()) / 1e6;
-    if (wait > 0) await sleep(wait);
+    const deadline = lastAsk + 5_000_000_000n;
+    let counts = await sink.snapshot();
+    while (process.hrtime.bigint() < deadline && !outcomes.every((x) => x.ssrcs.some((s) => counts.has(s)))) {
+      await sleep(200);
+      counts = await sink.snapshot();
+    }
     const originCpu = (originPids.reduce((s, p) => s + cpuSeconds(p), 0) - c0) / ((performance.now() - t0) / 1000);
-    const counts = await sink.snapshot();
     const first: number[] = [];
     let within = 0;
     for (const x of outcomes) {
@@ -450,8 +454,8 @@ An origin and ${o.edges} edges, each a process of its own with one mediasoup wor
 ${o.streams} streams published on the origin one after the other (audio + video each, light media:
 ${VIDEO_RATE} video packets/s of ${VIDEO_BYTES} bytes and ${AUDIO_RATE} audio packets/s of ${AUDIO_BYTES}, ${STREAM_BYTES_PER_S} bytes/s a stream, since the
 ${o.edges} edges and their workers share the machine's cores with the origin). Players on ${o.playerEdges} of the edges,
-asking there directly: for each of ${o.watched} streams, on each of those edges, a first player (cold: on demand the
-edge pulls the stream from the origin; push: it holds it already) and a second (warm). The same edge
+asking there directly: for each of ${o.watched} streams, a first player on each of those edges at once (cold: on
+demand the edge pulls the stream from the origin; push: it holds it already), then a second on each at once (warm). The same edge
 processes serve each topology in turn, behind a fresh origin. Starting the ${o.edges} edges took
 ${fmt(r.startSeconds, 0)} s (four at a time) and ${fmt(r.startRssMb, 0)} MB resident (node processes and workers).
 
