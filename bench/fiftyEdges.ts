@@ -23,7 +23,7 @@ import { TestClient } from '../test/helpers/client';
 import { type NodeProcess, until } from '../test/helpers/nodes';
 import { AUDIO_RTP_PARAMETERS, type RtpReceiver, VIDEO_PT, VIDEO_RTP_PARAMETERS } from '../test/helpers/rtp';
 import { publishingStreams, workerPids } from './cluster';
-import { Generator } from './generator';
+import { Generator, type Source } from './generator';
 import { startBenchNode } from './node';
 import { cpuSeconds, rssBytes } from './proc';
 import type { RtpSink } from './sink';
@@ -69,6 +69,8 @@ export interface TopologyResult {
     egressBytesPerS: number;
     /** Stream copies leaving the origin in the window: (edge, stream) relays in place. */
     copies: number;
+    /** What each publisher sent the origin, bytes/s (the generator's packets over the window). */
+    ingressPerStream: number;
     originProcessCpu: number;
     originWorkerCpu: number;
     originRssMb: number;
@@ -223,6 +225,7 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
     const needAt = new Map<string, number>();
     const reached = new Map<string, number>();
     const answers: number[] = [];
+    const sources: Source[] = [];
     // Publishes one after the other (a publisher's answers while the relays of the ones before run).
     for (const [i, name] of names.entries()) {
       const c = await TestClient.connect(origin.url);
@@ -235,14 +238,16 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       await c.request('produce', { transportId: transport.id, kind: 'audio', rtpParameters: AUDIO_RTP_PARAMETERS(videoSsrc + 1) });
       await c.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
       answers.push(performance.now() - t0);
-      generator.add({
-        target: { ip: transport.ip, port: transport.port },
-        videoSsrc,
-        audioSsrc: videoSsrc + 1,
-        rate: VIDEO_RATE,
-        packetBytes: VIDEO_BYTES,
-        audioRate: AUDIO_RATE,
-      });
+      sources.push(
+        generator.add({
+          target: { ip: transport.ip, port: transport.port },
+          videoSsrc,
+          audioSsrc: videoSsrc + 1,
+          rate: VIDEO_RATE,
+          packetBytes: VIDEO_BYTES,
+          audioRate: AUDIO_RATE,
+        }),
+      );
     }
     // Which edges need which stream: push and tiers every edge every stream; on demand the players' edges their watched streams.
     const playerEdges = edges.slice(0, o.playerEdges);
@@ -308,10 +313,13 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
     const held = await originEdges(origin);
     const edgesHolding = new Set([...held.values()].flatMap((s) => [...s])).size;
     const copies = [...held.values()].reduce((n, s) => n + s.size, 0);
+    const sentBytes = () => sources.reduce((n, s) => n + s.sent * VIDEO_BYTES + s.audioSent * AUDIO_BYTES, 0);
     const b0 = await relayBytes(origin);
+    const i0 = sentBytes();
     const c0 = originPids.map(cpuSeconds);
     const w0 = performance.now();
     await sleep(o.windowMs);
+    const i1 = sentBytes();
     const b1 = await relayBytes(origin);
     const secs = (performance.now() - w0) / 1000;
     const [processCpu, ...workerCpu] = originPids.map((p, i) => (cpuSeconds(p) - c0[i]) / secs);
@@ -335,6 +343,7 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       steady: {
         egressBytesPerS: egress,
         copies,
+        ingressPerStream: (i1 - i0) / secs / sources.length,
         originProcessCpu: processCpu,
         originWorkerCpu: workerCpu.reduce((s, x) => s + x, 0),
         originRssMb,
@@ -432,20 +441,10 @@ export const FIFTY_EDGES_HEADING = 'Fifty edges: push and on demand side by side
 
 const TOPOLOGY_NAMES: Record<Topology, string> = { push: 'push', on_demand: 'on demand', tiers: 'tiers' };
 
-/**
- * A stream's bytes/s as it crosses a pipe: measured where every edge holds every stream (push:
- * egress / copies, a thousand copies at full size), else the generator's nominal figure.
- */
-export function pipeBytesPerS(r: FiftyEdgesResult): { bytesPerS: number; measured: boolean } {
-  const push = r.results.find((t) => t.topology === 'push' && t.steady.copies > 0);
-  return push ? { bytesPerS: push.steady.egressBytesPerS / push.steady.copies, measured: true } : { bytesPerS: STREAM_BYTES_PER_S, measured: false };
-}
-
 export function fiftyEdgesMarkdown(r: FiftyEdgesResult): string {
   const o = r.options;
   const cols = r.results;
-  const rate = pipeBytesPerS(r);
-  const bound = o.playerEdges * o.watched * rate.bytesPerS;
+  const boundCopies = o.playerEdges * o.watched;
   const row = (what: string, cell: (t: TopologyResult) => string) => `| ${what} | ${cols.map(cell).join(' | ')} |`;
   const kb = (x: number) => fmt(x / 1000, 1);
   return `## ${FIFTY_EDGES_HEADING}
@@ -466,8 +465,10 @@ ${fmt(r.startSeconds, 0)} s (four at a time) and ${fmt(r.startRssMb, 0)} MB resi
   sends keyframes only when asked, so the edge's keyframe request crosses both hops.
 - Egress: the RTP bytes the origin's pipe consumers sent (mediasoup's outbound-rtp stats, summed over
   every edge: \`cdn_edge_relay_bytes_sent_total\` in /metrics) over ${fmt(o.windowMs / 1000, 0)} s while the
-  players watch. The issue's bound for on demand is (edges with players) x (streams watched) x a
-  stream's bytes/s = ${o.playerEdges} x ${o.watched} x ${fmt(rate.bytesPerS, 0)} = ${fmt(bound / 1000, 1)} kB/s, the bytes/s ${rate.measured ? "measured on the pipes in the push column (egress / copies: the pipe adds RTP header extensions to the generator's packets)" : 'the generator sends'}. CPU: the origin's Node.js process and its worker (utime + stime from /proc, 100% = one core).
+  players watch, and the stream copies that make it: the (edge, stream) relays in place. The issue's
+  bound for on demand is (edges with players) x (streams watched) x a stream's bitrate: ${o.playerEdges} x ${o.watched} = ${boundCopies}
+  copies. A copy on the pipe is a little more than what its publisher sends (the pipe's RTP header
+  extensions): both are in the table, so the bound in bytes is ${boundCopies} x the per-copy figure. CPU: the origin's Node.js process and its worker (utime + stime from /proc, 100% = one core).
 - Flash crowd: ${o.crowd} players asking the origin for a random stream within ${fmt(o.crowdSpreadMs / 1000, 0)} s and following
   its redirect (\`cdn.on_demand_edge_players\` 25: on demand packs a stream's players on few edges).
 
@@ -480,7 +481,8 @@ ${row('first packet cold / warm p50, ms', (t) => `${fmt(t.joinMs.cold, 0)} / ${f
 ${row('cold / warm ratio (cold max, ms)', (t) => `${fmt(t.joinMs.ratio)}x (${fmt(t.joinMs.coldMax, 0)})`)}
 ${row('origin egress, kB/s', (t) => kb(t.steady.egressBytesPerS))}
 ${row('stream copies leaving the origin', (t) => String(t.steady.copies))}
-${row(`within the on-demand bound (${fmt(bound / 1000, 1)} kB/s)?`, (t) => (t.steady.egressBytesPerS <= bound ? 'yes' : 'no'))}
+${row('a copy on the pipe / its publisher sends, B/s', (t) => `${fmt(t.steady.egressBytesPerS / t.steady.copies, 0)} / ${fmt(t.steady.ingressPerStream, 0)}`)}
+${row(`within the on-demand bound (${boundCopies} copies)?`, (t) => (t.steady.copies <= boundCopies ? 'yes' : `no (${fmt(t.steady.copies / boundCopies, 0)}x)`))}
 ${row('origin CPU: process + worker', (t) => `${fmt(t.steady.originProcessCpu * 100, 0)}% + ${fmt(t.steady.originWorkerCpu * 100, 0)}%`)}
 ${row('origin resident, MB', (t) => fmt(t.steady.originRssMb, 0))}
 ${row('crowd redirected / playing within 5 s', (t) => `${t.crowd.redirected} / ${t.crowd.playingWithin5s} of ${t.crowd.players}`)}
