@@ -55,11 +55,15 @@ const AUDIO_RATE = 10;
 /** Generator.ts: audio packets are 100 bytes. */
 const AUDIO_BYTES = 100;
 export const STREAM_BYTES_PER_S = VIDEO_RATE * VIDEO_BYTES + AUDIO_RATE * AUDIO_BYTES;
+/** Publishes into the quiet cluster, one after the other (each waits for its relays). */
+const QUIET_PUBLISHES = 3;
 
 export interface TopologyResult {
   topology: Topology;
   /** Publish answers (publish, produce x2, connectTransport), ms: median and max over the streams. */
   publishAnswerMs: { p50: number; max: number };
+  /** The same, each publish into a quiet cluster (every relay before it done), ms: median and max. */
+  quietAnswerMs: { p50: number; max: number };
   /** Per stream: from its first need (push: its publish; on demand: its players' first ask) to every edge that needs it holding it, ms. */
   reachMs: { p50: number; max: number };
   /** Edges that hold at least one stream in the steady window. */
@@ -226,28 +230,26 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
     const reached = new Map<string, number>();
     const answers: number[] = [];
     const sources: Source[] = [];
-    // Publishes one after the other (a publisher's answers while the relays of the ones before run).
-    for (const [i, name] of names.entries()) {
-      const c = await TestClient.connect(origin.url);
-      clients.push(c);
+    /** Publishes `name` (audio + video, light media from the generator); ms of its four answers. */
+    const publish = async (name: string, ssrc: number): Promise<{ client: TestClient; source: Source; ms: number }> => {
+      const client = await TestClient.connect(origin.url);
+      clients.push(client);
       const t0 = performance.now();
-      if (topology !== 'on_demand') needAt.set(name, t0);
-      const { transport } = await c.request('publish', { stream: name, transport: 'plain' });
-      const videoSsrc = 300000 + i * 2;
-      await c.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(videoSsrc) });
-      await c.request('produce', { transportId: transport.id, kind: 'audio', rtpParameters: AUDIO_RTP_PARAMETERS(videoSsrc + 1) });
-      await c.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
-      answers.push(performance.now() - t0);
-      sources.push(
-        generator.add({
-          target: { ip: transport.ip, port: transport.port },
-          videoSsrc,
-          audioSsrc: videoSsrc + 1,
-          rate: VIDEO_RATE,
-          packetBytes: VIDEO_BYTES,
-          audioRate: AUDIO_RATE,
-        }),
-      );
+      const { transport } = await client.request('publish', { stream: name, transport: 'plain' });
+      await client.request('produce', { transportId: transport.id, kind: 'video', rtpParameters: VIDEO_RTP_PARAMETERS(ssrc) });
+      await client.request('produce', { transportId: transport.id, kind: 'audio', rtpParameters: AUDIO_RTP_PARAMETERS(ssrc + 1) });
+      await client.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
+      const ms = performance.now() - t0;
+      const target = { ip: transport.ip, port: transport.port };
+      const source = generator.add({ target, videoSsrc: ssrc, audioSsrc: ssrc + 1, rate: VIDEO_RATE, packetBytes: VIDEO_BYTES, audioRate: AUDIO_RATE });
+      return { client, source, ms };
+    };
+    // One after the other, each while the relays of the ones before are still being set up.
+    for (const [i, name] of names.entries()) {
+      if (topology !== 'on_demand') needAt.set(name, performance.now());
+      const { source, ms } = await publish(name, 300000 + i * 2);
+      answers.push(ms);
+      sources.push(source);
     }
     // Which edges need which stream: push and tiers every edge every stream; on demand the players' edges their watched streams.
     const playerEdges = edges.slice(0, o.playerEdges);
@@ -276,6 +278,20 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       );
     }
     log(`fifty edges, ${topology}: ${names.length} published, answers p50 ${fmt(median(answers), 0)} ms max ${fmt(Math.max(...answers), 0)} ms`);
+    // A publish into a quiet cluster (every relay before it done): its answers, then it leaves again.
+    const quiet: number[] = [];
+    for (let k = 0; k < QUIET_PUBLISHES; k++) {
+      const name = `fifty-quiet-${k}`;
+      const { client, source, ms } = await publish(name, 400000 + k * 2);
+      quiet.push(ms);
+      if (topology !== 'on_demand') {
+        await until(async () => (await originEdges(origin)).get(name)?.size === edges.length, 60000, `${name} on every edge`, 50);
+      }
+      generator.remove(source);
+      await client.close();
+      await until(async () => !(await originEdges(origin)).has(name), 10000, `${name} gone`, 50);
+    }
+    log(`fifty edges, ${topology}: publish answers into a quiet cluster ${quiet.map((x) => fmt(x, 0)).join(', ')} ms`);
 
     // Joins: per watched stream, a cold player on each player edge at once (on demand: the stream's
     // first need there), then a warm one on each, at once too.
@@ -337,6 +353,7 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
     return {
       topology,
       publishAnswerMs: { p50: median(answers), max: Math.max(...answers) },
+      quietAnswerMs: { p50: median(quiet), max: Math.max(...quiet) },
       reachMs: { p50: median(reach), max: Math.max(...reach) },
       edgesHolding,
       joinMs: { cold: median(cold), warm: median(warm), ratio: median(cold) / median(warm), coldMax: Math.max(...cold) },
@@ -458,7 +475,9 @@ demand the edge pulls the stream from the origin; push: it holds it already), th
 processes serve each topology in turn, behind a fresh origin. Starting the ${o.edges} edges took
 ${fmt(r.startSeconds, 0)} s (four at a time) and ${fmt(r.startRssMb, 0)} MB resident (node processes and workers).
 
-- Publish answer: publish, produce x2, connectTransport on the origin's command channel, per stream.
+- Publish answer: publish, produce x2, connectTransport on the origin's command channel, per stream,
+  the ${o.streams} streams one after the other (each while the relays of those before it are still being
+  set up); then ${QUIET_PUBLISHES} more, each into a quiet cluster (waiting until it reached every edge, then ending it).
 - Reach: from a stream's first need (push: its publish; on demand: its first players' ask) until
   every edge that needs it holds it, as the origin's \`find_all\` says (polled every 50 ms).
 - Join: connect to the edge, \`play\`, connect, resume, first video packet; the synthetic publisher
@@ -475,6 +494,7 @@ ${fmt(r.startSeconds, 0)} s (four at a time) and ${fmt(r.startRssMb, 0)} MB resi
 | | ${cols.map((t) => TOPOLOGY_NAMES[t.topology]).join(' | ')} |
 | --- | ${cols.map(() => '---').join(' | ')} |
 ${row('publish answer p50 / max, ms', (t) => `${fmt(t.publishAnswerMs.p50, 0)} / ${fmt(t.publishAnswerMs.max, 0)}`)}
+${row(`publish answer into a quiet cluster p50 / max (${QUIET_PUBLISHES}), ms`, (t) => `${fmt(t.quietAnswerMs.p50, 0)} / ${fmt(t.quietAnswerMs.max, 0)}`)}
 ${row('reach every edge that needs it p50 / max, ms', (t) => `${fmt(t.reachMs.p50, 0)} / ${fmt(t.reachMs.max, 0)}`)}
 ${row('edges holding streams', (t) => String(t.edgesHolding))}
 ${row('first packet cold / warm p50, ms', (t) => `${fmt(t.joinMs.cold, 0)} / ${fmt(t.joinMs.warm, 0)}`)}
