@@ -115,9 +115,16 @@ export function topologyXml(topology: Topology, edges: { id: string; port: numbe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `task` over `items`, `parallel` at a time (node start-up: 50 at once miss their health timeout on 2 cores). */
+/**
+ * Runs `task` over `items`, `parallel` at a time (node start-up: 50 at once miss their health
+ * timeout on 2 cores). A failure stops it once its batch has settled, so every node a batch started
+ * is in the caller's list to stop.
+ */
 async function eachInBatches<T>(items: T[], parallel: number, task: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += parallel) await Promise.all(items.slice(i, i + parallel).map(task));
+  for (let i = 0; i < items.length; i += parallel) {
+    const failed = (await Promise.allSettled(items.slice(i, i + parallel).map(task))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 }
 
 /** Sum of cdn_edge_relay_bytes_sent_total over every edge of the origin's /metrics. */
