@@ -115,6 +115,15 @@ export function topologyXml(topology: Topology, edges: { id: string; port: numbe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** CPU seconds of processes so far; NaN once one of them is gone (a worker that died and was replaced). */
+function cpuOf(pids: number[]): number {
+  try {
+    return pids.reduce((s, p) => s + cpuSeconds(p), 0);
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * Runs `task` over `items`, `parallel` at a time (node start-up: 50 at once miss their health
  * timeout on 2 cores). A failure stops it once its batch has settled, so every node a batch started
@@ -375,6 +384,13 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       crowd,
     };
   } finally {
+    // What the origin logged at error and above explains a failed crowd (a worker that died, say).
+    for (const line of origin
+      .output()
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l))
+      .slice(0, 5))
+      log(`fifty edges, ${topology}: origin logged ${line.slice(0, 300)}`);
     for (const p of players) {
       await p.client.close();
       await p.receiver.close();
@@ -397,7 +413,7 @@ interface CrowdOutcome {
 /** The crowd: each asks the origin for a random stream at a random moment, follows the redirect and plays into the sink. */
 async function flashCrowd(origin: NodeProcess, sink: RtpSink, names: string[], o: FiftyEdgesOptions): Promise<TopologyResult['crowd']> {
   const originPids = [origin.child.pid!, ...(await workerPids(origin))];
-  const c0 = originPids.reduce((s, p) => s + cpuSeconds(p), 0);
+  const c0 = cpuOf(originPids);
   const t0 = performance.now();
   const clients: TestClient[] = [];
   try {
@@ -436,7 +452,7 @@ async function flashCrowd(origin: NodeProcess, sink: RtpSink, names: string[], o
       await sleep(200);
       counts = await sink.snapshot();
     }
-    const originCpu = (originPids.reduce((s, p) => s + cpuSeconds(p), 0) - c0) / ((performance.now() - t0) / 1000);
+    const originCpu = (cpuOf(originPids) - c0) / ((performance.now() - t0) / 1000);
     const first: number[] = [];
     let within = 0;
     for (const x of outcomes) {
