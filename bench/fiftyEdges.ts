@@ -25,7 +25,7 @@ import { AUDIO_RTP_PARAMETERS, type RtpReceiver, VIDEO_PT, VIDEO_RTP_PARAMETERS 
 import { publishingStreams, workerPids } from './cluster';
 import { Generator, type Source } from './generator';
 import { startBenchNode } from './node';
-import { cpuSeconds, rssBytes } from './proc';
+import { cpuSeconds, loadAverage, rssBytes } from './proc';
 import type { RtpSink } from './sink';
 import { fmt, median, percentile } from './stats';
 
@@ -97,6 +97,8 @@ export interface FiftyEdgesResult {
   startSeconds: number;
   /** RSS of every node process and worker with every edge up and no stream, MB. */
   startRssMb: number;
+  /** The machine's 1-minute load average before the edges started and at the end (a shared machine). */
+  loadAverages: [number, number];
   results: TopologyResult[];
 }
 
@@ -176,6 +178,7 @@ export async function fiftyEdges(sink: RtpSink, options: FiftyEdgesOptions): Pro
   const { log } = options;
   const edges: NodeProcess[] = [];
   const started = performance.now();
+  const loadBefore = loadAverage();
   try {
     // Each edge its own media ports (300: its pipes and up to a few hundred crowd players).
     const indexes = Array.from({ length: options.edges }, (_, i) => i);
@@ -203,7 +206,13 @@ export async function fiftyEdges(sink: RtpSink, options: FiftyEdgesOptions): Pro
     const results: TopologyResult[] = [];
     for (const topology of options.topologies) results.push(await runTopology(topology, edges, sink, options));
     const { edges: edgeCount, streams, playerEdges, watched, crowd, crowdSpreadMs, windowMs, relays } = options;
-    return { options: { edges: edgeCount, streams, playerEdges, watched, crowd, crowdSpreadMs, windowMs, relays }, startSeconds, startRssMb, results };
+    return {
+      options: { edges: edgeCount, streams, playerEdges, watched, crowd, crowdSpreadMs, windowMs, relays },
+      startSeconds,
+      startRssMb,
+      loadAverages: [loadBefore, loadAverage()],
+      results,
+    };
   } finally {
     await Promise.all(edges.map((e) => e.stop()));
   }
@@ -496,7 +505,9 @@ ${o.edges} edges and their workers share the machine's cores with the origin). P
 asking there directly: for each of ${o.watched} streams, a first player on each of those edges at once (cold: on
 demand the edge pulls the stream from the origin; push: it holds it already), then a second on each at once (warm). The same edge
 processes serve each topology in turn, behind a fresh origin. Starting the ${o.edges} edges took
-${fmt(r.startSeconds, 0)} s (four at a time) and ${fmt(r.startRssMb, 0)} MB resident (node processes and workers).
+${fmt(r.startSeconds, 0)} s (four at a time) and ${fmt(r.startRssMb, 0)} MB resident (node processes and workers, summed:
+shared pages counted in each). The machine is shared: its load average was ${fmt(r.loadAverages[0], 1)} before the edges
+started and ${fmt(r.loadAverages[1], 1)} at the end.
 
 - Publish answer: publish, produce x2, connectTransport on the origin's command channel, per stream,
   the ${o.streams} streams one after the other (each while the relays of those before it are still being
