@@ -490,6 +490,14 @@ export const FIFTY_EDGES_HEADING = 'Fifty edges: push and on demand side by side
 
 const TOPOLOGY_NAMES: Record<Topology, string> = { push: 'push', on_demand: 'on demand', tiers: 'tiers' };
 
+/** When the publishers sent well below their rate (the benchmark process starved of CPU), what that means for the egress figure. */
+function starvedNote(cols: TopologyResult[]): string {
+  const starved = cols.filter((t) => t.steady.ingressPerStream < 0.9 * STREAM_BYTES_PER_S);
+  if (starved.length === 0) return '';
+  const names = starved.map((t) => `${TOPOLOGY_NAMES[t.topology]} (${fmt(t.steady.ingressPerStream, 0)} B/s)`).join(', ');
+  return `\nThe publishers sent less than their ${STREAM_BYTES_PER_S} B/s in ${names}: the generator in the benchmark process was starved of CPU while the edges forwarded; at the full rate that egress would be its copies x about ${fmt(STREAM_BYTES_PER_S * 1.13, 0)} B/s (a copy on the pipe is about 13% more than the generator's packets).\n`;
+}
+
 export function fiftyEdgesMarkdown(r: FiftyEdgesResult): string {
   const o = r.options;
   const cols = r.results;
@@ -542,7 +550,7 @@ ${row('origin resident, MB', (t) => fmt(t.steady.originRssMb, 0))}
 ${row('crowd redirected / playing within 5 s', (t) => `${t.crowd.redirected} / ${t.crowd.playingWithin5s} of ${t.crowd.players}`)}
 ${row('crowd first packet p50 / p99, ms', (t) => `${fmt(t.crowd.firstPacketMs.p50, 0)} / ${fmt(t.crowd.firstPacketMs.p99, 0)}`)}
 ${row('crowd: edges used; origin CPU', (t) => `${t.crowd.edgesUsed}; ${fmt(t.crowd.originCpu * 100, 0)}%`)}
-${cols.some((t) => t.crowd.errors.length > 0) ? `\nCrowd errors: ${cols.flatMap((t) => t.crowd.errors.map((e) => `${TOPOLOGY_NAMES[t.topology]}: ${e}`)).join('; ')}\n` : ''}
+${starvedNote(cols)}${cols.some((t) => t.crowd.errors.length > 0) ? `\nCrowd errors: ${cols.flatMap((t) => t.crowd.errors.map((e) => `${TOPOLOGY_NAMES[t.topology]}: ${e}`)).join('; ')}\n` : ''}
 Relay tiers (a third column) are configured by \`topologyXml\` in bench/fiftyEdges.ts (\`parent=\` on
 the edges below ${o.relays} relays) and join this table once they are built.
 `;
