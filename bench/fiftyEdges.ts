@@ -49,14 +49,14 @@ export interface FiftyEdgesOptions {
 }
 
 /**
- * The media of each stream: light in bytes, since 50 edges and their workers share 2 cores with the
- * origin, but 30 video packets/s (a frame each, 30 fps): the generator answers a keyframe request
- * with its next frame, so at 10 packets/s every join waited up to 100 ms for it whatever the path
- * (measured: 90 ms from resume to first packet playing on the origin itself), which drowned the
- * cold edge's extra cost.
+ * The media of each stream: light, since 50 edges and their workers share 2 cores with the origin
+ * (30 packets/s made push's forwarding starve the joins' keyframes). Keyframes answer a request at
+ * once (keyframeAtOnce): at 10 frames/s the wait for the next frame (measured: 90 ms from resume to
+ * first packet playing on the origin itself) would be most of every join and drown the cold edge's
+ * extra cost.
  */
-const VIDEO_RATE = 30;
-const VIDEO_BYTES = 100;
+const VIDEO_RATE = 10;
+const VIDEO_BYTES = 300;
 const AUDIO_RATE = 10;
 /** Generator.ts: audio packets are 100 bytes. */
 const AUDIO_BYTES = 100;
@@ -272,7 +272,15 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       await client.request('connectTransport', { transportId: transport.id, ip: '127.0.0.1', port: await generator.port() });
       const ms = performance.now() - t0;
       const target = { ip: transport.ip, port: transport.port };
-      const source = generator.add({ target, videoSsrc: ssrc, audioSsrc: ssrc + 1, rate: VIDEO_RATE, packetBytes: VIDEO_BYTES, audioRate: AUDIO_RATE });
+      const source = generator.add({
+        target,
+        videoSsrc: ssrc,
+        audioSsrc: ssrc + 1,
+        rate: VIDEO_RATE,
+        packetBytes: VIDEO_BYTES,
+        audioRate: AUDIO_RATE,
+        keyframeAtOnce: true,
+      });
       return { client, source, ms };
     };
     // One after the other, each while the relays of the ones before are still being set up.
@@ -529,7 +537,8 @@ started and ${fmt(r.loadAverages[1], 1)} at the end.
 - Reach: from a stream's first need (push: its publish; on demand: its first players' ask) until
   every edge that needs it holds it, as the origin's \`find_all\` says (polled every 50 ms).
 - Join: connect to the edge, \`play\`, connect, resume, first video packet; the synthetic publisher
-  sends keyframes only when asked, so the edge's keyframe request crosses both hops.
+  sends keyframes only when asked, and at once, so the edge's keyframe request crosses both hops
+  and the figure is the path's, not the wait for the next of 10 frames a second.
 - Egress: the RTP bytes the origin's pipe consumers sent (mediasoup's outbound-rtp stats, summed over
   every edge: \`cdn_edge_relay_bytes_sent_total\` in /metrics) over ${fmt(o.windowMs / 1000, 0)} s while the
   players watch, and the stream copies that make it: the (edge, stream) relays in place. The issue's
