@@ -18,6 +18,7 @@ import type { Claim } from './claims';
 import { concentrate, type StreamCandidate } from './concentration';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { OriginPeers, type PeerChanges } from './OriginPeers';
+import { RelayPacing } from './relayPacing';
 import { selectEdge, type SelectionState } from './selection';
 
 export interface OriginClusterOptions {
@@ -65,6 +66,8 @@ export class OriginCluster {
   readonly #options: OriginClusterOptions;
   #loadBalancing: LoadBalancingConfig;
   readonly #selection: SelectionState = { next: 0 };
+  /** When the relays of every edge work, so a publisher's answers do not grow with edges (relayPacing.ts). */
+  readonly #pacing = new RelayPacing();
   readonly #onAdd: (stream: Stream) => void;
   #started = false;
   #watched = false;
@@ -88,6 +91,7 @@ export class OriginCluster {
     });
     this.#onAdd = (stream) => {
       if (stream.source.kind !== 'local') return;
+      this.#pacing.watch(stream);
       // A push edge gets it now; an on-demand edge only if a player still wants that name there (a republish).
       for (const link of this.links) if (link.wants(stream.name)) link.relay(stream);
     };
@@ -163,6 +167,7 @@ export class OriginCluster {
       originInfo,
       streamEvent,
       pullStream: (from, stream) => this.pullFromEdge(from, stream),
+      pacing: this.#pacing,
     });
     link.watch(this.#watched);
     return link;
