@@ -16,6 +16,12 @@ export interface SourceOptions {
   packetBytes?: number;
   /** Audio packets per second (100 bytes each), when `audioSsrc` is set. Default 50 (Opus, 20 ms). */
   audioRate?: number;
+  /**
+   * Answer a keyframe request (PLI/FIR) with a keyframe at once, an extra frame outside the pace,
+   * rather than with the next paced frame. Default false. At a low frame rate the wait for the
+   * next frame (up to 100 ms at 10/s) would otherwise be most of a join's time to its first packet.
+   */
+  keyframeAtOnce?: boolean;
 }
 
 export class Source {
@@ -47,10 +53,29 @@ export class Source {
     this.keyRequested = true;
   }
 
+  /** A keyframe now, outside the pace (keyframeAtOnce). */
+  keyframeNow(socket: dgram.Socket): void {
+    this.keyRequested = false;
+    this.#lastKeyAt = performance.now();
+    this.#frame(socket, true);
+  }
+
+  /** One video frame (one packet). */
+  #frame(socket: dgram.Socket, key: boolean): void {
+    const { target, videoSsrc } = this.options;
+    const seq = this.#seq++;
+    // Each packet is a whole frame (marker set), so any packet can start a keyframe.
+    const descriptor = Buffer.from([0x90, 0x80, 0x80 | ((this.#pictureId >> 8) & 0x7f), this.#pictureId & 0xff]);
+    this.#payload[0] = key ? 0x50 : 0x51; // VP8 payload header: P bit 0 on keyframes
+    socket.send([rtpHeader(VIDEO_PT, seq, seq * 900, videoSsrc, true), descriptor, this.#payload], target.port, target.ip);
+    this.#pictureId = (this.#pictureId + 1) & 0x7fff;
+    this.sent++;
+  }
+
   /** The packets due since the start, at the configured rate. */
   tick(socket: dgram.Socket, keyframeEveryMs: number): void {
     const elapsed = (performance.now() - this.#t0) / 1000;
-    const { target, videoSsrc, audioSsrc, rate, audioRate } = this.options;
+    const { audioSsrc, rate, audioRate, target } = this.options;
     while (this.#paced < Math.floor(elapsed * rate)) {
       const now = performance.now();
       const key = this.keyRequested || now - this.#lastKeyAt >= keyframeEveryMs;
@@ -58,13 +83,7 @@ export class Source {
         this.keyRequested = false;
         this.#lastKeyAt = now;
       }
-      const seq = this.#seq++;
-      // Each packet is a whole frame (marker set), so any packet can start a keyframe.
-      const descriptor = Buffer.from([0x90, 0x80, 0x80 | ((this.#pictureId >> 8) & 0x7f), this.#pictureId & 0xff]);
-      this.#payload[0] = key ? 0x50 : 0x51; // VP8 payload header: P bit 0 on keyframes
-      socket.send([rtpHeader(VIDEO_PT, seq, seq * 900, videoSsrc, true), descriptor, this.#payload], target.port, target.ip);
-      this.#pictureId = (this.#pictureId + 1) & 0x7fff;
-      this.sent++;
+      this.#frame(socket, key);
       this.#paced++;
     }
     if (audioSsrc === undefined) return;
@@ -89,7 +108,9 @@ export class Generator {
       if (!isKeyframeRequest(msg)) return;
       // PLI/FIR: the media source SSRC is at byte 8 of the first feedback packet.
       const source = msg.length >= 12 ? this.#sources.get(msg.readUInt32BE(8)) : undefined;
-      if (source) source.keyRequested = true;
+      if (!source) return;
+      if (source.options.keyframeAtOnce && source.active) source.keyframeNow(this.#socket);
+      else source.keyRequested = true;
     });
     this.#timer = setInterval(() => {
       for (const s of this.#sources.values()) if (s.active) s.tick(this.#socket, this.keyframeEveryMs);
@@ -109,7 +130,7 @@ export class Generator {
   #bound: Promise<number> | null = null;
 
   add(options: SourceOptions): Source {
-    const source = new Source({ rate: 100, packetBytes: 1250, audioRate: 50, ...options });
+    const source = new Source({ rate: 100, packetBytes: 1250, audioRate: 50, keyframeAtOnce: false, ...options });
     this.#sources.set(options.videoSsrc, source);
     return source;
   }

@@ -61,7 +61,7 @@ both directions, so the origin->edge hop and the edge->player hop both lose pack
 NACKs and retransmissions that repair them. The publisher is the Two Way Streaming page in
 Chromium (fake camera, VP8 simulcast) on the origin; each player, the SDK's Embed Player or a bare
 WHEP player, asks the origin and is redirected to an edge. Figures are the player's own
-\`getStats()\` over ${windowMs / 1000} s after its first frame: frames decoded per second, the same as a share
+\`getStats()\` over ${windowMs / 1000} s once it gets the publisher's best layer (at least 3 s after its first frame): frames decoded per second, the same as a share
 of the frames per second the publisher sent meanwhile (of its busiest layer: every layer that is on
 runs at the capture's rate, and Chromium's encoder lowers that rate when the machine is busy), freezes, NACKs the player sent, packets never received after recovery,
 and the time from the answer to the first decoded frame. One player at a time; every node and

@@ -10,7 +10,9 @@ export async function startBenchNode(spec: NodeSpec & { name: string }, profileD
   // A sample every 5 ms rather than every 1 ms: at 1 ms the profiler itself cost the node's
   // process about 10% of a core under fan-out, more than everything it was there to measure.
   const args = profileDir ? ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${path.join(profileDir, spec.name)}`] : [];
-  const relayPort = await freePort();
+  // The port just freed can be handed out again at once (a 50-edge start drew the same one twice).
+  let relayPort = await freePort();
+  while (relayPort === port) relayPort = await freePort();
   return startNodeFromConf(writeConf({ ...spec, port, relayPort, nodeId: spec.name }), port, spec.name, {}, '', undefined, args);
 }
 

@@ -13,6 +13,8 @@
 //   narrow:      a player's layer on a narrow link: down, on, back up (bench/netNarrow.ts)
 //   engines:     the old engine against the new, mediasoup 3.8.4 and 3.27: worker memory per viewer,
 //                µs per packet, viewers per worker (bench/engines.ts)
+//   fifty edges: an origin and 50 edges, push and on demand side by side (bench/fiftyEdges.ts)
+// BENCH_ONLY=fifty runs it alone and replaces its section of BENCHMARKS.md (with --smoke: tiny, printed);
 // BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md (failover too);
 // BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
 // BENCH_ONLY=engines BENCH_ENGINES_SMOKE=1 runs the engines' section in seconds with tiny counts and
@@ -43,6 +45,7 @@ import { NARROW_OPTIONS, type NarrowOptions } from '../test/net/narrowRun';
 import { capacity } from './capacity';
 import { capacityMarkdown, CAPACITY_HEADINGS, type CapacityReport } from './capacityReport';
 import { flashCrowd } from './flashCrowd';
+import { FIFTY_EDGES_HEADING, fiftyEdges, fiftyEdgesMarkdown, type FiftyEdgesResult, type FiftySizes } from './fiftyEdges';
 import { manyStreams } from './manyStreams';
 import { engines, ENGINES_HEADING, enginesMarkdown, type EnginesResult, fullOptions, smokeOptions } from './engines';
 import { mainProfile } from './node';
@@ -79,6 +82,7 @@ interface Sizes {
   narrowRuns: number;
   narrow: NarrowOptions;
   failover: Omit<OriginFailoverOptions, 'log'>;
+  fifty: FiftySizes;
 }
 
 const env = process.env;
@@ -105,6 +109,7 @@ const SIZES: Sizes = SMOKE
       narrowRuns: 0,
       narrow: NARROW_OPTIONS,
       failover: { kills: 1, streams: 20, windowMs: 1000 },
+      fifty: { edges: 3, streams: 2, playerEdges: 2, watched: 1, crowd: 12, crowdSpreadMs: 500, windowMs: 1000, relays: 1 },
     }
   : {
       runs: Number(env.BENCH_RUNS ?? 15),
@@ -125,6 +130,16 @@ const SIZES: Sizes = SMOKE
       narrowRuns: Number(env.BENCH_NARROW_RUNS ?? 3),
       narrow: NARROW_OPTIONS,
       failover: { kills: Number(env.BENCH_FAILOVER_KILLS ?? 10), streams: 150, windowMs: 10000 },
+      fifty: {
+        edges: Number(env.BENCH_FIFTY_EDGES ?? 50),
+        streams: 20,
+        playerEdges: 5,
+        watched: 10,
+        crowd: Number(env.BENCH_FIFTY_CROWD ?? 1000),
+        crowdSpreadMs: 10000,
+        windowMs: 5000,
+        relays: 5,
+      },
     };
 const RUNS = SIZES.runs;
 const FANOUT_PLAYERS = SIZES.fanoutPlayers;
@@ -248,6 +263,20 @@ async function runCapacity(): Promise<CapacityReport> {
   }
 }
 
+/**
+ * Fifty edges (bench/fiftyEdges.ts), push and on demand side by side, with an RTP sink of its own
+ * for the crowd. Relay tiers: add 'tiers' to the topologies once they are built (issue 22, item 2).
+ */
+async function runFifty(): Promise<FiftyEdgesResult> {
+  const sink = await RtpSink.start(4);
+  prioritise(sink.pid);
+  try {
+    return await fiftyEdges(sink, { ...SIZES.fifty, topologies: ['push', 'on_demand'], log });
+  } finally {
+    await sink.stop();
+  }
+}
+
 /** Replaces the capacity sections of an existing BENCHMARKS.md (up to the next section not theirs), or appends them. */
 function writeCapacityOnly(r: CapacityReport): void {
   const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
@@ -311,6 +340,16 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'failover') {
     replaceSection(ORIGIN_FAILOVER_HEADING, originFailoverMarkdown(await originFailover({ ...SIZES.failover, log })));
     log('wrote the origin failover section of BENCHMARKS.md');
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'fifty') {
+    const section = fiftyEdgesMarkdown(await runFifty());
+    // The smoke mode prints it: its figures mean nothing and BENCHMARKS.md is left alone.
+    if (SMOKE) process.stdout.write(section);
+    else {
+      replaceSection(FIFTY_EDGES_HEADING, section);
+      log('wrote the fifty edges section of BENCHMARKS.md');
+    }
     return;
   }
   if (process.env.BENCH_ONLY === 'soak') {
@@ -396,6 +435,8 @@ async function main(): Promise<void> {
 
   // Two origins, the publisher's killed again and again (bench/originFailover.ts).
   const failover = await originFailover({ ...SIZES.failover, log });
+  // An origin and fifty edges: push and on demand side by side (bench/fiftyEdges.ts).
+  const fifty = await runFifty();
 
   const fan: FanoutResult[] = [];
   for (const workers of [1, 2]) {
@@ -438,6 +479,7 @@ ${propagationRows.join('\n')}
 ${relayHopMarkdown(hops, SIZES.hop)}
 ${relayRestoreMarkdown(restores)}
 ${originFailoverMarkdown(failover)}
+${fiftyEdgesMarkdown(fifty)}
 ## Join time: player asks the origin -> first RTP packet
 
 "Via origin" connects to the origin, gets the redirect, connects to the edge, plays there and waits

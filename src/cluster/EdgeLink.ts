@@ -32,6 +32,7 @@ import { edgeChange } from './edgeChange';
 import { type DescendantReport, loadNotification, parseOriginRequest } from './relayProtocol';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
+import type { RelayPacing } from './relayPacing';
 import { RelaySession } from './RelaySession';
 import { DialedLink, type LinkState } from './DialedLink';
 import { type ConnectEdge, relayUrl } from './relayDialer';
@@ -70,6 +71,8 @@ export interface EdgeLinkOptions {
    */
   standby?: boolean;
   /** The edge's pullStream: resolves once the stream's relay to it is complete (OriginCluster.pullFromEdge). */
+  /** When the relays work (after the publisher settles) and how many worker requests at once: shared by every edge's relays (relayPacing.ts). */
+  pacing: RelayPacing;
   pullStream?: (link: EdgeLink, stream: string) => Promise<void>;
 }
 
@@ -187,6 +190,7 @@ export class EdgeLink extends TypedEmitter<Events> {
       channel,
       config: options.config,
       logger: this.#logger,
+      pacing: options.pacing,
       relayed: (name) => this.emit('relayed', name),
       failed: (code, stream) => {
         this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1);

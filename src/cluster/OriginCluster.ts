@@ -25,6 +25,7 @@ import type { Claim } from './claims';
 import { concentrate, type StreamCandidate } from './concentration';
 import { edgeBaseUrl, originSecureAuthority } from './nodeUrls';
 import { OriginPeers, type PeerChanges } from './OriginPeers';
+import { RelayPacing } from './relayPacing';
 import { selectEdge, type SelectionState } from './selection';
 import { feedRank, feedSet, handBack } from './tiers';
 import { boundDescendants, type DescendantReport } from './relayProtocol';
@@ -92,6 +93,8 @@ export class OriginCluster {
   readonly #options: OriginClusterOptions;
   #loadBalancing: LoadBalancingConfig;
   readonly #selection: SelectionState = { next: 0 };
+  /** When the relays of every edge work, so a publisher's answers do not grow with edges (relayPacing.ts). */
+  readonly #pacing = new RelayPacing();
   readonly #onAdd: (stream: Stream) => void;
   #started = false;
   #watched = false;
@@ -123,6 +126,8 @@ export class OriginCluster {
     });
     this.#onAdd = (stream) => {
       if (!this.#feeds(stream)) return;
+      // On a relay too: a relayed stream's tracks arrive one relayProducer at a time.
+      this.#pacing.watch(stream);
       // A push edge gets it now; an on-demand edge only if a player still wants that name there (a republish).
       for (const link of this.links) if (link.wants(stream.name)) link.relay(stream);
     };
@@ -306,6 +311,7 @@ export class OriginCluster {
       originInfo,
       streamEvent,
       pullStream: (from, stream) => this.pullFromEdge(from, stream),
+      pacing: this.#pacing,
     });
     link.watch(this.#watched);
     // A lost relay's children are taken on (or handed back) as soon as its link changes state.

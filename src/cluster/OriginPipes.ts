@@ -16,6 +16,7 @@ import type { NodeConfig } from '../config/types';
 import type { Logger } from '../log';
 import { listenInfoOf } from '../media/transports';
 import { ask, failureOf, pipeGone, type RelayChannel } from './relayChannel';
+import type { RelayPacing } from './relayPacing';
 import type { RelayFailure } from './relayRetry';
 
 /** How long a pipe without any relay stays open before it is closed (`cdn.pipe_idle_ms`'s default). */
@@ -51,6 +52,8 @@ export interface OriginPipesOptions {
   channel: RelayChannel;
   config: NodeConfig;
   logger: Logger;
+  /** The worker's requests (createPipeTransport, connect) wait their turn with every relay's (relayPacing.ts). */
+  pacing: RelayPacing;
   /** Default PIPE_IDLE_MS. */
   idleMs?: number;
 }
@@ -114,8 +117,9 @@ export class OriginPipes {
   }
 
   async #connect(pipe: OriginPipe): Promise<ms.PipeTransport> {
-    const { channel, config } = this.#options;
-    const transport = await pipe.router.createPipeTransport({ listenInfo: listenInfoOf(config, 'udp'), enableSrtp: true, enableRtx: true });
+    const { channel, config, pacing } = this.#options;
+    const gate = pacing.gate(pipe.router);
+    const transport = await gate.run(() => pipe.router.createPipeTransport({ listenInfo: listenInfoOf(config, 'udp'), enableSrtp: true, enableRtx: true }));
     if (pipe.closed) {
       transport.close();
       throw new Error('pipe closed while it was being opened');
@@ -132,7 +136,7 @@ export class OriginPipes {
     pipe.edgeHolds = true;
     const remote = await answer;
     if (pipe.closed) throw new Error('pipe closed while the edge set it up');
-    await transport.connect({ ip: remote.ip, port: remote.port, srtpParameters: remote.srtpParameters });
+    await gate.run(() => transport.connect({ ip: remote.ip, port: remote.port, srtpParameters: remote.srtpParameters }));
     return transport;
   }
 

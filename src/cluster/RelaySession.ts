@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import type { Stream } from '../streams/Stream';
 import { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
+import type { RelayPacing } from './relayPacing';
 import { type DigestSnapshot, reconcileHeld } from './relayGrace';
 import { relayEventsHeldNotification, relayHeldNotification, relayPipeClosedNotification, relayStreamClosedNotification } from './relayProtocol';
 import { isPermanent, relayRetryDelay, type RelayFailure } from './relayRetry';
@@ -23,6 +24,8 @@ export interface RelaySessionOptions {
   channel: RelayChannel;
   config: NodeConfig;
   logger: Logger;
+  /** The origin's relay pacing (relayPacing.ts), shared with every other edge's session. */
+  pacing: RelayPacing;
   /** Progress of a stream's relay (set up, or one more track relayed). */
   relayed: (stream: string) => void;
   /** A relay failed with that code (counted for the console and /metrics). */
@@ -55,7 +58,13 @@ export class RelaySession {
   constructor(options: RelaySessionOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    this.pipes = new OriginPipes({ channel: options.channel, config: options.config, logger: options.logger, idleMs: options.config.cdnPipeIdleMs });
+    this.pipes = new OriginPipes({
+      channel: options.channel,
+      config: options.config,
+      logger: options.logger,
+      pacing: options.pacing,
+      idleMs: options.config.cdnPipeIdleMs,
+    });
   }
 
   /** The relay state of a stream on this edge, or null when it is not relayed here. */
@@ -72,7 +81,7 @@ export class RelaySession {
   relay(stream: Stream): void {
     if (this.#relays.has(stream.name) || stream.closed || !this.#options.channel.up) return;
     const name = stream.name;
-    const relay = new StreamRelay(stream, { channel: this.#options.channel, pipes: this.pipes }, this.#logger, {
+    const relay = new StreamRelay(stream, { channel: this.#options.channel, pipes: this.pipes, pacing: this.#options.pacing }, this.#logger, {
       relayed: () => {
         if (relay.complete) this.#failures.delete(name);
         this.#options.relayed(name);

@@ -16,6 +16,8 @@ import type { Stream } from '../streams/Stream';
 import type { StreamEvent } from '../streams/streamEvents';
 import type { OriginPipe, OriginPipes, PipeUser } from './OriginPipes';
 import { ask, failureOf, type RelayChannel } from './relayChannel';
+import type { RelayGate } from './relayGate';
+import type { RelayPacing } from './relayPacing';
 import type { RelayFailure } from './relayRetry';
 
 export type RelayState = 'pending' | 'relayed' | 'failed' | 'closed';
@@ -65,6 +67,10 @@ export class StreamRelay implements PipeUser {
   #queue: Promise<void> = Promise.resolve();
   readonly #channel: RelayChannel;
   readonly #pipes: OriginPipes;
+  /** The stream's worker's gate: each pipe consumer is asked of the worker through it (relayGate.ts). */
+  readonly #gate: RelayGate;
+  /** Each step waits for the stream's publisher to settle first (relayPacing.ts). */
+  readonly #pacing: RelayPacing;
   readonly #logger: Logger;
   readonly #detach: (() => void)[] = [];
   readonly #onRelayed: () => void;
@@ -72,13 +78,15 @@ export class StreamRelay implements PipeUser {
 
   constructor(
     stream: Stream,
-    link: { channel: RelayChannel; pipes: OriginPipes },
+    link: { channel: RelayChannel; pipes: OriginPipes; pacing: RelayPacing },
     logger: Logger,
     hooks: { relayed: () => void; failed: (failure: RelayFailure) => void },
   ) {
     this.stream = stream;
     this.#channel = link.channel;
     this.#pipes = link.pipes;
+    this.#pacing = link.pacing;
+    this.#gate = link.pacing.gate(stream.router);
     this.#logger = logger.child({ stream: stream.name });
     this.#onRelayed = hooks.relayed;
     this.#onFailed = hooks.failed;
@@ -258,6 +266,9 @@ export class StreamRelay implements PipeUser {
   }
 
   async #open(): Promise<void> {
+    // After the publisher's requests, not between them (a stream published a while ago: at once).
+    await this.#pacing.settled(this.stream);
+    if ((this.#state as RelayState) !== 'pending') return;
     const pipe = this.#pipes.acquire(this.stream.router, this);
     this.#pipe = pipe;
     const transport = await pipe.ready;
@@ -292,8 +303,13 @@ export class StreamRelay implements PipeUser {
     const name = this.stream.name;
     let consumer: ms.Consumer | null = null;
     this.#run(async () => {
-      if (producer.closed || !this.#transport) return;
-      consumer = await this.#transport.consume({ producerId: producer.id });
+      await this.#pacing.settled(this.stream);
+      const transport = this.#transport;
+      const state = this.#state as RelayState;
+      if (producer.closed || !transport || state === 'closed' || state === 'failed') return;
+      // Waits its turn with every other relay's request to this worker (and not in front of the publisher's).
+      consumer = await this.#gate.run(async () => (producer.closed || transport.closed ? null : transport.consume({ producerId: producer.id })));
+      if (!consumer) return;
       // Ended meanwhile: the pipe is shared, so nothing else would close this consumer.
       if (this.#state === 'closed' || this.#state === 'failed') return void consumer.close();
       this.#consumers.set(producer.id, consumer);

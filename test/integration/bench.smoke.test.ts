@@ -12,6 +12,7 @@ import path from 'node:path';
 import { RELAY_HOP_HEADING, RELAY_RESTORE_HEADING } from '../../bench/relayReport';
 import { CAPACITY_HEADINGS } from '../../bench/capacityReport';
 import { ORIGIN_FAILOVER_HEADING } from '../../bench/originFailover';
+import { FIFTY_EDGES_HEADING } from '../../bench/fiftyEdges';
 import { ENGINES_HEADING } from '../../bench/engines';
 import { LOSS_HEADING } from '../../bench/netLoss';
 import { NARROW_HEADING } from '../../bench/netNarrow';
@@ -60,6 +61,7 @@ test('every benchmark section runs with tiny sizes and reports measured figures,
       'Propagation:',
       RELAY_HOP_HEADING,
       ORIGIN_FAILOVER_HEADING,
+      FIFTY_EDGES_HEADING,
       RELAY_RESTORE_HEADING,
       'Join time:',
       'Fan-out:',
@@ -84,6 +86,10 @@ test('every benchmark section runs with tiny sizes and reports measured figures,
     const failoverRows = md.split('\n').filter((l) => /^\| (publisher PUBLISHING|players decoding)/.test(l));
     expect(failoverRows).toHaveLength(2);
     for (const r of failoverRows) expect(r).not.toContain('n/a');
+    // The fifty-edges table (a few edges in the smoke run) has push and on demand measured: joins, egress, the crowd.
+    const fiftyRows = md.split('\n').filter((l) => /^\| (first packet cold|origin egress|crowd first packet)/.test(l));
+    expect(fiftyRows).toHaveLength(3);
+    for (const r of fiftyRows) expect(r).not.toContain('n/a');
     expect(fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8')).toBe(before);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

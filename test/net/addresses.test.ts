@@ -51,7 +51,7 @@ test('a WHEP player sent to the NATed edge gets its public address in the redire
       expect(candidates.length).toBeGreaterThan(0);
       for (const c of candidates) expect(c.split(' ')[4]).toBe(edge2.ip);
       expect(answer).not.toContain(edge2.localIp);
-      const f = await measure(player, cluster.publisher, 3000);
+      const f = await measure(player, cluster.publisher, 3000, 15000, 3000, 0);
       expect(f.fps).toBeGreaterThan(5);
       return;
     } finally {
@@ -66,7 +66,7 @@ test('an SDK player sent to the NATed edge plays from it', async () => {
     const player = await sdkPlayer(cluster.browser, cluster.origin, STREAM);
     try {
       if ((await player.node()) !== 'edge2') continue;
-      const f = await measure(player, cluster.publisher, 3000);
+      const f = await measure(player, cluster.publisher, 3000, 15000, 3000, 0);
       expect(f.fps).toBeGreaterThan(5);
       return;
     } finally {

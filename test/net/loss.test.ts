@@ -39,11 +39,19 @@ async function play(kind: PlayerKind): Promise<PlayFigures> {
 }
 
 test.each<PlayerKind>(['sdk', 'whep'])('on clean links a %s player on an edge plays the camera smoothly', async (kind) => {
+  const started = Date.now();
   const f = await play(kind);
   console.log(`clean: ${describeFigures(f)}`);
   clean.set(kind, f);
-  expect(f.delivery).toBeGreaterThan(0.9);
-  expect(f.freezeS).toBeLessThan(0.5);
+  try {
+    expect(f.delivery).toBeGreaterThan(0.9);
+    expect(f.freezeS).toBeLessThan(0.5);
+  } catch (err) {
+    console.log(
+      `clean, ${kind} player's warm-up and window:\n${f.timeline.join('\n')}\nlayer holds on the edges (s from the player's start):\n${layerHoldLog(cluster, started)}`,
+    );
+    throw err;
+  }
 });
 
 test.each<PlayerKind>(['sdk', 'whep'])(
@@ -67,7 +75,7 @@ test.each<PlayerKind>(['sdk', 'whep'])(
         expect(f.nacks).toBeGreaterThan(0);
       } catch (err) {
         console.log(
-          `2% loss, ${kind} player's window:\n${f.timeline.join('\n')}\nlayer holds on the edges (s from the player's start):\n${layerHoldLog(cluster, started)}`,
+          `2% loss, ${kind} player's warm-up and window:\n${f.timeline.join('\n')}\nlayer holds on the edges (s from the player's start):\n${layerHoldLog(cluster, started)}`,
         );
         throw err;
       }
