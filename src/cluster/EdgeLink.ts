@@ -29,7 +29,7 @@ import type { Stream } from '../streams/Stream';
 import { lingerStep, pulledNow, type PullState } from './linger';
 import { TypedEmitter } from '../util/TypedEmitter';
 import { edgeChange } from './edgeChange';
-import { loadNotification, parseOriginRequest } from './relayProtocol';
+import { type DescendantReport, loadNotification, parseOriginRequest } from './relayProtocol';
 import type { OriginPipes } from './OriginPipes';
 import type { RelayChannel } from './relayChannel';
 import type { RelayPacing } from './relayPacing';
@@ -58,10 +58,18 @@ export interface EdgeLinkOptions {
   connect?: ConnectEdge;
   /** TLS options of the default connect (relayTls.ts `relayClientTls`). */
   relayTls?: ConnectionOptions;
-  /** Where publishers reach this origin, told to the edge once the link is up (it sends them here). */
-  originInfo?: () => OriginInfo;
-  /** A data event the edge passes on (REST on the edge) for a stream published here; its number. */
-  streamEvent?: (stream: string, payload: unknown) => { seq: number };
+  /** Where publishers reach this origin, told to the edge once the link is up (it sends them here); null: not known yet (a relay). */
+  originInfo?: () => OriginInfo | null;
+  /** A data event the edge passes on (REST on the edge) for a stream published here; its number (a relay asks its own feeder). */
+  streamEvent?: (stream: string, payload: unknown) => { seq: number } | Promise<{ seq: number }>;
+  /** How near this feeder is to the edge in the relay tree (tiers.ts feedRank), told to it first once the link is up. */
+  rank?: () => number;
+  /**
+   * This feeder is a fall-back of the node's `parent` group (tiers.ts): a standby link, which
+   * relays only what the node asks for (pullStream, when its first relay is lost), like an
+   * on-demand edge, and lets a stream go when a nearer feeder holds it there again.
+   */
+  standby?: boolean;
   /** The edge's pullStream: resolves once the stream's relay to it is complete (OriginCluster.pullFromEdge). */
   /** When the relays work (after the publisher settles) and how many worker requests at once: shared by every edge's relays (relayPacing.ts). */
   pacing: RelayPacing;
@@ -83,6 +91,8 @@ type Events = {
   state: [state: LinkState];
   /** Progress of a stream's relay to this edge (pipe up, or one more track relayed). */
   relayed: [stream: string];
+  /** A load report came in. */
+  load: [];
 };
 
 export class EdgeLink extends TypedEmitter<Events> {
@@ -106,6 +116,12 @@ export class EdgeLink extends TypedEmitter<Events> {
   bitrateIn: number | null = null;
   bitrateOut: number | null = null;
   loadAt: number | null = null;
+  /**
+   * A relay's last report of the nodes below it (relay tiers); empty for an edge that feeds none.
+   * Kept when the link goes (what a lost relay's nodes held is what its stand-in sends them), and
+   * forgotten when it comes up again, until the relay's first report.
+   */
+  descendants: DescendantReport[] = [];
   /** Per stream, players sent to this edge since its last report (the concentration rule counts them at once). */
   readonly streamRedirectsSinceReport = new Map<string, number>();
   /** On an on-demand edge: the streams a player needed here, and since when none watched (linger.ts). */
@@ -113,6 +129,8 @@ export class EdgeLink extends TypedEmitter<Events> {
   #watched = false;
   /** This link's pipes and relays (RelaySession), which send on whichever connection is up now. */
   readonly #session: RelaySession;
+  /** The link has come up or failed at least once since start (a relay that never came up counts as lost: tiers.ts). */
+  #attempted = false;
 
   constructor(options: EdgeLinkOptions) {
     super();
@@ -137,8 +155,10 @@ export class EdgeLink extends TypedEmitter<Events> {
           this.loadAt = Date.now();
         },
         up: (peer) => {
+          // First, so the edge knows which feeder is the nearer before any relay (relayTakeover.ts).
+          if (this.#options.rank) peer.notify('upstream', { rank: this.#options.rank() });
           // Before any relay: the edge knows where to send a publisher from the start.
-          if (this.#options.originInfo) peer.notify('originInfo', { ...this.#options.originInfo() });
+          this.announceOriginInfo();
           if (this.#watched) peer.notify('watch', { on: true });
           for (const stream of this.#options.streams()) if (this.wants(stream.name)) this.relay(stream);
           this.#sendDigest();
@@ -149,7 +169,12 @@ export class EdgeLink extends TypedEmitter<Events> {
         digest: () => this.#sendDigest(),
       },
     });
-    this.#link.on('state', (state) => this.emit('state', state));
+    this.#link.on('state', (state) => {
+      if (state !== 'connecting') this.#attempted = true;
+      // A new connection (maybe a new instance of a relay): the nodes below are as it reports now.
+      if (state === 'up') this.descendants = [];
+      this.emit('state', state);
+    });
     const up = () => this.#link.upPeer;
     const channel: RelayChannel = {
       get up() {
@@ -167,7 +192,12 @@ export class EdgeLink extends TypedEmitter<Events> {
       logger: this.#logger,
       pacing: options.pacing,
       relayed: (name) => this.emit('relayed', name),
-      failed: (code) => this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1),
+      failed: (code, stream) => {
+        this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1);
+        // A standby relay refused because a nearer feeder holds the name again (the node's first
+        // relay is back): its stand-in is over for that stream; nothing is retried.
+        if (this.#options.standby && code === 'STREAM_NAME_TAKEN') queueMicrotask(() => this.#letGo(stream));
+      },
     });
     // Back within cdn.link_grace_ms: the relays kept through the blip carry on.
     this.on('state', (state) => {
@@ -196,9 +226,16 @@ export class EdgeLink extends TypedEmitter<Events> {
     }
   }
 
-  /** Streams go to this edge only when a player needs them there (loadbalancing.xml distribution="on_demand"). */
+  /** Streams go to this edge only when a player needs them there (loadbalancing.xml distribution="on_demand", or a standby link). */
   get onDemand(): boolean {
-    return this.#edge.distribution === 'on_demand';
+    return this.#edge.distribution === 'on_demand' || this.#options.standby === true;
+  }
+
+  /** Ends a pulled stream's relay here and forgets the pull. */
+  #letGo(stream: string): void {
+    if (!this.#pulled.delete(stream)) return;
+    this.#session.end(stream);
+    this.#logger.info({ stream }, 'standby relay let go: a nearer feeder holds the stream on the node again');
   }
 
   /** Whether `stream`, published here, is to be relayed to this edge: every one on a push edge, the pulled ones on an on-demand edge. */
@@ -230,6 +267,17 @@ export class EdgeLink extends TypedEmitter<Events> {
 
   get state(): LinkState {
     return this.#link.state;
+  }
+
+  /** The link came up or failed at least once: a link that is not up now is a lost node, not one still being dialed. */
+  get attempted(): boolean {
+    return this.#attempted;
+  }
+
+  /** Tells the edge where publishers reach the origin (on a relay: once the relay itself knows). */
+  announceOriginInfo(): void {
+    const info = this.#options.originInfo?.();
+    if (info) this.#link.upPeer?.notify('originInfo', { ...info });
   }
 
   /** TLS: the edge's relay port, which is the relay's alone (no path prefix); plain: its ws port, as a client would. */
@@ -303,10 +351,12 @@ export class EdgeLink extends TypedEmitter<Events> {
       this.redirectsSinceReport = 0;
       this.streamRedirectsSinceReport.clear();
       this.streamPlayers = load.data.streams ?? {};
+      this.descendants = load.data.descendants ?? [];
       this.#releaseIdle(Date.now());
       this.bitrateIn = load.data.bitrateIn ?? null;
       this.bitrateOut = load.data.bitrateOut ?? null;
       this.loadAt = Date.now();
+      this.emit('load');
     });
     // What the edge asks of its origin (relayProtocol.ts ORIGIN_REQUESTS), once the link is up.
     peer.setRequestHandler(async (req) => {
@@ -325,7 +375,9 @@ export class EdgeLink extends TypedEmitter<Events> {
   /** On an on-demand edge, after each load report: ends the relays of streams whose linger ran out (linger.ts). */
   #releaseIdle(now: number): void {
     for (const [name, state] of [...this.#pulled]) {
-      const step = lingerStep(state, this.streamPlayers[name] ?? 0, now, this.#options.config.cdnOnDemandLingerMs);
+      // A relay needs a stream while a node below it holds it (that node lingers on its own first).
+      const below = this.descendants.some((d) => d.held[name] !== undefined) ? 1 : 0;
+      const step = lingerStep(state, (this.streamPlayers[name] ?? 0) + below, now, this.#options.config.cdnOnDemandLingerMs);
       if (!step.release) {
         this.#pulled.set(name, step.state);
         continue;

@@ -23,7 +23,15 @@ import { refuseUpgrade } from '../rpc/upgrade';
 import { SilenceWatch } from './LinkHeartbeat';
 import type { EdgeRelaySession } from './EdgeRelaySession';
 import { EdgeSessions, type SessionLink } from './EdgeSessions';
-import { originInfoNotification, parseRelayRequest, type RelayRequest, relayEndNotification, watchNotification } from './relayProtocol';
+import {
+  originInfoNotification,
+  parseRelayRequest,
+  type RelayRequest,
+  relayEndNotification,
+  type DescendantReport,
+  upstreamNotification,
+  watchNotification,
+} from './relayProtocol';
 import type { OriginInfo } from './EdgeLink';
 import type { PublishRedirect } from '../streams/PublishService';
 import type { Stream } from '../streams/Stream';
@@ -53,7 +61,18 @@ export interface EdgeRelayServiceOptions {
   /** Makes the relayed streams (the same service every way of publishing goes through). */
   publish: PublishService;
   /** This node's load, reported to linked origins every `cdn.load_report_ms` (config.cdnLoadReportMs). */
-  load: () => { players: number; cpuLoad: number; connections: number; streams?: Record<string, number>; bitrateIn?: number; bitrateOut?: number };
+  load: () => {
+    players: number;
+    cpuLoad: number;
+    connections: number;
+    streams?: Record<string, number>;
+    bitrateIn?: number;
+    bitrateOut?: number;
+    /** A relay: the nodes below it (relay tiers). */
+    descendants?: DescendantReport[];
+  };
+  /** A linked origin said where publishers reach it (a relay tells its own nodes: relay tiers). */
+  originInfoChanged?: () => void;
 }
 
 /** One origin's link to this edge. */
@@ -107,7 +126,15 @@ export class EdgeRelayService {
 
   constructor(options: EdgeRelayServiceOptions) {
     this.#options = options;
-    this.#sessions = new EdgeSessions({ config: options.config, publish: options.publish, logger: options.logger });
+    this.#sessions = new EdgeSessions({
+      config: options.config,
+      publish: options.publish,
+      logger: options.logger,
+      // The streams of a lost relay: asked of the feeders still linked (a standby fall-back answers).
+      orphaned: (streams) => {
+        for (const stream of streams) void this.pull(stream);
+      },
+    });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, clientTracking: false });
     this.#failureSummary = setInterval(() => this.#logFailures(), this.#failures.windowMs);
     this.#failureSummary.unref();
@@ -220,8 +247,15 @@ export class EdgeRelayService {
       if (n.method === 'relayStreamEvent' || n.method === 'relayStreamState') this.#session(link).streamEvent(n.method, n.data);
       if (n.method === 'originInfo') {
         const info = originInfoNotification.safeParse(n.data);
-        if (info.success) link.originInfo = info.data;
-        else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad originInfo');
+        if (info.success) {
+          link.originInfo = info.data;
+          this.#options.originInfoChanged?.();
+        } else this.#options.logger.warn({ origin: link.originId }, 'origin sent a bad originInfo');
+      }
+      if (n.method === 'upstream') {
+        const upstream = upstreamNotification.safeParse(n.data);
+        if (upstream.success) this.#sessions.setRank(link, upstream.data.rank);
+        else this.#options.logger.warn({ origin: link.originId }, 'feeder sent a bad upstream notification');
       }
       if (n.method === 'watch') {
         const watch = watchNotification.safeParse(n.data);
@@ -230,6 +264,11 @@ export class EdgeRelayService {
       }
     });
     peer.on('close', () => this.#dropLink(link, 'link closed'));
+  }
+
+  /** Where publishers reach the first linked origin that said (a relay passes it to its own nodes), or null. */
+  upstreamOriginInfo(): OriginInfo | null {
+    return this.#relayLinks().find((l) => l.originInfo)?.originInfo ?? null;
   }
 
   /**

@@ -315,6 +315,10 @@ export class EdgeRelaySession {
     const { relayId, pipeId } = data;
     const entry: Relayed = { stream, relayId, pipeId };
     this.#relayed.set(data.stream, entry);
+    // A pipe that sat idle (no stream on it, so no bytes) and is given a stream now counts as heard
+    // from now: its silence before says nothing of this stream, whose media is only starting.
+    const activity = this.#activity.get(pipeId);
+    if (activity) this.#activity.set(pipeId, { bytes: activity.bytes, changedAt: Date.now() });
     stream.once('close', () => {
       if (this.#relayed.get(data.stream) !== entry) return; // dropped on purpose, or taken over
       this.#relayed.delete(data.stream);

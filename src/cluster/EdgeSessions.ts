@@ -16,7 +16,7 @@ import type { PublishService } from '../streams/PublishService';
 import { EdgeRelaySession } from './EdgeRelaySession';
 import type { Stream } from '../streams/Stream';
 import { graceExpired, sessionOnLink } from './relayGrace';
-import { relayTakeover } from './relayTakeover';
+import { ORIGIN_RANK, relayTakeover } from './relayTakeover';
 
 /** What a session needs of the link that carries it: a way to tell the origin something. */
 export interface SessionLink {
@@ -34,6 +34,8 @@ interface Entry {
   readonly sampler: NodeJS.Timeout;
   /** A sample is being taken (worker requests): the next tick waits for it. */
   sampling: boolean;
+  /** How near this feeder is in the relay tree (its `upstream` notification); ORIGIN_RANK until it says. */
+  rank: number;
 }
 
 /** How often a relay waiting for another origin's (awaitHolder) looks again, and how long past the silence timeout it waits. */
@@ -51,7 +53,16 @@ export class EdgeSessions {
   readonly #publish: PublishService;
   readonly #logger: Logger;
 
-  constructor(options: { config: Pick<NodeConfig, 'cdnLinkGraceMs' | 'cdnHeartbeatTimeoutMs'>; publish: PublishService; logger: Logger }) {
+  /** A relay feeder's link went with streams on it (relay tiers): they are asked of the other feeders (a group's fall-backs). */
+  readonly #orphaned: ((streams: string[]) => void) | undefined;
+
+  constructor(options: {
+    config: Pick<NodeConfig, 'cdnLinkGraceMs' | 'cdnHeartbeatTimeoutMs'>;
+    publish: PublishService;
+    logger: Logger;
+    orphaned?: (streams: string[]) => void;
+  }) {
+    this.#orphaned = options.orphaned;
     this.#config = options.config;
     this.#publish = options.publish;
     this.#logger = options.logger;
@@ -97,10 +108,17 @@ export class EdgeSessions {
       downSince: null,
       sampler: setInterval(() => void this.#tick(entry), this.#sampleMs()),
       sampling: false,
+      rank: ORIGIN_RANK,
     };
     entry.sampler.unref();
     this.#entries.set(originId, entry);
     return entry.session;
+  }
+
+  /** The feeder on `link` says how near it is in the relay tree (relayProtocol.ts `upstream`). */
+  setRank(link: SessionLink, rank: number): void {
+    const entry = [...this.#entries.values()].find((e) => e.link === link);
+    if (entry) entry.rank = rank;
   }
 
   /** `link` no longer carries its session: the session enters grace (or ends, with cdn.link_grace_ms=0). */
@@ -116,6 +134,10 @@ export class EdgeSessions {
     );
     // A pipe already silent (a partition cuts media too) goes now, not one sample later.
     this.#enforce(entry);
+    // A relay (not an origin) that fed this node: a fall-back of its group stands in at once,
+    // taking each stream over in place while this session is in grace (tiers.ts).
+    const streams = entry.session.streams();
+    if (entry.rank < ORIGIN_RANK && streams.length > 0 && !entry.session.closed) this.#orphaned?.(streams);
   }
 
   /** The origin ended the session carried by `link` on purpose (`relayEnd`): its streams go now. */
@@ -165,11 +187,16 @@ export class EdgeSessions {
   #takeOver(originId: string, held: Stream): boolean {
     if (held.source.kind !== 'relay') return false;
     const holder = this.#entries.get(held.source.originId);
-    if (relayTakeover({ originId: held.source.originId, holder: holderState(holder) }, originId, true) !== 'take') return false;
-    if (holder && holderState(holder) === 'in-grace' && !holder.session.release(held)) return false;
+    const state = holderState(holder);
+    const rank = this.#entries.get(originId)?.rank ?? ORIGIN_RANK;
+    if (relayTakeover({ originId: held.source.originId, holder: state, rank: holder?.rank }, originId, true, rank) !== 'take') return false;
+    // An up holder too lets go of it: a nearer feeder (relay tiers) takes it from its stand-in.
+    if (holder && state !== 'gone' && !holder.session.release(held)) return false;
     this.#logger.warn(
       { stream: held.name, from: held.source.originId, to: originId },
-      'origin in grace lost a stream to another origin that relays it now (its publisher moved); players keep playing',
+      state === 'up'
+        ? 'a nearer feeder (its relay is back) takes the stream from the one that stood in for it; players keep playing'
+        : 'origin in grace lost a stream to another origin that relays it now (its publisher moved, or its relay failed); players keep playing',
     );
     return true;
   }
@@ -183,7 +210,8 @@ export class EdgeSessions {
     const deadline = Date.now() + this.#config.cdnHeartbeatTimeoutMs + HOLDER_WAIT_SLACK_MS;
     while (Date.now() < deadline) {
       const holder = [...this.#entries.values()].find((e) => e.originId !== originId && e.session.holds(name));
-      if (!holder || relayTakeover({ originId: holder.originId, holder: holderState(holder) }, originId, false) !== 'wait') return;
+      const rank = this.#entries.get(originId)?.rank ?? ORIGIN_RANK;
+      if (!holder || relayTakeover({ originId: holder.originId, holder: holderState(holder), rank: holder.rank }, originId, false, rank) !== 'wait') return;
       await new Promise((resolve) => setTimeout(resolve, HOLDER_POLL_MS).unref());
     }
   }

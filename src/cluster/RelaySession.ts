@@ -29,7 +29,7 @@ export interface RelaySessionOptions {
   /** Progress of a stream's relay (set up, or one more track relayed). */
   relayed: (stream: string) => void;
   /** A relay failed with that code (counted for the console and /metrics). */
-  failed: (code: ErrorCode) => void;
+  failed: (code: ErrorCode, stream: string) => void;
 }
 
 /** What the origin's `relayDigest` lists (relayProtocol.ts). */
@@ -250,7 +250,7 @@ export class RelaySession {
     const name = stream.name;
     if (this.#relays.get(name) !== failed) return;
     const log = { stream: name, code: failure.code, err: failure.message };
-    this.#options.failed(failure.code);
+    this.#options.failed(failure.code, name);
     if (isPermanent(failure)) {
       this.#logger.warn(log, 'relay to edge failed; not retried: the edge refuses it for good');
       return;

@@ -80,8 +80,59 @@ export function parseRelayRequest(method: string, data: Record<string, unknown>)
  */
 export const MAX_LOAD_STREAMS = 5_000;
 
+/** Most nodes below a relay one load report lists (relay tiers): far above a real tree, bounding a forged one. */
+export const MAX_DESCENDANTS = 1000;
+/** Most streams one node below a relay is listed with (held, and players per stream). */
+export const MAX_DESCENDANT_STREAMS = 500;
+/** Most (node, stream) entries one report lists in all: about 40 bytes each, well under the 1 MiB frame. */
+export const MAX_DESCENDANT_ENTRIES = 15_000;
+
+const nodeId = z.string().min(1).max(128);
+const limitedRecord = <T extends z.ZodType>(value: T) =>
+  z.record(streamName, value).refine((o) => Object.keys(o).length <= MAX_DESCENDANT_STREAMS, 'too many streams');
+
+/**
+ * One node below a relay (relay tiers), as the relay that feeds it (`via`) sees it: its last load
+ * report, and the streams it holds from that relay and why (pushed or pulled).
+ */
+export const descendantReport = z.strictObject({
+  id: nodeId,
+  via: nodeId,
+  players: z.number().int().nonnegative(),
+  cpuLoad: z.number().nonnegative(),
+  connections: z.number().int().nonnegative(),
+  streams: limitedRecord(z.number().int().nonnegative()),
+  held: limitedRecord(z.enum(['pushed', 'pulled'])),
+});
+export type DescendantReport = z.output<typeof descendantReport>;
+
+/**
+ * What a relay may put in one load report of the nodes below it: at most MAX_DESCENDANTS nodes,
+ * MAX_DESCENDANT_STREAMS streams each and MAX_DESCENDANT_ENTRIES in all (the streams with the most
+ * players first, then held ones), so a big tree never makes the report too large for the frame, or
+ * invalid to the origin, which would then lose the relay's load altogether. What is left out is a
+ * stream the origin does not send players to that node for.
+ */
+export function boundDescendants(reports: readonly DescendantReport[]): DescendantReport[] {
+  let budget = MAX_DESCENDANT_ENTRIES;
+  return reports.slice(0, MAX_DESCENDANTS).map((r) => {
+    const room = Math.max(0, Math.min(MAX_DESCENDANT_STREAMS, Math.floor(budget / 2)));
+    const streams = Object.entries(r.streams)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, room);
+    const watched = new Set(streams.map(([name]) => name));
+    const held = Object.entries(r.held)
+      .sort(([a], [b]) => Number(watched.has(b)) - Number(watched.has(a)))
+      .slice(0, room);
+    budget -= streams.length + held.length;
+    return { ...r, streams: Object.fromEntries(streams), held: Object.fromEntries(held) };
+  });
+}
+
 /** Edge -> origin notification, every `cdn.load_report_ms` (default 1 s): what LESS_LOADED_NODE and FEWESTCALLS use. */
 export const loadNotification = z.strictObject({
+  /** A relay (relay tiers): every node below it, so the origin can send players there. */
+  descendants: z.array(descendantReport).max(MAX_DESCENDANTS).optional(),
   players: z.number().int().nonnegative(),
   cpuLoad: z.number().nonnegative(),
   connections: z.number().int().nonnegative().optional(),
@@ -94,6 +145,14 @@ export const loadNotification = z.strictObject({
   bitrateIn: z.number().nonnegative().optional(),
   bitrateOut: z.number().nonnegative().optional(),
 });
+
+/**
+ * Feeder -> node notification, first once the link is up (relay tiers): how near the feeder is to
+ * the node in the tree (0: its parent relay; the origins after its last relay; tiers.ts feedRank).
+ * A node relayed one stream by two feeders keeps the nearer one's (relayTakeover.ts). A feeder that
+ * does not send it counts as an origin.
+ */
+export const upstreamNotification = z.strictObject({ rank: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
 
 /** Origin -> edge notification: a console is (on) or is no longer (off) watching the cluster on the origin. */
 export const watchNotification = z.strictObject({ on: z.boolean() });

@@ -8,6 +8,7 @@
 //                                                         (our extensions: named clusters; push or on-demand edges)
 //     <origin id="o1"><ip>host</ip><ws>8080</ws><wss>0</wss><relay>8445</relay></origin>  (our extension: every
 //                                                         origin of the cluster, this one included)
+//     <node id="e2" parent="e1">...</node>               (our extension: relay tiers; e1 feeds e2)
 //   </loadbalancer>
 //
 // Defaults are WCS's: mode FEWESTCALLS, randomize false, <ws> 8080, no <wss> = no secure port;
@@ -126,10 +127,13 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     }
     nodeLines.set(id, doc.attributeLine(element, 'id'));
   };
+  /** The element of each node (by id), for the `parent` checks that need the whole file. */
+  const nodeElements = new Map<string, Element>();
   const addNode = (element: Element, cluster: string, distribution: Distribution): void => {
     const node = doc.node(element, cluster, ignore, 'node', distribution);
     claimId(element, node.id);
     nodes.push(node);
+    nodeElements.set(node.id, element);
   };
 
   const origins: EdgeNodeConfig[] = [];
@@ -158,6 +162,8 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     for (const node of clusterNodes) addNode(node, name, distribution);
   }
 
+  checkParents(doc, nodes, nodeElements, origins);
+
   // WCS's randomize: equally loaded edges are chosen at random instead of in file order. Edge
   // selection breaks FEWESTCALLS ties by the order of the nodes, so a shuffled order (drawn at each
   // start and reload) spreads the ties over every edge instead of always the first listed.
@@ -171,6 +177,51 @@ export function parseLoadBalancing(text: string, file: string, options: ParseLoa
     );
   }
   return { file: path.resolve(file), streamDistribution: 'webrtc', mode: mode as BalancingMode, nodes, origins };
+}
+
+/**
+ * Relay tiers: every `parent` names a `<node>` of this file (not an `<origin>`: a node without
+ * `parent` is the origins' already), and no node is its own ancestor (a loop of any length would
+ * relay a stream round in a circle and leave its nodes without a feed from the origin).
+ */
+function checkParents(doc: Document, nodes: readonly EdgeNodeConfig[], elements: ReadonlyMap<string, Element>, origins: readonly EdgeNodeConfig[]): void {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const groupOf = (n: EdgeNodeConfig): string[] => (n.parent === undefined ? [] : [n.parent, ...(n.fallbacks ?? [])]);
+  for (const node of nodes) {
+    for (const id of groupOf(node)) {
+      if (byId.has(id)) continue;
+      const element = elements.get(node.id)!;
+      if (origins.some((o) => o.id === id)) {
+        doc.fail(
+          element,
+          'parent',
+          `${JSON.stringify(id)} is an <origin>: a node without parent is fed by the origins; parent names the <node> (a relay) that feeds this one`,
+        );
+      }
+      const close = nearest(id, [...byId.keys()]);
+      doc.fail(element, 'parent', `no <node> with id ${JSON.stringify(id)} in this file${close !== null ? ` (did you mean "${close}"?)` : ''}`);
+    }
+  }
+  // A loop through any relay of a group: a fall-back that stands in feeds the node as well.
+  const loopFrom = (start: string): string[] | null => {
+    const path: string[] = [];
+    const visit = (id: string): string[] | null => {
+      if (id === start && path.length > 0) return [...path, id];
+      if (path.includes(id)) return null;
+      path.push(id);
+      for (const up of groupOf(byId.get(id)!)) {
+        const loop = visit(up);
+        if (loop) return loop;
+      }
+      path.pop();
+      return null;
+    };
+    return visit(start);
+  };
+  for (const node of nodes) {
+    const loop = loopFrom(node.id);
+    if (loop) doc.fail(elements.get(node.id)!, 'parent', `a loop: ${loop.join(' -> ')} (a node cannot feed its own ancestor)`);
+  }
 }
 
 /** Fisher-Yates, in place. */
@@ -291,7 +342,11 @@ class Document {
     kind: 'node' | 'origin' = 'node',
     distribution: Distribution = DEFAULT_DISTRIBUTION,
   ): EdgeNodeConfig {
-    const known = this.allowOnly(element, ['id', 'max_connections', 'path_prefix'], ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
+    if (kind === 'origin' && element.attributes.has('parent')) {
+      this.fail(element, 'parent', 'an <origin> has no parent: it is fed by its publishers; parent belongs on a <node> fed by a relay');
+    }
+    const attributes = kind === 'node' ? ['id', 'max_connections', 'path_prefix', 'parent'] : ['id', 'max_connections', 'path_prefix'];
+    const known = this.allowOnly(element, attributes, ['ip', 'ws', 'wss', 'relay', 'http', 'https']);
     const fields = new Map<string, Element>();
     for (const child of known) {
       this.allowOnly(child, [], []);
@@ -340,7 +395,20 @@ class Document {
     const id = attribute('id', ip.includes(':') ? `[${ip}]:${ws}` : `${ip}:${ws}`, parseNodeName);
     const maxConnections = attribute('max_connections', DEFAULT_EDGE_MAX_CONNECTIONS, (raw) => parseInteger(raw, 0, 1_000_000));
     const pathPrefix = attribute('path_prefix', '', parsePathPrefix);
-    return { id, ip, ws, wss, relay, maxConnections, cluster, pathPrefix, distribution };
+    const [parent, ...fallbacks] = attribute<string[]>('parent', [], parseParent);
+    return {
+      id,
+      ip,
+      ws,
+      wss,
+      relay,
+      maxConnections,
+      cluster,
+      pathPrefix,
+      distribution,
+      ...(parent !== undefined ? { parent } : {}),
+      ...(fallbacks.length > 0 ? { fallbacks } : {}),
+    };
   }
 
   /** Throws a ConfigError about an element, or one of its attributes when `attribute` is given. */
@@ -413,6 +481,22 @@ function parseNodeName(raw: string): ParseResult<string> {
     return { ok: false, reason: `${JSON.stringify(raw)} must be at most 128 characters without spaces or control characters` };
   }
   return { ok: true, value: raw };
+}
+
+/** `parent`: one node id, or a group separated by spaces (the first feeds the node; the next stand in, in order). */
+function parseParent(raw: string): ParseResult<string[]> {
+  const ids = raw
+    .trim()
+    .split(/\s+/)
+    .filter((id) => id !== '');
+  if (ids.length === 0) return { ok: false, reason: 'must not be empty: the id of the <node> that feeds this one (or a group of them)' };
+  for (const id of ids) {
+    const parsed = parseNodeName(id);
+    if (!parsed.ok) return parsed;
+  }
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) return { ok: false, reason: `${JSON.stringify(twice)} appears twice in the group` };
+  return { ok: true, value: ids };
 }
 
 function tagOf(node: RawNode): string {

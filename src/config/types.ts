@@ -34,6 +34,16 @@ export interface EdgeNodeConfig {
   readonly pathPrefix: string;
   /** `distribution` of its `<cluster>`, else of `<loadbalancer>`. Default push. Always push on an `<origin>`. */
   readonly distribution: Distribution;
+  /**
+   * `parent` attribute (relay tiers): the id of the `<node>` of the same file that feeds this one,
+   * which makes that node a relay. Absent: the node is fed by the origin(s). Never on an `<origin>`.
+   */
+  readonly parent?: string;
+  /**
+   * The next ids of a `parent` group ("r1 r2 ..."): relays that stand in, in this order, when the
+   * first is lost; they keep a link to the node and send it what its players need meanwhile.
+   */
+  readonly fallbacks?: readonly string[];
 }
 
 export const DEFAULT_CLUSTER = 'default';

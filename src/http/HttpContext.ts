@@ -36,6 +36,8 @@ export interface HttpContext {
   readonly webrtcHttp: WebRtcHttpSessions;
   /** The origin's edge links and edge choice; null on an edge or a standalone node. */
   readonly origin: OriginCluster | null;
+  /** A relay's links to the nodes it feeds (relay tiers); null on an origin and on a node that feeds none. */
+  readonly tier: OriginCluster | null;
   /** 'origin', 'edge' (an origin is linked) or 'standalone'. */
   role(): 'origin' | 'edge' | 'standalone';
   /** The client's address behind trusted proxies (clientAddress.ts): what limits, tokens and logs use. */

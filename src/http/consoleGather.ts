@@ -7,6 +7,7 @@ import type { TrafficMeter } from '../media/TrafficMeter';
 import type { HttpContext } from './HttpContext';
 import type { ConsoleInputs, EdgeInput, StreamInput, TrackInput } from './consoleModel';
 import { edgeUrl } from '../cluster/OriginCluster';
+import { edgeBaseUrl } from '../cluster/nodeUrls';
 
 /** What the console and /metrics measure beyond what HttpContext already shows. */
 export interface NodeMonitor {
@@ -36,6 +37,29 @@ export async function gatherInputs(ctx: HttpContext, monitor: NodeMonitor): Prom
     failures: Object.fromEntries(l.failuresByCode),
     relay: relaySample?.edges.get(l.edge.id) ?? null,
   }));
+  // Relay tiers: the nodes below the relays, as their relays last reported them (no pipe of ours).
+  const below = ctx.origin?.tierNodes() ?? [];
+  const now = Date.now();
+  for (const d of below) {
+    const node = ctx.config.loadBalancing?.nodes.find((n) => n.id === d.id);
+    edges.push({
+      id: d.id,
+      cluster: d.cluster,
+      url: node ? `${edgeBaseUrl(node, 'ws', false, null)}/` : '',
+      state: 'up',
+      stateSince: now,
+      players: d.players,
+      cpuLoad: d.cpuLoad,
+      loadAt: now,
+      streamPlayers: d.streams,
+      bitrateOut: null,
+      lastError: '',
+      redirects: 0,
+      failures: {},
+      relay: null,
+      via: d.via,
+    });
+  }
   const clients = new Map(ctx.clients().map((c) => [c.id, c]));
   const streams: StreamInput[] = await Promise.all(
     ctx.streams.all().map(async (s) => {
@@ -56,17 +80,29 @@ export async function gatherInputs(ctx: HttpContext, monitor: NodeMonitor): Prom
         createdAt: s.createdAt,
         tracks: await Promise.all(s.producers.map(trackOf)),
         players: ctx.play.playersOf(s.name),
-        relays: (ctx.origin?.links ?? []).map((l) => {
-          const relay = l.relayOf(s.name);
-          return {
-            id: l.edge.id,
-            state: relay?.state ?? 'none',
-            complete: relay?.complete ?? false,
-            error: relay?.error ?? null,
-            held: l.reasonOf(s.name),
-            traffic: relaySample?.relays.get(l.edge.id)?.get(s.name) ?? null,
-          };
-        }),
+        relays: (ctx.origin?.links ?? [])
+          .map((l) => {
+            const relay = l.relayOf(s.name);
+            return {
+              id: l.edge.id,
+              state: relay?.state ?? 'none',
+              complete: relay?.complete ?? false,
+              error: relay?.error ?? null,
+              held: l.reasonOf(s.name),
+              traffic: relaySample?.relays.get(l.edge.id)?.get(s.name) ?? null,
+            };
+          })
+          .concat(
+            below.map((d) => ({
+              id: d.id,
+              state: d.held[s.name] ? 'relayed' : 'none',
+              complete: d.held[s.name] !== undefined,
+              error: null,
+              held: d.held[s.name] ?? null,
+              traffic: null,
+              via: d.via,
+            })),
+          ),
       };
     }),
   );

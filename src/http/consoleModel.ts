@@ -32,6 +32,8 @@ export interface EdgeInput {
   failures: Record<string, number>;
   /** The origin's pipes to this edge: totals and bits/s (null before the first reading). */
   relay: (Omit<RelayFigures, 'bitrate'> & { bitrate: number }) | null;
+  /** Relay tiers: the relay that feeds this node (absent for a node the origin links to). */
+  via?: string;
 }
 
 export interface TrackInput {
@@ -52,7 +54,16 @@ export interface StreamInput {
   /** Players on this node. */
   players: number;
   /** Per edge (origin only): the relay's state and, while it has a pipe, its traffic. */
-  relays: { id: string; state: string; complete: boolean; error: string | null; traffic: RelayFigures | null; held?: 'pushed' | 'pulled' | null }[];
+  relays: {
+    id: string;
+    state: string;
+    complete: boolean;
+    error: string | null;
+    traffic: RelayFigures | null;
+    held?: 'pushed' | 'pulled' | null;
+    /** Relay tiers: the relay that feeds the node. */
+    via?: string;
+  }[];
 }
 
 export interface ConsoleInputs {
@@ -99,6 +110,8 @@ export interface ConsoleSnapshot {
     packetsSent: number;
     packetsLost: number;
     packetsRetransmitted: number;
+    /** Relay tiers: the relay that feeds this node (absent for a node the origin links to). */
+    via?: string;
   }[];
   streams: {
     name: string;
@@ -121,6 +134,8 @@ export interface ConsoleSnapshot {
       packetsRetransmitted: number | null;
       /** packetsLost / (packetsSent + packetsLost), null before anything was sent. */
       lossRatio: number | null;
+      /** Relay tiers: the relay that feeds the node. */
+      via?: string;
     }[];
   }[];
 }
@@ -176,6 +191,7 @@ export function buildSnapshot(input: ConsoleInputs): ConsoleSnapshot {
       packetsSent: e.relay?.packetsSent ?? 0,
       packetsLost: e.relay?.packetsLost ?? 0,
       packetsRetransmitted: e.relay?.packetsRetransmitted ?? 0,
+      ...(e.via !== undefined ? { via: e.via } : {}),
     };
   });
   const clusterNames = [...new Set(input.edges.map((e) => e.cluster))];
@@ -215,6 +231,7 @@ export function buildSnapshot(input: ConsoleInputs): ConsoleSnapshot {
           packetsLost: r.traffic?.packetsLost ?? null,
           packetsRetransmitted: r.traffic?.packetsRetransmitted ?? null,
           lossRatio: r.traffic ? lossRatio(r.traffic.packetsSent, r.traffic.packetsLost) : null,
+          ...(r.via !== undefined ? { via: r.via } : {}),
         };
       }),
     };

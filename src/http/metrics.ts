@@ -22,6 +22,8 @@ export interface EdgeMetrics {
   redirects: number;
   /** Failed relays to the edge since its link was made, by error code. */
   failures: Record<string, number>;
+  /** Relay tiers: the relay that feeds the node (as it reports it); absent for a node the origin links to itself. */
+  via?: string;
 }
 
 export interface MetricsSource {
@@ -154,12 +156,14 @@ function registerEdgeMetrics(registry: Registry, source: MetricsSource): void {
   );
   new Gauge({
     name: 'cdn_edge_stream_held',
-    help: 'Which edge holds which stream (relay complete), and why: pushed (push edge) or pulled (on-demand edge a player needed it on)',
-    labelNames: ['edge', 'cluster', 'stream', 'reason'],
+    help: 'Which edge holds which stream (relay complete), and why: pushed (push edge) or pulled (on-demand edge a player needed it on); via: the relay that feeds it ("" when the origin does)',
+    labelNames: ['edge', 'cluster', 'stream', 'reason', 'via'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const e of source.edges()) for (const [stream, reason] of Object.entries(e.held)) this.set({ edge: e.id, cluster: e.cluster, stream, reason }, 1);
+      for (const e of source.edges()) {
+        for (const [stream, reason] of Object.entries(e.held)) this.set({ edge: e.id, cluster: e.cluster, stream, reason, via: e.via ?? '' }, 1);
+      }
     },
   });
   new Counter({

@@ -81,22 +81,45 @@ export function registerRtcLoadBalance(router: Router, ctx: HttpContext): void {
         query.stream !== null &&
         (l.onDemand && query.machine === null ? l === pulled : (l.relayOf(query.stream)?.complete ?? false) || (peerEdges?.includes(l.edge.id) ?? false)),
     }));
+    // Relay tiers: the nodes below the relays, as their relays report them (always up while reported).
+    const below = origin.tierNodes();
+    const nodeOf = (id: string) => loadBalancing.nodes.find((n) => n.id === id);
+    for (const d of below) {
+      const config = nodeOf(d.id);
+      if (!config) continue;
+      nodes.push({
+        id: d.id,
+        cluster: d.cluster,
+        up: true,
+        connections: d.connections + origin.redirectsBelow(d.id),
+        maxConnections: config.maxConnections,
+        cpuLoad: d.cpuLoad,
+        // A pinned on-demand node pulls the stream through its relay when the player plays there.
+        holdsStream: query.stream !== null && (d.held[query.stream] !== undefined || (config.distribution === 'on_demand' && query.machine === d.id)),
+      });
+    }
     const streamExists = query.stream !== null && (ctx.streams.get(query.stream) !== undefined || peerEdges !== null || nodes.some((n) => n.holdsStream));
     const result = chooseNode(query, { mode: origin.mode, nodes, streamExists, state });
     if ('error' in result) return refuse(res, result.error);
 
-    const link = links.find((l) => l.edge.id === result.node.id)!;
-    const url = edgeBaseUrl(link.edge, 'ws', query.secure, originSecureAuthority(ctx.config));
+    const link = links.find((l) => l.edge.id === result.node.id);
+    const edge = link?.edge ?? nodeOf(result.node.id)!;
+    // The origin's secure proxy reaches the nodes it links to; a node below a relay needs a wss port of its own.
+    const proxy = link ? originSecureAuthority(ctx.config) : null;
+    const url = edgeBaseUrl(edge, 'ws', query.secure, proxy);
     if (!url) {
       return refuse(res, {
         code: 'NO_NODE_AVAILABLE',
-        reason: `machine "${link.edge.id}" has no wss port and the origin has no certificate to proxy it`,
+        reason: link
+          ? `machine "${edge.id}" has no wss port and the origin has no certificate to proxy it`
+          : `machine "${edge.id}" (below relay ${edge.parent}) has no wss port, and the origin proxies only the nodes it links to`,
       });
     }
     // Counted at once, so a burst of requests between two load reports respects the cap.
-    link.redirectsSinceReport++;
+    if (link) link.redirectsSinceReport++;
+    else origin.countRedirectBelow(edge.id);
     if (!json) return sendText(res, 200, url, NO_STORE);
-    const secureUrl = edgeBaseUrl(link.edge, 'ws', true, originSecureAuthority(ctx.config));
-    sendJson(res, 200, { server: link.edge.ip, ws: link.edge.ws, wss: link.edge.wss || null, node: link.edge.id, url, secureUrl }, NO_STORE);
+    const secureUrl = edgeBaseUrl(edge, 'ws', true, proxy);
+    sendJson(res, 200, { server: edge.ip, ws: edge.ws, wss: edge.wss || null, node: edge.id, url, secureUrl }, NO_STORE);
   });
 }

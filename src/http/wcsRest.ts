@@ -94,7 +94,8 @@ export function findStreamsHandler(ctx: HttpContext): RouteHandler {
 /** show_routes: WCS's `{"<n>-<node>-<m>": "<stream>"}` beside this product's link views. */
 export function showRoutesHandler(ctx: HttpContext): RouteHandler {
   return (_req, res) => {
-    const edges = ctx.origin?.routes() ?? [];
+    // A relay (relay tiers) lists the nodes it feeds as the origin lists its edges.
+    const edges = ctx.origin?.routes() ?? ctx.tier?.routes() ?? [];
     const origins = ctx.originLinks();
     const links = ctx.origin
       ? edges.map((e) => ({ node: String(e.id), streams: e.streams as string[] }))

@@ -36,6 +36,7 @@ import fs from 'node:fs';
 import { nodeCertificate, type NodeCertificate } from '../cluster/nodeCertificate';
 import { RelayEntrance } from '../cluster/RelayEntrance';
 import { relayClientTls } from '../cluster/relayTls';
+import { isRelay } from '../cluster/tiers';
 
 export class MediaNode {
   readonly config: NodeConfig;
@@ -50,6 +51,11 @@ export class MediaNode {
   readonly signaling: SignalingServer;
   readonly relays: EdgeRelayService;
   readonly origin: OriginCluster | null;
+  /**
+   * A relay (relay tiers: a <node> of loadbalancing.xml names this node_id as its parent): feeds
+   * those nodes with every stream this node holds, as an origin feeds its edges. null otherwise.
+   */
+  readonly tier: OriginCluster | null;
   readonly load: LoadMeter;
   /** WHIP/WHEP sessions (standard API); counted as connections in load reports. */
   readonly webrtcHttp: WebRtcHttpSessions;
@@ -98,6 +104,7 @@ export class MediaNode {
       throw err;
     }
     node.origin?.start();
+    node.tier?.start();
     return node;
   }
 
@@ -145,7 +152,11 @@ export class MediaNode {
         cpuLoad: this.load.current,
         connections: this.signaling.connections + this.webrtcHttp.size,
         ...this.#consoleLoad(),
+        ...(this.tier ? { descendants: this.tier.descendants() } : {}),
       }),
+      originInfoChanged: () => {
+        for (const link of this.tier?.links ?? []) link.announceOriginInfo();
+      },
     });
     this.origin =
       config.loadBalancingEnabled && config.loadBalancing
@@ -159,6 +170,26 @@ export class MediaNode {
             streamEvent: (stream, payload) => this.events.fromEdge(stream, payload),
             endLost: (stream, winner) => this.#endLost(stream, winner.originId),
             dropInbound: (originId, why) => this.relays.dropOrigin(originId, why),
+          })
+        : null;
+    const lb = config.loadBalancing;
+    this.tier =
+      !this.origin && lb && isRelay(lb.nodes, config.nodeId)
+        ? new OriginCluster({
+            config,
+            loadBalancing: lb,
+            logger: logger.child({ component: 'tier' }),
+            streams: this.streams,
+            relayTls: relayClientTls(certificate, this.#relayCa),
+            self: config.nodeId,
+            // Its nodes send publishers (and stream events) on to the origin, through this relay.
+            originInfo: () => this.relays.upstreamOriginInfo(),
+            streamEvent: (name, payload) => {
+              const stream = this.streams.get(name);
+              if (!stream) throw new AppError('STREAM_NOT_FOUND', `stream "${name}" is not held on relay "${config.nodeId}"`);
+              return this.relays.forwardEvent(stream, payload);
+            },
+            pullUp: (stream) => this.relays.pull(stream),
           })
         : null;
     const origin = this.origin;
@@ -270,18 +301,35 @@ export class MediaNode {
         },
         edgeLinks: () => this.origin?.linkStateCounts() ?? [],
         edges: () =>
-          (this.origin?.links ?? []).map((l) => ({
-            id: l.edge.id,
-            cluster: l.edge.cluster,
-            state: l.state,
-            players: l.players,
-            cpuLoad: l.cpuLoad,
-            streamsRelayed: l.relays().filter((r) => r.complete).length,
-            distribution: l.edge.distribution,
-            held: Object.fromEntries(l.relays().flatMap((r) => (r.complete ? [[r.stream.name, l.reasonOf(r.stream.name) ?? 'pushed']] : []))),
-            redirects: l.redirects,
-            failures: Object.fromEntries(l.failuresByCode),
-          })),
+          (this.origin?.links ?? [])
+            .map((l) => ({
+              id: l.edge.id,
+              cluster: l.edge.cluster,
+              state: l.state,
+              players: l.players,
+              cpuLoad: l.cpuLoad,
+              streamsRelayed: l.relays().filter((r) => r.complete).length,
+              distribution: l.edge.distribution,
+              held: Object.fromEntries(l.relays().flatMap((r) => (r.complete ? [[r.stream.name, l.reasonOf(r.stream.name) ?? 'pushed']] : []))),
+              redirects: l.redirects,
+              failures: Object.fromEntries(l.failuresByCode),
+            }))
+            .concat(
+              // Nodes fed by a relay (relay tiers), as their relays report them.
+              (this.origin?.tierNodes() ?? []).map((d) => ({
+                id: d.id,
+                cluster: d.cluster,
+                state: 'up',
+                players: d.players,
+                cpuLoad: d.cpuLoad,
+                streamsRelayed: Object.keys(d.held).length,
+                distribution: this.config.loadBalancing?.nodes.find((n) => n.id === d.id)?.distribution ?? 'push',
+                held: d.held,
+                redirects: 0,
+                failures: {},
+                via: d.via,
+              })),
+            ),
         relayTraffic: () => this.relayStats?.read() ?? Promise.resolve(null),
         relayLinks: () => ({ tls: config.cdnRelayTls, pending: this.#relayEntrance?.gate.size ?? 0 }),
         originPeers: () => (this.origin?.peers.enabled ? this.origin.peers.summary().map((p) => ({ id: p.id, up: p.state === 'up', streams: p.streams })) : []),
@@ -332,6 +380,7 @@ export class MediaNode {
       events: this.events,
       webrtcHttp: this.webrtcHttp,
       origin: this.origin,
+      tier: this.tier,
       role: () => this.role,
       clientAddress: (req) => this.clientAddress(req),
       closing: () => this.#closed,
@@ -366,8 +415,13 @@ export class MediaNode {
       (key) => key !== 'loadBalancing' && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
     const applied = this.origin && next.loadBalancingEnabled && next.loadBalancing ? this.origin.reload(next.loadBalancing) : null;
+    // A relay applies the edited tree to the nodes it feeds; a node that becomes a relay, or stops
+    // being one, needs a restart (its feeder is made at start), and says so.
+    const tier = this.tier && next.loadBalancing ? this.tier.reload(next.loadBalancing) : null;
+    const relayNow = !this.origin && next.loadBalancing !== null && isRelay(next.loadBalancing.nodes, this.config.nodeId);
+    if (!this.origin && relayNow !== (this.tier !== null)) needsRestart.push('loadBalancing');
     if (needsRestart.length > 0) this.logger.warn({ keys: needsRestart }, 'changed settings need a restart to apply');
-    return { edges: applied?.edges ?? null, ...(applied?.origins ? { origins: applied.origins } : {}), needsRestart };
+    return { edges: applied?.edges ?? tier?.edges ?? null, ...(applied?.origins ? { origins: applied.origins } : {}), needsRestart };
   }
 
   /** Stops accepting, closes sessions, relays, streams and workers. Idempotent. */
@@ -376,6 +430,7 @@ export class MediaNode {
     this.#closed = true;
     this.load.stop();
     this.origin?.close();
+    this.tier?.close();
     this.signaling.close();
     this.webrtcHttp.closeAll();
     this.relays.close();

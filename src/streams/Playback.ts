@@ -124,7 +124,10 @@ export class Playback extends TypedEmitter<Events> {
     // player cannot: its answer's SSRCs are fixed and the new consumers would have others, so it
     // ends as if unpublished and its client POSTs again (docs/whip-whep.md).
     const onTakeover = () => {
-      if (this.#parts.slots) this.#end('unpublished');
+      if (this.#parts.slots) return this.#end('unpublished');
+      // The old tracks are closed; the new feeder's may carry the same producer ids (a relay tier's
+      // stand-in relays the origin's producers, whose ids every hop keeps): consumed afresh.
+      this.#taken.clear();
     };
     this.eventState = this.stream.eventState;
     this.stream.on('producer', onProducer);

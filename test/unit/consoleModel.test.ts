@@ -213,3 +213,27 @@ describe('on-demand edges', () => {
     ]);
   });
 });
+
+describe('relay tiers in the console', () => {
+  test('a node below a relay says via which relay it holds each stream; a node the origin feeds says nothing of it', () => {
+    const snap = buildSnapshot(
+      inputs({
+        edges: [edge('r1'), edge('e1', { via: 'r1', streamPlayers: { cam: 2 } })],
+        streams: [
+          stream('cam', [
+            { id: 'r1', state: 'relayed', complete: true, error: null, traffic, held: 'pushed' },
+            { id: 'e1', state: 'relayed', complete: true, error: null, traffic: null, held: 'pulled', via: 'r1' },
+          ]),
+        ],
+      }),
+    );
+    expect(snap.edges.map((e) => [e.id, e.via ?? null, e.streams])).toEqual([
+      ['r1', null, 1],
+      ['e1', 'r1', 1],
+    ]);
+    expect(snap.streams[0].edges.map((r) => [r.id, r.relay, r.held, r.via ?? null, r.players])).toEqual([
+      ['r1', 'relayed', 'pushed', null, 0],
+      ['e1', 'relayed', 'pulled', 'r1', 2],
+    ]);
+  });
+});

@@ -109,5 +109,5 @@ test('the per-edge series carry the figures of the origin', async () => {
   // On-demand edges (docs/console.md): the edge's distribution, and which stream it holds and why.
   expect(text).toContain('cdn_edge_on_demand{edge="edge1",cluster="default",node="origin"} 0');
   expect(text).toContain('cdn_edge_on_demand{edge="edge2",cluster="default",node="origin"} 1');
-  expect(text).toContain('cdn_edge_stream_held{edge="edge1",cluster="default",stream="cam",reason="pushed",node="origin"} 1');
+  expect(text).toContain('cdn_edge_stream_held{edge="edge1",cluster="default",stream="cam",reason="pushed",via="",node="origin"} 1');
 });

@@ -97,6 +97,8 @@ window.ConsoleView = (() => {
           el('span', { class: 'relay-state' }, view === 'none' ? 'not relayed' : view),
           // On-demand edges: a stream a player pulled there, rather than one every edge is pushed.
           r && r.held === 'pulled' ? el('span', { class: 'relay-held' }, 'pulled') : null,
+          // Relay tiers: the relay that feeds this node.
+          r && r.via && r.relay !== 'none' ? el('span', { class: 'relay-held' }, 'via ' + r.via) : null,
           r && r.reason ? el('span', { class: 'relay-reason' }, r.reason) : null,
         );
       }),
@@ -201,7 +203,9 @@ window.ConsoleView = (() => {
                       el(
                         'td',
                         { class: 'relay-' + r.relay },
-                        (r.relay === 'none' ? 'not relayed' : r.relay) + (r.held ? ' (' + r.held + ')' : '') + (r.reason ? ': ' + r.reason : ''),
+                        (r.relay === 'none' ? 'not relayed' : r.relay) +
+                          (r.held ? ' (' + r.held + (r.via ? ' via ' + r.via : '') + ')' : '') +
+                          (r.reason ? ': ' + r.reason : ''),
                       ),
                       el('td', {}, r.players === null ? '–' : r.players),
                       el('td', {}, bitrate(r.bitrate)),
