@@ -17,10 +17,12 @@
 //   - flash crowd: `crowd` players asking the origin for random streams within `crowdSpreadMs`,
 //     following its redirect to an edge (as bench/flashCrowd.ts): redirected, first packet within
 //     5 s, first packet p50/p99, how many edges they landed on, the origin's CPU meanwhile.
-// Relay tiers (item 2, built in parallel) are a third topology: topologyXml writes their config
-// (`parent=` on the edges below a relay); run.ts runs push and on demand until tiers land.
+// Relay tiers (item 2) are the third topology: topologyXml writes their config (`parent=` on the
+// edges below a relay), and the relays, which must read that file too, are restarted with it.
 import { TestClient } from '../test/helpers/client';
-import { type NodeProcess, until } from '../test/helpers/nodes';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type NodeProcess, startNodeFromConf, until } from '../test/helpers/nodes';
 import { AUDIO_RTP_PARAMETERS, type RtpReceiver, VIDEO_PT, VIDEO_RTP_PARAMETERS } from '../test/helpers/rtp';
 import { publishingStreams, workerPids } from './cluster';
 import { Generator, type Source } from './generator';
@@ -152,10 +154,29 @@ async function relayBytes(origin: NodeProcess): Promise<number> {
   return sum;
 }
 
-/** Edges the origin's find_all says hold `stream` complete (relay state relayed). */
-async function originEdges(origin: NodeProcess): Promise<Map<string, Set<string>>> {
-  const list = (await (await fetch(`${origin.http}/rest-api/stream/find_all`)).json()) as { name: string; edges?: { id: string; relay: string }[] }[];
-  return new Map(list.map((s) => [s.name, new Set((s.edges ?? []).filter((e) => e.relay === 'relayed').map((e) => e.id))]));
+/**
+ * Edges the origin's find_all says hold `stream` complete (relay state relayed): with `direct`,
+ * only those the origin relays to itself (not the nodes below a relay, whose relay reports them).
+ */
+async function originEdges(origin: NodeProcess, direct = false): Promise<Map<string, Set<string>>> {
+  const list = (await (await fetch(`${origin.http}/rest-api/stream/find_all`)).json()) as {
+    name: string;
+    edges?: { id: string; relay: string; via?: string }[];
+  }[];
+  return new Map(list.map((s) => [s.name, new Set((s.edges ?? []).filter((e) => e.relay === 'relayed' && !(direct && e.via)).map((e) => e.id))]));
+}
+
+/**
+ * The tiers topology's relays read the tree from their own loadbalancing.xml (a relay finds the
+ * nodes it feeds by its node_id there) and take it at start only: each is started again with it.
+ */
+async function restartAsRelays(edges: NodeProcess[], relays: number, xml: string): Promise<void> {
+  for (let i = 0; i < relays; i++) {
+    const e = edges[i];
+    fs.writeFileSync(path.join(e.confDir, 'loadbalancing.xml'), xml);
+    await e.kill();
+    edges[i] = await startNodeFromConf(e.confDir, e.port, e.name);
+  }
 }
 
 interface Player {
@@ -226,6 +247,15 @@ export async function fiftyEdges(sink: RtpSink, options: FiftyEdgesOptions): Pro
 
 async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSink, o: FiftyEdgesOptions): Promise<TopologyResult> {
   const { log } = o;
+  const xml = topologyXml(
+    topology,
+    edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort })),
+    o.relays,
+  );
+  if (topology === 'tiers') {
+    await restartAsRelays(edges, o.relays, xml);
+    log(`fifty edges, tiers: ${o.relays} edges restarted as relays`);
+  }
   const origin = await startBenchNode({
     name: `origin-${topology}`,
     props: {
@@ -239,18 +269,18 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       'limits.session.requests_per_s': 1000,
       'limits.session.request_burst': 1000,
     },
-    xml: topologyXml(
-      topology,
-      edges.map((e) => ({ id: e.name, port: e.port, relayPort: e.relayPort })),
-      o.relays,
-    ),
+    xml,
   });
   const generator = new Generator(20, 3_600_000); // keyframes only when asked: a join waits for its request to cross
   const clients: TestClient[] = [];
   const players: Player[] = [];
   try {
     const linked = await until(
-      async () => (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges.every((e: { state: string }) => e.state === 'up'),
+      async () => {
+        // Tiers: the nodes below a relay are listed once their relay's reports name them.
+        const listed = (await (await fetch(`${origin.http}/rest-api/cdn/show_routes`)).json()).edges as { state: string }[];
+        return listed.length === edges.length && listed.every((e) => e.state === 'up');
+      },
       60000,
       'every edge link up',
       200,
@@ -291,7 +321,8 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
       sources.push(source);
     }
     // Which edges need which stream: push and tiers every edge every stream; on demand the players' edges their watched streams.
-    const playerEdges = edges.slice(0, o.playerEdges);
+    // The last edges: below a relay in the tiers topology (the first ones are the relays).
+    const playerEdges = edges.slice(-o.playerEdges);
     const watched = names.slice(0, o.watched);
     const needs = (name: string): Set<string> =>
       topology === 'on_demand' ? new Set(watched.includes(name) ? playerEdges.map((e) => e.name) : []) : new Set(edges.map((e) => e.name));
@@ -367,7 +398,8 @@ async function runTopology(topology: Topology, edges: NodeProcess[], sink: RtpSi
     const originPids = [origin.child.pid!, ...(await workerPids(origin))];
     const held = await originEdges(origin);
     const edgesHolding = new Set([...held.values()].flatMap((s) => [...s])).size;
-    const copies = [...held.values()].reduce((n, s) => n + s.size, 0);
+    // Copies leaving the origin: its own relays (tiers: to the relays, which feed the rest).
+    const copies = [...(await originEdges(origin, true)).values()].reduce((n, s) => n + s.size, 0);
     const sentBytes = () => sources.reduce((n, s) => n + s.sent * VIDEO_BYTES + s.audioSent * AUDIO_BYTES, 0);
     const b0 = await relayBytes(origin);
     const i0 = sentBytes();
@@ -500,7 +532,7 @@ async function flashCrowd(origin: NodeProcess, sink: RtpSink, names: string[], o
   }
 }
 
-export const FIFTY_EDGES_HEADING = 'Fifty edges: push and on demand side by side';
+export const FIFTY_EDGES_HEADING = 'Fifty edges: push, on demand and relay tiers side by side';
 
 const TOPOLOGY_NAMES: Record<Topology, string> = { push: 'push', on_demand: 'on demand', tiers: 'tiers' };
 
@@ -516,6 +548,7 @@ export function fiftyEdgesMarkdown(r: FiftyEdgesResult): string {
   const o = r.options;
   const cols = r.results;
   const boundCopies = o.playerEdges * o.watched;
+  const tiersBound = o.relays * o.streams;
   const row = (what: string, cell: (t: TopologyResult) => string) => `| ${what} | ${cols.map(cell).join(' | ')} |`;
   const kb = (x: number) => fmt(x / 1000, 1);
   return `## ${FIFTY_EDGES_HEADING}
@@ -560,13 +593,19 @@ ${row('origin egress, kB/s', (t) => kb(t.steady.egressBytesPerS))}
 ${row('stream copies leaving the origin', (t) => String(t.steady.copies))}
 ${row('a copy on the pipe / its publisher sends, B/s', (t) => `${fmt(t.steady.egressBytesPerS / t.steady.copies, 0)} / ${fmt(t.steady.ingressPerStream, 0)}`)}
 ${row(`within the on-demand bound (${boundCopies} copies)?`, (t) => (t.steady.copies <= boundCopies ? 'yes' : `no (${fmt(t.steady.copies / boundCopies, 0)}x)`))}
+${row(`within the tiers bound (${o.relays} relays x ${o.streams} streams = ${tiersBound} copies)?`, (t) => (t.steady.copies <= tiersBound ? 'yes' : `no (${fmt(t.steady.copies / tiersBound, 1)}x)`))}
 ${row('origin CPU: process + worker', (t) => `${fmt(t.steady.originProcessCpu * 100, 0)}% + ${fmt(t.steady.originWorkerCpu * 100, 0)}%`)}
 ${row('origin resident, MB', (t) => fmt(t.steady.originRssMb, 0))}
 ${row('crowd redirected / playing within 5 s', (t) => `${t.crowd.redirected} / ${t.crowd.playingWithin5s} of ${t.crowd.players}`)}
 ${row('crowd first packet p50 / p99, ms', (t) => `${fmt(t.crowd.firstPacketMs.p50, 0)} / ${fmt(t.crowd.firstPacketMs.p99, 0)}`)}
 ${row('crowd: edges used; origin CPU', (t) => `${t.crowd.edgesUsed}; ${fmt(t.crowd.originCpu * 100, 0)}%`)}
 ${starvedNote(cols)}${cols.some((t) => t.crowd.errors.length > 0) ? `\nCrowd errors: ${cols.flatMap((t) => t.crowd.errors.map((e) => `${TOPOLOGY_NAMES[t.topology]}: ${e}`)).join('; ')}\n` : ''}
-Relay tiers (a third column) are configured by \`topologyXml\` in bench/fiftyEdges.ts (\`parent=\` on
-the edges below ${o.relays} relays) and join this table once they are built.
+Relay tiers: the first ${o.relays} edges are relays fed by the origin (restarted with the tree's
+loadbalancing.xml, which a relay reads at start), every other edge names one of them as its
+\`parent\` (round robin), push. The origin relays each stream to the relays only; they feed the rest.
+Their reach and holdings are what the relays report to the origin (load reports every 200 ms), so
+the tiers reach includes up to one report's delay. The issue's bound for tiers is (relays) x
+(streams) x a stream's bitrate: ${tiersBound} copies. Players (cold, warm, and the steady window's) are
+on the last ${o.playerEdges} edges, below relays in the tiers topology.
 `;
 }

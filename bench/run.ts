@@ -13,7 +13,7 @@
 //   narrow:      a player's layer on a narrow link: down, on, back up (bench/netNarrow.ts)
 //   engines:     the old engine against the new, mediasoup 3.8.4 and 3.27: worker memory per viewer,
 //                µs per packet, viewers per worker (bench/engines.ts)
-//   fifty edges: an origin and 50 edges, push and on demand side by side (bench/fiftyEdges.ts)
+//   fifty edges: an origin and 50 edges, push, on demand and relay tiers side by side (bench/fiftyEdges.ts)
 // BENCH_ONLY=fifty runs it alone and replaces its section of BENCHMARKS.md (with --smoke: tiny, printed);
 // BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md (failover too);
 // BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
@@ -264,14 +264,14 @@ async function runCapacity(): Promise<CapacityReport> {
 }
 
 /**
- * Fifty edges (bench/fiftyEdges.ts), push and on demand side by side, with an RTP sink of its own
+ * Fifty edges (bench/fiftyEdges.ts), push, on demand and relay tiers side by side, with an RTP sink of its own
  * for the crowd. Relay tiers: add 'tiers' to the topologies once they are built (issue 22, item 2).
  */
 async function runFifty(): Promise<FiftyEdgesResult> {
   const sink = await RtpSink.start(4);
   prioritise(sink.pid);
   try {
-    return await fiftyEdges(sink, { ...SIZES.fifty, topologies: ['push', 'on_demand'], log });
+    return await fiftyEdges(sink, { ...SIZES.fifty, topologies: ['push', 'on_demand', 'tiers'], log });
   } finally {
     await sink.stop();
   }
@@ -435,7 +435,7 @@ async function main(): Promise<void> {
 
   // Two origins, the publisher's killed again and again (bench/originFailover.ts).
   const failover = await originFailover({ ...SIZES.failover, log });
-  // An origin and fifty edges: push and on demand side by side (bench/fiftyEdges.ts).
+  // An origin and fifty edges: push, on demand and relay tiers side by side (bench/fiftyEdges.ts).
   const fifty = await runFifty();
 
   const fan: FanoutResult[] = [];

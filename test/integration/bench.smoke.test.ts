@@ -86,10 +86,13 @@ test('every benchmark section runs with tiny sizes and reports measured figures,
     const failoverRows = md.split('\n').filter((l) => /^\| (publisher PUBLISHING|players decoding)/.test(l));
     expect(failoverRows).toHaveLength(2);
     for (const r of failoverRows) expect(r).not.toContain('n/a');
-    // The fifty-edges table (a few edges in the smoke run) has push and on demand measured: joins, egress, the crowd.
+    // The fifty-edges table (a few edges in the smoke run) has push, on demand and tiers measured: joins, egress, the crowd.
     const fiftyRows = md.split('\n').filter((l) => /^\| (first packet cold|origin egress|crowd first packet)/.test(l));
     expect(fiftyRows).toHaveLength(3);
-    for (const r of fiftyRows) expect(r).not.toContain('n/a');
+    for (const r of fiftyRows) {
+      expect(r).not.toContain('n/a');
+      expect(r.split('|').length - 3).toBe(3);
+    }
     expect(fs.readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8')).toBe(before);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
