@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { stopAll } from '../helpers/cluster';
 import { until } from '../helpers/nodes';
 import { edgeHolds } from '../helpers/pages';
-import { startTree, type Tree } from '../helpers/tiers';
+import { startTree, type Tree, TWO_RELAYS_FOUR_EDGES } from '../helpers/tiers';
 import { framesAdvance, launchChromium } from './browser';
 import { firstNewFrameAt, pageEvents, type SdkWindow, sdkPage, startStream } from './sdkPages';
 
@@ -18,15 +18,7 @@ const logs: string[] = [];
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  tree = await startTree({
-    relays: ['r1', 'r2'],
-    edges: [
-      { name: 'e1', parent: 'r1' },
-      { name: 'e2', parent: 'r1' },
-      { name: 'e3', parent: 'r2' },
-      { name: 'e4', parent: 'r2' },
-    ],
-  });
+  tree = await startTree(TWO_RELAYS_FOUR_EDGES);
   browser = await launchChromium();
 }, 90000);
 

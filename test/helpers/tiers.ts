@@ -17,6 +17,17 @@ export interface TreeSpec {
   props?: Record<string, string | number | boolean>;
 }
 
+/** The tree: an origin, two relays fed by it, two edges below each. */
+export const TWO_RELAYS_FOUR_EDGES: TreeSpec = {
+  relays: ['r1', 'r2'],
+  edges: [
+    { name: 'e1', parent: 'r1' },
+    { name: 'e2', parent: 'r1' },
+    { name: 'e3', parent: 'r2' },
+    { name: 'e4', parent: 'r2' },
+  ],
+};
+
 export interface Tree {
   origin: NodeProcess;
   relays: NodeProcess[];

@@ -8,7 +8,7 @@ import { Cleanup, routes, stopAll, streamsOn } from '../helpers/cluster';
 import { type NodeProcess, until } from '../helpers/nodes';
 import { VIDEO_PT } from '../helpers/rtp';
 import { audio, offer, video } from '../helpers/sdpOffers';
-import { startTree, type Tree, treeRoutes } from '../helpers/tiers';
+import { startTree, type Tree, treeRoutes, TWO_RELAYS_FOUR_EDGES } from '../helpers/tiers';
 
 let tree: Tree;
 const cleanup = new Cleanup();
@@ -17,15 +17,7 @@ const holds = async (node: NodeProcess, stream: string): Promise<boolean> =>
   (await streamsOn(node)).some((s) => s.name === stream && s.status === 'PUBLISHING');
 
 beforeAll(async () => {
-  tree = await startTree({
-    relays: ['r1', 'r2'],
-    edges: [
-      { name: 'e1', parent: 'r1' },
-      { name: 'e2', parent: 'r1' },
-      { name: 'e3', parent: 'r2' },
-      { name: 'e4', parent: 'r2' },
-    ],
-  });
+  tree = await startTree(TWO_RELAYS_FOUR_EDGES);
 });
 
 afterEach(() => cleanup.run());
@@ -184,23 +176,27 @@ test('a relay killed: the origin feeds its edges in place within 2 s; back, the 
   await until(async () => (await Promise.all([e1, e2].map(source))).every((s) => s?.origin === 'r1'), 10000, 'r1 to feed e1 and e2 again');
   for (const edge of [e1, e2]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
   // The origin let go of them: it links to the two relays again, e1 and e2 are listed via r1 only.
-  await until(
-    async () => {
-      const view = await treeRoutes(tree.origin);
-      return (
-        view
-          .filter((e) => !e.via)
-          .map((e) => e.id)
-          .sort()
-          .join() === 'r1,r2' && view.filter((e) => e.via === 'r1' && e.held.fail).length === 2
-      );
-    },
-    15000,
-    'the origin to hand e1 and e2 back to r1',
-  );
+  await handedBack('r1', 'fail');
   // One copy each: a single relayed stream of the name on each edge, from r1.
   for (const edge of [e1, e2]) expect((await streamsOn(edge)).filter((s) => s.name === 'fail')).toHaveLength(1);
 });
+
+/** Waits until the origin links to the two relays only again and lists both of `relay`'s edges holding `stream` via it. */
+async function handedBack(relay: string, stream: string): Promise<void> {
+  await until(
+    async () => {
+      const view = await treeRoutes(tree.origin);
+      const direct = view
+        .filter((e) => !e.via)
+        .map((e) => e.id)
+        .sort()
+        .join();
+      return direct === 'r1,r2' && view.filter((e) => e.via === relay && e.held[stream]).length === 2;
+    },
+    15000,
+    `the origin to hand ${relay}'s edges back to it`,
+  );
+}
 
 // Last: it stops and continues r2.
 test('a relay hung (SIGSTOP): the origin feeds its edges in place once the heartbeat times out; SIGCONT: the relay feeds them again', async () => {
@@ -225,19 +221,6 @@ test('a relay hung (SIGSTOP): the origin feeds its edges in place once the heart
   }
   await until(async () => (await Promise.all([e3, e4].map(source))).every((s) => s?.origin === 'r2'), 15000, 'r2 to feed e3 and e4 again');
   for (const edge of [e3, e4]) expect((await source(edge))!.mediaSessionId).toBe(before.get(edge.name));
-  await until(
-    async () => {
-      const view = await treeRoutes(tree.origin);
-      return (
-        view
-          .filter((e) => !e.via)
-          .map((e) => e.id)
-          .sort()
-          .join() === 'r1,r2' && view.filter((e) => e.via === 'r2' && e.held.hung).length === 2
-      );
-    },
-    15000,
-    'the origin to hand e3 and e4 back to r2',
-  );
+  await handedBack('r2', 'hung');
   for (const edge of [e3, e4]) expect((await streamsOn(edge)).filter((s) => s.name === 'hung')).toHaveLength(1);
 });
