@@ -21,6 +21,14 @@ export const PATCHES = [
     from: 'static constexpr int64_t KeyFrameRetransmissionWaitMs{ 1000 };',
     to: 'static constexpr int64_t KeyFrameRetransmissionWaitMs{ 400 };',
   },
+  {
+    file: 'src/RTC/Producer.cpp',
+    why:
+      'a lost packet is asked for again at once (as 3.8.4 did), not 10 ms later at the next packet or ' +
+      'NACK timer tick: on a relay the repair crosses two hops, and players skip frames that come late',
+    from: 'static constexpr int64_t SendNackDelayMs{ 10 };',
+    to: 'static constexpr int64_t SendNackDelayMs{ 0 };',
+  },
 ];
 
 /** The text of `file` with every patch for it applied; throws when a patch no longer applies. */

@@ -17,6 +17,15 @@ export interface InboundVideo {
   packetsLost: number;
   packetsReceived: number;
   frameWidth: number;
+  /** Frames whose packets all arrived (assembled), decoded or not. */
+  framesReceived: number;
+  /** Frames the player gave up on before decoding: assembled too late for their turn, or undecodable. */
+  framesDropped: number;
+  /** Seconds frames spent in the jitter buffer, summed, and how many frames left it (the average is the player's buffering delay). */
+  jitterBufferDelay: number;
+  jitterBufferEmittedCount: number;
+  /** Seconds: the delay the player aims at, summed over emitted frames. */
+  jitterBufferTargetDelay: number;
 }
 
 /** What a player did over a measuring window. */
@@ -34,6 +43,9 @@ export interface PlayFigures {
   /** Packets never received, retransmissions counted: what recovery could not repair. */
   lost: number;
   received: number;
+  /** Frames assembled in the window (all their packets in) and frames the player dropped undecoded. */
+  assembled: number;
+  dropped: number;
   windowS: number;
   width: number;
   /**
@@ -112,7 +124,10 @@ const READ_INBOUND = `(report) => {
     if (r.type === 'inbound-rtp' && r.kind === 'video' && r.mid !== 'probator' && r.ssrc !== 1234) out = {
       framesDecoded: r.framesDecoded || 0, freezeCount: r.freezeCount || 0, totalFreezesDuration: r.totalFreezesDuration || 0,
       nackCount: r.nackCount || 0, pliCount: r.pliCount || 0, packetsLost: r.packetsLost || 0,
-      packetsReceived: r.packetsReceived || 0, frameWidth: r.frameWidth || 0 };
+      packetsReceived: r.packetsReceived || 0, frameWidth: r.frameWidth || 0,
+      framesReceived: r.framesReceived || 0, framesDropped: r.framesDropped || 0,
+      jitterBufferDelay: r.jitterBufferDelay || 0, jitterBufferEmittedCount: r.jitterBufferEmittedCount || 0,
+      jitterBufferTargetDelay: r.jitterBufferTargetDelay || 0 };
   });
   return out;
 }`;
@@ -201,13 +216,25 @@ export async function whepPlayer(browser: Browser, origin: NodeProcess, stream: 
   };
 }
 
+/** The player's buffering delay between two readings: milliseconds a frame waited, and aimed at. */
+function buffered(a: InboundVideo | null, b: InboundVideo): string {
+  const n = b.jitterBufferEmittedCount - (a?.jitterBufferEmittedCount ?? 0);
+  if (n <= 0) return '';
+  const ms = (x: number) => ((1000 * x) / n).toFixed(0);
+  return `, buffered ${ms(b.jitterBufferDelay - (a?.jitterBufferDelay ?? 0))} ms (aim ${ms(b.jitterBufferTargetDelay - (a?.jitterBufferTargetDelay ?? 0))})`;
+}
+
 /** One line of a player's timeline: frames, freezes, repairs, size, and the SDK's layers. */
-async function sample(player: Player, since: number): Promise<{ line: string; video: InboundVideo | null; temporalLayer: number | null }> {
+async function sample(
+  player: Player,
+  since: number,
+  prev: InboundVideo | null = null,
+): Promise<{ line: string; video: InboundVideo | null; temporalLayer: number | null }> {
   const [v, state] = await Promise.all([player.inbound(), player.kind === 'sdk' ? playerState(player.page) : null]);
   const layers = state ? ` layer ${state.layers ? `${state.layers.spatialLayer}.${state.layers.temporalLayer}` : '-'} ${state.status}` : '';
   const line = v
     ? `${((Date.now() - since) / 1000).toFixed(1)} s: ${v.framesDecoded} frames, frozen ${v.totalFreezesDuration.toFixed(2)} s, ` +
-      `${v.nackCount} NACKs, ${v.pliCount} PLIs, ${v.packetsLost} lost, ${v.frameWidth} px${layers}`
+      `${v.nackCount} NACKs, ${v.pliCount} PLIs, ${v.packetsLost} lost, ${v.framesReceived} assembled, ${v.framesDropped} dropped, ${v.frameWidth} px${layers}${buffered(prev, v)}`
     : `${((Date.now() - since) / 1000).toFixed(1)} s: no inbound video${layers}`;
   return { line, video: v, temporalLayer: state?.layers?.temporalLayer ?? null };
 }
@@ -261,9 +288,11 @@ export async function measure(
   }
   const [a, sentA] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const started = Date.now();
-  while (Date.now() - started < windowMs) {
+  for (let prev = a; Date.now() - started < windowMs;) {
     await player.page.waitForTimeout(Math.min(500, windowMs - (Date.now() - started)));
-    timeline.push((await sample(player, started)).line);
+    const s = await sample(player, started, prev);
+    timeline.push(s.line);
+    prev = s.video;
   }
   const [b, sentB] = await Promise.all([player.inbound(), publisherSent(publisher)]);
   const windowS = (Date.now() - started) / 1000;
@@ -288,6 +317,8 @@ export async function measure(
     plis: b.pliCount - a.pliCount,
     lost: b.packetsLost - a.packetsLost,
     received: b.packetsReceived - a.packetsReceived,
+    assembled: b.framesReceived - a.framesReceived,
+    dropped: b.framesDropped - a.framesDropped,
     windowS,
     width: b.frameWidth,
     climbMs,
@@ -300,7 +331,7 @@ export function describe(f: PlayFigures): string {
     `${f.kind} from ${f.node}: first frame ${f.firstFrameMs} ms after the answer, ${f.fps.toFixed(1)} fps of ${f.sentFps.toFixed(1)} sent ` +
     `(${(100 * f.delivery).toFixed(0)}%), ` +
     `${f.freezes} freezes ${f.freezeS.toFixed(2)} s in ${f.windowS.toFixed(1)} s, ${f.nacks} NACKs, ${f.plis} PLIs, ` +
-    `${f.lost} lost of ${f.received + f.lost}, ${f.width} px wide, ` +
+    `${f.lost} lost of ${f.received + f.lost}, ${f.assembled} frames assembled, ${f.dropped} dropped, ${f.width} px wide, ` +
     (f.climbMs === null ? 'not on the top layer before the window' : `on the top layer ${f.climbMs} ms after its first frame`)
   );
 }
