@@ -105,6 +105,8 @@ export async function flashCrowd(
   edgeCount: number,
   log: (m: string) => void,
   profileDir: string | null = null,
+  /** Stop waiting once every player that was set up has its first packet (the smoke run), not 5 s after the last ask. */
+  untilAllPlaying = false,
 ): Promise<FlashCrowdResult> {
   const cluster = await startCluster(edgeCount, profileDir);
   const generator = new Generator();
@@ -140,8 +142,12 @@ export async function flashCrowd(
     for (const o of outcomes) if (o.client) clients.push(o.client);
     // Players that are set up get 5 s from their ask to receive a first packet.
     const lastAsk = outcomes.reduce((m, o) => (o.askedAt > m ? o.askedAt : m), 0n);
-    const wait = Number(lastAsk + 5_000_000_000n - process.hrtime.bigint()) / 1e6;
-    if (wait > 0) await sleep(wait);
+    const deadline = Date.now() + Number(lastAsk + 5_000_000_000n - process.hrtime.bigint()) / 1e6;
+    const allPlaying = async (): Promise<boolean> => {
+      const now = await sink.snapshot();
+      return outcomes.every((o) => o.ssrcs.length === 0 || o.ssrcs.some((x) => now.get(x)?.firstNs !== undefined));
+    };
+    while (Date.now() < deadline && !(untilAllPlaying && (await allPlaying()))) await sleep(Math.min(100, deadline - Date.now()));
     const secs = (performance.now() - t0) / 1000;
     const [processCpu, ...workerCpu] = originPids.map((p, i) => (cpuSeconds(p) - cpu0[i]) / secs);
     const edgeCpu = edgePids.map((p, i) => (cpuSeconds(p) - edgeCpu0[i]) / secs);

@@ -69,6 +69,8 @@ interface Sizes {
   soakUsers: number;
   soakMs: number;
   manyStreams: number;
+  /** The many-streams section's window of steady relaying (origin CPU). */
+  manySteadyMs: number;
   crowdPlayers: number;
   crowdSpreadMs: number;
   hop: HopOptions;
@@ -94,6 +96,7 @@ const SIZES: Sizes = SMOKE
       soakUsers: 6,
       soakMs: 3000,
       manyStreams: 6,
+      manySteadyMs: 1000,
       crowdPlayers: 12,
       crowdSpreadMs: 500,
       hop: HOP_SMOKE,
@@ -118,6 +121,7 @@ const SIZES: Sizes = SMOKE
       soakUsers: Number(env.BENCH_SOAK_USERS ?? 300),
       soakMs: Number(env.BENCH_SOAK_S ?? 180) * 1000,
       manyStreams: Number(env.BENCH_MANY_STREAMS ?? 300),
+      manySteadyMs: 5000,
       crowdPlayers: Number(env.BENCH_CROWD_PLAYERS ?? 1000),
       crowdSpreadMs: 10000,
       hop: HOP_FULL,
@@ -232,9 +236,9 @@ async function runCapacity(): Promise<CapacityReport> {
   try {
     const cap = await capacity(sink, log, os.cpus().length, profileDir);
     note();
-    const many = await manyStreams(4, SIZES.manyStreams, log);
+    const many = await manyStreams(4, SIZES.manyStreams, log, SIZES.manySteadyMs);
     note();
-    const crowd = await flashCrowd(sink, SIZES.crowdPlayers, SIZES.crowdSpreadMs, 4, log, profileDir);
+    const crowd = await flashCrowd(sink, SIZES.crowdPlayers, SIZES.crowdSpreadMs, 4, log, profileDir, SMOKE);
     note();
     const profile = (name: string, ranges: [number, number][] | null = null) => {
       const file = mainProfile(profileDir, name);
