@@ -15,6 +15,7 @@
 //                µs per packet, viewers per worker (bench/engines.ts)
 //   fifty edges: an origin and 50 edges, push, on demand and relay tiers side by side (bench/fiftyEdges.ts)
 // BENCH_ONLY=fifty runs it alone and replaces its section of BENCHMARKS.md (with --smoke: tiny, printed);
+// BENCH_ONLY=net runs the loss and narrow-link sections alone (root; about 5 minutes) and replaces them;
 // BENCH_ONLY=soak runs the soak alone and replaces only its section of BENCHMARKS.md (failover too);
 // BENCH_ONLY=capacity does the same for the capacity sections, BENCH_ONLY=engines for the engines'.
 // BENCH_ONLY=engines BENCH_ENGINES_SMOKE=1 runs the engines' section in seconds with tiny counts and
@@ -39,8 +40,8 @@ import { originFailover, originFailoverMarkdown, type OriginFailoverOptions, ORI
 import { relayHopMarkdown, relayRestoreMarkdown } from './relayReport';
 import { PROPERTY_SPECS } from '../src/config/propertiesSchema';
 import { soak, soakMarkdown, type SoakResult } from './soak';
-import { netLoss, netLossSection } from './netLoss';
-import { netNarrow, netNarrowSection } from './netNarrow';
+import { LOSS_HEADING, netLoss, netLossSection } from './netLoss';
+import { NARROW_HEADING, netNarrow, netNarrowSection } from './netNarrow';
 import { NARROW_OPTIONS, type NarrowOptions } from '../test/net/narrowRun';
 import { capacity } from './capacity';
 import { capacityMarkdown, CAPACITY_HEADINGS, type CapacityReport } from './capacityReport';
@@ -354,6 +355,16 @@ async function main(): Promise<void> {
       replaceSection(FIFTY_EDGES_HEADING, section);
       log('wrote the fifty edges section of BENCHMARKS.md');
     }
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'net') {
+    // Needs root (network namespaces): see docs/networks.md. The smoke sizes measure neither.
+    const loss = await netLoss(SIZES.lossRates, SIZES.lossWindowMs, ['sdk', 'whep'], log);
+    const narrow = await netNarrow(SIZES.narrowRuns, SIZES.narrow, log);
+    // Each followed by a blank line, as in the whole report.
+    replaceSection(LOSS_HEADING, `${netLossSection(loss, SIZES.lossWindowMs)}\n`);
+    replaceSection(NARROW_HEADING, `${netNarrowSection(narrow, SIZES.narrow)}\n`);
+    log('wrote the loss and narrow-link sections of BENCHMARKS.md');
     return;
   }
   if (process.env.BENCH_ONLY === 'soak') {
