@@ -192,19 +192,21 @@ function nodeEntry(): string[] {
 }
 let entryCache: string[] | undefined;
 
-/** Every server source under src/ (the SDK's src/client is built apart) has its .js in dist/, written after it. */
+/**
+ * Every server source under src/ has its .js in dist/, written after it. The SDK's src/client is
+ * bundled apart: only the few files the server imports from it are in dist/, and those are checked.
+ */
 function distIsFresh(): boolean {
+  const client = path.join(ROOT, 'src', 'client');
   const walk = (dir: string): boolean =>
     fs.readdirSync(dir, { withFileTypes: true }).every((e) => {
       const file = path.join(dir, e.name);
-      if (e.isDirectory()) return file === path.join(ROOT, 'src', 'client') || walk(file);
+      if (e.isDirectory()) return walk(file);
       if (!e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) return true;
       const out = path.join(ROOT, 'dist', path.relative(path.join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
-      try {
-        return fs.statSync(out).mtimeMs >= fs.statSync(file).mtimeMs;
-      } catch {
-        return false;
-      }
+      const built = fs.statSync(out, { throwIfNoEntry: false });
+      if (!built) return file.startsWith(client + path.sep);
+      return built.mtimeMs >= fs.statSync(file).mtimeMs;
     });
   return walk(path.join(ROOT, 'src'));
 }
